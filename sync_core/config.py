@@ -1,0 +1,278 @@
+"""One typed configuration: a TOML file plus environment variables.
+
+Secrets (NetSuite token credentials, the Stripe API key) come only from the
+environment or from a secrets file the user names; they are `SecretStr`, so
+every repr, log line and error shows them masked.
+
+Precedence: defaults < TOML file < CUSTSYNC_* environment variables.
+Non-secret keys are overridden as CUSTSYNC_<SECTION>_<KEY> (for example
+CUSTSYNC_NETSUITE_CONCURRENCY=15, CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY=oldest).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .rules import DuplicateEmailPolicy
+
+SECRET_ENV = {
+    ("netsuite", "consumer_key"): "CUSTSYNC_NETSUITE_CONSUMER_KEY",
+    ("netsuite", "consumer_secret"): "CUSTSYNC_NETSUITE_CONSUMER_SECRET",
+    ("netsuite", "token_id"): "CUSTSYNC_NETSUITE_TOKEN_ID",
+    ("netsuite", "token_secret"): "CUSTSYNC_NETSUITE_TOKEN_SECRET",
+    ("stripe", "api_key"): "CUSTSYNC_STRIPE_API_KEY",
+}
+SECRETS_FILE_ENV = "CUSTSYNC_SECRETS_FILE"
+CONFIG_ENV = "CUSTSYNC_CONFIG"
+
+# STRIPE CUSTOMER ID (PAYPACK)'s script id is not published (reference/netsuite.md):
+# these defaults are our choice; real accounts set theirs in the config.
+DEFAULT_STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
+DEFAULT_PORTAL_URL_FIELD = "custentity_paypack_portal_url"
+PORTAL_DEPLOYMENT = "customdeploy_nm_paypack_external_cus_por"
+STRIPE_MOCK_URL = "http://localhost:12111"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who has to fix it."""
+
+
+class NetSuiteTarget(StrEnum):
+    MOCK = "mock"
+    REAL = "real"
+
+
+class StripeTarget(StrEnum):
+    MOCK = "mock"
+    STRIPE_MOCK = "stripe-mock"
+    REAL = "real"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class NetSuiteConfig(_Section):
+    target: NetSuiteTarget = NetSuiteTarget.MOCK
+    account: str = Field("1234567_SB1", min_length=1, description="account id, the OAuth realm (1234567_SB1)")
+    rest_url: str | None = Field(None, description="base URL of the REST services; derived from the account for real")
+    restlet_url: str | None = Field(None, description="base URL of RESTlets; derived from the account for real")
+    concurrency: int = Field(5, ge=1, le=100, description="the account's concurrency limit (5/15/20 + 10 per SC+)")
+    timeout_seconds: float = Field(30.0, gt=0)
+    stripe_id_field: str = Field(DEFAULT_STRIPE_ID_FIELD, pattern=r"^custentity\w+$")
+    portal_url_field: str = Field(DEFAULT_PORTAL_URL_FIELD, pattern=r"^custentity\w+$")
+    customer_sync_search: str = Field("customsearch_paypack_customer_sync", pattern=r"^customsearch\w+$")
+    mass_customer_sync_search: str = Field("customsearch_paypack_mass_customer_sync", pattern=r"^customsearch\w+$")
+    restlet_script: str = Field("customscript_custsync_search", pattern=r"^customscript\w+$")
+    restlet_deploy: str = Field("customdeploy_custsync_search", pattern=r"^customdeploy\w+$")
+    portal_deployment: str = Field(PORTAL_DEPLOYMENT, pattern=r"^customdeploy\w+$")
+    consumer_key: SecretStr | None = None
+    consumer_secret: SecretStr | None = None
+    token_id: SecretStr | None = None
+    token_secret: SecretStr | None = None
+
+    @property
+    def host_prefix(self) -> str:
+        """Sandbox ids are 1234567_SB1 in the realm and 1234567-sb1 in host names."""
+        return self.account.lower().replace("_", "-")
+
+    def resolved_rest_url(self) -> str | None:
+        if self.rest_url:
+            return self.rest_url.rstrip("/")
+        if self.target is NetSuiteTarget.REAL:
+            return f"https://{self.host_prefix}.suitetalk.api.netsuite.com"
+        return None  # the bundled mock, started on demand
+
+    def resolved_restlet_url(self) -> str | None:
+        if self.restlet_url:
+            return self.restlet_url.rstrip("/")
+        if self.target is NetSuiteTarget.REAL:
+            return f"https://{self.host_prefix}.restlets.api.netsuite.com"
+        return self.resolved_rest_url()
+
+
+class StripeConfig(_Section):
+    target: StripeTarget = StripeTarget.MOCK
+    base_url: str | None = Field(None, description="API base address; derived from the target when empty")
+    api_key: SecretStr | None = None
+    requests_per_second: float = Field(25.0, gt=0, description="Stripe allows 25/s in test mode, 100/s live")
+    allow_live: bool = Field(False, description="a live key (sk_live_/rk_live_) writes only when this is true")
+    portal_return_url: str = Field("https://example.com/account", pattern=r"^https?://")
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("sk_", "rk_")):
+            raise ValueError("a Stripe secret key starts with sk_ or rk_ (publishable pk_ keys cannot write)")
+        return value
+
+    @property
+    def is_live(self) -> bool:
+        return self.api_key is not None and "_live_" in self.api_key.get_secret_value()[:8]
+
+    def resolved_base_url(self) -> str | None:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        if self.target is StripeTarget.STRIPE_MOCK:
+            return STRIPE_MOCK_URL
+        if self.target is StripeTarget.REAL:
+            return "https://api.stripe.com"
+        return None  # the bundled mock, started on demand
+
+
+class SyncConfig(_Section):
+    duplicate_email_policy: DuplicateEmailPolicy = DuplicateEmailPolicy.ASK
+    metadata_prefix: str = Field("netsuite_", pattern=r"^[a-z0-9_]{0,30}$")
+    journal_path: Path = Path("custsync-journal.sqlite")
+    max_retries: int = Field(6, ge=0, le=20)
+    backoff_base_seconds: float = Field(0.2, ge=0)
+    backoff_max_seconds: float = Field(10.0, gt=0)
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    netsuite: NetSuiteConfig = Field(default_factory=NetSuiteConfig)
+    stripe: StripeConfig = Field(default_factory=StripeConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    source: str = Field("defaults (bundled mocks)", exclude=True)
+
+    @property
+    def uses_bundled_mocks(self) -> bool:
+        return self.netsuite.resolved_rest_url() is None or self.stripe.resolved_base_url() is None
+
+    def require_credentials(self) -> None:
+        """Real targets need their secrets; say which variable is missing."""
+        missing = []
+        if self.netsuite.target is NetSuiteTarget.REAL or self.netsuite.rest_url:
+            for key in ("consumer_key", "consumer_secret", "token_id", "token_secret"):
+                if getattr(self.netsuite, key) is None:
+                    missing.append(SECRET_ENV[("netsuite", key)])
+        if self.stripe.target is not StripeTarget.MOCK or self.stripe.base_url:
+            if self.stripe.api_key is None:
+                missing.append(SECRET_ENV[("stripe", "api_key")])
+        if missing:
+            raise ConfigError(
+                f"{self.source}: missing credentials {', '.join(missing)}. Set them in the environment "
+                f"or in a secrets file named by {SECRETS_FILE_ENV} (lines KEY=value)."
+            )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist. Create it (see README) or leave --config out "
+                          "to run against the bundled mocks.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    """A KEY=value file (blank lines and # comments allowed)."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"secrets file {path}: cannot read: {exc.strerror}") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"secrets file {path}, line {number}: expected KEY=value")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+_SECTIONS = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    secret_names = set(SECRET_ENV.values()) | {SECRETS_FILE_ENV, CONFIG_ENV}
+    out: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        if not name.startswith("CUSTSYNC_") or name in secret_names:
+            continue
+        rest = name[len("CUSTSYNC_"):].lower()
+        section, _, key = rest.partition("_")
+        if section not in _SECTIONS:
+            continue
+        if key not in _SECTIONS[section].model_fields:
+            raise ConfigError(f"environment variable {name}: [{section}] has no key {key!r}. "
+                              f"Known keys: {', '.join(_public_keys(section))}.")
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def _public_keys(section: str) -> list[str]:
+    return [k for k in _SECTIONS[section].model_fields if (section, k) not in SECRET_ENV]
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load the configuration. With no path (and no CUSTSYNC_CONFIG): the bundled mocks."""
+    env = os.environ if env is None else env
+    path = path or env.get(CONFIG_ENV) or None
+    data: dict[str, Any] = {}
+    source = "defaults (bundled mocks)"
+    if path:
+        p = Path(path)
+        data = _read_toml(p)
+        source = str(p)
+        for section, values in data.items():
+            if section not in _SECTIONS:
+                raise ConfigError(f"{source}: unknown section [{section}]. Known: {', '.join(_SECTIONS)}.")
+            if not isinstance(values, dict):
+                raise ConfigError(f"{source}: {section} must be a [{section}] table")
+            for key in values:
+                if (section, key) in SECRET_ENV:
+                    raise ConfigError(
+                        f"{source}: [{section}] {key} is a secret and is not read from the config file. "
+                        f"Set {SECRET_ENV[(section, key)]} in the environment or in a secrets file "
+                        f"named by {SECRETS_FILE_ENV}."
+                    )
+    for section, values in _env_overrides(env).items():
+        data.setdefault(section, {}).update(values)
+
+    secrets = dict(env)
+    secrets_file = env.get(SECRETS_FILE_ENV)
+    if secrets_file:
+        secrets = {**read_secrets_file(Path(secrets_file)), **{k: v for k, v in env.items() if k in SECRET_ENV.values()}}
+    for (section, key), var in SECRET_ENV.items():
+        if secrets.get(var):
+            data.setdefault(section, {})[key] = secrets[var]
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    config.source = source
+    return config
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+        secret = tuple(loc[:2]) in SECRET_ENV
+        got = "" if secret or err["type"] in ("extra_forbidden", "missing") else f" (got {err.get('input')!r})"
+        if err["type"] == "extra_forbidden":
+            section = loc[0] if len(loc) > 1 else None
+            known = f" Known keys: {', '.join(_public_keys(section))}." if section in _SECTIONS else ""
+            lines.append(f"{source}: {where}: unknown key.{known}")
+        else:
+            name = f"{SECRET_ENV[tuple(loc[:2])]}" if secret else where
+            lines.append(f"{source}: {name}: {err['msg']}{got}")
+    return "\n".join(lines)

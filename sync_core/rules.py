@@ -1,0 +1,412 @@
+"""The PayPack customer-sync rules R1-R9: their one home.
+
+Pure, synchronous decision code over plain data. The engine gathers the facts
+(the NetSuite record, what Stripe holds) and asks these functions what to do;
+the TUI, the CLI, the scenarios and the trainers all show the same rule ids and
+texts. Wording may improve; the meaning of an id must not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    USE_LINKED = "use-linked"  # linked, nothing to push
+    UPDATE = "update"  # linked, push the mapped fields
+    LINK_EXISTING = "link-existing"  # write an existing Stripe id back to NetSuite
+    CREATE = "create"  # create a Stripe customer and link it
+    SKIP = "skip"  # nothing can be done without the operator
+    ERROR = "error"  # the link is broken; the remedy says how to mend it
+    ASK = "ask"  # several candidates: the operator chooses
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    explanation: str
+    remedy: str | None = None
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule(
+            "R1",
+            "Linked customer: the stored Stripe id wins",
+            "When STRIPE CUSTOMER ID (PAYPACK) is populated, the NetSuite customer uses that "
+            "Stripe customer and is never looked up by email. A sync pushes the mapped fields "
+            "(email included) to it, so changing the email in NetSuite never relinks: run Sync "
+            "to Stripe again to update the Stripe customer's email.",
+        ),
+        Rule(
+            "R2",
+            "Stale link: the stored id names no Stripe customer",
+            "The stored Stripe customer id names no customer in this Stripe account (deleted, "
+            "another account, or test vs live mode). custsync never relinks silently: a wrong "
+            "guess would send this customer's payments to someone else.",
+            remedy="Clear STRIPE CUSTOMER ID (PAYPACK) on the NetSuite customer to rematch by "
+            "email, or enter the right Stripe customer id.",
+        ),
+        Rule(
+            "R3",
+            "Match by email when no id is stored",
+            "When STRIPE CUSTOMER ID (PAYPACK) is blank and the customer has an email, Stripe "
+            "customers with that email are looked up. One found: it is linked and its id written "
+            "back. None: a Stripe customer is created (tagged metadata.netsuite_internal_id) and "
+            "linked. Several: custsync does not guess; it lists the candidates (a configured "
+            "policy may pick the oldest or newest).",
+            remedy="Choose the right Stripe customer and enter its id in STRIPE CUSTOMER ID "
+            "(PAYPACK), or set the duplicate-email policy to oldest/newest.",
+        ),
+        Rule(
+            "R4",
+            "No key: no Stripe id and no email",
+            "With neither a Stripe customer id nor an email there is nothing to match on, so the "
+            "customer is skipped rather than linked to a new, empty Stripe customer.",
+            remedy="Populate STRIPE CUSTOMER ID (PAYPACK), e.g. from a Stripe customer export "
+            "(Dashboard -> Customers -> Export) imported with NetSuite's CSV import "
+            "(custsync import-stripe-ids FILE), or add an email address.",
+        ),
+        Rule(
+            "R5",
+            "One way: NetSuite to Stripe",
+            "Nothing changed in Stripe flows back to NetSuite except the two PayPack fields: the "
+            "Stripe customer id and the portal session URL.",
+        ),
+        Rule(
+            "R6",
+            "Portal link after a successful sync",
+            "After a successful sync a Stripe billing-portal session is created for the customer "
+            "and its URL stored in the portal-URL field, for email templates. The URL is "
+            "short-lived and lets anyone holding it manage the billing details, so it is masked "
+            "in logs and screens.",
+        ),
+        Rule(
+            "R7",
+            "Portal not activated in Stripe",
+            "Stripe refuses to create a portal session because no default customer-portal "
+            "configuration is saved: 'Getting error while generating customer portal Session "
+            "URL'. The customer link itself still stands.",
+            remedy="In the Stripe Dashboard go to Settings -> Customer Portal and click Activate "
+            "link (save the default configuration), then generate the portal link again.",
+        ),
+        Rule(
+            "R8",
+            "Portal deployment not released",
+            "The portal-link script deployment customdeploy_nm_paypack_external_cus_por is not "
+            "released, so NetSuite does not generate portal links.",
+            remedy="In NetSuite open Customization -> Scripting -> Script Deployments, edit "
+            "customdeploy_nm_paypack_external_cus_por and set Status to Released.",
+        ),
+        Rule(
+            "R9",
+            "Saved-search headers decide the mapping",
+            "Which NetSuite columns go to Stripe is decided by the column headers of the "
+            "configured saved search (single sync: the Customer Sync Saved Search; mass sync: the "
+            "Mass Customer Sync Saved Search, whose criteria also choose the customers). Values "
+            "always come from the customer record, never from the search.",
+            remedy="Edit the saved search's columns, or the saved search ids in the configuration.",
+        ),
+    )
+}
+
+PORTAL_ERROR_TEXT = "Getting error while generating customer portal Session URL"
+
+
+class DuplicateEmailPolicy(StrEnum):
+    ASK = "ask"
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class StripeCustomerRef:
+    """What the rules need to know of one Stripe customer."""
+
+    id: str
+    email: str | None = None
+    created: int = 0
+    deleted: bool = False
+    netsuite_internal_id: str | None = None  # from metadata
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What the rules need to know of one NetSuite customer (raw field values)."""
+
+    internal_id: str
+    email: str | None
+    stripe_customer_id: str | None
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    rule: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule: str
+    action: Action
+    reason: str
+    trace: tuple[TraceStep, ...]
+    stripe_customer_id: str | None = None
+    candidates: tuple[str, ...] = ()
+    remedy: str | None = None
+
+    @property
+    def writes_stripe(self) -> bool:
+        return self.action in (Action.UPDATE, Action.CREATE)
+
+    @property
+    def writes_netsuite_link(self) -> bool:
+        return self.action in (Action.LINK_EXISTING, Action.CREATE)
+
+    @property
+    def linked(self) -> bool:
+        return self.action in (Action.USE_LINKED, Action.UPDATE, Action.LINK_EXISTING, Action.CREATE)
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """Trim the spaces a CSV import or a paste leaves; keep the letter case.
+
+    Stripe's `email` list filter is case-sensitive, so the address is looked up
+    exactly as stored. Customers whose address differs only in case are
+    reported separately (see `decide`), never silently treated as no match.
+    """
+    if raw is None:
+        return None
+    email = raw.strip()
+    return email or None
+
+
+def normalize_stripe_id(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    value = raw.strip()
+    return value or None
+
+
+class LookupKind(StrEnum):
+    BY_ID = "by-id"
+    BY_EMAIL = "by-email"
+    NONE = "none"
+
+
+def lookup_needed(facts: CustomerFacts) -> LookupKind:
+    """The lookup-priority order: STRIPE CUSTOMER ID (PAYPACK) first, then EMAIL ADDRESS."""
+    if normalize_stripe_id(facts.stripe_customer_id):
+        return LookupKind.BY_ID
+    if normalize_email(facts.email):
+        return LookupKind.BY_EMAIL
+    return LookupKind.NONE
+
+
+def _remedy(rule_id: str) -> str | None:
+    return RULES[rule_id].remedy
+
+
+def decide(
+    facts: CustomerFacts,
+    *,
+    linked: StripeCustomerRef | None = None,
+    email_matches: tuple[StripeCustomerRef, ...] = (),
+    case_variant_matches: tuple[StripeCustomerRef, ...] = (),
+    made_earlier: tuple[StripeCustomerRef, ...] = (),
+    fields_differ: bool = True,
+    policy: DuplicateEmailPolicy = DuplicateEmailPolicy.ASK,
+) -> Decision:
+    """Decide what a sync of this customer does.
+
+    - `linked`: the retrieve of the stored id (None when it does not exist;
+      `deleted=True` when Stripe reports it deleted). Only read for BY_ID.
+    - `email_matches`: live Stripe customers whose email equals the trimmed
+      NetSuite email exactly; `case_variant_matches`: those equal only when
+      letter case is ignored.
+    - `made_earlier`: Stripe customers tagged metadata.netsuite_internal_id =
+      this customer (an earlier run created one and did not write it back).
+    - `fields_differ`: whether the mapped fields differ from the linked Stripe
+      customer's (decides update vs use-linked).
+    """
+    trace: list[TraceStep] = []
+    stored_id = normalize_stripe_id(facts.stripe_customer_id)
+    email = normalize_email(facts.email)
+
+    if stored_id:
+        trace.append(TraceStep("R1", f"STRIPE CUSTOMER ID (PAYPACK) is {stored_id}: use it, no email lookup"))
+        if linked is None or linked.deleted:
+            why = "was deleted in Stripe" if linked is not None else "does not exist in this Stripe account/mode"
+            trace.append(TraceStep("R2", f"{stored_id} {why}: not relinking"))
+            return Decision(
+                rule="R2",
+                action=Action.ERROR,
+                reason=f"Stored Stripe customer {stored_id} {why}.",
+                trace=tuple(trace),
+                stripe_customer_id=stored_id,
+                remedy=_remedy("R2"),
+            )
+        if fields_differ:
+            trace.append(TraceStep("R1", "mapped fields differ: push them to the linked customer"))
+            action, reason = Action.UPDATE, f"Linked to {stored_id}; mapped fields will be pushed to it."
+        else:
+            trace.append(TraceStep("R1", "mapped fields already equal"))
+            action, reason = Action.USE_LINKED, f"Linked to {stored_id}; nothing to push."
+        return Decision(rule="R1", action=action, reason=reason, trace=tuple(trace), stripe_customer_id=stored_id)
+
+    trace.append(TraceStep("R1", "STRIPE CUSTOMER ID (PAYPACK) is blank"))
+    if not email:
+        trace.append(TraceStep("R4", "no email address either: nothing to match on"))
+        return Decision(
+            rule="R4",
+            action=Action.SKIP,
+            reason="No Stripe customer id and no email address.",
+            trace=tuple(trace),
+            remedy=_remedy("R4"),
+        )
+
+    if facts.email is not None and facts.email != email:
+        trace.append(TraceStep("R3", f"email trimmed of surrounding spaces to {email!r}"))
+
+    live_earlier = tuple(c for c in made_earlier if not c.deleted)
+    if live_earlier:
+        chosen = min(live_earlier, key=lambda c: (c.created, c.id))
+        trace.append(
+            TraceStep("R3", f"{chosen.id} was created for internal id {facts.internal_id} by an earlier run: link it")
+        )
+        return Decision(
+            rule="R3",
+            action=Action.LINK_EXISTING,
+            reason=f"Stripe customer {chosen.id} was already created for this NetSuite customer.",
+            trace=tuple(trace),
+            stripe_customer_id=chosen.id,
+        )
+
+    exact = tuple(c for c in email_matches if not c.deleted)
+    trace.append(TraceStep("R3", f"Stripe customers with email {email!r}: {len(exact)}"))
+    if len(exact) == 1:
+        return Decision(
+            rule="R3",
+            action=Action.LINK_EXISTING,
+            reason=f"One Stripe customer has this email: {exact[0].id}.",
+            trace=tuple(trace),
+            stripe_customer_id=exact[0].id,
+        )
+    if len(exact) > 1:
+        return _several(exact, email, policy, trace, "share this email")
+
+    variants = tuple(c for c in case_variant_matches if not c.deleted)
+    if variants:
+        # Stripe's filter is case-sensitive but mailboxes practically are not:
+        # creating here would make a duplicate of the same person, so ask.
+        trace.append(TraceStep("R3", f"{len(variants)} Stripe customer(s) have this email in other letter case"))
+        return Decision(
+            rule="R3",
+            action=Action.ASK,
+            reason=f"No exact match, but {len(variants)} Stripe customer(s) have {email!r} in other letter case.",
+            trace=tuple(trace),
+            candidates=tuple(c.id for c in variants),
+            remedy="Enter the right Stripe customer id in STRIPE CUSTOMER ID (PAYPACK), or make "
+            "the emails agree in letter case and sync again.",
+        )
+
+    trace.append(TraceStep("R3", "no Stripe customer has this email: create one"))
+    return Decision(
+        rule="R3",
+        action=Action.CREATE,
+        reason="No Stripe customer has this email; one will be created and linked.",
+        trace=tuple(trace),
+    )
+
+
+def _several(
+    candidates: tuple[StripeCustomerRef, ...],
+    email: str,
+    policy: DuplicateEmailPolicy,
+    trace: list[TraceStep],
+    what: str,
+) -> Decision:
+    ordered = tuple(sorted(candidates, key=lambda c: (c.created, c.id)))
+    ids = tuple(c.id for c in ordered)
+    if policy is DuplicateEmailPolicy.ASK:
+        trace.append(TraceStep("R3", f"{len(ids)} candidates {what}: not guessing (policy: ask)"))
+        return Decision(
+            rule="R3",
+            action=Action.ASK,
+            reason=f"{len(ids)} Stripe customers {what} ({email}): {', '.join(ids)}.",
+            trace=tuple(trace),
+            candidates=ids,
+            remedy=_remedy("R3"),
+        )
+    chosen = ordered[0] if policy is DuplicateEmailPolicy.OLDEST else ordered[-1]
+    trace.append(TraceStep("R3", f"{len(ids)} candidates {what}: policy {policy.value} picks {chosen.id}"))
+    return Decision(
+        rule="R3",
+        action=Action.LINK_EXISTING,
+        reason=f"{len(ids)} Stripe customers {what}; the {policy.value} one, {chosen.id}, is linked.",
+        trace=tuple(trace),
+        stripe_customer_id=chosen.id,
+        candidates=ids,
+    )
+
+
+# --- Portal links (R6-R8) -------------------------------------------------
+
+
+class PortalOutcome(StrEnum):
+    CREATED = "created"
+    NOT_ACTIVATED = "not-activated"  # R7
+    NOT_RELEASED = "not-released"  # R8
+    NOT_LINKED = "not-linked"  # the sync did not produce a link
+
+
+@dataclass(frozen=True)
+class PortalDecision:
+    rule: str
+    outcome: PortalOutcome
+    message: str
+    remedy: str | None = None
+
+
+def portal_precheck(*, linked: bool, deployment_released: bool) -> PortalDecision | None:
+    """None means: go ahead and ask Stripe for a session (R6)."""
+    if not linked:
+        return PortalDecision("R6", PortalOutcome.NOT_LINKED, "No Stripe customer is linked; no portal link.")
+    if not deployment_released:
+        return PortalDecision(
+            "R8",
+            PortalOutcome.NOT_RELEASED,
+            "The portal-link deployment customdeploy_nm_paypack_external_cus_por is not released.",
+            remedy=_remedy("R8"),
+        )
+    return None
+
+
+def portal_refused(stripe_message: str) -> PortalDecision:
+    """Stripe refused the session: no default portal configuration (R7)."""
+    return PortalDecision(
+        "R7",
+        PortalOutcome.NOT_ACTIVATED,
+        f"{PORTAL_ERROR_TEXT}: {stripe_message}",
+        remedy=_remedy("R7"),
+    )
+
+
+def is_portal_not_activated(status: int | None, message: str | None) -> bool:
+    """Recognise Stripe's refusal for a missing default portal configuration.
+
+    Stripe documents no error code for it (reference/stripe.md), so the
+    message is the only signal: 'No configuration provided and your ... default
+    configuration has not been created'.
+    """
+    if status != 400 or not message:
+        return False
+    text = message.lower()
+    return "default configuration" in text and ("not been created" in text or "customer portal" in text)
+
+
+def rule(rule_id: str) -> Rule:
+    return RULES[rule_id]

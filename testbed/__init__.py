@@ -1,0 +1,1 @@
+"""Starts the mocks as real servers, loads scenario files and replays them through sync_core."""

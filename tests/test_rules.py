@@ -1,0 +1,158 @@
+"""The sync rules R1-R9 as an operator or trainer would check them."""
+
+import pytest
+
+from sync_core.rules import (
+    RULES,
+    Action,
+    CustomerFacts,
+    DuplicateEmailPolicy,
+    LookupKind,
+    PortalOutcome,
+    StripeCustomerRef,
+    decide,
+    is_portal_not_activated,
+    lookup_needed,
+    portal_precheck,
+    portal_refused,
+)
+
+
+def facts(email="ap@acme.test", sid=None, iid="101"):
+    return CustomerFacts(internal_id=iid, email=email, stripe_customer_id=sid)
+
+
+def cus(cid, email="ap@acme.test", created=0, **kw):
+    return StripeCustomerRef(id=cid, email=email, created=created, **kw)
+
+
+def test_catalogue_has_r1_to_r9_with_names_and_explanations():
+    assert list(RULES) == [f"R{i}" for i in range(1, 10)]
+    for r in RULES.values():
+        assert r.name and len(r.explanation) > 40
+
+
+def test_r1_linked_customer_is_used_and_never_looked_up_by_email():
+    f = facts(sid="cus_A")
+    assert lookup_needed(f) is LookupKind.BY_ID
+    d = decide(f, linked=cus("cus_A"), email_matches=(cus("cus_OTHER"),))
+    assert (d.rule, d.action, d.stripe_customer_id) == ("R1", Action.UPDATE, "cus_A")
+    assert d.trace[0].rule == "R1"
+
+
+def test_r1_email_change_on_linked_customer_keeps_the_link():
+    d = decide(facts(email="new@acme.test", sid="cus_A"), linked=cus("cus_A", email="old@acme.test"))
+    assert d.action is Action.UPDATE and d.stripe_customer_id == "cus_A"
+
+
+def test_r1_nothing_to_push_when_fields_equal():
+    d = decide(facts(sid="cus_A"), linked=cus("cus_A"), fields_differ=False)
+    assert d.action is Action.USE_LINKED and not d.writes_stripe
+
+
+def test_r1_stored_id_is_trimmed():
+    assert lookup_needed(facts(sid="  cus_A ")) is LookupKind.BY_ID
+    assert decide(facts(sid=" cus_A "), linked=cus("cus_A")).stripe_customer_id == "cus_A"
+
+
+@pytest.mark.parametrize("linked, words", [(None, "does not exist"), (cus("cus_A", deleted=True), "deleted")])
+def test_r2_stale_link_is_an_error_with_remedy_and_never_relinks(linked, words):
+    d = decide(facts(sid="cus_A"), linked=linked, email_matches=(cus("cus_B"),))
+    assert (d.rule, d.action) == ("R2", Action.ERROR)
+    assert words in d.reason
+    assert "Clear STRIPE CUSTOMER ID" in d.remedy
+    assert d.stripe_customer_id == "cus_A" and not d.linked
+
+
+def test_r3_one_match_is_linked():
+    f = facts()
+    assert lookup_needed(f) is LookupKind.BY_EMAIL
+    d = decide(f, email_matches=(cus("cus_B"),))
+    assert (d.rule, d.action, d.stripe_customer_id) == ("R3", Action.LINK_EXISTING, "cus_B")
+    assert d.writes_netsuite_link and not d.writes_stripe
+
+
+def test_r3_no_match_creates():
+    d = decide(facts())
+    assert (d.rule, d.action, d.stripe_customer_id) == ("R3", Action.CREATE, None)
+
+
+def test_r3_several_matches_ask_by_default_with_candidates_oldest_first():
+    d = decide(facts(), email_matches=(cus("cus_new", created=20), cus("cus_old", created=10)))
+    assert (d.rule, d.action) == ("R3", Action.ASK)
+    assert d.candidates == ("cus_old", "cus_new")
+    assert d.remedy and not d.linked
+
+
+@pytest.mark.parametrize("policy, chosen", [(DuplicateEmailPolicy.OLDEST, "cus_old"), (DuplicateEmailPolicy.NEWEST, "cus_new")])
+def test_r3_several_matches_with_policy_pick(policy, chosen):
+    d = decide(facts(), email_matches=(cus("cus_new", created=20), cus("cus_old", created=10)), policy=policy)
+    assert d.action is Action.LINK_EXISTING and d.stripe_customer_id == chosen
+
+
+def test_r3_deleted_matches_do_not_count():
+    d = decide(facts(), email_matches=(cus("cus_gone", deleted=True),))
+    assert d.action is Action.CREATE
+
+
+def test_r3_email_with_surrounding_spaces_is_trimmed_and_traced():
+    d = decide(facts(email="  ap@acme.test  "), email_matches=(cus("cus_B"),))
+    assert d.action is Action.LINK_EXISTING
+    assert any("trimmed" in s.outcome for s in d.trace)
+
+
+def test_r3_case_variant_only_asks_instead_of_creating_a_duplicate():
+    d = decide(facts(email="AP@Acme.test"), case_variant_matches=(cus("cus_B", email="ap@acme.test"),))
+    assert d.action is Action.ASK and d.candidates == ("cus_B",)
+    assert "letter case" in d.reason
+
+
+def test_r3_exact_match_wins_over_case_variants():
+    d = decide(facts(email="AP@Acme.test"), email_matches=(cus("cus_X", email="AP@Acme.test"),),
+               case_variant_matches=(cus("cus_B"),))
+    assert d.stripe_customer_id == "cus_X"
+
+
+def test_r3_customer_made_by_an_earlier_run_is_linked_not_created_again():
+    d = decide(facts(), made_earlier=(cus("cus_mine", netsuite_internal_id="101"),), email_matches=())
+    assert d.action is Action.LINK_EXISTING and d.stripe_customer_id == "cus_mine"
+
+
+@pytest.mark.parametrize("email", [None, "", "   "])
+def test_r4_no_id_and_no_email_skips_with_csv_remedy(email):
+    f = facts(email=email)
+    assert lookup_needed(f) is LookupKind.NONE
+    d = decide(f)
+    assert (d.rule, d.action) == ("R4", Action.SKIP)
+    assert "CSV" in d.remedy
+
+
+def test_r1_with_no_email_still_uses_the_stored_id():
+    d = decide(facts(email=None, sid="cus_A"), linked=cus("cus_A", email=None))
+    assert d.rule == "R1" and d.linked
+
+
+def test_portal_precheck_r8_when_deployment_not_released():
+    p = portal_precheck(linked=True, deployment_released=False)
+    assert p.rule == "R8" and p.outcome is PortalOutcome.NOT_RELEASED
+    assert "customdeploy_nm_paypack_external_cus_por" in p.remedy
+
+
+def test_portal_precheck_passes_when_linked_and_released():
+    assert portal_precheck(linked=True, deployment_released=True) is None
+    assert portal_precheck(linked=False, deployment_released=True).outcome is PortalOutcome.NOT_LINKED
+
+
+STRIPE_PORTAL_MSG = ("No configuration provided and your test mode default configuration has not been created. "
+                     "Provide a configuration or create your default by saving your customer portal settings in "
+                     "test mode at https://dashboard.stripe.com/test/settings/billing/portal.")
+
+
+def test_r7_recognises_stripes_refusal_and_gives_the_seed_text_and_remedy():
+    assert is_portal_not_activated(400, STRIPE_PORTAL_MSG)
+    assert not is_portal_not_activated(400, "No such customer: 'cus_x'")
+    assert not is_portal_not_activated(500, STRIPE_PORTAL_MSG)
+    p = portal_refused(STRIPE_PORTAL_MSG)
+    assert p.rule == "R7"
+    assert p.message.startswith("Getting error while generating customer portal Session URL")
+    assert "Settings -> Customer Portal" in p.remedy

@@ -1,0 +1,91 @@
+"""The `custsync` command line. Presentation only: the work is in sync_core and testbed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from rich.console import Console
+
+from sync_core.config import ConfigError
+from sync_core.rules import RULES
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+
+# Commands DESIGN.md plans that are not built yet, with the issue that builds them.
+PLANNED: dict[str, tuple[str, str]] = {}
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([
+            {"id": r.id, "name": r.name, "explanation": r.explanation, "remedy": r.remedy} for r in RULES.values()
+        ], indent=2))
+        return EXIT_OK
+    console = _out()
+    for r in RULES.values():
+        console.print(f"[bold]{r.id}[/bold]  [bold cyan]{r.name}[/bold cyan]")
+        console.print(f"    {r.explanation}")
+        if r.remedy:
+            console.print(f"    [yellow]Remedy:[/yellow] {r.remedy}")
+        console.print()
+    return EXIT_OK
+
+
+def _planned(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        what, issue = PLANNED[name]
+        print(f"custsync {name}: not built yet ({what}; planned in issue {issue}).", file=sys.stderr)
+        return EXIT_USAGE
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="custsync",
+        description="Sync NetSuite customers to Stripe customers by the PayPack rules (R1-R9), "
+        "and reproduce, test and teach that sync against bundled mocks. Without --config "
+        "(or CUSTSYNC_CONFIG) every command runs against the bundled mocks with demo data.",
+        epilog="Exit codes: 0 ok, 1 some customers failed, 2 usage or configuration error. "
+        "Secrets come from the environment (CUSTSYNC_STRIPE_API_KEY, CUSTSYNC_NETSUITE_*) "
+        "or a file named by CUSTSYNC_SECRETS_FILE, never from the config file.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: $CUSTSYNC_CONFIG, else bundled mocks)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("rules", help="print the sync rule catalogue R1-R9", description="Print the sync rules "
+                       "R1-R9 with their explanations and remedies (the same text the TUI shows).")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_rules)
+
+    for name, (what, issue) in PLANNED.items():
+        p = sub.add_parser(name, help=f"{what} (not built yet)", description=f"{what}. Not built yet.")
+        p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        p.set_defaults(func=_planned(name))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"custsync: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("custsync: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
