@@ -131,6 +131,7 @@ class SyncConfig(_Section):
     duplicate_email_policy: DuplicateEmailPolicy = DuplicateEmailPolicy.ASK
     metadata_prefix: str = Field("netsuite_", pattern=r"^[a-z0-9_]{0,30}$")
     journal_path: Path = Path("custsync-journal.sqlite")
+    workers: int | None = Field(None, ge=1, le=256, description="customers in flight in a mass sync; auto when empty")
     max_retries: int = Field(6, ge=0, le=20)
     backoff_base_seconds: float = Field(0.2, ge=0)
     backoff_max_seconds: float = Field(10.0, gt=0)

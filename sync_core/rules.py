@@ -361,6 +361,7 @@ class PortalOutcome(StrEnum):
     NOT_ACTIVATED = "not-activated"  # R7
     NOT_RELEASED = "not-released"  # R8
     NOT_LINKED = "not-linked"  # the sync did not produce a link
+    FAILED = "failed"  # Stripe or NetSuite failed for another reason
 
 
 @dataclass(frozen=True)

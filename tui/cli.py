@@ -10,12 +10,20 @@ from typing import Callable, Sequence
 from rich.console import Console
 
 from sync_core.config import ConfigError
+from sync_core.errors import SyncError
+from testbed.launcher import MockStartError
 from sync_core.rules import RULES
+
+from .commands import add_commands
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
 # Commands DESIGN.md plans that are not built yet, with the issue that builds them.
-PLANNED: dict[str, tuple[str, str]] = {}
+PLANNED: dict[str, tuple[str, str]] = {
+    "import-stripe-ids": ("import Stripe customer ids from a CSV (the route for customers without email)", "5"),
+    "scenario": ("list and run scenario files", "6"),
+    "mocks": ("serve both mocks until Ctrl-C", "6"),
+}
 
 
 def _out() -> Console:
@@ -64,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_rules)
 
+    add_commands(sub)
+
     for name, (what, issue) in PLANNED.items():
         p = sub.add_parser(name, help=f"{what} (not built yet)", description=f"{what}. Not built yet.")
         p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -81,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"custsync: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SyncError as exc:
+        print(f"custsync: {exc}", file=sys.stderr)
+        return EXIT_FAILURES
+    except MockStartError as exc:
+        print(f"custsync: the bundled mocks could not start: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("custsync: interrupted", file=sys.stderr)

@@ -1,0 +1,124 @@
+"""Doctor: the seed's troubleshooting list as checks, each with pass/fail and a remedy."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from .engine import Engine
+from .errors import NetSuiteError, SyncError
+from .mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
+from .rules import RULES
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    ok: bool
+    detail: str
+    remedy: str | None = None
+    rule: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "title": self.title, "ok": self.ok, "detail": self.detail,
+                "remedy": self.remedy, "rule": self.rule}
+
+
+async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]], rule: str | None = None) -> Check:
+    try:
+        return await body()
+    except SyncError as exc:
+        return Check(check_id, title, False, exc.message, exc.remedy, rule)
+
+
+async def run_doctor(engine: Engine) -> list[Check]:
+    cfg = engine.config
+    ns = cfg.netsuite
+
+    async def netsuite_login() -> Check:
+        await engine.netsuite.suiteql_all("SELECT id FROM customer", limit=1)
+        return Check("netsuite-credentials", "NetSuite token credentials", True, f"account {ns.account} accepted the token")
+
+    async def stripe_login() -> Check:
+        await engine.stripe.check_key()
+        mode = "live" if engine.stripe.live else "test"
+        detail = f"{mode}-mode key accepted by {engine.stripe.base_url}"
+        if engine.stripe.live and not engine.stripe.allow_writes_live:
+            return Check("stripe-credentials", "Stripe API key", True, detail + "; live writes are locked (--yes-live unlocks)")
+        return Check("stripe-credentials", "Stripe API key", True, detail)
+
+    def search_check(check_id: str, title: str, search_id: str) -> Callable[[], Awaitable[Check]]:
+        async def body() -> Check:
+            columns = await engine.netsuite.search_columns(search_id)
+            mappable = set(DIRECT) | set(NAME_COLUMNS) | set(ADDRESS)
+            names = [c.name for c in columns]
+            unknown = [n for n in names if n not in mappable | KNOWN_BODY_COLUMNS and not n.startswith("custentity")]
+            if not names:
+                return Check(check_id, title, False, f"{search_id} has no columns: nothing would go to Stripe",
+                             RULES["R9"].remedy, "R9")
+            if unknown:
+                return Check(check_id, title, False, f"{search_id}: column(s) {', '.join(unknown)} name no customer field",
+                             RULES["R9"].remedy, "R9")
+            to_stripe = [n for n in names if n in mappable]
+            return Check(check_id, title, True, f"{search_id}: {len(names)} columns; to Stripe: {', '.join(to_stripe) or 'none'}"
+                         f"; the rest to metadata", rule="R9")
+        return body
+
+    async def paypack_fields() -> Check:
+        fields = f"{ns.stripe_id_field}, {ns.portal_url_field}"
+        try:
+            await engine.netsuite.suiteql_all(f"SELECT id, {fields} FROM customer", limit=1)
+        except NetSuiteError as exc:
+            if exc.status == 400:
+                return Check("paypack-fields", "PayPack customer fields", False,
+                             f"NetSuite does not know {fields}: {exc.message}",
+                             "Install the PayPack bundle, or set [netsuite] stripe_id_field / portal_url_field to "
+                             "the script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field.")
+            raise
+        return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
+
+    async def deployment() -> Check:
+        status = await engine.netsuite.deployment_status(ns.portal_deployment)
+        if status == "RELEASED":
+            return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
+        detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
+        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links are not generated",
+                     RULES["R8"].remedy, "R8")
+
+    async def portal_configuration() -> Check:
+        if await engine.stripe.default_portal_configuration_active():
+            return Check("portal-configuration", "Stripe customer portal activated", True,
+                         "a default portal configuration is active", rule="R7")
+        return Check("portal-configuration", "Stripe customer portal activated", False,
+                     "no active default customer-portal configuration: 'Getting error while generating customer "
+                     "portal Session URL'", RULES["R7"].remedy, "R7")
+
+    async def concurrency() -> Check:
+        n = ns.concurrency
+        probe = [engine.netsuite.suiteql_all("SELECT id FROM customer", limit=1) for _ in range(n)]
+        retries_before = engine.retries
+        await asyncio.gather(*probe)
+        if engine.retries > retries_before:
+            return Check("netsuite-concurrency", "NetSuite concurrency setting", False,
+                         f"{n} requests at once drew {engine.retries - retries_before} concurrency refusal(s)",
+                         "Lower [netsuite] concurrency to your account's limit (5 standard, 15 premium, 20 "
+                         "enterprise, +10 per SuiteCloud Plus licence), or stop other integrations while syncing.")
+        return Check("netsuite-concurrency", "NetSuite concurrency setting", True, f"{n} requests at once were accepted")
+
+    checks = [
+        _guard("netsuite-credentials", "NetSuite token credentials", netsuite_login),
+        _guard("stripe-credentials", "Stripe API key", stripe_login),
+        _guard("customer-sync-search", "Customer Sync Saved Search",
+               search_check("customer-sync-search", "Customer Sync Saved Search", ns.customer_sync_search), "R9"),
+        _guard("mass-sync-search", "Mass Customer Sync Saved Search",
+               search_check("mass-sync-search", "Mass Customer Sync Saved Search", ns.mass_customer_sync_search), "R9"),
+        _guard("paypack-fields", "PayPack customer fields", paypack_fields),
+        _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
+        _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
+    ]
+    results = list(await asyncio.gather(*checks))
+    # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.
+    results.append(await _guard("netsuite-concurrency", "NetSuite concurrency setting", concurrency))
+    return results

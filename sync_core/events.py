@@ -1,0 +1,43 @@
+"""Progress of a mass sync: one stream of events that the CLI, the TUI and the tests consume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .outcome import Outcome
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str | None  # None for a dry run (nothing is journaled)
+    search_id: str
+    dry_run: bool
+    resumed: bool
+
+
+@dataclass(frozen=True)
+class CustomersFound:
+    total: int  # chosen by the saved search's criteria
+    already_done: int  # finished in the run being resumed
+
+
+@dataclass(frozen=True)
+class CustomerSynced:
+    outcome: Outcome
+    done: int
+    total: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str | None
+    counts: dict[str, int]
+    elapsed: float
+    failures: list[Outcome] = field(default_factory=list)
+    netsuite_requests: int = 0
+    stripe_requests: int = 0
+    retries: int = 0
+
+
+Event = RunStarted | CustomersFound | CustomerSynced | RunFinished

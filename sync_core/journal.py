@@ -1,0 +1,117 @@
+"""The run journal (SQLite): every customer's step in a mass sync, so a killed run resumes.
+
+A customer is `pending`, then `create-attempted` (a Stripe create was sent and
+not yet written back: a resume must look for that customer before creating),
+then finished: `ok`, `skipped`, `needs-decision` or `failed`. Resuming a run
+redoes only what is not finished (and, with retry_failed, what failed).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+FINISHED = ("ok", "skipped", "needs-decision")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, started REAL NOT NULL, finished REAL, search_id TEXT NOT NULL,
+    dry_run INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running');
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL REFERENCES runs(id), internal_id TEXT NOT NULL, state TEXT NOT NULL,
+    rule TEXT, action TEXT, stripe_customer_id TEXT, error TEXT, remedy TEXT, updated REAL NOT NULL,
+    PRIMARY KEY (run_id, internal_id));
+"""
+
+
+class JournalError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: str
+    started: float
+    finished: float | None
+    search_id: str
+    status: str
+    counts: dict[str, int]
+
+
+class Journal:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"run journal {self.path}: {exc}. Name another file with [sync] journal_path.") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def start_run(self, search_id: str) -> str:
+        run_id = time.strftime("run-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self._db.execute("INSERT INTO runs (id, started, search_id) VALUES (?, ?, ?)", (run_id, time.time(), search_id))
+        return run_id
+
+    def run(self, run_id: str) -> RunInfo:
+        row = self._db.execute("SELECT id, started, finished, search_id, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            known = ", ".join(r.id for r in self.runs(limit=5)) or "none"
+            raise JournalError(f"no run {run_id!r} in the journal {self.path} (latest: {known}).")
+        counts = dict(self._db.execute("SELECT state, COUNT(*) FROM steps WHERE run_id = ? GROUP BY state", (run_id,)).fetchall())
+        return RunInfo(*row, counts=counts)
+
+    def runs(self, limit: int = 20) -> list[RunInfo]:
+        ids = [r[0] for r in self._db.execute("SELECT id FROM runs ORDER BY started DESC LIMIT ?", (limit,))]
+        return [self.run(i) for i in ids]
+
+    def add_pending(self, run_id: str, internal_ids: Iterable[str]) -> None:
+        now = time.time()
+        self._db.executemany(
+            "INSERT OR IGNORE INTO steps (run_id, internal_id, state, updated) VALUES (?, ?, 'pending', ?)",
+            [(run_id, i, now) for i in internal_ids])
+
+    def state(self, run_id: str, internal_id: str) -> str | None:
+        row = self._db.execute("SELECT state FROM steps WHERE run_id = ? AND internal_id = ?", (run_id, internal_id)).fetchone()
+        return row[0] if row else None
+
+    def create_attempted_anywhere(self, internal_id: str) -> bool:
+        """Did any run send a Stripe create for this customer that it may not have written back?"""
+        row = self._db.execute(
+            "SELECT 1 FROM steps WHERE internal_id = ? AND state = 'create-attempted' LIMIT 1", (internal_id,)).fetchone()
+        return row is not None
+
+    def mark(self, run_id: str, internal_id: str, state: str, *, rule: str | None = None, action: str | None = None,
+             stripe_customer_id: str | None = None, error: str | None = None, remedy: str | None = None) -> None:
+        self._db.execute(
+            "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
+            " rule = excluded.rule, action = excluded.action, stripe_customer_id = excluded.stripe_customer_id,"
+            " error = excluded.error, remedy = excluded.remedy, updated = excluded.updated",
+            (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, time.time()))
+        if state in FINISHED + ("failed",):
+            # A finished step settles every earlier create-attempt for this customer.
+            self._db.execute("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
+                             "AND state = 'create-attempted'", (internal_id, run_id))
+
+    def finished_ids(self, run_id: str, *, include_failed: bool = False) -> set[str]:
+        states = FINISHED + (("failed",) if include_failed else ())
+        marks = ",".join("?" * len(states))
+        return {r[0] for r in self._db.execute(
+            f"SELECT internal_id FROM steps WHERE run_id = ? AND state IN ({marks})", (run_id, *states))}
+
+    def failures(self, run_id: str) -> list[dict[str, str | None]]:
+        rows = self._db.execute("SELECT internal_id, rule, error, remedy FROM steps WHERE run_id = ? AND state = 'failed'"
+                                " ORDER BY CAST(internal_id AS INTEGER)", (run_id,))
+        return [dict(zip(("internal_id", "rule", "error", "remedy"), r)) for r in rows]
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))

@@ -1,0 +1,178 @@
+"""R9: the saved search's column headers decide which record fields go to Stripe.
+
+Only the headers are read from the search; every value comes from the
+customer record. Columns with no Stripe counterpart go to metadata under the
+configured prefix (default `netsuite_`), next to `netsuite_internal_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .errors import MappingError
+from .netsuite import SearchColumn
+from .rules import normalize_email
+
+# search column id -> Stripe customer parameter
+DIRECT = {"email": "email", "phone": "phone", "comments": "description"}
+NAME_COLUMNS = ("companyname", "firstname", "lastname")
+ADDRESS = {
+    "billaddress1": ("addr1", "line1"),
+    "billaddress2": ("addr2", "line2"),
+    "billcity": ("city", "city"),
+    "billstate": ("state", "state"),
+    "billzipcode": ("zip", "postal_code"),
+    "billcountry": ("country", "country"),
+}
+# Customer body fields a search column may name although the record omits them when empty.
+KNOWN_BODY_COLUMNS = {
+    "entityid", "altname", "companyname", "firstname", "middlename", "lastname", "email", "phone", "altphone",
+    "mobilephone", "fax", "comments", "url", "isinactive", "isperson", "subsidiary", "salesrep", "terms",
+    "currency", "category", "externalid", "title", "altemail",
+}
+METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
+
+
+@dataclass
+class MappedCustomer:
+    internal_id: str
+    email: str | None
+    stripe_customer_id: str | None
+    portal_url: str | None
+    params: dict[str, Any] = field(default_factory=dict)  # Stripe create parameters (no empty values)
+    columns: tuple[str, ...] = ()
+
+    def update_params(self) -> dict[str, Any]:
+        """For an update: mapped fields that are empty in NetSuite are cleared in Stripe ("")."""
+        out: dict[str, Any] = {}
+        for column in self.columns:
+            target = _target(column)
+            if target in ("email", "phone", "description", "name"):
+                out[target] = self.params.get(target, "")
+        if "address" in self.params:
+            out["address"] = self.params["address"]
+        out["metadata"] = self.params.get("metadata", {})
+        return out
+
+
+def _target(column: str) -> str:
+    if column in DIRECT:
+        return DIRECT[column]
+    if column in NAME_COLUMNS:
+        return "name"
+    if column in ADDRESS:
+        return "address"
+    return "metadata"
+
+
+def _plain(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):  # a reference: {"id", "refName", "links"}
+        value = value.get("refName") or value.get("id")
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _body_value(record: dict[str, Any], column: str) -> tuple[bool, str | None]:
+    for key, value in record.items():
+        if key.lower() == column:
+            return True, _plain(value)
+    return False, None
+
+
+def default_billing_address(record: dict[str, Any]) -> dict[str, Any] | None:
+    book = record.get("addressBook")
+    items = book.get("items") if isinstance(book, dict) else None
+    for item in items or []:
+        if item.get("defaultBilling"):
+            address = item.get("addressBookAddress")
+            return address if isinstance(address, dict) else None
+    return None
+
+
+def map_record(
+    record: dict[str, Any],
+    columns: Iterable[SearchColumn],
+    *,
+    stripe_id_field: str,
+    portal_url_field: str,
+    metadata_prefix: str = "netsuite_",
+) -> MappedCustomer:
+    internal_id = str(record["id"])
+    names = [c.name.lower() for c in columns if not c.join and not c.summary]
+    params: dict[str, Any] = {}
+    metadata: dict[str, str] = {f"{metadata_prefix}internal_id": internal_id}
+    name_parts: dict[str, str | None] = {}
+    address: dict[str, str] = {}
+    billing = default_billing_address(record)
+
+    for column in names:
+        if column in ADDRESS:
+            source, target = ADDRESS[column]
+            value = _plain((billing or {}).get(source))
+            if value:
+                address[target] = value
+            continue
+        present, value = _body_value(record, column)
+        if not present and column not in KNOWN_BODY_COLUMNS and not column.startswith("custentity"):
+            raise MappingError(
+                f"saved-search column {column!r} names no field on customer {internal_id}",
+                remedy="Remove or correct that column in the saved search (R9): its headers must be customer "
+                "record fields.",
+            )
+        if column in NAME_COLUMNS:
+            name_parts[column] = value
+        elif column in DIRECT:
+            if value:
+                params[DIRECT[column]] = value
+        elif column not in (stripe_id_field.lower(), portal_url_field.lower()) and value:
+            metadata[f"{metadata_prefix}{column}"[:40]] = value[:METADATA_VALUE_LIMIT]
+
+    email = normalize_email(params.get("email"))
+    if email:
+        params["email"] = email
+    else:
+        params.pop("email", None)
+    name = name_parts.get("companyname") or " ".join(
+        p for p in (name_parts.get("firstname"), name_parts.get("lastname")) if p).strip()
+    if name:
+        params["name"] = name
+    if address:
+        params["address"] = address
+    params["metadata"] = metadata
+
+    _, sid = _body_value(record, stripe_id_field.lower())
+    _, url = _body_value(record, portal_url_field.lower())
+    # The record email is what R3 matches on, even when the search has no email column.
+    _, record_email = _body_value(record, "email")
+    return MappedCustomer(
+        internal_id=internal_id,
+        email=record_email,
+        stripe_customer_id=sid,
+        portal_url=url,
+        params=params,
+        columns=tuple(names),
+    )
+
+
+def changed_fields(params: dict[str, Any], customer: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    out = []
+    for key, value in params.items():
+        current = customer.get(key)
+        if isinstance(value, dict):
+            current = current or {}
+            for k, v in value.items():
+                if (current.get(k) or "") != (v or ""):
+                    out.append((f"{key}.{k}", current.get(k), v))
+        elif (current or "") != (value or ""):
+            out.append((key, current, value))
+    return out
+
+
+def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:
+    """Would pushing `params` change the Stripe customer?"""
+    return bool(changed_fields(params, customer))

@@ -1,0 +1,277 @@
+"""NetSuite client: SuiteTalk REST record service, SuiteQL and the custsync RESTlet.
+
+httpx (async) with token-based auth (OAuth 1.0a, HMAC-SHA256, realm = account
+id). Caps its own in-flight requests at the account's concurrency limit and
+retries 429/5xx/dropped connections with backoff; turns NetSuite's error
+bodies into NetSuiteError with the code, the detail and a remedy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable
+
+import httpx
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
+from oauthlib.oauth1 import Client as OAuth1Client
+
+from .errors import NetSuiteError
+from .retry import RetryPolicy, with_retries
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+RETRYABLE_CODES = {"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"}
+
+REMEDIES = {
+    "INVALID_LOGIN": "Check CUSTSYNC_NETSUITE_CONSUMER_KEY/_SECRET and _TOKEN_ID/_SECRET, the account id "
+    "([netsuite] account, the OAuth realm) and that the token's role has REST Web Services and Customer "
+    "permissions; NetSuite's Login Audit Trail (Setup > Users/Roles > User Management) shows why.",
+    "INVALID_LOGIN_ATTEMPT": "Check the NetSuite token credentials and the account id (see INVALID_LOGIN).",
+    "NONEXISTENT_ID": "Check the customer's internal id (Lists > Relationships > Customers, column Internal ID).",
+    "INVALID_CONTENT": "Check that the field ids in [netsuite] (stripe_id_field, portal_url_field) exist on "
+    "the customer record (Customization > Lists, Records, & Fields > Entity Fields).",
+    "CONCURRENCY_LIMIT_EXCEEDED": "Lower [netsuite] concurrency to your account's limit (5 standard, "
+    "15 premium, 20 enterprise, +10 per SuiteCloud Plus licence) or stop other integrations.",
+    "SSS_REQUEST_LIMIT_EXCEEDED": "Lower [netsuite] concurrency (see CONCURRENCY_LIMIT_EXCEEDED).",
+    "SSS_INVALID_SCRIPTLET_ID": "Deploy deploy/netsuite/custsync_search_restlet.js as a RESTlet with status "
+    "Released and set [netsuite] restlet_script / restlet_deploy to its ids.",
+    "INVALID_SEARCH": "Check the saved search id in [netsuite] (customer_sync_search / "
+    "mass_customer_sync_search): it must exist, be a customer search, and be shared with the token's role.",
+}
+
+
+class TokenAuth(httpx.Auth):
+    """OAuth 1.0a signature for NetSuite TBA; a fresh nonce and timestamp per request."""
+
+    def __init__(self, realm: str, consumer_key: str, consumer_secret: str, token_id: str, token_secret: str) -> None:
+        self._client = dict(
+            client_key=consumer_key,
+            client_secret=consumer_secret,
+            resource_owner_key=token_id,
+            resource_owner_secret=token_secret,
+            signature_method=SIGNATURE_HMAC_SHA256,
+            realm=realm,
+        )
+
+    def auth_flow(self, request: httpx.Request):
+        # JSON bodies are not part of the base string (RFC 5849 3.4.1.3), so the body is not passed.
+        _, headers, _ = OAuth1Client(**self._client).sign(str(request.url), http_method=request.method)
+        request.headers["Authorization"] = headers["Authorization"]
+        yield request
+
+
+@dataclass(frozen=True)
+class SearchColumn:
+    name: str
+    label: str | None = None
+    join: str | None = None
+    summary: str | None = None
+
+
+class NetSuiteClient:
+    def __init__(
+        self,
+        *,
+        rest_url: str,
+        restlet_url: str,
+        auth: httpx.Auth,
+        concurrency: int = 5,
+        timeout: float = 30.0,
+        policy: RetryPolicy = RetryPolicy(),
+        restlet_script: str = "customscript_custsync_search",
+        restlet_deploy: str = "customdeploy_custsync_search",
+        on_retry: Callable[[BaseException, int], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.rest_url = rest_url.rstrip("/")
+        self.restlet_url = restlet_url.rstrip("/")
+        self.restlet_params = {"script": restlet_script, "deploy": restlet_deploy}
+        self._gate = asyncio.Semaphore(concurrency)
+        self._policy = policy
+        self._on_retry = on_retry
+        self.requests = 0
+        self._http = httpx.AsyncClient(
+            auth=auth,
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "NetSuiteClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- transport -------------------------------------------------------
+
+    async def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        async def once() -> httpx.Response:
+            async with self._gate:
+                self.requests += 1
+                try:
+                    response = await self._http.request(method, url, **kw)
+                except httpx.TimeoutException as exc:
+                    raise NetSuiteError(f"no answer from {_host(url)} in time ({type(exc).__name__})",
+                                        retryable=True, remedy="Check the network; raise [netsuite] timeout_seconds.") from exc
+                except httpx.TransportError as exc:
+                    raise NetSuiteError(f"connection to {_host(url)} failed: {exc or type(exc).__name__}",
+                                        retryable=True, remedy="Check [netsuite] rest_url and the network.") from exc
+            if response.status_code >= 300:
+                raise self._error(response)
+            return response
+
+        return await with_retries(
+            once,
+            policy=self._policy,
+            is_retryable=lambda exc: isinstance(exc, NetSuiteError) and exc.retryable,
+            on_retry=self._on_retry,
+        )
+
+    def _error(self, response: httpx.Response) -> NetSuiteError:
+        status = response.status_code
+        if 300 <= status < 400:
+            return NetSuiteError(
+                f"unexpected redirect ({status}) to {response.headers.get('location', '?')}",
+                status=status,
+                remedy="Check [netsuite] account and rest_url: NetSuite redirects requests sent to the wrong "
+                "data center or host.",
+            )
+        body = _json_or_none(response)
+        code, detail, path = None, None, None
+        if isinstance(body, dict) and isinstance(body.get("o:errorDetails"), list) and body["o:errorDetails"]:
+            first = body["o:errorDetails"][0] or {}
+            code, detail, path = first.get("o:errorCode"), first.get("detail"), first.get("o:errorPath")
+        elif isinstance(body, dict) and isinstance(body.get("error"), dict):  # RESTlet shape
+            code, detail = body["error"].get("code"), body["error"].get("message")
+        if detail is None:
+            detail = _describe_body(response) if body is None else (body.get("title") if isinstance(body, dict) else None)
+        message = f"{status} {detail or response.reason_phrase}"
+        if path:
+            message += f" (field {path})"
+        retryable = status in RETRYABLE_STATUS or code in RETRYABLE_CODES
+        remedy = REMEDIES.get(code or "") or ("Check the credentials (INVALID_LOGIN)." if status == 401 else None)
+        if remedy is None and status >= 500:
+            remedy = "NetSuite failed on its side; try again later (custsync already retried)."
+        return NetSuiteError(message, code=code, status=status, retryable=retryable, remedy=remedy)
+
+    async def _json(self, method: str, url: str, **kw: Any) -> Any:
+        response = await self._send(method, url, **kw)
+        body = _json_or_none(response)
+        if body is None:
+            raise NetSuiteError(
+                f"{_host(url)} answered {response.status_code} with {_describe_body(response)}, not JSON",
+                status=response.status_code,
+                remedy="Check [netsuite] rest_url / restlet_url: they must point at SuiteTalk REST and RESTlet hosts.",
+            )
+        return body
+
+    # --- record service --------------------------------------------------
+
+    def record_url(self, record_id: str | None = None) -> str:
+        base = f"{self.rest_url}/services/rest/record/v1/customer"
+        return f"{base}/{record_id}" if record_id is not None else base
+
+    async def get_customer(self, internal_id: str) -> dict[str, Any]:
+        body = await self._json("GET", self.record_url(internal_id), params={"expandSubResources": "true"})
+        if not isinstance(body, dict) or "id" not in body:
+            raise NetSuiteError(f"customer {internal_id}: the record has no id field; unexpected response shape")
+        return body
+
+    async def patch_customer(self, internal_id: str, fields: dict[str, Any]) -> None:
+        await self._send("PATCH", self.record_url(internal_id), json=fields)
+
+    async def list_customer_ids(self, q: str | None = None, limit: int = 1000) -> AsyncIterator[list[str]]:
+        offset = 0
+        while True:
+            params: dict[str, Any] = {"limit": limit, "offset": offset}
+            if q:
+                params["q"] = q
+            body = await self._json("GET", self.record_url(), params=params)
+            yield [str(item["id"]) for item in body.get("items", [])]
+            if not body.get("hasMore"):
+                return
+            offset += limit
+
+    # --- SuiteQL ---------------------------------------------------------
+
+    async def suiteql(self, query: str, *, limit: int = 1000) -> AsyncIterator[list[dict[str, Any]]]:
+        url = f"{self.rest_url}/services/rest/query/v1/suiteql"
+        offset = 0
+        while True:
+            body = await self._json("POST", url, params={"limit": limit, "offset": offset},
+                                    json={"q": query}, headers={"Prefer": "transient"})
+            yield [{k: v for k, v in item.items() if k != "links"} for item in body.get("items", [])]
+            if not body.get("hasMore"):
+                return
+            offset += limit
+
+    async def suiteql_all(self, query: str, *, limit: int = 1000) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        async for page in self.suiteql(query, limit=limit):
+            rows.extend(page)
+        return rows
+
+    async def deployment_status(self, deployment_id: str) -> str | None:
+        """Status of a script deployment ('RELEASED', 'TESTING', ...), None when it does not exist."""
+        if not deployment_id.replace("_", "").isalnum():
+            raise ValueError(f"not a script deployment id: {deployment_id!r}")
+        rows = await self.suiteql_all(
+            f"SELECT scriptid, status FROM scriptdeployment WHERE LOWER(scriptid) = '{deployment_id.lower()}'", limit=5)
+        return str(rows[0].get("status", "")).upper() if rows else None
+
+    # --- RESTlet (saved searches) -----------------------------------------
+
+    async def _restlet(self, payload: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self.restlet_url}/app/site/hosting/restlet.nl"
+        body = await self._json("POST", url, params=self.restlet_params, json=payload)
+        if not isinstance(body, dict):
+            raise NetSuiteError("the custsync RESTlet answered with something other than a JSON object",
+                                remedy=REMEDIES["SSS_INVALID_SCRIPTLET_ID"])
+        return body
+
+    async def search_columns(self, search_id: str) -> list[SearchColumn]:
+        body = await self._restlet({"action": "columns", "searchId": search_id})
+        return [_column(c) for c in body.get("columns", [])]
+
+    async def search_pages(self, search_id: str, *, page_size: int = 1000) -> AsyncIterator[list[str]]:
+        """Internal ids of the customers the saved search's criteria choose, a page at a time."""
+        page = 0
+        while True:
+            body = await self._restlet({"action": "results", "searchId": search_id, "page": page, "pageSize": page_size})
+            yield [str(r["id"]) for r in body.get("results", [])]
+            if not body.get("hasMore"):
+                return
+            page += 1
+
+
+def _column(raw: dict[str, Any]) -> SearchColumn:
+    return SearchColumn(name=str(raw["name"]).lower(), label=raw.get("label"), join=raw.get("join"), summary=raw.get("summary"))
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _describe_body(response: httpx.Response) -> str:
+    ctype = response.headers.get("content-type", "no content type").split(";")[0]
+    if not response.content:
+        return "an empty body"
+    if "html" in ctype or response.content.lstrip()[:1] == b"<":
+        return f"an HTML page ({ctype})"
+    return f"a body that is not valid JSON ({ctype}, {len(response.content)} bytes)"
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host or url

@@ -1,0 +1,69 @@
+"""Bounded retries with exponential backoff and full jitter, shared by both clients."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 6
+    base_seconds: float = 0.2
+    max_seconds: float = 10.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Full jitter (AWS architecture blog): spreads retries of many workers apart."""
+        cap = min(self.max_seconds, self.base_seconds * (2 ** attempt))
+        jittered = random.uniform(0, cap)
+        return max(jittered, retry_after or 0.0)
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    policy: RetryPolicy,
+    is_retryable: Callable[[BaseException], bool],
+    retry_after: Callable[[BaseException], float | None] = lambda exc: None,
+    on_retry: Callable[[BaseException, int], None] | None = None,
+) -> T:
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except Exception as exc:  # noqa: BLE001 - the predicate decides
+            if attempt >= policy.max_retries or not is_retryable(exc):
+                raise
+            if on_retry:
+                on_retry(exc, attempt)
+            await asyncio.sleep(policy.delay(attempt, retry_after(exc)))
+            attempt += 1
+
+
+class RateLimiter:
+    """At most `rate` starts per second, smoothed (no bursts beyond `burst`)."""
+
+    def __init__(self, rate: float | None, burst: int = 1) -> None:
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._last = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        if not self.rate:
+            return
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)

@@ -1,0 +1,196 @@
+"""Stripe through the official `stripe` package (StripeClient, async over httpx).
+
+A per-account requests-per-second limiter, bounded retries on 429/5xx/dropped
+connections, idempotency keys on creates, and a guard that lets a live key
+write only with an explicit confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import stripe
+
+from .errors import LiveModeRefused, StripeServiceError
+from .retry import RateLimiter, RetryPolicy, with_retries
+from .rules import is_portal_not_activated
+
+KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or a restricted rk_ key with "
+              "Customers and Customer portal write access) of the right account.")
+
+
+class PortalNotActivated(Exception):
+    """Stripe refused a portal session: no active default portal configuration (R7)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _to_dict(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
+        return True
+    if isinstance(exc, stripe.StripeError):
+        status = exc.http_status or 0
+        return status == 409 or status >= 500 or exc.code == "rate_limit"
+    return False
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        requests_per_second: float | None,
+        allow_writes_live: bool = False,
+        timeout: float = 30.0,
+        policy: RetryPolicy = RetryPolicy(),
+        on_retry: Callable[[BaseException, int], None] | None = None,
+        max_connections: int = 50,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.live = "_live_" in api_key[:8]
+        self.allow_writes_live = allow_writes_live
+        self._http = stripe.HTTPXClient(timeout=timeout)
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": self.base_url},
+            max_network_retries=0,  # our own retries, with our limiter between them
+            http_client=self._http,
+        )
+        self._limiter = RateLimiter(requests_per_second, burst=max(1, int((requests_per_second or 1) // 10)))
+        self._policy = policy
+        self._on_retry = on_retry
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        close = getattr(self._http, "close_async", None)
+        if close is not None:
+            await close()
+
+    def _guard_write(self, what: str) -> None:
+        if self.live and not self.allow_writes_live:
+            raise LiveModeRefused(
+                f"refusing to {what}: the Stripe key is a live key",
+                remedy="Use a test key, or confirm live writes with --yes-live (or [stripe] allow_live = true).",
+            )
+
+    async def _call(self, make: Callable[[], Any]) -> Any:
+        async def once() -> Any:
+            await self._limiter.acquire()
+            self.requests += 1
+            return await make()
+
+        try:
+            return await with_retries(once, policy=self._policy, is_retryable=_retryable, on_retry=self._on_retry)
+        except stripe.AuthenticationError as exc:
+            raise StripeServiceError(exc.user_message or "authentication failed", status=401,
+                                     code=exc.code, remedy=KEY_REMEDY) from None
+        except stripe.PermissionError as exc:
+            raise StripeServiceError(exc.user_message or "permission denied", status=403,
+                                     code=exc.code, remedy=KEY_REMEDY) from None
+        except stripe.APIConnectionError as exc:
+            raise StripeServiceError(f"cannot reach Stripe at {self.base_url}: {exc.user_message or exc}",
+                                     retryable=True, remedy="Check [stripe] base_url/target and the network.") from None
+
+    # --- customers -------------------------------------------------------
+
+    async def retrieve(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer, `{'deleted': True, ...}` when deleted, None when it does not exist here."""
+        try:
+            obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id))
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404 or exc.code == "resource_missing":
+                return None
+            raise _service_error(exc) from None
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return _to_dict(obj)
+
+    async def list_by_email(self, email: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
+        try:
+            page = await self._call(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return [_to_dict(c) for c in page.data]
+
+    async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """Stripe search: eventually consistent, so never used for read-after-write."""
+        try:
+            page = await self._call(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return [_to_dict(c) for c in page.data]
+
+    async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
+        """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
+        self._guard_write("create a Stripe customer")
+        try:
+            obj = await self._call(lambda: self._client.v1.customers.create_async(
+                params, options={"idempotency_key": idempotency_key}))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        headers = getattr(getattr(obj, "last_response", None), "headers", None) or {}
+        replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
+        return _to_dict(obj), replayed
+
+    async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        self._guard_write("update a Stripe customer")
+        try:
+            obj = await self._call(lambda: self._client.v1.customers.update_async(customer_id, params))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return _to_dict(obj)
+
+    # --- billing portal --------------------------------------------------
+
+    async def portal_session_url(self, customer_id: str, return_url: str) -> str:
+        self._guard_write("create a billing-portal session")
+        try:
+            session = await self._call(lambda: self._client.v1.billing_portal.sessions.create_async(
+                {"customer": customer_id, "return_url": return_url}))
+        except stripe.InvalidRequestError as exc:
+            if is_portal_not_activated(exc.http_status, exc.user_message):
+                raise PortalNotActivated(exc.user_message or "") from None
+            raise _service_error(exc) from None
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return str(session.url)
+
+    async def default_portal_configuration_active(self) -> bool:
+        try:
+            page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
+                {"is_default": True, "limit": 1}))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+        return any(getattr(c, "active", False) for c in page.data)
+
+    async def check_key(self) -> None:
+        """A cheap authenticated read; raises StripeServiceError with a remedy on a bad key."""
+        try:
+            await self._call(lambda: self._client.v1.customers.list_async({"limit": 1}))
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
+
+
+def _service_error(exc: stripe.StripeError) -> StripeServiceError:
+    status = exc.http_status
+    remedy = None
+    if status == 429 or exc.code == "rate_limit":
+        remedy = "Lower [stripe] requests_per_second (25/s in test mode, 100/s live) or run fewer syncs at once."
+    elif status is not None and status >= 500:
+        remedy = "Stripe failed on its side; try again later (custsync already retried)."
+    elif isinstance(exc, stripe.IdempotencyError):
+        remedy = "The NetSuite record changed since a create was attempted for it; run the sync again in a few minutes."
+    err_type = getattr(getattr(exc, "error", None), "type", None)
+    message = exc.user_message or str(exc) or type(exc).__name__
+    if err_type and err_type not in ("invalid_request_error", "api_error", "card_error", "idempotency_error"):
+        message = f"{message} (error type {err_type!r})"
+    code = exc.code or ("idempotency_error" if isinstance(exc, stripe.IdempotencyError) else None)
+    return StripeServiceError(message, status=status, code=code, remedy=remedy, retryable=_retryable(exc))

@@ -1,0 +1,74 @@
+"""The bundled mocks, started on demand: what custsync runs against when no config names real targets."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pydantic import SecretStr
+
+from sync_core.config import Config, NetSuiteTarget, StripeTarget
+
+from .launcher import MockProcess, start_mock
+
+
+class BundledMocks:
+    """Both mocks as real servers; `configure(config)` points a config at them with their demo credentials."""
+
+    def __init__(self, netsuite_args: tuple[str, ...] = (), stripe_args: tuple[str, ...] = ()) -> None:
+        self._args = {"netsuite": netsuite_args, "stripe": stripe_args}
+        self.netsuite: MockProcess | None = None
+        self.stripe: MockProcess | None = None
+
+    def start(self) -> "BundledMocks":
+        with ThreadPoolExecutor(2) as pool:
+            ns = pool.submit(start_mock, "netsuite", args=self._args["netsuite"])
+            st = pool.submit(start_mock, "stripe", args=self._args["stripe"])
+            try:
+                self.netsuite = ns.result()
+            finally:
+                self.stripe = st.result() if ns.exception() is None else _stop_quietly(st)
+        return self
+
+    def stop(self) -> None:
+        for mock in (self.netsuite, self.stripe):
+            if mock is not None:
+                mock.stop()
+
+    def __enter__(self) -> "BundledMocks":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None) -> None:
+        assert self.netsuite and self.stripe
+        if netsuite_state is not None:
+            self.netsuite.control.load(netsuite_state)
+        if stripe_state is not None:
+            for account in stripe_state.get("accounts", []):
+                # A state written without keys keeps the key the mock was launched with.
+                account.setdefault("api_keys", [self.stripe.info["api_key"]])
+            self.stripe.control.load(stripe_state)
+
+    def configure(self, config: Config) -> Config:
+        assert self.netsuite and self.stripe
+        ns, st = self.netsuite.info, self.stripe.info
+        netsuite = config.netsuite.model_copy(update={
+            "target": NetSuiteTarget.MOCK, "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
+            **{k: SecretStr(ns[k]) for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")},
+        })
+        stripe = config.stripe.model_copy(update={
+            "target": StripeTarget.MOCK, "base_url": st["url"], "api_key": SecretStr(st["api_key"]),
+        })
+        configured = config.model_copy(update={"netsuite": netsuite, "stripe": stripe})
+        configured.source = f"bundled mocks (NetSuite {ns['url']}, Stripe {st['url']})"
+        return configured
+
+
+def _stop_quietly(future: Any) -> None:
+    try:
+        future.result().stop()
+    except Exception:  # noqa: BLE001 - already failing; the first error is the one to report
+        pass
+    return None

@@ -1,0 +1,58 @@
+"""Client of the mocks' control endpoints (/_mock/...): the only way testbed reaches their state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class MockControlError(RuntimeError):
+    pass
+
+
+class MockControl:
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self._timeout = timeout
+
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            response = httpx.request(method, f"{self.url}/_mock/{path}", timeout=self._timeout, **kw)
+        except httpx.HTTPError as exc:
+            raise MockControlError(f"mock at {self.url} unreachable: {exc}") from None
+        if response.status_code >= 400:
+            raise MockControlError(f"{method} /_mock/{path} on {self.url}: {response.status_code} {response.text[:500]}")
+        return response.json() if response.content else None
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def state(self) -> dict[str, Any]:
+        return self._call("GET", "state")
+
+    def load(self, state: dict[str, Any]) -> None:
+        self._call("PUT", "state", json=state)
+
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        if settings:
+            self._call("PUT", "faults", json=settings)
+        return self._call("GET", "faults")
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "stats")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._call("GET", "requests")
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "requests")
+
+    def set_portal(self, state: str, *, account: str = "acct_demo", mode: str = "test") -> None:
+        self._call("POST", "portal", json={"account": account, "mode": mode, "state": state})
+
+    def advance_clock(self, seconds: float) -> None:
+        self._call("POST", "clock", json={"advance_seconds": seconds})

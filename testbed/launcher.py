@@ -1,0 +1,81 @@
+"""Start the mocks as real HTTP servers (subprocesses under waitress) on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from .control import MockControl
+
+SERVICES = ("netsuite", "stripe")
+
+
+class MockStartError(RuntimeError):
+    pass
+
+
+@dataclass
+class MockProcess:
+    service: str
+    info: dict[str, Any]
+    process: subprocess.Popen[str] = field(repr=False)
+    stderr_path: str = field(repr=False, default="")
+
+    @property
+    def url(self) -> str:
+        return str(self.info["url"])
+
+    @property
+    def control(self) -> MockControl:
+        return MockControl(self.url)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.process.stdout:
+            self.process.stdout.close()
+        if self.stderr_path:
+            try:
+                os.unlink(self.stderr_path)
+            except OSError:
+                pass
+
+
+def start_mock(service: str, *, args: Sequence[str] = (), timeout: float = 20.0) -> MockProcess:
+    """`python -m mock_<service> --port 0 --json`; waits for its one JSON line (the URL, the demo credentials)."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown mock {service!r}; known: {', '.join(SERVICES)}")
+    err = tempfile.NamedTemporaryFile(prefix=f"custsync-mock-{service}-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"mock_{service}", "--host", "127.0.0.1", "--port", "0", "--json", *args],
+        stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True,
+    )
+    err.close()
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    reader.join(timeout)
+    if not line or not line[0].strip():
+        process.kill()
+        process.wait()
+        with open(err.name, encoding="utf-8", errors="replace") as fh:
+            tail = fh.read()[-2000:]
+        os.unlink(err.name)
+        raise MockStartError(f"mock_{service} did not start within {timeout:.0f}s. Its output:\n{tail}")
+    try:
+        info = json.loads(line[0])
+    except json.JSONDecodeError:
+        process.kill()
+        raise MockStartError(f"mock_{service} printed {line[0][:200]!r} instead of its JSON launch line") from None
+    return MockProcess(service, info, process, err.name)

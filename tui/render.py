@@ -1,0 +1,63 @@
+"""Plain-text rendering of outcomes and checks for the CLI (the TUI has its own widgets)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from sync_core.doctor import Check
+from sync_core.masking import mask_url
+from sync_core.outcome import Outcome, Status
+
+STATUS_STYLE = {
+    Status.OK: "green", Status.PLANNED: "cyan", Status.SKIPPED: "yellow",
+    Status.NEEDS_DECISION: "yellow", Status.FAILED: "red",
+}
+
+
+def outcome_line(o: Outcome) -> str:
+    d = o.decision
+    what = f"{d.rule} {d.action.value}" if d else "no decision"
+    target = f" -> {o.stripe_customer_id}" if o.stripe_customer_id else ""
+    style = STATUS_STYLE[o.status]
+    return f"customer {o.internal_id}{target}  [bold]{what}[/bold]  [{style}]{o.status.value}[/{style}]"
+
+
+def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None:
+    console.print(outcome_line(o))
+    if o.cause:
+        console.print(f"  cause:  {o.cause}", markup=False)
+    elif o.decision:
+        console.print(f"  why:    {o.decision.reason}", markup=False)
+    if o.decision and o.decision.candidates:
+        console.print(f"  candidates: {', '.join(o.decision.candidates)}", markup=False)
+    if o.remedy and o.status is not Status.OK:
+        console.print(f"  [yellow]remedy:[/yellow] {o.remedy}")
+    if not verbose:
+        return
+    if o.decision:
+        for step in o.decision.trace:
+            console.print(f"  trace:  {step.rule}  {step.outcome}", markup=False)
+    for c in o.changes:
+        before, after = c.before, c.after
+        if "portal" in c.field:
+            before, after = mask_url(before), mask_url(after)
+        console.print(f"  change: {c.system} {c.record} {c.field}: {before!r} -> {after!r}", markup=False)
+    if o.portal:
+        line = f"  portal: {o.portal.rule} {o.portal.outcome.value}: {o.portal.message}"
+        if o.portal_url:
+            line += f" ({mask_url(o.portal_url)})"
+        console.print(line, markup=False)
+        if o.portal.remedy:
+            console.print(f"  [yellow]portal remedy:[/yellow] {o.portal.remedy}")
+    if o.timings:
+        console.print(f"  time:   {o.timings.get('total', 0) * 1000:.0f} ms, retries: {o.retries}", style="dim")
+
+
+def print_checks(console: Console, checks: list[Check]) -> None:
+    for c in checks:
+        mark = "[green]PASS[/green]" if c.ok else "[red]FAIL[/red]"
+        rule = f" ({c.rule})" if c.rule else ""
+        console.print(f"{mark}  [bold]{c.title}[/bold]{rule}: ", end="")
+        console.print(c.detail, markup=False)
+        if not c.ok and c.remedy:
+            console.print(f"      [yellow]remedy:[/yellow] {c.remedy}")
