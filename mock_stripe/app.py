@@ -1,0 +1,236 @@
+"""The Flask app: Stripe API routes behind auth, faults, rate limits and idempotency."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, request
+
+from . import customers, payment_methods, portal
+from . import state as state_doc
+from .auth import authenticate
+from .control import control
+from .errors import StripeError, api_error, rate_limited, unrecognized_url
+from .faults import Faults
+from .forms import decode
+from .idempotency import Idempotency, check_key, fingerprint
+from .ids import new_id
+from .store import Store
+
+DEFAULT_API_VERSION = "2026-10-28.endive"  # what stripe-python 16 pins; echoed when none is sent
+
+
+@dataclass
+class Runtime:
+    store: Store
+    faults: Faults
+    idempotency: Idempotency
+    api_keys: list[str]
+    session_ttl: float
+    extras: dict = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Back to the default state (clock, idempotency records, stats too); fault settings
+        are launch settings and stay, the request log has its own DELETE."""
+        self.store.clear()
+        state_doc.load(self.store, state_doc.default_document(self.api_keys))
+        self.faults.clear_windows()
+        self.faults.reset_stats()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["mock_stripe"]
+
+
+def create_app(db: str | None = None, state: str | dict | None = None, api_keys: list[str] | None = None,
+               portal_session_ttl: float = portal.DEFAULT_SESSION_TTL, **fault_settings) -> Flask:
+    app = Flask("mock_stripe")
+    store = Store(db)
+    rt = Runtime(store=store, faults=Faults(**fault_settings), idempotency=Idempotency(store),
+                 api_keys=list(api_keys or [state_doc.DEMO_KEY]), session_ttl=portal_session_ttl)
+    if state is not None:
+        if isinstance(state, str):
+            with open(state, encoding="utf-8") as fh:
+                state = json.load(fh)
+        state_doc.load(store, state)
+    elif store.is_empty():
+        rt.reset()
+    app.extensions["mock_stripe"] = rt
+    app.register_blueprint(control)
+    _register_api(app)
+
+    @app.before_request
+    def _start():
+        g.started = time.monotonic()
+        g.request_id = new_id("req_", 14)
+
+    @app.after_request
+    def _finish(resp: Response):
+        resp.headers.setdefault("Request-Id", g.get("request_id") or new_id("req_", 14))
+        if request.path.startswith("/v1/"):
+            resp.headers["Stripe-Version"] = request.headers.get("Stripe-Version") or DEFAULT_API_VERSION
+        if not request.path.startswith("/_mock"):
+            path = request.path
+            if path.startswith("/p/session/"):
+                path = "/p/session/****"  # the token is a bearer secret
+            rt.faults.record(request.method, path, resp.status_code,
+                             (time.monotonic() - g.get("started", time.monotonic())) * 1000)
+        return resp
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _no_route(exc):
+        if request.path.startswith("/v1/"):
+            return _error_response(unrecognized_url(request.method, request.path))
+        if request.path.startswith("/_mock"):
+            return {"error": exc.description}, exc.code
+        return exc
+
+    @app.errorhandler(500)
+    def _crash(exc):
+        return _error_response(api_error())
+
+    return app
+
+
+def _error_response(err: StripeError) -> Response:
+    resp = Response(json.dumps(err.body(), indent=2), status=err.status, mimetype="application/json")
+    for k, v in err.headers.items():
+        resp.headers[k] = v
+    return resp
+
+
+def _json_response(status: int, body: str) -> Response:
+    return Response(body, status=status, mimetype="application/json")
+
+
+def _dropped(resp: Response) -> Response:
+    """Promise more bytes than we send: waitress then closes the connection mid-body,
+    which clients (httpx, requests) report as a broken/incomplete response."""
+    body = resp.get_data()
+    half = body[: len(body) // 2]
+    dropped = Response([half], status=resp.status_code, headers=dict(resp.headers))
+    dropped.headers["Content-Length"] = str(len(body) + 1024)
+    dropped.direct_passthrough = True
+    return dropped
+
+
+def _params() -> dict:
+    params = decode(request.query_string.decode("latin-1"))
+    if request.method == "POST":
+        body = decode(request.get_data(as_text=True))
+        params.update(body)
+    return params
+
+
+def _execute(handler, caller, params: dict, kwargs: dict) -> tuple[int, str, bool]:
+    """Run the endpoint: (status, JSON body, whether it began executing)."""
+    rt = runtime()
+    try:
+        status, body = handler(rt.store, caller, params, **kwargs)
+        return status, json.dumps(body, indent=2), True
+    except StripeError as err:
+        return err.status, json.dumps(err.body(), indent=2), err.executed
+    except Exception:
+        current_app.logger.exception("mock_stripe: endpoint failed")
+        return 500, json.dumps(api_error().body(), indent=2), True
+
+
+def endpoint(handler, **extra):
+    @wraps(handler)
+    def view(**kwargs):
+        rt = runtime()
+        draw = rt.faults.draw()
+        rt.faults.delay()
+        try:
+            caller = authenticate(request.headers.get("Authorization"), rt.store)
+            if not rt.faults.admit(caller.account, caller.mode):
+                rt.faults.count("429")
+                raise rate_limited()
+            if draw.rate_429:
+                rt.faults.count("429")
+                raise rate_limited()
+            if draw.error:
+                rt.faults.count("5xx")
+                raise api_error("An unknown error occurred (mock_stripe injected fault before execution).")
+            params = _params()
+            kwargs.update({k: v(rt) if callable(v) else v for k, v in extra.items()})
+            key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+            if key:
+                check_key(key)
+                resp = _idempotent(rt, handler, caller, params, kwargs, key, draw)
+            else:
+                status, body, _ = _execute(handler, caller, params, kwargs)
+                resp = _post_error(rt, draw, status, body)
+        except StripeError as err:
+            resp = _error_response(err)
+        if draw.drop:
+            rt.faults.count("dropped")
+            return _dropped(resp)
+        return resp
+
+    return view
+
+
+def _post_error(rt: Runtime, draw, status: int, body: str) -> Response:
+    if draw.post_error and status < 500:
+        rt.faults.count("5xx")
+        resp = _error_response(api_error("An unknown error occurred (mock_stripe injected fault after execution)."))
+        resp.headers["Stripe-Should-Retry"] = "false"
+        return resp
+    return _json_response(status, body)
+
+
+def _idempotent(rt: Runtime, handler, caller, params, kwargs, key: str, draw) -> Response:
+    fp = fingerprint(request.method, request.path, params)
+    with rt.idempotency.locked(caller.account, caller.mode, key):
+        found = rt.idempotency.lookup(caller.account, caller.mode, key, fp)
+        if found is not None:
+            status, body, original = found
+            resp = _json_response(status, body)
+            resp.headers["Idempotent-Replayed"] = "true"
+            resp.headers["Original-Request"] = original
+            if status >= 500:
+                resp.headers["Stripe-Should-Retry"] = "false"
+            return resp
+        status, body, executed = _execute(handler, caller, params, kwargs)
+        if executed and draw.post_error and status < 500:
+            rt.faults.count("5xx")
+            status, body = 500, json.dumps(api_error(
+                "An unknown error occurred (mock_stripe injected fault after execution).").body(), indent=2)
+        if executed:
+            rt.idempotency.save(caller.account, caller.mode, key, fp, status, body, g.request_id)
+        resp = _json_response(status, body)
+        if status >= 500:
+            resp.headers["Stripe-Should-Retry"] = "false"
+        return resp
+
+
+def _register_api(app: Flask) -> None:
+    def add(rule: str, method: str, handler, name: str, **extra):
+        app.add_url_rule(rule, name, endpoint(handler, **extra), methods=[method])
+
+    add("/v1/customers", "POST", customers.create, "customers_create")
+    add("/v1/customers", "GET", customers.list_, "customers_list")
+    add("/v1/customers/search", "GET", customers.search, "customers_search",
+        lag_seconds=lambda rt: rt.faults.settings["search_lag_seconds"])
+    add("/v1/customers/<customer_id>", "GET", customers.retrieve, "customers_retrieve")
+    add("/v1/customers/<customer_id>", "POST", customers.update, "customers_update")
+    add("/v1/customers/<customer_id>", "DELETE", customers.delete, "customers_delete")
+    add("/v1/customers/<customer_id>/payment_methods", "GET", payment_methods.list_for_customer,
+        "customer_payment_methods")
+    add("/v1/payment_methods", "GET", payment_methods.list_, "payment_methods_list")
+    add("/v1/billing_portal/configurations", "POST", portal.create_configuration, "bpc_create")
+    add("/v1/billing_portal/configurations", "GET", portal.list_configurations, "bpc_list")
+    add("/v1/billing_portal/configurations/<config_id>", "GET", portal.retrieve_configuration, "bpc_retrieve")
+    add("/v1/billing_portal/configurations/<config_id>", "POST", portal.update_configuration, "bpc_update")
+    add("/v1/billing_portal/sessions", "POST", portal.create_session, "bps_create",
+        base_url=lambda rt: request.host_url, ttl=lambda rt: rt.session_ttl)
+
+    @app.get("/p/session/<token>")
+    def portal_page(token: str):
+        status, html = portal.session_page(runtime().store, token)
+        return Response(html, status=status, mimetype="text/html")

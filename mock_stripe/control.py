@@ -1,0 +1,126 @@
+"""/_mock control endpoints (docs/mock-control-api.md): JSON, no auth, never faulted."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request
+
+from . import portal
+from . import state as state_doc
+from .faults import FaultError, validate
+
+control = Blueprint("mock_control", __name__, url_prefix="/_mock")
+
+
+def _rt():
+    return current_app.extensions["mock_stripe"]
+
+
+def _bad(message: str, field: str | None = None):
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return body, 400
+
+
+def _json_body():
+    return request.get_json(silent=True)
+
+
+@control.get("/health")
+def health():
+    return {"ok": True, "service": "stripe"}
+
+
+@control.post("/reset")
+def reset():
+    rt = _rt()
+    rt.reset()
+    return Response(status=204)
+
+
+@control.get("/state")
+def get_state():
+    return state_doc.dump(_rt().store)
+
+
+@control.put("/state")
+def put_state():
+    doc = _json_body()
+    if doc is None:
+        return _bad("the body must be a JSON state document", "(document)")
+    try:
+        state_doc.load(_rt().store, doc)
+    except state_doc.StateError as err:
+        return _bad(str(err), err.field)
+    return Response(status=204)
+
+
+@control.get("/faults")
+def get_faults():
+    return dict(_rt().faults.settings)
+
+
+@control.put("/faults")
+def put_faults():
+    try:
+        changes = validate(_json_body())
+    except FaultError as err:
+        return _bad(str(err), err.field)
+    _rt().faults.update(changes)
+    return dict(_rt().faults.settings)
+
+
+@control.get("/stats")
+def stats():
+    return _rt().faults.stats()
+
+
+@control.get("/requests")
+def get_requests():
+    return Response(json.dumps(list(_rt().faults.log)), mimetype="application/json")
+
+
+@control.delete("/requests")
+def clear_requests():
+    _rt().faults.log.clear()
+    return Response(status=204)
+
+
+@control.post("/portal")
+def set_portal():
+    body = _json_body()
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object", "(document)")
+    rt = _rt()
+    accounts = [a for a, _ in rt.store.accounts()]
+    account = body.get("account", state_doc.DEMO_ACCOUNT)
+    mode = body.get("mode", "test")
+    if account not in accounts:
+        return _bad(f"account: no account {account!r}", "account")
+    if mode not in state_doc.MODES:
+        return _bad("mode: must be test or live", "mode")
+    if body.get("state") not in portal.STATES:
+        return _bad("state: must be one of active, inactive, none", "state")
+    portal.set_default_state(rt.store, account, mode, body["state"])
+    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
+
+
+def _clock(store):
+    return {"now": store.now(), "offset_seconds": store.clock_offset()}
+
+
+@control.get("/clock")
+def get_clock():
+    return _clock(_rt().store)
+
+
+@control.post("/clock")
+def advance_clock():
+    body = _json_body()
+    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return _bad("advance_seconds: must be a number", "advance_seconds")
+    _rt().store.advance_clock(seconds)
+    return _clock(_rt().store)

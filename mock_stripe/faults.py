@@ -1,0 +1,130 @@
+"""Fault injection, rate limiting, stats and the request log (in memory, not in SQLite)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+DEFAULTS = {
+    "latency_ms": 0,
+    "error_rate": 0.0,       # 500 api_error before the endpoint runs: not saved, a retry may succeed
+    "post_error_rate": 0.0,  # the endpoint runs, then 500: saved under the idempotency key and replayed
+    "rate_429": 0.0,
+    "drop_rate": 0.0,        # the endpoint runs, then the connection drops mid-body
+    "seed": None,
+    "requests_per_second": None,
+    "search_lag_seconds": 0,  # customers newer than this (mock clock) are not yet searchable
+}
+_RATES = ("error_rate", "post_error_rate", "rate_429", "drop_rate")
+
+
+class FaultError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def validate(changes: dict) -> dict:
+    if not isinstance(changes, dict):
+        raise FaultError("(document)", "must be a JSON object")
+    out = {}
+    for key, value in changes.items():
+        if key not in DEFAULTS:
+            raise FaultError(key, "unknown fault setting")
+        if key in _RATES:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise FaultError(key, "must be a number from 0 to 1")
+            value = float(value)
+        elif key in ("latency_ms", "search_lag_seconds"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise FaultError(key, "must be a number >= 0")
+        elif key == "requests_per_second":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+                raise FaultError(key, "must be a number > 0 or null")
+        elif key == "seed":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise FaultError(key, "must be an integer or null")
+        out[key] = value
+    return out
+
+
+@dataclass
+class Draw:
+    error: bool
+    post_error: bool
+    rate_429: bool
+    drop: bool
+
+
+class Faults:
+    def __init__(self, **settings):
+        self._lock = threading.Lock()
+        self.settings = dict(DEFAULTS)
+        self._rng = random.Random()
+        self.update(validate(settings))
+        self._windows: dict[tuple, deque] = {}
+        self.reset_stats()
+        self.log: deque = deque(maxlen=10000)
+
+    def update(self, changes: dict) -> None:
+        with self._lock:
+            self.settings.update(changes)
+            if "seed" in changes:
+                self._rng = random.Random(changes["seed"])
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.requests = 0
+            self.counts = {"5xx": 0, "429": 0, "dropped": 0, "latency": 0}
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"requests": self.requests, "faults": dict(self.counts)}
+
+    def count(self, fault: str) -> None:
+        with self._lock:
+            self.counts[fault] += 1
+
+    def draw(self) -> Draw:
+        """Roll every fault for one request at once, so a seed replays the same sequence."""
+        with self._lock:
+            s = self.settings
+            rolls = [self._rng.random() for _ in range(4)]
+            return Draw(error=rolls[0] < s["error_rate"], post_error=rolls[1] < s["post_error_rate"],
+                        rate_429=rolls[2] < s["rate_429"], drop=rolls[3] < s["drop_rate"])
+
+    def delay(self) -> None:
+        latency = self.settings["latency_ms"]
+        if latency:
+            self.count("latency")
+            time.sleep(latency / 1000)
+
+    def admit(self, account: str, mode: str) -> bool:
+        """Sliding one-second window per account+mode (wall clock, not the mock clock)."""
+        rps = self.settings["requests_per_second"]
+        if not rps:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            window = self._windows.setdefault((account, mode), deque())
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) >= rps:
+                return False
+            window.append(now)
+            return True
+
+    def clear_windows(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+    def record(self, method: str, path: str, status: int, latency_ms: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.log.append({
+                "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "method": method, "path": path, "status": status, "latency_ms": round(latency_ms, 2)})

@@ -1,0 +1,50 @@
+"""Stripe list objects: limit, starting_after / ending_before cursors, created filters."""
+
+from __future__ import annotations
+
+from .errors import StripeError, resource_missing
+from .forms import as_int, as_str, check_known
+
+LIST_PARAMS = {"limit", "starting_after", "ending_before", "expand"}
+
+
+def parse_limit(params: dict) -> int:
+    if "limit" not in params:
+        return 10
+    limit = as_int(params["limit"], "limit")
+    if limit < 1:
+        raise StripeError(400, "This value must be greater than or equal to 1.",
+                          code="parameter_invalid_integer", param="limit", executed=False)
+    if limit > 100:
+        raise StripeError(400, "This value must be less than or equal to 100.",
+                          code="parameter_invalid_integer", param="limit", executed=False)
+    return limit
+
+
+def created_filters(params: dict) -> list[tuple[str, tuple]]:
+    if "created" not in params:
+        return []
+    created = params["created"]
+    if isinstance(created, str):
+        return [("created = ?", (as_int(created, "created"),))]
+    ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+    check_known(created, ops, prefix="created")
+    return [(f"created {ops[k]} ?", (as_int(v, f"created[{k}]"),)) for k, v in created.items()]
+
+
+def list_object(store, caller, kind: str, label: str, params: dict, filters: list, url: str,
+                render=lambda data: data) -> dict:
+    limit = parse_limit(params)
+    if "starting_after" in params and "ending_before" in params:
+        raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
+                          executed=False)
+    cursors = {}
+    for name in ("starting_after", "ending_before"):
+        if name in params:
+            obj_id = as_str(params[name], name)
+            row = store.get(caller.account, caller.mode, kind, obj_id)
+            if row is None:
+                raise resource_missing(label, obj_id, param=name, status=400)
+            cursors[name] = row
+    rows, has_more = store.page(caller.account, caller.mode, kind, filters, limit, **cursors)
+    return {"object": "list", "data": [render(r.data) for r in rows], "has_more": has_more, "url": url}

@@ -1,0 +1,116 @@
+"""A subset of Stripe's search query language, compiled to a predicate.
+
+clause  := ['-'] field op value      field := name | metadata['key']
+op      := ':' (equals) | '~' (substring, 3+ chars) | '>' | '>=' | '<' | '<='
+value   := 'single' | "double" quoted string | number | null
+Clauses join with AND or OR (not both in one query, as Stripe requires), at most 10.
+String matching is case-insensitive (our reading of Stripe's docs; unconfirmed).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import StripeError
+
+FIELDS = {"customers": {"email": "string", "name": "string", "phone": "string", "created": "number",
+                        "metadata": "metadata"}}
+_CLAUSE = re.compile(r"""
+    (?P<neg>-)?
+    (?P<field>metadata\[(?P<mkey>'[^']*'|"[^"]*")\]|[A-Za-z_][A-Za-z0-9_.]*)
+    (?P<op>>=|<=|:|~|>|<)
+    (?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|null\b|-?\d+(?:\.\d+)?\b|[^\s'"]+)
+""", re.X)
+_JOIN = re.compile(r"\s+(AND|OR)\s+")
+MAX_CLAUSES = 10
+
+
+def _error(message: str) -> StripeError:
+    return StripeError(400, message, param="query", executed=False)
+
+
+def _unquote(token: str) -> str:
+    return re.sub(r"\\(.)", r"\1", token[1:-1])
+
+
+def compile(query: str, resource: str = "customers"):
+    fields = FIELDS[resource]
+    text = query.strip()
+    if not text:
+        raise _error("The search query cannot be empty.")
+    clauses, joins, pos = [], set(), 0
+    while True:
+        m = _CLAUSE.match(text, pos)
+        if not m:
+            raise _error(f"Invalid search query at position {pos}: expected a clause like field:'value' "
+                         f"near {text[pos:pos + 20]!r}.")
+        clauses.append(_clause(m, fields, resource))
+        pos = m.end()
+        if pos == len(text):
+            break
+        j = _JOIN.match(text, pos)
+        if not j:
+            raise _error(f"Invalid search query at position {pos}: expected AND or OR near "
+                         f"{text[pos:pos + 20]!r}.")
+        joins.add(j.group(1))
+        pos = j.end()
+    if len(joins) > 1:
+        raise _error("Search queries cannot combine AND and OR; use one or the other.")
+    if len(clauses) > MAX_CLAUSES:
+        raise _error(f"Search queries can have at most {MAX_CLAUSES} clauses.")
+    if joins == {"OR"}:
+        return lambda obj: any(c(obj) for c in clauses)
+    return lambda obj: all(c(obj) for c in clauses)
+
+
+def _clause(m, fields: dict, resource: str):
+    field, op, raw = m.group("field"), m.group("op"), m.group("value")
+    name = "metadata" if m.group("mkey") else field
+    kind = fields.get(name)
+    if kind == "metadata" and not m.group("mkey"):
+        raise _error("Search metadata by key: metadata['key']:'value'.")
+    if kind is None:
+        raise _error(f"Field '{field}' is an unsupported search field for resource {resource}. See "
+                     f"https://stripe.com/docs/search#query-fields-for-{resource} for a list of supported fields.")
+    quoted = raw[0] in "'\""
+    if raw == "null":
+        value = None
+    elif kind == "number":
+        if quoted or not re.fullmatch(r"-?\d+(?:\.\d+)?", raw):
+            raise _error(f"Field '{field}' is numeric: give a number without quotes.")
+        value = float(raw)
+    else:
+        if not quoted:
+            raise _error(f"The value for '{field}' must be quoted.")
+        value = _unquote(raw)
+
+    if kind == "number":
+        if op == "~":
+            raise _error(f"Operator '~' is not supported for numeric field '{field}'.")
+        get = lambda obj: obj.get(name)
+    else:
+        if op not in (":", "~"):
+            raise _error(f"Operator '{op}' is only supported for numeric fields, not '{field}'.")
+        if op == "~" and (kind == "metadata" or value is None or len(value) < 3):
+            raise _error("The substring operator '~' needs a string value of at least 3 characters "
+                         "and is not supported for metadata.")
+        mkey = _unquote(m.group("mkey")) if kind == "metadata" else None
+        get = (lambda obj: (obj.get("metadata") or {}).get(mkey)) if mkey is not None else \
+              (lambda obj: obj.get(name))
+
+    def test(obj) -> bool:
+        actual = get(obj)
+        if value is None:
+            return actual is None
+        if actual is None:
+            return False
+        if kind == "number":
+            return {":": actual == value, ">": actual > value, ">=": actual >= value,
+                    "<": actual < value, "<=": actual <= value}[op]
+        if op == "~":
+            return value.lower() in str(actual).lower()
+        return str(actual).lower() == value.lower()
+
+    if m.group("neg"):
+        return lambda obj: not test(obj)
+    return test

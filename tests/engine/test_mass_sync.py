@@ -1,0 +1,159 @@
+"""Mass sync: mixed cases, faults at both mocks, a killed process resumed; exactly one Stripe customer each."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from conftest import assert_exactly_once
+from sync_core.events import CustomersFound, CustomerSynced, RunFinished
+from sync_core.journal import Journal
+from sync_core.outcome import Status
+from testbed import demo
+
+
+async def run(engine, journal=None, **kw):
+    outcomes, finished = [], None
+    async for event in engine.mass_sync(journal, **kw):
+        if isinstance(event, CustomerSynced):
+            outcomes.append(event.outcome)
+        elif isinstance(event, RunFinished):
+            finished = event
+    return outcomes, finished
+
+
+def eligible(ns_state):
+    """Customers the rules should link: active, with an id or an email, and no shared-email ambiguity."""
+    return [c for c in ns_state["customers"] if not c.get("isInactive")]
+
+
+async def test_mixed_mass_sync_links_every_eligible_customer_once(world, tmp_path):
+    ns_state, stripe_state = demo.generate(300, seed=11)
+    ns_state["customers"][5]["isInactive"] = True  # the mass search's criteria leave it out
+    world.mocks.load(ns_state, stripe_state)
+    journal = Journal(tmp_path / "j.sqlite")
+    async with world.engine() as engine:
+        outcomes, finished = await run(engine, journal)
+    assert len(outcomes) == 299 and ns_state["customers"][5]["id"] not in {o.internal_id for o in outcomes}
+    by_status = finished.counts
+    assert by_status.get("failed", 0) == 0, [o.cause for o in finished.failures]
+    assert by_status["ok"] > 250 and by_status["skipped"] > 0 and by_status["needs-decision"] > 0
+    assert_exactly_once(world, outcomes)
+    # A second run finds everything linked: no create, nothing new in Stripe.
+    stripe_before = len(world.stripe_customers())
+    async with world.engine() as engine:
+        again, _ = await run(engine, journal)
+    assert not [o for o in again if o.decision and o.decision.action.value == "create"]
+    assert len(world.stripe_customers()) == stripe_before
+
+
+async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
+    ns_state, stripe_state = demo.generate(150, seed=12)
+    world.mocks.load(ns_state, stripe_state)
+    faults = dict(error_rate=0.1, rate_429=0.1, drop_rate=0.02, seed=5)
+    world.mocks.netsuite.control.faults(**faults)
+    world.mocks.stripe.control.faults(**faults)
+    async with world.engine(max_retries=12) as engine:
+        outcomes, finished = await run(engine, Journal(tmp_path / "j.sqlite"))
+    world.mocks.netsuite.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
+    world.mocks.stripe.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
+    injected = {name: world.mocks.__getattribute__(name).control.stats()["faults"] for name in ("netsuite", "stripe")}
+    assert sum(injected["netsuite"].values()) > 10 and sum(injected["stripe"].values()) > 10, injected
+    assert finished.retries > 0
+    for o in finished.failures:
+        assert o.cause, f"customer {o.internal_id} failed without a cause"
+    assert_exactly_once(world, outcomes)
+    assert finished.counts.get("ok", 0) >= 130, finished.counts
+
+
+async def test_dry_run_mass_sync_writes_nothing(world):
+    world.mocks.load(*demo.generate(80, seed=13))
+    before = (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state())
+    async with world.engine() as engine:
+        outcomes, finished = await run(engine, None, dry_run=True)
+    assert finished.run_id is None and finished.counts["planned"] > 50
+    assert (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state()) == before
+
+
+def _config_file(world, tmp_path):
+    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
+    path = tmp_path / "custsync.toml"
+    path.write_text(
+        f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
+        f'concurrency = 5\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
+        f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\nworkers = 16\n')
+    env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
+           "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
+           "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
+    return path, env
+
+
+def _journal_counts(path):
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path) as db:
+        return dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
+
+
+def _kill_mid_run(world, tmp_path, *, after_ok: int) -> tuple[str, dict]:
+    config, env = _config_file(world, tmp_path)
+    cmd = [sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal_path = tmp_path / "journal.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        counts = _journal_counts(journal_path)
+        if counts.get("ok", 0) >= after_ok and counts.get("create-attempted", 0) > 0:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    counts = _journal_counts(journal_path)
+    with sqlite3.connect(journal_path) as db:
+        run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+    return run_id, counts
+
+
+def _resume(world, tmp_path, run_id):
+    config, env = _config_file(world, tmp_path)
+    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json",
+                           "--resume", run_id], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _load_slow_world(world, n):
+    ns_state, stripe_state = demo.generate(n, seed=21)
+    world.mocks.load(ns_state, stripe_state)
+    # Slow NetSuite writes widen the window between the Stripe create and the write-back.
+    world.mocks.netsuite.control.faults(latency_ms=40)
+    return ns_state
+
+
+def test_killed_run_resumes_without_duplicates(world, tmp_path):
+    import json
+
+    _load_slow_world(world, 160)
+    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=20)
+    assert at_kill.get("create-attempted", 0) > 0, f"the kill did not land between create and write-back: {at_kill}"
+    world.mocks.netsuite.control.faults(latency_ms=0)
+    resumed = _resume(world, tmp_path, run_id)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    redone = {c["internal_id"] for c in report["customers"]}
+    assert len(redone) == 160 - at_kill.get("ok", 0) - at_kill.get("skipped", 0) - at_kill.get("needs-decision", 0)
+    assert_exactly_once(world)
+    assert _journal_counts(tmp_path / "journal.sqlite").get("create-attempted", 0) == 0
+
+
+def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_path):
+    _load_slow_world(world, 120)
+    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=10)
+    assert at_kill.get("create-attempted", 0) > 0, at_kill
+    world.mocks.netsuite.control.faults(latency_ms=0)
+    world.mocks.stripe.control.advance_clock(25 * 3600)  # Stripe forgets idempotency keys after 24 h
+    resumed = _resume(world, tmp_path, run_id)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_exactly_once(world)

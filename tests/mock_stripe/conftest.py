@@ -1,0 +1,53 @@
+import sys
+from pathlib import Path
+
+# The editable install may map mock_stripe to a namespace package (it was empty when the
+# venv was built); put the repo root first so the real package is imported.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+import stripe  # noqa: E402
+
+from mock_stripe import serve_in_thread  # noqa: E402
+from mock_stripe.faults import DEFAULTS  # noqa: E402
+from stripe_helpers import make_client  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server():
+    srv = serve_in_thread(seed=1234)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def ctl(server):
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _clean(ctl):
+    ctl.put("/_mock/faults", json=dict(DEFAULTS)).raise_for_status()
+    ctl.post("/_mock/reset").raise_for_status()
+    ctl.delete("/_mock/requests").raise_for_status()
+    yield
+
+
+@pytest.fixture
+def client(server):
+    return make_client(server)
+
+
+@pytest.fixture
+def aclient(server):
+    return make_client(server, http_client=stripe.HTTPXClient())
+
+
+@pytest.fixture
+def put_state(ctl):
+    def put(doc):
+        r = ctl.put("/_mock/state", json=doc)
+        assert r.status_code == 204, r.text
+    return put
