@@ -20,7 +20,6 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
 # Commands DESIGN.md plans that are not built yet, with the issue that builds them.
 PLANNED: dict[str, tuple[str, str]] = {
-    "import-stripe-ids": ("import Stripe customer ids from a CSV (the route for customers without email)", "5"),
     "scenario": ("list and run scenario files", "6"),
     "mocks": ("serve both mocks until Ctrl-C", "6"),
 }

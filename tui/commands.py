@@ -11,7 +11,10 @@ from typing import Any, Awaitable, Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from pathlib import Path
+
 from sync_core.config import load_config
+from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
@@ -179,6 +182,35 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, rows: list[
         console.print(f"Mend the causes, then retry the failures: custsync mass-sync --resume {finished.run_id} --retry-failed")
 
 
+def cmd_import_stripe_ids(args: argparse.Namespace) -> int:
+    try:
+        rows = read_rows(Path(args.file), id_column=args.id_column, stripe_column=args.stripe_column)
+    except CsvFileError as exc:
+        print(f"custsync import-stripe-ids: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(engine: Engine) -> int:
+        plan = await plan_import(engine, rows)
+        if args.apply:
+            await apply_import(engine, plan)
+        if args.json:
+            print(json.dumps({"applied": plan.applied, "rows": [r.as_dict() for r in plan.rows]}, indent=2))
+        else:
+            out = stdout()
+            for r in plan.rows:
+                style = {"set": "cyan", "written": "green", "already-set": "dim", "conflict": "yellow"}.get(r.action, "red")
+                out.print(f"line {r.line:>5}  customer {r.internal_id:>8} -> {r.stripe_customer_id:<24} "
+                          f"[{style}]{r.action}[/{style}]  ", end="")
+                out.print(r.message, markup=False)
+            counts = {a: plan.count(a) for a in ("set", "written", "already-set", "conflict", "error") if plan.count(a)}
+            out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
+            if not args.apply and plan.count("set"):
+                out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
+        return EXIT_FAILURES if plan.count("error") or plan.count("conflict") else EXIT_OK
+
+    return with_engine(args, work)
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
@@ -216,3 +248,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        "both sides, the two saved searches and their columns, the PayPack fields, the portal "
                        "deployment (R8), the Stripe portal configuration (R7), the concurrency setting.")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("import-stripe-ids", parents=[common], help="set STRIPE CUSTOMER ID from a CSV (customers without email)",
+                       description="Read NetSuite internal id + Stripe customer id pairs from a CSV (ours: columns "
+                       "internal_id, stripe_customer_id; or Stripe's customer export, with the column holding the "
+                       "NetSuite id named by --id-column), check every row against both systems, show the plan, "
+                       "and write only with --apply. A malformed file is refused whole, naming each bad line.")
+    p.add_argument("file", help="the CSV file (UTF-8)")
+    p.add_argument("--apply", action="store_true", help="write the ids (default: only show the plan)")
+    p.add_argument("--id-column", help="column with the NetSuite internal id (default: internal_id or "
+                   "'netsuite_internal_id (metadata)')")
+    p.add_argument("--stripe-column", help="column with the Stripe customer id (default: stripe_customer_id or id)")
+    p.set_defaults(func=cmd_import_stripe_ids)
