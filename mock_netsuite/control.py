@@ -1,0 +1,104 @@
+"""/_mock control endpoints (docs/mock-control-api.md): no auth, loopback only, never faulted."""
+from __future__ import annotations
+
+import ipaddress
+import json
+
+from flask import Blueprint, Response, request
+
+from .context import current
+from .faults import FaultSettingsError
+from .state import StateError
+
+bp = Blueprint("control", __name__, url_prefix="/_mock")
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _bad(field: str, message: str) -> Response:
+    return _json({"error": f"{field}: {message}" if field else message, "field": field}, 400)
+
+
+def _body():
+    try:
+        return json.loads(request.get_data().decode("utf-8") or "null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StateError("", f"the body is not valid JSON ({exc})") from None
+
+
+@bp.before_request
+def loopback_only():
+    try:
+        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
+            return None
+    except ValueError:
+        pass
+    return _json({"error": "control endpoints answer loopback clients only"}, 403)
+
+
+@bp.get("/health")
+def health():
+    return _json({"ok": True, "service": "netsuite"})
+
+
+@bp.post("/reset")
+def reset():
+    """Back to the default state document. Fault settings, stats and the request log are kept."""
+    current().store.reset()
+    return Response(status=204)
+
+
+@bp.get("/state")
+def get_state():
+    return _json(current().store.document())
+
+
+@bp.put("/state")
+def put_state():
+    try:
+        current().store.replace(_body())
+    except StateError as exc:
+        return _bad(exc.field, exc.message)
+    return Response(status=204)
+
+
+@bp.get("/faults")
+def get_faults():
+    return _json(current().faults.settings())
+
+
+@bp.put("/faults")
+def put_faults():
+    try:
+        body = _body()
+    except StateError as exc:
+        return _bad(exc.field, exc.message)
+    if not isinstance(body, dict):
+        return _bad("", "the fault settings must be a JSON object")
+    try:
+        return _json(current().faults.update(body))
+    except FaultSettingsError as exc:
+        return _bad(exc.field, exc.message)
+
+
+@bp.get("/stats")
+def stats():
+    return _json(current().faults.stats())
+
+
+@bp.get("/requests")
+def get_requests():
+    """Service requests only (control calls are not logged), oldest first."""
+    ctx = current()
+    with ctx.log_lock:
+        return _json(list(ctx.request_log))
+
+
+@bp.delete("/requests")
+def clear_requests():
+    ctx = current()
+    with ctx.log_lock:
+        ctx.request_log.clear()
+    return Response(status=204)

@@ -1,0 +1,88 @@
+"""The custsync saved-search RESTlet (deploy/netsuite/custsync_search_restlet.js), as NetSuite would run it."""
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Blueprint, Response, request
+
+from . import search_filters
+from .context import current
+from .errors import RestletError
+from .fields import search_value
+
+bp = Blueprint("restlet", __name__)
+
+RESTLET_PATH = "/app/site/hosting/restlet.nl"
+SEARCH_SCRIPT = "customscript_custsync_search"
+MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000  # N/search runPaged limits
+
+
+def _find_deployment(script: str | None, deploy: str | None) -> dict:
+    for dep in current().store.config()["deployments"]:
+        if dep["scriptId"] == script and dep["deploymentId"] == deploy:
+            if dep["status"] == "RELEASED" and dep.get("isDeployed", True):
+                return dep
+            break
+    # Unconfirmed: code and wording for a missing or unreleased deployment.
+    raise RestletError("SSS_INVALID_SCRIPTLET_ID", "That Suitelet is invalid, disabled, or no longer exists.")
+
+
+@bp.route(RESTLET_PATH, methods=["GET", "POST", "PUT", "DELETE"])
+def restlet():
+    script, deploy = request.args.get("script"), request.args.get("deploy")
+    _find_deployment(script, deploy)
+    if script != SEARCH_SCRIPT:
+        # The mock carries the code of one RESTlet only; other released scripts are not RESTlets here.
+        raise RestletError("SSS_INVALID_SCRIPTLET_ID", "That Suitelet is invalid, disabled, or no longer exists.")
+    if request.method != "POST":
+        # Unconfirmed: what NetSuite answers for an HTTP method with no entry point in the script.
+        raise RestletError("SSS_INVALID_HTTP_METHOD",
+                           f"The RESTlet has no {request.method.lower()} entry point; use POST.", status=405)
+    try:
+        body = json.loads(request.get_data().decode("utf-8") or "null")
+    except (ValueError, UnicodeDecodeError):
+        # Unconfirmed: NetSuite's own error for a JSON RESTlet call whose body does not parse.
+        raise RestletError("INVALID_REQUEST", "The request body is not valid JSON.") from None
+    result = handle(body)
+    return Response(json.dumps(result), status=200, content_type="application/json")
+
+
+def handle(body) -> dict:
+    """The script's post() entry point: the same checks, in the same order, as the .js file."""
+    if not isinstance(body, dict):
+        raise RestletError("INVALID_REQUEST", "The request body must be a JSON object.")
+    action = body.get("action")
+    if action not in ("columns", "results"):
+        raise RestletError("INVALID_ACTION", f"Unknown action {json.dumps(action)}; use \"columns\" or \"results\".")
+    search_id = body.get("searchId")
+    if not isinstance(search_id, str) or not search_id:
+        raise RestletError("SSS_MISSING_REQD_ARGUMENT", "Missing a required argument: searchId")
+    search = next((s for s in current().store.config()["saved_searches"] if s["id"] == search_id), None)
+    if search is None:
+        raise RestletError("INVALID_SEARCH", f"That search or mass update does not exist: {search_id}")
+    columns = [{"name": c["name"], "label": c["label"], "join": c["join"], "summary": c["summary"]}
+               for c in search["columns"]]
+    if action == "columns":
+        return {"searchId": search_id, "recordType": search["recordType"], "columns": columns}
+
+    page, page_size = body.get("page", 0), body.get("pageSize", MAX_PAGE_SIZE)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
+        raise RestletError("INVALID_PAGE_SIZE", f"pageSize must be an integer from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}.")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+        raise RestletError("INVALID_PAGE_RANGE", "page must be an integer from 0.")
+    matching = [c for c in current().store.customers() if search_filters.matches(search["criteria"], c)]
+    total = len(matching)
+    page_count = math.ceil(total / page_size)
+    if page >= max(page_count, 1):
+        raise RestletError("INVALID_PAGE_RANGE", f"page {page} is out of range; the search has {page_count} page(s).")
+    rows = matching[page * page_size:(page + 1) * page_size]
+    results = [{"id": c["id"], "values": {col["name"]: _value(c, col["name"]) for col in columns}} for c in rows]
+    return {"searchId": search_id, "columns": columns, "page": page, "pageSize": page_size,
+            "pageCount": page_count, "totalResults": total, "hasMore": page + 1 < page_count,
+            "results": results}
+
+
+def _value(customer: dict, column: str):
+    value = search_value(customer, column)
+    return None if value == "" else value

@@ -1,0 +1,276 @@
+"""The mock account's state: the JSON state document, its validation, and the SQLite store."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sqlite3
+import threading
+
+from . import search_filters
+from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, FieldError, apply_changes,
+                     custom_field_types, empty_customer, search_column_ids)
+
+# Unconfirmed: the SuiteQL scriptdeployment.status values; the mock allows these three.
+DEPLOYMENT_STATUSES = ("RELEASED", "TESTING", "NOTSCHEDULED")
+
+DEFAULT_COLUMNS = [
+    {"name": "email", "label": "Email", "join": None, "summary": None},
+    {"name": "companyname", "label": "Company Name", "join": None, "summary": None},
+    {"name": "phone", "label": "Phone", "join": None, "summary": None},
+]
+
+DEFAULT_STATE = {
+    "account": "1234567_SB1",
+    "custom_fields": [
+        {"id": "custentity_paypack_stripe_customer_id", "label": "STRIPE CUSTOMER ID (PAYPACK)", "type": "text"},
+        {"id": "custentity_paypack_portal_url", "label": "STRIPE CUSTOMER PORTAL URL (PAYPACK)", "type": "url"},
+    ],
+    "customers": [],
+    "saved_searches": [
+        {"id": "customsearch_paypack_customer_sync", "title": "PayPack Customer Sync",
+         "recordType": "customer", "columns": DEFAULT_COLUMNS, "criteria": []},
+        {"id": "customsearch_paypack_mass_customer_sync", "title": "PayPack Mass Customer Sync",
+         "recordType": "customer", "columns": DEFAULT_COLUMNS, "criteria": [["isinactive", "is", "F"]]},
+    ],
+    "deployments": [
+        {"scriptId": "customscript_custsync_search", "deploymentId": "customdeploy_custsync_search",
+         "title": "custsync saved search RESTlet", "status": "RELEASED"},
+        {"scriptId": "customscript_nm_paypack_external_cus_por",
+         "deploymentId": "customdeploy_nm_paypack_external_cus_por",
+         "title": "PayPack customer portal link", "status": "RELEASED"},
+    ],
+}
+
+TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments")
+ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[A-Z0-9]+)?$")
+
+
+class StateError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def default_state() -> dict:
+    return copy.deepcopy(DEFAULT_STATE)
+
+
+def _expect(cond: bool, field: str, message: str) -> None:
+    if not cond:
+        raise StateError(field, message)
+
+
+def _check_keys(obj: dict, allowed: set[str], path: str) -> None:
+    for key in obj:
+        _expect(key in allowed, f"{path}.{key}" if path else key, f"unknown key '{key}'")
+
+
+def _str_or_none(value, field: str) -> str | None:
+    _expect(value is None or isinstance(value, str), field, "must be a string or null")
+    return value
+
+
+def validate_document(doc) -> dict:
+    """Return the normalized state document, or raise StateError naming the bad field."""
+    _expect(isinstance(doc, dict), "", "the state document must be a JSON object")
+    _check_keys(doc, set(TOP_KEYS), "")
+    base = default_state()
+    account = doc.get("account", base["account"])
+    _expect(isinstance(account, str) and ACCOUNT_ID.match(account or ""), "account",
+            "must be an account id like 1234567 or 1234567_SB1 (uppercase, underscore)")
+
+    custom_fields = []
+    raw_fields = doc.get("custom_fields", base["custom_fields"])
+    _expect(isinstance(raw_fields, list), "custom_fields", "must be a list")
+    for i, f in enumerate(raw_fields):
+        path = f"custom_fields[{i}]"
+        _expect(isinstance(f, dict), path, "must be an object")
+        _check_keys(f, {"id", "label", "type"}, path)
+        fid = f.get("id")
+        _expect(isinstance(fid, str) and CUSTOM_FIELD_ID.match(fid), f"{path}.id",
+                "must be a lowercase script id starting with custentity")
+        _expect(fid.lower() not in {n.lower() for n in BODY_FIELDS}, f"{path}.id", "clashes with a body field")
+        _expect(fid not in [c["id"] for c in custom_fields], f"{path}.id", f"duplicate custom field '{fid}'")
+        ftype = f.get("type", "text")
+        _expect(ftype in CUSTOM_FIELD_TYPES, f"{path}.type", f"must be one of {sorted(CUSTOM_FIELD_TYPES)}")
+        custom_fields.append({"id": fid, "label": _str_or_none(f.get("label"), f"{path}.label"), "type": ftype})
+    custom = custom_field_types(custom_fields)
+
+    customers = []
+    seen = set()
+    raw_customers = doc.get("customers", [])
+    _expect(isinstance(raw_customers, list), "customers", "must be a list")
+    for i, c in enumerate(raw_customers):
+        path = f"customers[{i}]"
+        _expect(isinstance(c, dict), path, "must be an object")
+        cid = c.get("id")
+        if isinstance(cid, int) and not isinstance(cid, bool):
+            cid = str(cid)
+        _expect(isinstance(cid, str) and cid.isdigit() and int(cid) > 0, f"{path}.id",
+                "must be a positive internal id (a string of digits)")
+        cid = str(int(cid))
+        _expect(cid not in seen, f"{path}.id", f"duplicate customer id {cid}")
+        seen.add(cid)
+        changes = {k: v for k, v in c.items() if k != "id"}
+        try:
+            cust = apply_changes(empty_customer(cid, custom), changes, custom)
+        except FieldError as exc:
+            raise StateError(f"{path}.{exc.path}", exc.message) from None
+        if cust["entityId"] is None:
+            cust["entityId"] = f"CUST{cid}"
+        customers.append(cust)
+    customers.sort(key=lambda c: int(c["id"]))
+
+    columns_known = search_column_ids(custom)
+    searches = []
+    raw_searches = doc.get("saved_searches", base["saved_searches"])
+    _expect(isinstance(raw_searches, list), "saved_searches", "must be a list")
+    for i, s in enumerate(raw_searches):
+        path = f"saved_searches[{i}]"
+        _expect(isinstance(s, dict), path, "must be an object")
+        _check_keys(s, {"id", "title", "recordType", "columns", "criteria"}, path)
+        sid = s.get("id")
+        _expect(isinstance(sid, str) and sid.startswith("customsearch"), f"{path}.id",
+                "must be a script id starting with customsearch")
+        _expect(sid not in [x["id"] for x in searches], f"{path}.id", f"duplicate saved search '{sid}'")
+        _expect(s.get("recordType", "customer") == "customer", f"{path}.recordType",
+                "only customer searches are supported by the mock")
+        cols = []
+        raw_cols = s.get("columns", [])
+        _expect(isinstance(raw_cols, list), f"{path}.columns", "must be a list")
+        for j, col in enumerate(raw_cols):
+            cpath = f"{path}.columns[{j}]"
+            if isinstance(col, str):
+                col = {"name": col}
+            _expect(isinstance(col, dict), cpath, "must be an object or a column name")
+            _check_keys(col, {"name", "label", "join", "summary"}, cpath)
+            name = col.get("name")
+            _expect(isinstance(name, str) and name.lower() in columns_known, f"{cpath}.name",
+                    f"unknown search column {name!r}")
+            _expect(col.get("join") is None, f"{cpath}.join", "joined columns are not supported by the mock")
+            _expect(col.get("summary") is None, f"{cpath}.summary",
+                    "summary columns are not supported by the mock")
+            cols.append({"name": name.lower(), "label": _str_or_none(col.get("label"), f"{cpath}.label"),
+                         "join": None, "summary": None})
+        criteria = s.get("criteria", [])
+        try:
+            search_filters.validate(criteria, columns_known)
+        except search_filters.CriteriaError as exc:
+            raise StateError(f"{path}.criteria", str(exc)) from None
+        searches.append({"id": sid, "title": _str_or_none(s.get("title"), f"{path}.title") or sid,
+                         "recordType": "customer", "columns": cols, "criteria": copy.deepcopy(criteria)})
+
+    deployments = []
+    raw_deps = doc.get("deployments", base["deployments"])
+    _expect(isinstance(raw_deps, list), "deployments", "must be a list")
+    for i, d in enumerate(raw_deps):
+        path = f"deployments[{i}]"
+        _expect(isinstance(d, dict), path, "must be an object")
+        _check_keys(d, {"scriptId", "deploymentId", "title", "status", "isDeployed"}, path)
+        for key, prefix in (("scriptId", "customscript"), ("deploymentId", "customdeploy")):
+            _expect(isinstance(d.get(key), str) and d[key].startswith(prefix), f"{path}.{key}",
+                    f"must be a script id starting with {prefix}")
+        _expect(d["deploymentId"] not in [x["deploymentId"] for x in deployments], f"{path}.deploymentId",
+                "duplicate deployment id")
+        status = d.get("status", "RELEASED")
+        _expect(status in DEPLOYMENT_STATUSES, f"{path}.status", f"must be one of {list(DEPLOYMENT_STATUSES)}")
+        is_deployed = d.get("isDeployed", True)
+        _expect(isinstance(is_deployed, bool), f"{path}.isDeployed", "must be a boolean")
+        deployments.append({"scriptId": d["scriptId"], "deploymentId": d["deploymentId"],
+                            "title": _str_or_none(d.get("title"), f"{path}.title") or d["deploymentId"],
+                            "status": status, "isDeployed": is_deployed})
+
+    return {"account": account, "custom_fields": custom_fields, "customers": customers,
+            "saved_searches": searches, "deployments": deployments}
+
+
+class Store:
+    """State in SQLite. One connection guarded by a lock: safe under waitress's worker threads."""
+
+    def __init__(self, path: str | None = None):
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
+        self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS customer (id INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+        with self._lock:
+            if self._db.execute("SELECT COUNT(*) FROM config").fetchone()[0] == 0:
+                self.replace(default_state())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- whole document
+    def replace(self, doc: dict) -> None:
+        doc = validate_document(doc)
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("DELETE FROM config")
+                self._db.execute("DELETE FROM customer")
+                for key in ("account", "custom_fields", "saved_searches", "deployments"):
+                    self._db.execute("INSERT INTO config VALUES (?, ?)", (key, json.dumps(doc[key])))
+                self._db.executemany("INSERT INTO customer VALUES (?, ?)",
+                                     [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def reset(self) -> None:
+        self.replace(default_state())
+
+    def document(self) -> dict:
+        with self._lock:
+            doc = self.config()
+            doc["customers"] = self.customers()
+        return {k: doc[k] for k in TOP_KEYS}
+
+    # -- parts
+    def config(self) -> dict:
+        with self._lock:
+            return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM config")}
+
+    def custom_types(self) -> dict[str, str]:
+        return custom_field_types(self.config()["custom_fields"])
+
+    def customers(self) -> list[dict]:
+        with self._lock:
+            return [json.loads(d) for (d,) in self._db.execute("SELECT data FROM customer ORDER BY id")]
+
+    def customer(self, cid: str) -> dict | None:
+        if not cid.isdigit():
+            return None
+        with self._lock:
+            row = self._db.execute("SELECT data FROM customer WHERE id = ?", (int(cid),)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def update_customer(self, cid: str, changes: dict) -> dict | None:
+        """Apply field changes; raises FieldError. Returns None when the customer does not exist."""
+        with self._lock:
+            cust = self.customer(cid)
+            if cust is None:
+                return None
+            cust = apply_changes(cust, changes, self.custom_types())
+            self._db.execute("UPDATE customer SET data = ? WHERE id = ?", (json.dumps(cust), int(cid)))
+            return cust
+
+    def create_customer(self, fields: dict) -> dict:
+        with self._lock:
+            custom = self.custom_types()
+            next_id = (self._db.execute("SELECT MAX(id) FROM customer").fetchone()[0] or 100) + 1
+            cid = str(next_id)
+            cust = apply_changes(empty_customer(cid, custom), fields, custom)
+            if cust["entityId"] is None:
+                # Unconfirmed: as if auto-generated customer numbers are on.
+                cust["entityId"] = f"CUST{cid}"
+            self._db.execute("INSERT INTO customer VALUES (?, ?)", (next_id, json.dumps(cust)))
+            return cust
+
+    def delete_customer(self, cid: str) -> bool:
+        if not cid.isdigit():
+            return False
+        with self._lock:
+            return self._db.execute("DELETE FROM customer WHERE id = ?", (int(cid),)).rowcount > 0
