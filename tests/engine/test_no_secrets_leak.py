@@ -1,0 +1,43 @@
+"""No API key, token secret or full portal URL appears in output, --json, the journal or error text."""
+
+import subprocess
+import sys
+
+from test_mass_sync import _config_file
+
+from testbed import demo
+
+
+def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
+    world.mocks.load(*demo.generate(30, seed=3))
+    config, env = _config_file(world, tmp_path)
+    secrets = [env[k] for k in env if k.startswith("CUSTSYNC_") and ("SECRET" in k or "KEY" in k or "TOKEN" in k)]
+    assert len(secrets) == 5
+    runs = [
+        ["sync", "1001"], ["sync", "1001", "--json"], ["mass-sync"], ["mass-sync", "--json"], ["doctor", "--json"],
+        ["portal-link", "1001", "--json"],
+    ]
+    texts = []
+    for args in runs:
+        r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode in (0, 1), r.stderr
+        texts += [r.stdout, r.stderr]
+    texts.append((tmp_path / "journal.sqlite").read_bytes().decode("latin-1"))
+    portal_urls = [c.get("custentity_paypack_portal_url") for c in world.ns_customers().values()]
+    portal_urls = [u for u in portal_urls if u]
+    assert portal_urls, "the runs should have stored portal links"
+    blob = "\n".join(texts)
+    for secret in secrets + portal_urls:
+        assert secret not in blob, f"leaked: {secret[:12]}..."
+    assert "/p/session/****" in blob  # masked, not absent
+
+
+def test_bad_key_error_masks_the_key(world, tmp_path):
+    world.mocks.load(*demo.generate(5, seed=3))
+    config, env = _config_file(world, tmp_path)
+    env["CUSTSYNC_STRIPE_API_KEY"] = "sk_test_WRONGKEYabcd"
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "doctor"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "WRONGKEY" not in r.stdout + r.stderr and "sk_test_****abcd" in r.stdout
