@@ -81,6 +81,7 @@ class StripeGateway:
             )
 
     async def _call(self, make: Callable[[], Any]) -> Any:
+        """One request through the limiter, with retries; every Stripe error becomes a StripeServiceError."""
         async def once() -> Any:
             await self._limiter.acquire()
             self.requests += 1
@@ -88,15 +89,14 @@ class StripeGateway:
 
         try:
             return await with_retries(once, policy=self._policy, is_retryable=_retryable, on_retry=self._on_retry)
-        except stripe.AuthenticationError as exc:
-            raise StripeServiceError(exc.user_message or "authentication failed", status=401,
-                                     code=exc.code, remedy=KEY_REMEDY) from None
-        except stripe.PermissionError as exc:
-            raise StripeServiceError(exc.user_message or "permission denied", status=403,
+        except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+            raise StripeServiceError(exc.user_message or "authentication failed", status=exc.http_status,
                                      code=exc.code, remedy=KEY_REMEDY) from None
         except stripe.APIConnectionError as exc:
             raise StripeServiceError(f"cannot reach Stripe at {self.base_url}: {exc.user_message or exc}",
                                      retryable=True, remedy="Check [stripe] base_url/target and the network.") from None
+        except stripe.StripeError as exc:
+            raise _service_error(exc) from None
 
     # --- customers -------------------------------------------------------
 
@@ -104,49 +104,36 @@ class StripeGateway:
         """The customer, `{'deleted': True, ...}` when deleted, None when it does not exist here."""
         try:
             obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id))
-        except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
+        except StripeServiceError as exc:
+            if exc.status == 404 or exc.code == "resource_missing":
                 return None
-            raise _service_error(exc) from None
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
+            raise
         return _to_dict(obj)
+
+    async def _customers(self, make: Callable[[], Any]) -> list[dict[str, Any]]:
+        page = await self._call(make)
+        return [_to_dict(c) for c in page.data]
 
     async def list_by_email(self, email: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
-        try:
-            page = await self._call(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
-        return [_to_dict(c) for c in page.data]
+        return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
 
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Stripe search: eventually consistent, so never used for read-after-write."""
-        try:
-            page = await self._call(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
-        return [_to_dict(c) for c in page.data]
+        return await self._customers(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}))
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
         """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
         self._guard_write("create a Stripe customer")
-        try:
-            obj = await self._call(lambda: self._client.v1.customers.create_async(
-                params, options={"idempotency_key": idempotency_key}))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
+        obj = await self._call(lambda: self._client.v1.customers.create_async(
+            params, options={"idempotency_key": idempotency_key}))
         headers = getattr(getattr(obj, "last_response", None), "headers", None) or {}
         replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
         return _to_dict(obj), replayed
 
     async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
         self._guard_write("update a Stripe customer")
-        try:
-            obj = await self._call(lambda: self._client.v1.customers.update_async(customer_id, params))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
-        return _to_dict(obj)
+        return _to_dict(await self._call(lambda: self._client.v1.customers.update_async(customer_id, params)))
 
     # --- billing portal --------------------------------------------------
 
@@ -155,28 +142,20 @@ class StripeGateway:
         try:
             session = await self._call(lambda: self._client.v1.billing_portal.sessions.create_async(
                 {"customer": customer_id, "return_url": return_url}))
-        except stripe.InvalidRequestError as exc:
-            if is_portal_not_activated(exc.http_status, exc.user_message):
-                raise PortalNotActivated(exc.user_message or "") from None
-            raise _service_error(exc) from None
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
+        except StripeServiceError as exc:
+            if is_portal_not_activated(exc.status, exc.message):
+                raise PortalNotActivated(exc.message) from None
+            raise
         return str(session.url)
 
     async def default_portal_configuration_active(self) -> bool:
-        try:
-            page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
-                {"is_default": True, "limit": 1}))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
+        page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
+            {"is_default": True, "limit": 1}))
         return any(getattr(c, "active", False) for c in page.data)
 
     async def check_key(self) -> None:
         """A cheap authenticated read; raises StripeServiceError with a remedy on a bad key."""
-        try:
-            await self._call(lambda: self._client.v1.customers.list_async({"limit": 1}))
-        except stripe.StripeError as exc:
-            raise _service_error(exc) from None
+        await self._call(lambda: self._client.v1.customers.list_async({"limit": 1}))
 
 
 def _service_error(exc: stripe.StripeError) -> StripeServiceError:
