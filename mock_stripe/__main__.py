@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from .server import RunningServer, make_server
+from .server import DEFAULT_THREADS, RunningServer, make_server
 
 
 def parse_args(argv=None):
@@ -29,7 +29,7 @@ def parse_args(argv=None):
     p.add_argument("--requests-per-second", type=float)
     p.add_argument("--search-lag-seconds", type=float, default=0)
     p.add_argument("--portal-session-ttl", type=float, default=300, help="seconds (mock clock)")
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS, help=f"waitress worker threads (default {DEFAULT_THREADS})")
     return p.parse_args(argv)
 
 

@@ -37,7 +37,12 @@ class RunningServer:
             self.thread.join(timeout=5)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0, threads: int = 8, **options):
+# Real Stripe puts no cap on concurrent connections; with injected latency, a few worker
+# threads would make the mock itself the bottleneck of every throughput figure.
+DEFAULT_THREADS = 64
+
+
+def make_server(host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS, **options):
     app = create_app(**options)
     # A dropped-connection fault trips waitress's "too few bytes" warning on purpose.
     logging.getLogger("waitress").setLevel(logging.ERROR)
@@ -46,7 +51,7 @@ def make_server(host: str = "127.0.0.1", port: int = 0, threads: int = 8, **opti
     return app, server, f"http://{host}:{port}"
 
 
-def serve_in_thread(host: str = "127.0.0.1", port: int = 0, threads: int = 8, **options) -> RunningServer:
+def serve_in_thread(host: str = "127.0.0.1", port: int = 0, threads: int = DEFAULT_THREADS, **options) -> RunningServer:
     app, server, url = make_server(host, port, threads, **options)
     running = RunningServer(url=url, port=server.effective_port, app=app, server=server)
     running.thread = threading.Thread(target=server.run, name="mock_stripe", daemon=True)

@@ -352,7 +352,8 @@ class Engine:
 
     # --- mass sync -------------------------------------------------------
 
-    def _workers(self) -> int:
+    def workers(self) -> int:
+        """Customers in flight in a mass sync: enough to keep both services busy within their limits."""
         if self.config.sync.workers:
             return self.config.sync.workers
         ns, st = self.config.netsuite, self.config.stripe
@@ -429,7 +430,7 @@ class Engine:
             finally:
                 await queue.put(None)
 
-        tasks = [asyncio.create_task(worker()) for _ in range(min(self._workers(), max(1, len(todo))))]
+        tasks = [asyncio.create_task(worker()) for _ in range(min(self.workers(), max(1, len(todo))))]
         running, done = len(tasks), 0
         try:
             while running:

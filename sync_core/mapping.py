@@ -32,6 +32,12 @@ KNOWN_BODY_COLUMNS = {
     "currency", "category", "externalid", "title", "altemail",
 }
 METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
+# Stripe's length limits on customer strings. description (5000) comes from Stripe's OpenAPI
+# description; name, email and phone are unconfirmed (no primary source seen): we chose the
+# values Stripe's published API definitions are widely reported to carry, and check them before
+# sending, so an over-long field fails one customer cleanly with nothing written.
+STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
+ADDRESS_LENGTH_LIMIT = 5000
 
 
 @dataclass
@@ -145,6 +151,7 @@ def map_record(
         params["address"] = address
     params["metadata"] = metadata
 
+    _check_lengths(internal_id, params)
     _, sid = _body_value(record, stripe_id_field.lower())
     _, url = _body_value(record, portal_url_field.lower())
     # The record email is what R3 matches on, even when the search has no email column.
@@ -171,6 +178,17 @@ def changed_fields(params: dict[str, Any], customer: dict[str, Any]) -> list[tup
         elif (current or "") != (value or ""):
             out.append((key, current, value))
     return out
+
+
+def _check_lengths(internal_id: str, params: dict[str, Any]) -> None:
+    too_long = [(k, len(v), limit) for k, limit in STRIPE_LENGTH_LIMITS.items()
+                if isinstance(v := params.get(k), str) and len(v) > limit]
+    too_long += [(f"address.{k}", len(v), ADDRESS_LENGTH_LIMIT) for k, v in (params.get("address") or {}).items()
+                 if len(v) > ADDRESS_LENGTH_LIMIT]
+    if too_long:
+        what = "; ".join(f"{k} is {n} characters (Stripe accepts {limit})" for k, n, limit in too_long)
+        raise MappingError(f"customer {internal_id}: {what}",
+                           remedy="Shorten the field on the NetSuite customer, or remove its column from the saved search.")
 
 
 def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:

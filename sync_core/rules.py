@@ -184,6 +184,18 @@ def normalize_email(raw: str | None) -> str | None:
     return email or None
 
 
+def email_problem(email: str) -> str | None:
+    """Why a trimmed address cannot be sent to Stripe, or None. Unicode and plus-addressing are fine."""
+    if any(ch.isspace() for ch in email):
+        return "contains spaces"
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain:
+        return "has no local part, @ and domain"
+    if "@" in local.replace('"', ""):
+        return "has more than one @"
+    return None
+
+
 def normalize_stripe_id(raw: str | None) -> str | None:
     if raw is None:
         return None
@@ -270,6 +282,17 @@ def decide(
 
     if facts.email is not None and facts.email != email:
         trace.append(TraceStep("R3", f"email trimmed of surrounding spaces to {email!r}"))
+    problem = email_problem(email)
+    if problem:
+        trace.append(TraceStep("R3", f"email {email!r} {problem}: not looked up, nothing created"))
+        return Decision(
+            rule="R3",
+            action=Action.ERROR,
+            reason=f"The email address {email!r} {problem}.",
+            trace=tuple(trace),
+            remedy="Correct the email address on the NetSuite customer, or enter the Stripe customer id in "
+            "STRIPE CUSTOMER ID (PAYPACK).",
+        )
 
     live_earlier = tuple(c for c in made_earlier if not c.deleted)
     if live_earlier:

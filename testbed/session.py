@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Callable
 
@@ -25,10 +26,12 @@ async def open_engine(
     if config.uses_bundled_mocks:
         if on_status:
             on_status("starting the bundled NetSuite and Stripe mocks with demo data...")
-        mocks = BundledMocks().start()
+        mocks = BundledMocks()
         try:
-            mocks.load(*demo.generate(demo_customers))
-        except Exception:
+            # Starting processes and loading state block: keep the event loop (the TUI) responsive.
+            await asyncio.to_thread(mocks.start)
+            await asyncio.to_thread(mocks.load, *demo.generate(demo_customers))
+        except BaseException:
             mocks.stop()
             raise
         config = mocks.configure(config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 from rich.console import Console
 
@@ -15,15 +15,9 @@ from testbed.launcher import MockStartError
 from sync_core.rules import RULES
 
 from .commands import add_commands
+from .scenario_commands import add_scenario_commands
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
-
-# Commands DESIGN.md plans that are not built yet, with the issue that builds them.
-PLANNED: dict[str, tuple[str, str]] = {
-    "scenario": ("list and run scenario files", "6"),
-    "mocks": ("serve both mocks until Ctrl-C", "6"),
-}
-
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
@@ -45,19 +39,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _planned(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        what, issue = PLANNED[name]
-        print(f"custsync {name}: not built yet ({what}; planned in issue {issue}).", file=sys.stderr)
-        return EXIT_USAGE
-    return run
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="custsync",
         description="Sync NetSuite customers to Stripe customers by the PayPack rules (R1-R9), "
-        "and reproduce, test and teach that sync against bundled mocks. Without --config "
+        "and reproduce, test and teach that sync against bundled mocks. With no COMMAND, opens the "
+        "operator's TUI. Without --config "
         "(or CUSTSYNC_CONFIG) every command runs against the bundled mocks with demo data.",
         epilog="Exit codes: 0 ok, 1 some customers failed, 2 usage or configuration error. "
         "Secrets come from the environment (CUSTSYNC_STRIPE_API_KEY, CUSTSYNC_NETSUITE_*) "
@@ -72,21 +59,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rules)
 
     add_commands(sub)
+    add_scenario_commands(sub)
 
-    for name, (what, issue) in PLANNED.items():
-        p = sub.add_parser(name, help=f"{what} (not built yet)", description=f"{what}. Not built yet.")
-        p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        p.set_defaults(func=_planned(name))
     return parser
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """`custsync` with no command: the operator's TUI (Textual is imported only here)."""
+    from sync_core.config import load_config
+
+    from .app import make_app
+
+    make_app(load_config(args.config)).run()
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
     try:
+        if args.command is None:
+            return run_tui(args)
         return args.func(args)
     except ConfigError as exc:
         print(f"custsync: configuration error: {exc}", file=sys.stderr)

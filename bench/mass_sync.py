@@ -1,0 +1,162 @@
+"""Mass-sync throughput against both mocks as real servers, as a fraction of the ceiling the limits allow.
+
+Prints figures; passes or fails nothing. In one invocation it measures:
+  1. the mocks alone (requests/s each serves here through our clients), so a figure
+     limited by the mocks is recognisable as such;
+  2. the concurrent mass sync of N customers (faker demo mix, fixed seed);
+  3. the same code path one customer at a time (workers = 1) on a subset, as the baseline,
+and the ratio between 2 and 3.
+
+    python bench/mass_sync.py --n 2000 --latency-ms 50 --ns-concurrency 15 --stripe-rps 100
+    python bench/mass_sync.py --n 10000 --latency-ms 0 --ns-concurrency 64 --stripe-rps 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sync_core.config import load_config  # noqa: E402
+from sync_core.engine import Engine  # noqa: E402
+from sync_core.events import RunFinished  # noqa: E402
+from sync_core.journal import Journal  # noqa: E402
+from testbed import demo  # noqa: E402
+from testbed.bundled import BundledMocks  # noqa: E402
+
+
+def make_config(mocks: BundledMocks, args: argparse.Namespace, workers: int | None):
+    config = mocks.configure(load_config(env={}))
+    config.netsuite.concurrency = args.ns_concurrency
+    config.stripe.requests_per_second = args.stripe_rps or 1_000_000
+    config.sync.workers = workers
+    return config
+
+
+async def mass_sync(mocks: BundledMocks, args: argparse.Namespace, *, workers: int | None, only: list[str] | None = None):
+    config = make_config(mocks, args, workers)
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = Journal(Path(tmp) / "journal.sqlite")
+        async with Engine.from_config(config) as engine:
+            finished = None
+            async for event in engine.mass_sync(journal, portal=not args.no_portal, only=only):
+                if isinstance(event, RunFinished):
+                    finished = event
+        journal.close()
+    assert finished is not None
+    return finished
+
+
+async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace, seconds: float = 3.0) -> dict[str, float]:
+    """Requests/s each mock serves here (signed NetSuite GETs, Stripe retrieves) with no latency and no limits."""
+    mocks.netsuite.control.faults(latency_ms=0, concurrency_limit=64)
+    mocks.stripe.control.faults(latency_ms=0, requests_per_second=None)
+    config = make_config(mocks, args, None)
+    config.netsuite.concurrency = 32
+    config.stripe.requests_per_second = 1_000_000
+    async with Engine.from_config(config) as engine:
+        async def hammer(call) -> float:
+            count, stop = 0, time.monotonic() + seconds
+
+            async def loop():
+                nonlocal count
+                while time.monotonic() < stop:
+                    await call()
+                    count += 1
+
+            await asyncio.gather(*(loop() for _ in range(32)))
+            return count / seconds
+
+        ns_rps = await hammer(lambda: engine.netsuite.get_customer("1001"))
+        st_rps = await hammer(lambda: engine.stripe.retrieve("cus_bench"))
+    mocks.netsuite.control.faults(latency_ms=args.latency_ms, concurrency_limit=args.ns_concurrency)
+    mocks.stripe.control.faults(latency_ms=args.latency_ms, requests_per_second=args.stripe_rps or None)
+    return {"netsuite_rps": round(ns_rps, 1), "stripe_rps": round(st_rps, 1)}
+
+
+def ceiling(args: argparse.Namespace, ns_per: float, st_per: float, workers: int) -> float | None:
+    """Customers/s the configured limits allow: NetSuite's concurrency over its latency, Stripe's rate."""
+    bounds = []
+    if args.latency_ms > 0 and ns_per:
+        bounds.append(args.ns_concurrency / (args.latency_ms / 1000) / ns_per)
+    if args.stripe_rps and st_per:
+        bounds.append(args.stripe_rps / st_per)
+    return min(bounds) if bounds else None
+
+
+def figures(finished: RunFinished, args, workers: int, label: str) -> dict[str, object]:
+    n = sum(finished.counts.values())
+    ns_per = finished.netsuite_requests / n
+    st_per = finished.stripe_requests / n
+    rate = n / finished.elapsed
+    cap = ceiling(args, ns_per, st_per, workers)
+    return {"run": label, "customers": n, "seconds": round(finished.elapsed, 2), "customers_per_s": round(rate, 1),
+            "netsuite_requests_per_customer": round(ns_per, 2), "stripe_requests_per_customer": round(st_per, 2),
+            "ceiling_customers_per_s": round(cap, 1) if cap else None,
+            "fraction_of_ceiling": round(rate / cap, 3) if cap else None, "retries": finished.retries,
+            "counts": finished.counts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="customers (default 2000)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="latency added by both mocks (default 50)")
+    parser.add_argument("--ns-concurrency", type=int, default=15, help="NetSuite concurrency limit (default 15)")
+    parser.add_argument("--stripe-rps", type=float, default=100, help="Stripe requests/s limit, 0 = none (default 100)")
+    parser.add_argument("--baseline-n", type=int, default=100, help="customers in the sequential baseline (default 100)")
+    parser.add_argument("--no-portal", action="store_true", help="skip portal links")
+    parser.add_argument("--json", action="store_true", help="print one JSON line only")
+    args = parser.parse_args()
+
+    ns_args = ("--latency-ms", str(args.latency_ms), "--concurrency-limit", str(args.ns_concurrency))
+    st_args = ("--latency-ms", str(args.latency_ms))
+    if args.stripe_rps:
+        st_args += ("--requests-per-second", str(args.stripe_rps))
+    report: dict[str, object] = {"args": vars(args)}
+    with BundledMocks(netsuite_args=ns_args, stripe_args=st_args) as mocks:
+        ns_state, stripe_state = demo.generate(args.n, seed=42)
+        stripe_state["accounts"][0]["test"]["customers"].append({"id": "cus_bench", "email": "bench@x.test"})
+        mocks.load(ns_state, stripe_state)
+        report["mocks_alone"] = asyncio.run(mocks_alone(mocks, args))
+
+        mocks.load(ns_state, stripe_state)
+        tracemalloc.start()
+        concurrent = asyncio.run(mass_sync(mocks, args, workers=None))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        auto_workers = Engine(make_config(mocks, args, None), None, None).workers()  # type: ignore[arg-type]
+        report["concurrent"] = {**figures(concurrent, args, auto_workers, "concurrent"), "workers": auto_workers,
+                                "peak_traced_memory_mb": round(peak / 2**20, 1)}
+
+        mocks.load(ns_state, stripe_state)
+        subset = [c["id"] for c in ns_state["customers"][: args.baseline_n]]
+        sequential = asyncio.run(mass_sync(mocks, args, workers=1, only=subset))
+        report["sequential"] = figures(sequential, args, 1, "sequential")
+    report["speedup"] = round(report["concurrent"]["customers_per_s"] / report["sequential"]["customers_per_s"], 1)  # type: ignore[index]
+
+    if args.json:
+        print(json.dumps(report))
+        return
+    c, s, m = report["concurrent"], report["sequential"], report["mocks_alone"]
+    print(f"mass sync of {args.n} customers, latency {args.latency_ms} ms, NetSuite concurrency {args.ns_concurrency}, "
+          f"Stripe {args.stripe_rps or 'unlimited'} req/s")
+    print(f"  mocks alone:  NetSuite {m['netsuite_rps']} req/s, Stripe {m['stripe_rps']} req/s")  # type: ignore[index]
+    for r in (c, s):
+        cap = f"ceiling {r['ceiling_customers_per_s']}/s, fraction {r['fraction_of_ceiling']}" if r["ceiling_customers_per_s"] else "no ceiling (no limits)"  # type: ignore[index]
+        print(f"  {r['run']:<11} {r['customers']} customers in {r['seconds']} s = {r['customers_per_s']}/s; "  # type: ignore[index]
+              f"requests/customer NetSuite {r['netsuite_requests_per_customer']}, Stripe {r['stripe_requests_per_customer']}; "  # type: ignore[index]
+              f"{cap}; retries {r['retries']}")  # type: ignore[index]
+    print(f"  workers {c['workers']}, peak traced memory {c['peak_traced_memory_mb']} MB; speedup over sequential "  # type: ignore[index]
+          f"{report['speedup']}x")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
