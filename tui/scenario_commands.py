@@ -1,0 +1,287 @@
+"""The CLI's scenario commands: scenario list/run/new, and mocks (serve both mocks until Ctrl-C)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
+from testbed import demo
+from testbed.anonymize import Anonymizer
+from testbed.capture import capture_given, scenario_document, write_scenario
+from testbed.control import MockControl, MockControlError
+from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
+from testbed.scenario_report import ScenarioReport
+from testbed.scenario_runner import MockPair, ScenarioRunner
+from testbed.scenario_state import apply_overrides, states
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _load_all(paths: list[Path]) -> tuple[list[LoadedScenario], list[str]]:
+    loaded, errors = [], []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioFileError as exc:
+            errors += [str(i) for i in exc.issues]
+    return loaded, errors
+
+
+def _with_urls(args: argparse.Namespace) -> Config | None:
+    """The config naming running mocks, when --netsuite-url/--stripe-url (or the config) give them."""
+    config = load_config(args.config)
+    if args.netsuite_url:
+        config.netsuite.rest_url = config.netsuite.restlet_url = args.netsuite_url
+    if args.stripe_url:
+        config.stripe.base_url = args.stripe_url
+    if bool(config.netsuite.rest_url) != bool(config.stripe.base_url):
+        raise ConfigError("name both running mocks: --netsuite-url and --stripe-url")
+    return config if config.netsuite.rest_url else None
+
+
+# --- scenario list ------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    loaded, errors = _load_all(scenario_files())
+    if args.json:
+        print(json.dumps({"directory": str(scenarios_dir()), "errors": errors, "scenarios": [
+            {"name": s.name, "title": s.scenario.title, "rules": s.scenario.rules, "steps": len(s.scenario.steps),
+             "path": str(s.path)} for s in loaded]}, indent=2))
+    else:
+        out = _console()
+        for s in loaded:
+            out.print(f"[bold]{s.name:<32}[/bold] {', '.join(s.scenario.rules):<16} ", end="")
+            out.print(s.scenario.title, markup=False)
+        for line in errors:
+            out.print(f"[red]invalid[/red] {line}", markup=False)
+        if not loaded and not errors:
+            out.print(f"no scenario files in {scenarios_dir()}")
+    return EXIT_USAGE if errors else EXIT_OK
+
+
+# --- scenario run -------------------------------------------------------------------
+
+
+def print_report(out: Console, r: ScenarioReport, *, verbose: bool = False) -> None:
+    mark = "[green]PASS[/green]" if r.ok else "[red]FAIL[/red]"
+    out.print(f"{mark}  [bold]{r.name}[/bold]  ({', '.join(r.rules)}; {r.elapsed:.1f}s)  ", end="")
+    out.print(r.title, markup=False)
+    if r.ok and not verbose:
+        return
+    if verbose:
+        for line in r.lesson.strip().splitlines():
+            out.print(f"      {line}", markup=False, style="dim")
+    if r.error:
+        out.print(f"      [red]error:[/red] {r.error}", markup=False)
+    for s in r.steps:
+        step_mark = "[green]ok[/green]  " if s.ok else "[red]FAIL[/red]"
+        out.print(f"  {step_mark} {s.index}. [bold]{s.title}[/bold]: ", end="")
+        out.print(s.happened, markup=False)
+        if s.note and verbose:
+            out.print(f"        ({s.note})", markup=False, style="dim")
+        if s.error:
+            out.print(f"        error: {s.error}", markup=False, style="red")
+        if verbose or not s.ok:
+            for line in s.details:
+                out.print(f"        {line}", markup=False, style="dim")
+        _print_checks(out, s.checks, verbose)
+    _print_checks(out, r.then, verbose, prefix="then: ")
+
+
+def _print_checks(out: Console, checks: list[Any], verbose: bool, prefix: str = "") -> None:
+    for c in checks:
+        if c.ok and verbose:
+            out.print("        [green]ok[/green]   ", end="")
+            out.print(f"{prefix}{c.what}: {c.actual!r}", markup=False)
+        elif not c.ok:
+            out.print("        [red]FAIL[/red] ", end="")
+            out.print(f"{prefix}{c.what}: expected {c.expected!r}, actual {c.actual!r}", markup=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.all == bool(args.names):
+        print("custsync scenario run: name scenarios (NAME or PATH) or give --all, not both.", file=sys.stderr)
+        return EXIT_USAGE
+    paths = scenario_files() if args.all else [resolve(n) for n in args.names]
+    loaded, errors = _load_all(paths)
+    if errors:
+        for line in errors:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    running = _with_urls(args)
+    pair = MockPair.attach(running) if running else MockPair.start(load_config(args.config) if args.config else None)
+    reports = []
+    out = _console()
+    with pair:
+        runner = ScenarioRunner(pair)
+        for scenario in loaded:
+            report = runner.run(scenario)
+            reports.append(report)
+            if not args.json:
+                print_report(out, report, verbose=args.verbose)
+    passed = sum(r.ok for r in reports)
+    if args.json:
+        print(json.dumps({"ok": passed == len(reports), "passed": passed, "failed": len(reports) - passed,
+                          "scenarios": [r.as_dict() for r in reports]}, indent=2))
+    else:
+        style = "green" if passed == len(reports) else "red"
+        out.print(f"[{style}]{len(reports)} scenario(s): {passed} passed, {len(reports) - passed} failed[/{style}]")
+    return EXIT_OK if passed == len(reports) else EXIT_FAILURES
+
+
+# --- scenario new --from-mocks --------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    target = Path(args.from_mocks)
+    if target.suffix not in (".yaml", ".yml"):
+        target = target.with_suffix(".yaml")
+    if target.exists() and not args.force:
+        print(f"custsync scenario new: {target} exists; --force overwrites it.", file=sys.stderr)
+        return EXIT_USAGE
+    config = _with_urls(args)
+    if config is None:
+        print("custsync scenario new: which mocks? Give --netsuite-url and --stripe-url (the URLs "
+              "`custsync mocks` prints), or export its CUSTSYNC_NETSUITE_REST_URL / CUSTSYNC_STRIPE_BASE_URL.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    ns_url, st_url = config.netsuite.resolved_rest_url(), config.stripe.resolved_base_url()
+    try:
+        given = capture_given(MockControl(ns_url), MockControl(st_url), config)  # type: ignore[arg-type]
+    except MockControlError as exc:
+        print(f"custsync scenario new: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.anonymize:
+        given = Anonymizer().given(given)
+    name = target.stem.lower()
+    write_scenario(target, scenario_document(name, given, f"mocks {ns_url} and {st_url}"))
+    load_scenario(target)  # fails loudly if we wrote something we cannot read
+    customers = len(given["netsuite"]["customers"]), len(given["stripe"]["customers"])
+    print(f"wrote {target}: {customers[0]} NetSuite and {customers[1]} Stripe customers"
+          + (" (anonymized)" if args.anonymize else "") + ". Add the steps and a lesson, then: "
+          f"custsync scenario run {target}")
+    return EXIT_OK
+
+
+# --- mocks --------------------------------------------------------------------------
+
+
+def connection_text(config: Config) -> str:
+    ns, st = config.netsuite, config.stripe
+    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
+           "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
+           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url}
+    for (section, key), var in SECRET_ENV.items():
+        value = getattr(config, section).__getattribute__(key)
+        env[var] = value.get_secret_value() if value is not None else ""
+    if config.sync.duplicate_email_policy.value != "ask":
+        env["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+    lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
+             "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
+    lines += [f"export {k}={shlex.quote(str(v))}" for k, v in env.items()]
+    lines += ["", "# or as a config file (custsync --config FILE); secrets stay in the environment above",
+              "[netsuite]", 'target = "mock"', f'account = "{ns.account}"', f'rest_url = "{ns.rest_url}"',
+              f'restlet_url = "{ns.restlet_url}"', "", "[stripe]", 'target = "mock"', f'base_url = "{st.base_url}"']
+    return "\n".join(lines)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_mocks(args: argparse.Namespace) -> int:
+    scenario = None
+    if args.scenario:
+        try:
+            scenario = load_scenario(resolve(args.scenario))
+        except ScenarioFileError as exc:
+            print(exc, file=sys.stderr)
+            return EXIT_USAGE
+    # `kill` (SIGTERM) must stop the mocks too, not orphan them.
+    signal.signal(signal.SIGTERM, _interrupt)
+    ns_args = ("--port", str(args.port_netsuite)) if args.port_netsuite else ()
+    st_args = ("--port", str(args.port_stripe)) if args.port_stripe else ()
+    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args) as pair:
+        config = pair.config
+        if scenario is not None:
+            config = apply_overrides(config, scenario.scenario.given)
+            pair.load(scenario.scenario.given, config)
+            what = f"scenario {scenario.name}"
+        else:
+            key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
+            pair.netsuite.load(demo.generate(60)[0])
+            pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
+            what = "demo data (60 customers)"
+        print(f"Serving both mocks with {what}. Stop with Ctrl-C.\n")
+        print(connection_text(config), flush=True)
+        try:
+            while all(p.process.poll() is None for p in (pair.owned.netsuite, pair.owned.stripe)):  # type: ignore[union-attr]
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("\nstopping the mocks", file=sys.stderr)
+            return EXIT_OK
+    print("custsync mocks: a mock exited", file=sys.stderr)
+    return EXIT_FAILURES
+
+
+# --- wiring -------------------------------------------------------------------------
+
+
+def _running_mock_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--netsuite-url", metavar="URL", help="a running NetSuite mock (credentials from CUSTSYNC_NETSUITE_*)")
+    p.add_argument("--stripe-url", metavar="URL", help="a running Stripe mock (key from CUSTSYNC_STRIPE_API_KEY)")
+
+
+def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("scenario", help="list, run and capture scenario files",
+                       description="Scenario files (scenarios/*.yaml) set NetSuite and Stripe up as in one "
+                       "situation, replay what happens, and check what custsync did, rule by rule. Exit codes: "
+                       "0 all passed, 1 some failed, 2 a bad file or usage.")
+    ssub = p.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
+
+    q = ssub.add_parser("list", help="the scenario files with their titles and rules")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(func=cmd_list)
+
+    q = ssub.add_parser("run", help="run scenarios against both mocks (started here, or running ones)",
+                        description="Run scenarios: load each one's state into the mocks, replay its steps through "
+                        "the sync engine, and report per step what happened, the rule, and expected vs actual.")
+    q.add_argument("names", nargs="*", metavar="NAME|PATH", help="a scenario name (scenarios/NAME.yaml) or a file")
+    q.add_argument("--all", action="store_true", help="every file in the scenarios directory")
+    q.add_argument("--json", action="store_true", help="one JSON document on stdout (for scripts)")
+    q.add_argument("-v", "--verbose", action="store_true", help="the lesson, every step's trace and every check")
+    _running_mock_options(q)
+    q.set_defaults(func=cmd_run)
+
+    q = ssub.add_parser("new", help="save the running mocks' state as a new scenario file",
+                        description="Capture both running mocks' state (e.g. set up through `custsync mocks`) "
+                        "as the `given` of a new scenario file.")
+    q.add_argument("--from-mocks", metavar="FILE", required=True, help="the scenario file to write")
+    q.add_argument("--anonymize", action="store_true",
+                   help="replace names, emails, phones, addresses with fakes (consistent within the file)")
+    q.add_argument("--force", action="store_true", help="overwrite FILE")
+    _running_mock_options(q)
+    q.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("mocks", help="serve both mocks until Ctrl-C",
+                       description="Start the NetSuite and Stripe mocks as servers, loaded with a scenario's state "
+                       "(or demo data), and print their URLs, credentials and the settings that point custsync "
+                       "or any client at them.")
+    p.add_argument("--scenario", metavar="NAME|PATH", help="load this scenario's `given`")
+    p.add_argument("--port-netsuite", type=int, metavar="P", help="NetSuite mock port (default: a free one)")
+    p.add_argument("--port-stripe", type=int, metavar="P", help="Stripe mock port (default: a free one)")
+    p.set_defaults(func=cmd_mocks)

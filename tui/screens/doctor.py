@@ -1,0 +1,71 @@
+"""Doctor: sync_core's troubleshooting checks, PASS/FAIL with remedies."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from sync_core.doctor import Check, run_doctor
+
+from ..widgets.targets import TargetsBar
+
+
+class DoctorScreen(Screen[None]):
+    BINDINGS = [
+        Binding("d", "run", "Run checks", id="doctor-run", tooltip="Run every check again"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield TargetsBar(id="targets")
+        yield Static("waiting for the engine...", id="doctor-summary", classes="status")
+        table: DataTable[Text] = DataTable(id="checks", cursor_type="row")
+        table.add_columns("result", "check", "rule", "detail")
+        yield table
+        with VerticalScroll(id="remedies-box"):
+            yield Static("", id="remedies")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "engine_ready", lambda ready: ready and self.action_run())
+
+    def action_run(self) -> None:
+        if self.app.engine_ready:  # type: ignore[attr-defined]
+            self.query_one("#doctor-summary", Static).update("running checks...")
+            self.run_checks()
+
+    @work(exclusive=True, group="doctor", exit_on_error=False, description="doctor")
+    async def run_checks(self) -> None:
+        checks = await run_doctor(self.app.engine)  # type: ignore[attr-defined]
+        self.show(checks)
+
+    def show(self, checks: list[Check]) -> None:
+        table = self.query_one("#checks", DataTable)
+        table.clear()
+        remedies = Text()
+        for c in checks:
+            mark = Text("PASS", style="bold green") if c.ok else Text("FAIL", style="bold red")
+            table.add_row(mark, Text(c.title), Text(c.rule or ""), Text(c.detail), key=c.id)
+            if not c.ok:
+                remedies.append(f"FAIL {c.title}", style="bold red")
+                remedies.append(f" ({c.rule})" if c.rule else "")
+                remedies.append(f": {c.detail}\n")
+                if c.remedy:
+                    remedies.append("  remedy: ", style="bold yellow")
+                    remedies.append(f"{c.remedy}\n")
+        failing = [c for c in checks if not c.ok]
+        self.query_one("#remedies", Static).update(remedies if failing else Text("All checks pass.", style="green"))
+        summary = f"{len(checks)} checks: {len(checks) - len(failing)} pass, {len(failing)} fail"
+        self.query_one("#doctor-summary", Static).update(summary)
+        self.app.health = "connected" if not failing else f"doctor: {len(failing)} failing"  # type: ignore[attr-defined]
+        self.notify(summary, severity="warning" if failing else "information")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#doctor-summary", Static).update(f"doctor could not run: {event.worker.error}")
+            self.notify(f"Doctor failed: {event.worker.error}", severity="error")
