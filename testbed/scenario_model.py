@@ -1,0 +1,356 @@
+"""The scenario file format (scenarios/*.yaml) as pydantic models.
+
+A scenario sets up both systems (`given`), replays what an admin or the
+scheduler does (`steps`), and checks what custsync did (`expect` on a step)
+and what both systems hold afterwards (`then`). Loading and error reporting
+with file and line: testbed/scenario_load.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+
+from sync_core.config import NetSuiteConfig, SyncConfig
+from sync_core.outcome import Status
+from sync_core.rules import RULES, Action, PortalOutcome
+
+
+def _as_text_id(value: Any) -> Any:
+    # YAML reads `sync: 101` as an int; NetSuite internal ids are strings of digits.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _none_as_empty(value: Any) -> Any:
+    return {} if value is None else value
+
+
+CustomerId = Annotated[str, BeforeValidator(_as_text_id), StringConstraints(pattern=r"^[1-9][0-9]*$")]
+RuleId = Literal[tuple(RULES)]  # type: ignore[valid-type]
+CustomFieldId = Annotated[str, StringConstraints(pattern=r"^custentity[a-z0-9_]+$")]
+StripeId = Annotated[str, StringConstraints(min_length=1)]
+CheckId = Literal["netsuite-credentials", "stripe-credentials", "customer-sync-search", "mass-sync-search",
+                  "paypack-fields", "portal-deployment", "portal-configuration", "netsuite-concurrency"]
+# Search roles name the configured saved searches; any other key must be a saved search id.
+SearchKey = Annotated[str, StringConstraints(pattern=r"^(customer_sync|mass_customer_sync|customsearch\w+)$")]
+FieldValue = Union[str, bool, int, float, None]
+ANY = "*"  # in `then`/`expect`: any non-empty value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- given ------------------------------------------------------------------
+
+
+class Address(_Model):
+    """The default billing address, with NetSuite's address field names."""
+
+    addr1: str | None = None
+    addr2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+
+
+class CustomerFields(_Model):
+    """A NetSuite customer's fields under friendly names (the config's field ids are applied on load)."""
+
+    entityid: str | None = None
+    companyname: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    isperson: bool | None = None
+    email: str | None = None
+    phone: str | None = None
+    comments: str | None = None
+    isinactive: bool | None = None
+    address: Address | None = None
+    stripe_customer_id: str | None = None
+    portal_url: str | None = None
+    custom: dict[CustomFieldId, FieldValue] = Field(default_factory=dict)
+
+
+class NetSuiteCustomer(CustomerFields):
+    id: CustomerId
+
+
+class Column(_Model):
+    name: str
+    label: str | None = None
+
+
+class SavedSearch(_Model):
+    title: str | None = None
+    columns: list[Union[str, Column]] | None = None
+    criteria: list[Any] | None = None
+
+
+class NetSuiteGiven(_Model):
+    customers: list[NetSuiteCustomer] = Field(default_factory=list)
+    saved_searches: dict[SearchKey, SavedSearch] = Field(default_factory=dict)
+    portal_deployment: Literal["released", "not-released", "testing", "not-scheduled"] = "released"
+
+
+class StripeAddress(_Model):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+class StripeCustomer(_Model):
+    id: StripeId
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    address: StripeAddress | None = None
+    created: int | None = None
+    deleted: bool = False
+    metadata: dict[str, Union[str, int, float]] = Field(default_factory=dict)
+
+
+class StripeGiven(_Model):
+    customers: list[StripeCustomer] = Field(default_factory=list)
+    portal_configuration: Literal["active", "inactive", "none"] = "active"
+
+
+# The NetSuite keys a scenario may override: which fields hold the PayPack values, the concurrency limit.
+NETSUITE_OVERRIDABLE = ("stripe_id_field", "portal_url_field", "concurrency")
+
+
+class ConfigOverrides(_Model):
+    sync: SyncConfig | None = None
+    netsuite: NetSuiteConfig | None = None
+
+    @model_validator(mode="after")
+    def _only_safe_netsuite_keys(self) -> "ConfigOverrides":
+        if self.netsuite is not None:
+            bad = sorted(set(self.netsuite.model_fields_set) - set(NETSUITE_OVERRIDABLE))
+            if bad:
+                raise ValueError(f"netsuite: {', '.join(bad)} cannot be set by a scenario "
+                                 f"(allowed: {', '.join(NETSUITE_OVERRIDABLE)})")
+        return self
+
+
+class Faults(_Model):
+    latency_ms: float | None = None
+    error_rate: float | None = Field(None, ge=0, le=1)
+    rate_429: float | None = Field(None, ge=0, le=1)
+    drop_rate: float | None = Field(None, ge=0, le=1)
+    seed: int | None = None
+
+
+class NetSuiteFaults(Faults):
+    concurrency_limit: int | None = Field(None, ge=1)
+
+
+class StripeFaults(Faults):
+    requests_per_second: float | None = Field(None, gt=0)
+
+
+class FaultsGiven(_Model):
+    netsuite: NetSuiteFaults | None = None
+    stripe: StripeFaults | None = None
+
+
+class Given(_Model):
+    netsuite: NetSuiteGiven = Field(default_factory=NetSuiteGiven)
+    stripe: StripeGiven = Field(default_factory=StripeGiven)
+    config: ConfigOverrides | None = None
+    faults: FaultsGiven | None = None
+
+
+# --- expectations -------------------------------------------------------------
+
+
+class OutcomeExpect(_Model):
+    """What a sync (or a portal-link step) must have done."""
+
+    rule: RuleId | None = None
+    action: Action | None = None
+    status: Status | None = None
+    stripe_customer_id: str | None = None  # "*": any
+    candidates: list[str] | None = None
+    message_contains: str | None = None  # in the reason, the cause or the error
+    remedy_contains: str | None = None
+    portal: PortalOutcome | None = None
+    portal_rule: RuleId | None = None
+    portal_message_contains: str | None = None
+    portal_remedy_contains: str | None = None
+
+
+class MassSyncExpect(_Model):
+    counts: dict[Status, int] | None = None  # statuses left out must be 0
+    customers: list[CustomerId] | None = None  # exactly the customers the saved search chose
+    outcomes: dict[Annotated[str, BeforeValidator(_as_text_id)], OutcomeExpect] | None = None
+
+
+class DoctorExpect(_Model):
+    failing: list[CheckId] | None = None  # exactly these checks fail
+    passing: list[CheckId] | None = None  # at least these pass
+
+
+class StripeThen(_Model):
+    exists: bool | None = None
+    deleted: bool | None = None
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    address: StripeAddress | None = None
+    metadata: dict[str, Union[str, int, float, None]] | None = None  # subset; null: key absent
+
+
+class NetSuiteThen(CustomerFields):
+    linked_stripe: StripeThen | None = None  # the Stripe customer STRIPE CUSTOMER ID names
+
+
+class Counts(_Model):
+    stripe_customers: int | None = None  # not deleted
+    stripe_customers_with_email: dict[str, int] | None = None
+    netsuite_linked: int | None = None  # customers with STRIPE CUSTOMER ID populated
+
+
+class Then(_Model):
+    netsuite: dict[Annotated[str, BeforeValidator(_as_text_id)], NetSuiteThen] = Field(default_factory=dict)
+    stripe: dict[str, StripeThen] = Field(default_factory=dict)
+    counts: Counts | None = None
+
+
+# --- steps ---------------------------------------------------------------------
+
+
+class NoArgs(_Model):
+    pass
+
+
+Empty = Annotated[NoArgs, BeforeValidator(_none_as_empty)]
+
+
+class _Step(_Model):
+    note: str | None = None  # what this step shows, for the trainer
+    then: Then | None = None
+
+
+class SyncStep(_Step):
+    sync: CustomerId
+    dry_run: bool = False
+    expect: OutcomeExpect | None = None
+
+
+class MassSyncStep(_Step):
+    mass_sync: Empty
+    dry_run: bool = False
+    expect: MassSyncExpect | None = None
+
+
+class PortalLinkStep(_Step):
+    portal_link: CustomerId
+    expect: OutcomeExpect | None = None
+
+
+class NetSuiteUpdateStep(_Step):
+    netsuite_update: NetSuiteCustomer
+
+
+class StripeUpdate(_Model):
+    id: StripeId
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    description: str | None = None
+    address: StripeAddress | None = None
+    metadata: dict[str, Union[str, int, float]] | None = None
+
+
+class StripeUpdateStep(_Step):
+    stripe_update: StripeUpdate
+
+
+class StripeDeleteStep(_Step):
+    stripe_delete: StripeId
+
+
+class ClearStripeIdStep(_Step):
+    clear_stripe_id: CustomerId
+
+
+class ActivatePortalStep(_Step):
+    activate_portal: Empty
+
+
+class DeactivatePortalStep(_Step):
+    deactivate_portal: Empty
+
+
+class ReleaseDeploymentStep(_Step):
+    release_deployment: Empty
+
+
+class CsvImport(_Model):
+    """The CSV file inline: our two columns (internal_id, stripe_customer_id) or a Stripe customer export."""
+
+    csv: str
+    id_column: str | None = None
+    stripe_column: str | None = None
+
+
+class ImportExpect(_Model):
+    counts: dict[Literal["set", "written", "already-set", "conflict", "error"], int] | None = None  # others 0
+
+
+class ImportCsvStep(_Step):
+    import_csv: CsvImport
+    dry_run: bool = False
+    expect: ImportExpect | None = None
+
+
+class DoctorStep(_Step):
+    doctor: Empty
+    expect: DoctorExpect | None = None
+
+
+STEP_TYPES: dict[str, type[_Step]] = {
+    "sync": SyncStep, "mass_sync": MassSyncStep, "portal_link": PortalLinkStep,
+    "netsuite_update": NetSuiteUpdateStep, "clear_stripe_id": ClearStripeIdStep,
+    "stripe_update": StripeUpdateStep, "stripe_delete": StripeDeleteStep,
+    "activate_portal": ActivatePortalStep, "deactivate_portal": DeactivatePortalStep,
+    "release_deployment": ReleaseDeploymentStep, "doctor": DoctorStep, "import_csv": ImportCsvStep,
+}
+TAG_PREFIX = "step:"  # marks the union tag in error locations (it is not a key of the file)
+
+
+def step_kind(step: Any) -> str | None:
+    if isinstance(step, dict):
+        kinds = [k for k in step if k in STEP_TYPES]
+        return TAG_PREFIX + kinds[0] if kinds else None
+    kind = next((k for k, t in STEP_TYPES.items() if isinstance(step, t)), None)
+    return TAG_PREFIX + kind if kind else None
+
+
+Step = Annotated[
+    Union[tuple(Annotated[t, Tag(TAG_PREFIX + k)] for k, t in STEP_TYPES.items())],  # type: ignore[misc]
+    Discriminator(step_kind, custom_error_type="step_kind",
+                  custom_error_message="a step needs exactly one action: " + ", ".join(STEP_TYPES)),
+]
+
+
+def kind_of(step: _Step) -> str:
+    return (step_kind(step) or "")[len(TAG_PREFIX):]
+
+
+class Scenario(_Model):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
+    title: str
+    lesson: str
+    rules: list[RuleId] = Field(default_factory=list)
+    given: Given = Field(default_factory=Given)
+    steps: list[Step] = Field(default_factory=list)  # type: ignore[valid-type]
+    then: Then | None = None

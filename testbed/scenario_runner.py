@@ -1,0 +1,340 @@
+"""Replay scenarios: load `given` into the mocks, run the steps through sync_core's Engine, check expectations.
+
+One MockPair (both mocks as real servers, started here or already running
+elsewhere) serves many scenarios: each run resets both and loads its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from sync_core.config import Config, ConfigError, load_config
+from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
+from sync_core.doctor import run_doctor
+from sync_core.engine import Engine
+from sync_core.errors import SyncError
+from sync_core.events import CustomerSynced, RunFinished
+from sync_core.journal import Journal
+from sync_core.masking import mask_url
+from sync_core.outcome import Outcome
+
+from . import scenario_model as m
+from .bundled import BundledMocks
+from .control import MockControl, MockControlError
+from .scenario_checks import Check, check_doctor, equal, check_mass, check_outcome, check_then
+from .scenario_load import LoadedScenario
+from .scenario_report import ScenarioReport, StepReport
+from .scenario_state import apply_overrides, record_fields, states
+
+STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
+
+
+@dataclass
+class MockPair:
+    """Control clients of both mocks plus a config that reaches them with credentials they accept."""
+
+    netsuite: MockControl
+    stripe: MockControl
+    config: Config
+    owned: BundledMocks | None = None
+
+    @classmethod
+    def start(cls, config: Config | None = None, *, netsuite_args: tuple[str, ...] = (),
+              stripe_args: tuple[str, ...] = ()) -> "MockPair":
+        mocks = BundledMocks(netsuite_args, stripe_args).start()
+        assert mocks.netsuite and mocks.stripe
+        configured = mocks.configure(config or load_config(env={}))
+        return cls(mocks.netsuite.control, mocks.stripe.control, configured, mocks)
+
+    @classmethod
+    def attach(cls, config: Config) -> "MockPair":
+        """Mocks already running (`custsync mocks`): URLs and credentials come from the config/environment."""
+        rest_url, base_url = config.netsuite.resolved_rest_url(), config.stripe.resolved_base_url()
+        if not rest_url or not base_url:
+            raise ConfigError("to use running mocks give both URLs (--netsuite-url/--stripe-url, or [netsuite] "
+                              "rest_url and [stripe] base_url)")
+        config.require_credentials()
+        return cls(MockControl(rest_url), MockControl(base_url), config)
+
+    def stop(self) -> None:
+        if self.owned is not None:
+            self.owned.stop()
+
+    def __enter__(self) -> "MockPair":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def load(self, given: m.Given, config: Config) -> None:
+        key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
+        ns_state, stripe_state = states(given, config, api_key=key)
+        for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
+            control.reset()
+            control.load(state)
+
+    def edit(self, control: MockControl, change: Callable[[dict[str, Any]], None]) -> None:
+        """Read the whole state, change it, write it back (how the outside world's edits reach a mock)."""
+        state = control.state()
+        change(state)
+        control.load(state)
+
+
+class StepError(Exception):
+    pass
+
+
+def _ns_customer(state: dict[str, Any], iid: str) -> dict[str, Any]:
+    for customer in state["customers"]:
+        if str(customer["id"]) == iid:
+            return customer
+    raise StepError(f"NetSuite has no customer {iid}")
+
+
+def _stripe_customer(state: dict[str, Any], sid: str) -> dict[str, Any]:
+    for customer in state["accounts"][0]["test"]["customers"]:
+        if customer["id"] == sid:
+            return customer
+    raise StepError(f"Stripe has no customer {sid}")
+
+
+def _fields_text(fields: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v!r}" for k, v in fields.items()) or "nothing"
+
+
+def describe(step: m._Step) -> str:
+    kind = m.kind_of(step)
+    value = getattr(step, kind)
+    if isinstance(value, m.NoArgs):
+        text = kind
+    elif isinstance(value, m.CsvImport):
+        text = f"{kind} ({len(value.csv.strip().splitlines()) - 1} rows)"
+    elif isinstance(value, (m.NetSuiteCustomer, m.StripeUpdate)):
+        text = f"{kind} {value.id}"
+    else:
+        text = f"{kind} {value}"
+    return text + (" (dry run)" if getattr(step, "dry_run", False) else "")
+
+
+def outcome_details(o: Outcome) -> list[str]:
+    lines = []
+    if o.cause:
+        lines.append(f"cause: {o.cause}")
+    elif o.decision:
+        lines.append(f"why: {o.decision.reason}")
+    if o.decision and o.decision.candidates:
+        lines.append(f"candidates: {', '.join(o.decision.candidates)}")
+    if o.decision:
+        lines += [f"trace: {s.rule} {s.outcome}" for s in o.decision.trace]
+    if o.remedy and o.status.value != "ok":
+        lines.append(f"remedy: {o.remedy}")
+    for c in o.changes:
+        before, after = (mask_url(c.before), mask_url(c.after)) if "portal" in c.field else (c.before, c.after)
+        lines.append(f"change: {c.system} {c.record} {c.field}: {before!r} -> {after!r}")
+    if o.portal:
+        lines.append(f"portal: {o.portal.rule} {o.portal.outcome.value}: {o.portal.message}")
+        if o.portal.remedy:
+            lines.append(f"portal remedy: {o.portal.remedy}")
+    return lines
+
+
+def outcome_summary(o: Outcome) -> str:
+    d = o.decision
+    text = f"customer {o.internal_id}: " + (f"{d.rule} {d.action.value}, " if d else "") + o.status.value
+    if o.stripe_customer_id:
+        text += f" (Stripe {o.stripe_customer_id})"
+    if o.portal:
+        text += f"; portal {o.portal.outcome.value} ({o.portal.rule})"
+    return text
+
+
+class ScenarioRunner:
+    def __init__(self, mocks: MockPair) -> None:
+        self.mocks = mocks
+
+    def run(self, loaded: LoadedScenario) -> ScenarioReport:
+        sc = loaded.scenario
+        report = ScenarioReport(loaded.name, sc.title, str(loaded.path), list(sc.rules), sc.lesson)
+        started = time.monotonic()
+        config = apply_overrides(self.mocks.config, sc.given)
+        restore: list[tuple[MockControl, dict[str, Any]]] = []
+        try:
+            self.mocks.load(sc.given, config)
+            restore = self._set_faults(sc.given.faults)
+            asyncio.run(self._run_steps(sc, config, report))
+        except (MockControlError, ConfigError, SyncError) as exc:
+            report.error = str(exc)
+        finally:
+            for control, previous in restore:
+                try:
+                    control.faults(**previous)
+                except MockControlError:
+                    pass
+        report.elapsed = time.monotonic() - started
+        return report
+
+    def _set_faults(self, faults: m.FaultsGiven | None) -> list[tuple[MockControl, dict[str, Any]]]:
+        restore = []
+        for name in ("netsuite", "stripe"):
+            settings = getattr(faults, name, None) if faults else None
+            wanted = settings.model_dump(exclude_none=True) if settings else {}
+            if wanted:
+                control: MockControl = getattr(self.mocks, name)
+                previous = control.faults()
+                restore.append((control, {k: previous.get(k) for k in wanted}))
+                control.faults(**wanted)
+        return restore
+
+    async def _run_steps(self, sc: m.Scenario, config: Config, report: ScenarioReport) -> None:
+        async with Engine.from_config(config) as engine:
+            for index, step in enumerate(sc.steps, 1):
+                step_report = StepReport(index, m.kind_of(step), describe(step), note=step.note)
+                report.steps.append(step_report)
+                try:
+                    await self._step(engine, config, step, step_report)
+                    if step.then is not None:
+                        step_report.checks += [_then(c) for c in self._then(step.then, config)]
+                except (StepError, SyncError, MockControlError) as exc:
+                    step_report.error = str(exc)
+                    return
+        report.then = self._then(sc.then, config)
+
+    def _then(self, then: m.Then | None, config: Config) -> list[Check]:
+        if then is None:
+            return []
+        return check_then(then, self.mocks.netsuite.state(), self.mocks.stripe.state(), config)
+
+    async def _step(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
+        handler: Callable[..., Awaitable[None]] = getattr(self, f"_do_{r.kind}")
+        await handler(engine, config, step, r)
+
+    # --- what custsync does ---------------------------------------------------------
+
+    async def _do_sync(self, engine: Engine, config: Config, step: m.SyncStep, r: StepReport) -> None:
+        o = await engine.sync_one(step.sync, dry_run=step.dry_run)
+        r.happened, r.rule, r.details = outcome_summary(o), o.rule, outcome_details(o)
+        r.checks += check_outcome(step.expect, o)
+
+    async def _do_portal_link(self, engine: Engine, config: Config, step: m.PortalLinkStep, r: StepReport) -> None:
+        o = await engine.portal_link(step.portal_link)
+        r.happened, r.rule, r.details = outcome_summary(o), o.portal.rule if o.portal else None, outcome_details(o)
+        r.checks += check_outcome(step.expect, o)
+
+    async def _do_mass_sync(self, engine: Engine, config: Config, step: m.MassSyncStep, r: StepReport) -> None:
+        outcomes: dict[str, Outcome] = {}
+        counts: dict[str, int] = {}
+        with tempfile.TemporaryDirectory(prefix="custsync-scenario-") as tmp:
+            journal = None if step.dry_run else Journal(Path(tmp) / "journal.sqlite")
+            try:
+                async for event in engine.mass_sync(journal, dry_run=step.dry_run):
+                    if isinstance(event, CustomerSynced):
+                        outcomes[event.outcome.internal_id] = event.outcome
+                    elif isinstance(event, RunFinished):
+                        counts = dict(event.counts)
+            finally:
+                if journal is not None:
+                    journal.close()
+        ids = sorted(outcomes, key=int)
+        r.happened = (f"the mass sync saved search chose {len(ids)} customer(s): {', '.join(ids) or 'none'}; "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        r.details = [outcome_summary(outcomes[i]) for i in ids]
+        r.checks += check_mass(step.expect, outcomes, counts)
+
+    async def _do_doctor(self, engine: Engine, config: Config, step: m.DoctorStep, r: StepReport) -> None:
+        results = await run_doctor(engine)
+        failing = [c.id for c in results if not c.ok]
+        r.happened = f"doctor: {len(results) - len(failing)} checks pass, {len(failing)} fail" + (
+            f" ({', '.join(failing)})" if failing else "")
+        r.rule = next((c.rule for c in results if not c.ok and c.rule), None)
+        r.details = [f"{'PASS' if c.ok else 'FAIL'} {c.id}: {c.detail}" + (f" -- remedy: {c.remedy}" if not c.ok and c.remedy else "")
+                     for c in results]
+        r.checks += check_doctor(step.expect, results)
+
+    async def _do_import_csv(self, engine: Engine, config: Config, step: m.ImportCsvStep, r: StepReport) -> None:
+        spec = step.import_csv
+        with tempfile.TemporaryDirectory(prefix="custsync-scenario-") as tmp:
+            path = Path(tmp) / "import.csv"
+            path.write_text(spec.csv, encoding="utf-8")
+            try:
+                rows = read_rows(path, id_column=spec.id_column, stripe_column=spec.stripe_column)
+            except CsvFileError as exc:
+                raise StepError(f"CSV refused: {exc}") from None
+        plan = await plan_import(engine, rows)
+        if not step.dry_run:
+            plan = await apply_import(engine, plan)
+        counts = dict(Counter(row.action for row in plan.rows))
+        r.happened = f"CSV import of {len(plan.rows)} row(s)" + (" (dry run)" if step.dry_run else "") + ": " + \
+            ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        r.details = [f"line {row.line}: {row.internal_id} -> {row.stripe_customer_id}: {row.action} {row.message}"
+                     for row in plan.rows]
+        if step.expect is not None and step.expect.counts is not None:
+            r.checks.append(equal("counts", {k: v for k, v in step.expect.counts.items() if v}, counts))
+
+    # --- what the world does (an admin in NetSuite or the Stripe Dashboard) -----------
+
+    async def _do_netsuite_update(self, engine: Engine, config: Config, step: m.NetSuiteUpdateStep,
+                                  r: StepReport) -> None:
+        changes = record_fields(step.netsuite_update, config)
+        self.mocks.edit(self.mocks.netsuite, lambda s: _ns_customer(s, step.netsuite_update.id).update(changes))
+        shown = step.netsuite_update.model_dump(exclude_unset=True, exclude={"id"})
+        r.happened = f"NetSuite customer {step.netsuite_update.id} edited: {_fields_text(shown)}"
+
+    async def _do_clear_stripe_id(self, engine: Engine, config: Config, step: m.ClearStripeIdStep,
+                                  r: StepReport) -> None:
+        field = config.netsuite.stripe_id_field
+        self.mocks.edit(self.mocks.netsuite, lambda s: _ns_customer(s, step.clear_stripe_id).update({field: None}))
+        r.happened = f"STRIPE CUSTOMER ID (PAYPACK) ({field}) cleared on NetSuite customer {step.clear_stripe_id}"
+
+    async def _do_release_deployment(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
+        wanted = config.netsuite.portal_deployment
+
+        def release(state: dict[str, Any]) -> None:
+            for deployment in state["deployments"]:
+                if deployment["deploymentId"] == wanted:
+                    deployment["status"] = "RELEASED"
+                    return
+            raise StepError(f"NetSuite has no deployment {wanted}")
+
+        self.mocks.edit(self.mocks.netsuite, release)
+        r.happened = f"script deployment {wanted} set to Released"
+
+    async def _do_stripe_update(self, engine: Engine, config: Config, step: m.StripeUpdateStep, r: StepReport) -> None:
+        changes = step.stripe_update.model_dump(exclude_unset=True, exclude={"id"})
+
+        def update(state: dict[str, Any]) -> None:
+            customer = _stripe_customer(state, step.stripe_update.id)
+            metadata = changes.pop("metadata", None)
+            customer.update(changes)
+            if metadata is not None:  # Stripe merges metadata keys
+                customer["metadata"] = {**(customer.get("metadata") or {}), **{k: str(v) for k, v in metadata.items()}}
+
+        self.mocks.edit(self.mocks.stripe, update)
+        r.happened = f"Stripe customer {step.stripe_update.id} edited in the Stripe Dashboard: {_fields_text(changes)}"
+
+    async def _do_stripe_delete(self, engine: Engine, config: Config, step: m.StripeDeleteStep, r: StepReport) -> None:
+        self.mocks.edit(self.mocks.stripe, lambda s: _stripe_customer(s, step.stripe_delete).update({"deleted": True}))
+        r.happened = f"Stripe customer {step.stripe_delete} deleted in the Stripe Dashboard"
+
+    async def _do_activate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
+        self.mocks.stripe.set_portal("active", account=STRIPE_ACCOUNT)
+        r.happened = "Stripe customer portal activated (Settings -> Customer Portal -> Activate link)"
+
+    async def _do_deactivate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
+        self.mocks.stripe.set_portal("inactive", account=STRIPE_ACCOUNT)
+        r.happened = "Stripe customer portal deactivated"
+
+
+def _then(check: Check) -> Check:
+    return replace(check, what=f"then: {check.what}")
+
+
+def run_all(loaded: list[LoadedScenario], mocks: MockPair) -> list[ScenarioReport]:
+    runner = ScenarioRunner(mocks)
+    return [runner.run(s) for s in loaded]
+
