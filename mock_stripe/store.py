@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS objects (
     created INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL,
     UNIQUE (account, mode, kind, id));
 CREATE INDEX IF NOT EXISTS objects_created ON objects (account, mode, kind, created, seq);
-CREATE INDEX IF NOT EXISTS objects_email ON objects (account, mode, kind, json_extract(data, '$.email'));
+CREATE INDEX IF NOT EXISTS objects_email ON objects (account, mode, kind, json_extract(data, '$.email'), created, seq);
 CREATE TABLE IF NOT EXISTS idempotency (
     account TEXT NOT NULL, mode TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, body TEXT NOT NULL, request_id TEXT NOT NULL, created REAL NOT NULL,

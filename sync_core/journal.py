@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL REFERENCES runs(id), internal_id TEXT NOT NULL, state TEXT NOT NULL,
     rule TEXT, action TEXT, stripe_customer_id TEXT, error TEXT, remedy TEXT, updated REAL NOT NULL,
     PRIMARY KEY (run_id, internal_id));
+CREATE INDEX IF NOT EXISTS steps_by_customer ON steps (internal_id, state);
 """
 
 

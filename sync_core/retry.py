@@ -46,24 +46,22 @@ async def with_retries(
 
 
 class RateLimiter:
-    """At most `rate` starts per second, smoothed (no bursts beyond `burst`)."""
+    """At most `rate` request starts per second, evenly spaced (GCRA, no burst).
 
-    def __init__(self, rate: float | None, burst: int = 1) -> None:
+    Each start gets the slot after the previous one, computed from that slot rather
+    than from when the sleeper woke up, so event-loop lateness costs no throughput and
+    no second ever holds more than `rate` + 1 starts (a burst would draw 429s).
+    """
+
+    def __init__(self, rate: float | None) -> None:
         self.rate = rate
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._last = time.monotonic()
-        self._lock = asyncio.Lock()
+        self._next = 0.0
 
     async def acquire(self) -> None:
         if not self.rate:
             return
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + 1.0 / self.rate
+        if slot > now:
+            await asyncio.sleep(slot - now)

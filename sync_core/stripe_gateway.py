@@ -63,7 +63,8 @@ class StripeGateway:
             max_network_retries=0,  # our own retries, with our limiter between them
             http_client=self._http,
         )
-        self._limiter = RateLimiter(requests_per_second, burst=max(1, int((requests_per_second or 1) // 10)))
+        # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s).
+        self._limiter = RateLimiter(requests_per_second)
         self._policy = policy
         self._on_retry = on_retry
         self.requests = 0
