@@ -82,8 +82,11 @@ def read_rows(path: Path, *, id_column: str | None = None, stripe_column: str | 
         raise CsvFileError(f"{path}: the file is empty") from None
     except csv.Error as exc:
         raise CsvFileError(f"{path}, line 1: {exc}") from None
-    id_col = _pick(header, id_column, ID_COLUMNS, "NetSuite internal id")
-    stripe_col = _pick(header, stripe_column, STRIPE_COLUMNS, "Stripe customer id")
+    try:
+        id_col = _pick(header, id_column, ID_COLUMNS, "NetSuite internal id")
+        stripe_col = _pick(header, stripe_column, STRIPE_COLUMNS, "Stripe customer id")
+    except CsvFileError as exc:
+        raise CsvFileError(f"{path}, line 1: {exc}") from None
     i_id, i_stripe = header.index(id_col), header.index(stripe_col)
 
     rows: list[ImportRow] = []

@@ -170,6 +170,8 @@ class Engine:
         retries_before = self.retries
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
+            if not dry_run:
+                self.stripe.guard_write("sync")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             timings["netsuite_read"] = time.monotonic() - started
@@ -330,6 +332,7 @@ class Engine:
         internal_id = str(internal_id).strip()
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
+            self.stripe.guard_write("generate a portal link")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             mapped = self._map(record, ctx.columns)
@@ -381,6 +384,8 @@ class Engine:
         search_id = self.config.netsuite.mass_customer_sync_search
         if not dry_run and journal is None:
             raise ValueError("a mass sync that writes needs a journal")
+        if not dry_run:
+            self.stripe.guard_write("run a mass sync")
         resumed = run_id is not None
         if journal is not None and not dry_run:
             if run_id is None:

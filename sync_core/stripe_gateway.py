@@ -74,7 +74,8 @@ class StripeGateway:
         if close is not None:
             await close()
 
-    def _guard_write(self, what: str) -> None:
+    def guard_write(self, what: str) -> None:
+        """Refuse a write with a live key unless live writes were confirmed."""
         if self.live and not self.allow_writes_live:
             raise LiveModeRefused(
                 f"refusing to {what}: the Stripe key is a live key",
@@ -125,7 +126,7 @@ class StripeGateway:
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
         """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
-        self._guard_write("create a Stripe customer")
+        self.guard_write("create a Stripe customer")
         obj = await self._call(lambda: self._client.v1.customers.create_async(
             params, options={"idempotency_key": idempotency_key}))
         headers = getattr(getattr(obj, "last_response", None), "headers", None) or {}
@@ -133,13 +134,13 @@ class StripeGateway:
         return _to_dict(obj), replayed
 
     async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        self._guard_write("update a Stripe customer")
+        self.guard_write("update a Stripe customer")
         return _to_dict(await self._call(lambda: self._client.v1.customers.update_async(customer_id, params)))
 
     # --- billing portal --------------------------------------------------
 
     async def portal_session_url(self, customer_id: str, return_url: str) -> str:
-        self._guard_write("create a billing-portal session")
+        self.guard_write("create a billing-portal session")
         try:
             session = await self._call(lambda: self._client.v1.billing_portal.sessions.create_async(
                 {"customer": customer_id, "return_url": return_url}))

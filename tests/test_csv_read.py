@@ -54,3 +54,23 @@ def test_every_bad_line_is_reported(tmp_path):
     with pytest.raises(CsvFileError) as e:
         read_rows(csv_file(tmp_path, "internal_id,stripe_customer_id\nx,cus_A\n102,cus_B\ny,cus_C\n"))
     assert "2 bad row(s); nothing was written" in str(e.value) and "line 2" in str(e.value) and "line 4" in str(e.value)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=300),
+                 st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=8).map(
+                     lambda rows: ("internal_id,stripe_customer_id\n" + "\n".join(f"{a},{b}" for a, b in rows)).encode())))
+def test_any_file_gives_rows_or_a_clear_error(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("csv") / "ids.csv"
+    path.write_bytes(content)
+    try:
+        rows = read_rows(path)
+    except CsvFileError as exc:
+        assert str(path) in str(exc)
+        return
+    assert rows and all(r.internal_id.isdigit() and r.stripe_customer_id.startswith("cus_") for r in rows)
+    assert len({r.internal_id for r in rows}) == len(rows)

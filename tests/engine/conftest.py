@@ -75,3 +75,14 @@ def assert_exactly_once(world: World, outcomes=None) -> dict[str, int]:
         if o.status.value == "ok":
             assert ns[o.internal_id].get(ID_FIELD) == o.stripe_customer_id
     return {"netsuite": len(ns), "stripe": len(stripe), "linked": sum(1 for c in ns.values() if c.get(ID_FIELD))}
+
+
+RELIABILITY_REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """What the reliability tests injected and saw, for the person reading the CI log."""
+    if RELIABILITY_REPORT:
+        terminalreporter.section("custsync reliability")
+        for line in RELIABILITY_REPORT:
+            terminalreporter.write_line(line)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from conftest import assert_exactly_once
+from conftest import RELIABILITY_REPORT, assert_exactly_once
 from sync_core.events import CustomersFound, CustomerSynced, RunFinished
 from sync_core.journal import Journal
 from sync_core.outcome import Status
@@ -66,8 +66,12 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
     assert finished.retries > 0
     for o in finished.failures:
         assert o.cause, f"customer {o.internal_id} failed without a cause"
-    assert_exactly_once(world, outcomes)
+    linked = assert_exactly_once(world, outcomes)
     assert finished.counts.get("ok", 0) >= 130, finished.counts
+    RELIABILITY_REPORT.append(
+        f"faults injected: NetSuite {injected['netsuite']}, Stripe {injected['stripe']}; client retries "
+        f"{finished.retries}; outcome {finished.counts}; {linked['linked']} NetSuite customers linked, "
+        f"{linked['stripe']} Stripe customers, none twice; {len(finished.failures)} failure(s) reported with a cause")
 
 
 async def test_dry_run_mass_sync_writes_nothing(world):
