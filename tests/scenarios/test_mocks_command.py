@@ -1,0 +1,33 @@
+"""`custsync mocks`: serve a scenario's state until stopped; its export lines point any custsync at it."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "mocks", "--scenario", "email-change"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if line.startswith("export CUSTSYNC_"):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                env[key] = value
+            if "CUSTSYNC_STRIPE_API_KEY" in env or not line:
+                break
+        assert "CUSTSYNC_NETSUITE_REST_URL" in env and "CUSTSYNC_STRIPE_BASE_URL" in env
+        sync = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert sync.returncode == 0, sync.stderr
+        out = json.loads(sync.stdout)
+        assert (out["rule"], out["stripe_customer_id"]) == ("R1", "cus_A")  # the scenario's state, not demo data
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert code == 0
