@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Callable
 
@@ -20,7 +20,7 @@ from .journal import Journal
 from .mapping import MappedCustomer, changed_fields, map_record
 from .netsuite import NetSuiteClient, SearchColumn, TokenAuth
 from .outcome import Change, Outcome, Status
-from .retry import RetryPolicy
+from .retry import RetryPolicy, counting_retries
 from .rules import (
     Action,
     CustomerFacts,
@@ -85,7 +85,6 @@ class Engine:
         self.config = config
         self.netsuite = netsuite
         self.stripe = stripe
-        self.retries = 0
         self._email_locks = KeyedLocks()
 
     @classmethod
@@ -97,11 +96,6 @@ class Engine:
                               "by itself when no --config is given).")
         config.require_credentials()
         policy = RetryPolicy(sync.max_retries, sync.backoff_base_seconds, sync.backoff_max_seconds)
-        engine: Engine
-
-        def count_retry(exc: BaseException, attempt: int) -> None:
-            engine.retries += 1
-
         netsuite = NetSuiteClient(
             rest_url=rest_url,
             restlet_url=ns.resolved_restlet_url() or rest_url,
@@ -112,7 +106,6 @@ class Engine:
             policy=policy,
             restlet_script=ns.restlet_script,
             restlet_deploy=ns.restlet_deploy,
-            on_retry=count_retry,
         )
         stripe = StripeGateway(
             api_key=st.api_key.get_secret_value(),  # type: ignore[union-attr]
@@ -121,10 +114,13 @@ class Engine:
             allow_writes_live=st.allow_live or confirm_live,
             timeout=st.timeout_seconds,
             policy=policy,
-            on_retry=count_retry,
         )
-        engine = cls(config, netsuite, stripe)
-        return engine
+        return cls(config, netsuite, stripe)
+
+    @property
+    def retries(self) -> int:
+        """Retries made so far by both clients."""
+        return self.netsuite.retries + self.stripe.retries
 
     async def aclose(self) -> None:
         await self.netsuite.aclose()
@@ -167,29 +163,29 @@ class Engine:
         internal_id = str(internal_id).strip()
         started = time.monotonic()
         timings: dict[str, float] = {}
-        retries_before = self.retries
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
-        try:
-            if not dry_run:
-                self.stripe.guard_write("sync")
-            ctx = context or await self.context()
-            record = await self.netsuite.get_customer(internal_id)
-            timings["netsuite_read"] = time.monotonic() - started
-            mapped = self._map(record, ctx.columns)
-            facts = CustomerFacts(internal_id, mapped.email, mapped.stripe_customer_id)
-            kind = lookup_needed(facts)
-            if kind is LookupKind.BY_EMAIL:
-                async with self._email_locks.hold(normalize_email(mapped.email).lower()):  # type: ignore[union-attr]
+        with counting_retries() as retries:
+            try:
+                if not dry_run:
+                    self.stripe.guard_write("sync")
+                ctx = context or await self.context()
+                record = await self.netsuite.get_customer(internal_id)
+                timings["netsuite_read"] = time.monotonic() - started
+                mapped = self._map(record, ctx.columns)
+                facts = CustomerFacts(internal_id, mapped.email, mapped.stripe_customer_id)
+                kind = lookup_needed(facts)
+                # Customers sharing an email are synced one at a time, so that a concurrent run
+                # decides as a sequential one would (the second sees the first's new customer).
+                same_email = (self._email_locks.hold(normalize_email(mapped.email).lower())  # type: ignore[union-attr]
+                              if kind is LookupKind.BY_EMAIL else nullcontext())
+                async with same_email:
                     await self._decide_and_act(outcome, mapped, facts, kind, ctx, dry_run, portal,
                                                create_attempted, on_create_attempt, timings)
-            else:
-                await self._decide_and_act(outcome, mapped, facts, kind, ctx, dry_run, portal,
-                                           create_attempted, on_create_attempt, timings)
-        except SyncError as exc:
-            outcome.status = Status.FAILED
-            outcome.error = exc
+            except SyncError as exc:
+                outcome.status = Status.FAILED
+                outcome.error = exc
         outcome.timings = {**timings, "total": time.monotonic() - started}
-        outcome.retries = self.retries - retries_before
+        outcome.retries = retries[0]
         return outcome
 
     async def _decide_and_act(self, outcome: Outcome, mapped: MappedCustomer, facts: CustomerFacts, kind: LookupKind,

@@ -81,7 +81,6 @@ class NetSuiteClient:
         policy: RetryPolicy = RetryPolicy(),
         restlet_script: str = "customscript_custsync_search",
         restlet_deploy: str = "customdeploy_custsync_search",
-        on_retry: Callable[[BaseException, int], None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.rest_url = rest_url.rstrip("/")
@@ -89,8 +88,8 @@ class NetSuiteClient:
         self.restlet_params = {"script": restlet_script, "deploy": restlet_deploy}
         self._gate = asyncio.Semaphore(concurrency)
         self._policy = policy
-        self._on_retry = on_retry
         self.requests = 0
+        self.retries = 0
         self._http = httpx.AsyncClient(
             auth=auth,
             timeout=timeout,
@@ -99,6 +98,9 @@ class NetSuiteClient:
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             headers={"Accept": "application/json"},
         )
+
+    def _count_retry(self, exc: BaseException, attempt: int) -> None:
+        self.retries += 1
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -131,7 +133,7 @@ class NetSuiteClient:
             once,
             policy=self._policy,
             is_retryable=lambda exc: isinstance(exc, NetSuiteError) and exc.retryable,
-            on_retry=self._on_retry,
+            on_retry=self._count_retry,
         )
 
     def _error(self, response: httpx.Response) -> NetSuiteError:

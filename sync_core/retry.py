@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -24,6 +26,21 @@ class RetryPolicy:
         return max(jittered, retry_after or 0.0)
 
 
+# Retries of the current unit of work (one customer's sync): a list so nested calls share it.
+_retries_here: ContextVar[list[int] | None] = ContextVar("custsync_retries_here", default=None)
+
+
+@contextmanager
+def counting_retries() -> Iterator[list[int]]:
+    """Count the retries made inside this block (in this task only, whatever runs concurrently)."""
+    box = [0]
+    token = _retries_here.set(box)
+    try:
+        yield box
+    finally:
+        _retries_here.reset(token)
+
+
 async def with_retries(
     call: Callable[[], Awaitable[T]],
     *,
@@ -39,6 +56,9 @@ async def with_retries(
         except Exception as exc:  # noqa: BLE001 - the predicate decides
             if attempt >= policy.max_retries or not is_retryable(exc):
                 raise
+            box = _retries_here.get()
+            if box is not None:
+                box[0] += 1
             if on_retry:
                 on_retry(exc, attempt)
             await asyncio.sleep(policy.delay(attempt, retry_after(exc)))

@@ -50,7 +50,6 @@ class StripeGateway:
         allow_writes_live: bool = False,
         timeout: float = 30.0,
         policy: RetryPolicy = RetryPolicy(),
-        on_retry: Callable[[BaseException, int], None] | None = None,
         max_connections: int = 50,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -66,8 +65,11 @@ class StripeGateway:
         # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s).
         self._limiter = RateLimiter(requests_per_second)
         self._policy = policy
-        self._on_retry = on_retry
         self.requests = 0
+        self.retries = 0
+
+    def _count_retry(self, exc: BaseException, attempt: int) -> None:
+        self.retries += 1
 
     async def aclose(self) -> None:
         close = getattr(self._http, "close_async", None)
@@ -90,7 +92,7 @@ class StripeGateway:
             return await make()
 
         try:
-            return await with_retries(once, policy=self._policy, is_retryable=_retryable, on_retry=self._on_retry)
+            return await with_retries(once, policy=self._policy, is_retryable=_retryable, on_retry=self._count_retry)
         except (stripe.AuthenticationError, stripe.PermissionError) as exc:
             raise StripeServiceError(exc.user_message or "authentication failed", status=exc.http_status,
                                      code=exc.code, remedy=KEY_REMEDY) from None

@@ -97,10 +97,14 @@ def _config_file(world, tmp_path):
 
 
 def _journal_counts(path):
+    """Steps per state; nothing while the run has not yet created its journal's tables."""
     if not path.exists():
         return {}
-    with sqlite3.connect(path) as db:
-        return dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
+    try:
+        with sqlite3.connect(path) as db:
+            return dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
+    except sqlite3.OperationalError:
+        return {}
 
 
 def _kill_mid_run(world, tmp_path, *, after_ok: int) -> tuple[str, dict]:
