@@ -7,7 +7,8 @@ write only with an explicit confirmation.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import stripe
 
@@ -55,6 +56,8 @@ class StripeGateway:
         self.base_url = base_url.rstrip("/")
         self.live = "_live_" in api_key[:8]
         self.allow_writes_live = allow_writes_live
+        self._configured_live_writes = allow_writes_live
+        self._live_confirmations = 0
         self._http = stripe.HTTPXClient(timeout=timeout)
         self._client = stripe.StripeClient(
             api_key,
@@ -75,6 +78,18 @@ class StripeGateway:
         close = getattr(self._http, "close_async", None)
         if close is not None:
             await close()
+
+    @contextmanager
+    def confirmed_live_writes(self) -> Iterator[None]:
+        """Let writes pass the live-key guard for one write (or run) a person has just confirmed."""
+        self._live_confirmations += 1
+        self.allow_writes_live = True
+        try:
+            yield
+        finally:
+            self._live_confirmations -= 1
+            if not self._live_confirmations:
+                self.allow_writes_live = self._configured_live_writes
 
     def guard_write(self, what: str) -> None:
         """Refuse a write with a live key unless live writes were confirmed."""

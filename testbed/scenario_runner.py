@@ -159,25 +159,13 @@ class ScenarioRunner:
         self.mocks = mocks
 
     def run(self, loaded: LoadedScenario) -> ScenarioReport:
-        sc = loaded.scenario
-        report = ScenarioReport(loaded.name, sc.title, str(loaded.path), list(sc.rules), sc.lesson)
-        started = time.monotonic()
-        config = apply_overrides(self.mocks.config, sc.given)
-        restore: list[tuple[MockControl, dict[str, Any]]] = []
-        try:
-            self.mocks.load(sc.given, config)
-            restore = self._set_faults(sc.given.faults)
-            asyncio.run(self._run_steps(sc, config, report))
-        except (MockControlError, ConfigError, SyncError) as exc:
-            report.error = str(exc)
-        finally:
-            for control, previous in restore:
-                try:
-                    control.faults(**previous)
-                except MockControlError:
-                    pass
-        report.elapsed = time.monotonic() - started
-        return report
+        return asyncio.run(self._run_all(loaded))
+
+    async def _run_all(self, loaded: LoadedScenario) -> ScenarioReport:
+        async with ScenarioSession(self, loaded) as session:
+            while await session.step() is not None:
+                pass
+        return session.report
 
     def _set_faults(self, faults: m.FaultsGiven | None) -> list[tuple[MockControl, dict[str, Any]]]:
         restore = []
@@ -190,20 +178,6 @@ class ScenarioRunner:
                 restore.append((control, {k: previous.get(k) for k in wanted}))
                 control.faults(**wanted)
         return restore
-
-    async def _run_steps(self, sc: m.Scenario, config: Config, report: ScenarioReport) -> None:
-        async with Engine.from_config(config) as engine:
-            for index, step in enumerate(sc.steps, 1):
-                step_report = StepReport(index, m.kind_of(step), describe(step), note=step.note)
-                report.steps.append(step_report)
-                try:
-                    await self._step(engine, config, step, step_report)
-                    if step.then is not None:
-                        step_report.checks += [_then(c) for c in self._then(step.then, config)]
-                except (StepError, SyncError, MockControlError) as exc:
-                    step_report.error = str(exc)
-                    return
-        report.then = self._then(sc.then, config)
 
     def _then(self, then: m.Then | None, config: Config) -> list[Check]:
         if then is None:
@@ -328,6 +302,81 @@ class ScenarioRunner:
     async def _do_deactivate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
         self.mocks.stripe.set_portal("inactive", account=STRIPE_ACCOUNT)
         r.happened = "Stripe customer portal deactivated"
+
+
+class ScenarioSession:
+    """One scenario a step at a time (the trainer's screen); `ScenarioRunner.run` is all steps at once.
+
+    `start()` (or entering) loads `given` into both mocks and opens an engine; `step()` runs the next
+    step and returns its report (None once no step is left, or after one could not run); `finish()` (or
+    leaving) checks the final `then` when every step ran and puts the mocks' fault settings back.
+    """
+
+    def __init__(self, runner: ScenarioRunner, loaded: LoadedScenario) -> None:
+        sc = loaded.scenario
+        self.runner, self.scenario = runner, sc
+        self.report = ScenarioReport(loaded.name, sc.title, str(loaded.path), list(sc.rules), sc.lesson)
+        self.config = apply_overrides(runner.mocks.config, sc.given)
+        self.engine: Engine | None = None
+        self.next_index = 0  # of the step `step()` runs next
+        self.stopped = False  # setup failed or a step could not run: nothing more is run
+        self._restore: list[tuple[MockControl, dict[str, Any]]] = []
+        self._started = time.monotonic()
+
+    @property
+    def done(self) -> bool:
+        return self.stopped or self.next_index >= len(self.scenario.steps)
+
+    async def __aenter__(self) -> "ScenarioSession":
+        return await self.start()
+
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        await self.finish(check_then=exc_type is None)
+
+    async def start(self) -> "ScenarioSession":
+        try:
+            self.runner.mocks.load(self.scenario.given, self.config)
+            self._restore = self.runner._set_faults(self.scenario.given.faults)
+            self.engine = Engine.from_config(self.config)
+        except (MockControlError, ConfigError, SyncError) as exc:
+            self.report.error = str(exc)
+            self.stopped = True
+        return self
+
+    async def step(self) -> StepReport | None:
+        if self.done or self.engine is None:
+            return None
+        step = self.scenario.steps[self.next_index]
+        self.next_index += 1
+        r = StepReport(self.next_index, m.kind_of(step), describe(step), note=step.note)
+        self.report.steps.append(r)
+        try:
+            await self.runner._step(self.engine, self.config, step, r)
+            if step.then is not None:
+                r.checks += [_then(c) for c in self.runner._then(step.then, self.config)]
+        except (StepError, SyncError, MockControlError) as exc:
+            r.error = str(exc)
+            self.stopped = True
+        return r
+
+    async def finish(self, *, check_then: bool = True) -> ScenarioReport:
+        try:
+            if self.engine is not None:
+                await self.engine.aclose()
+                self.engine = None
+            if check_then and not self.stopped and self.next_index >= len(self.scenario.steps):
+                self.report.then = self.runner._then(self.scenario.then, self.config)
+        except (MockControlError, SyncError) as error:
+            self.report.error = str(error)
+        finally:
+            for control, previous in self._restore:
+                try:
+                    control.faults(**previous)
+                except MockControlError:
+                    pass
+            self._restore = []
+            self.report.elapsed = time.monotonic() - self._started
+        return self.report
 
 
 def _then(check: Check) -> Check:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
+from typing import Callable, Iterator
 
 from textual import work
 from textual.app import App
@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from sync_core.config import Config
+from sync_core.config import Config, NetSuiteTarget, StripeTarget
 from sync_core.engine import Engine
 
 from .messages import EngineReady
@@ -21,6 +21,8 @@ from .screens.doctor import DoctorScreen
 from .screens.help import HelpScreen
 from .screens.mass_sync import MassSyncScreen
 from .screens.rules import RulesScreen
+from .screens.scenarios import ScenariosScreen
+from .widgets.confirm import ConfirmScreen
 from .widgets.targets import describe_targets
 
 EngineFactory = Callable[[Config], AbstractAsyncContextManager[Engine]]
@@ -42,6 +44,7 @@ class CustSyncApp(App[None]):
         "mass": MassSyncScreen,
         "doctor": DoctorScreen,
         "rules": RulesScreen,
+        "scenarios": ScenariosScreen,
     }
     DEFAULT_MODE = "customers"
     BINDINGS = [
@@ -52,7 +55,9 @@ class CustSyncApp(App[None]):
         Binding("f3", "switch_mode('doctor')", "Doctor", id="go-doctor", priority=True,
                 tooltip="Troubleshooting checks with remedies"),
         Binding("f4", "switch_mode('rules')", "Rules", id="go-rules", priority=True,
-                tooltip="The sync rules R1-R9"),
+                tooltip="The sync rules R1-R9, their lessons and the scenarios that show them"),
+        Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True,
+                tooltip="The trainer's screen: load a scenario into the mocks and step through it"),
         Binding("question_mark", "help", "Help", id="help", show=False,
                 tooltip="Keys and what each screen does"),
     ]
@@ -60,6 +65,7 @@ class CustSyncApp(App[None]):
     health: reactive[str] = reactive("starting: opening the engine...")
     targets: reactive[tuple[str, str, bool]] = reactive(("?", "?", False))
     engine_ready: reactive[bool] = reactive(False)
+    data_version: reactive[int] = reactive(0)  # bumped when a scenario replaces the mocks' data
 
     def __init__(self, config: Config, engine_factory: EngineFactory | None = None) -> None:
         super().__init__()
@@ -97,6 +103,43 @@ class CustSyncApp(App[None]):
 
     def record_result(self, internal_id: str, result: str) -> None:
         self.last_results[internal_id] = result
+
+    @property
+    def live(self) -> bool:
+        """The Stripe key is live: every write asks first."""
+        return self.engine.stripe.live if self.engine is not None else self.config.stripe.is_live
+
+    @property
+    def uses_mocks(self) -> bool:
+        """Both targets are mocks (the bundled ones, or `custsync mocks`): scenarios may reset them."""
+        cfg = self.engine.config if self.engine is not None else self.config
+        return cfg.netsuite.target is NetSuiteTarget.MOCK and cfg.stripe.target is StripeTarget.MOCK
+
+    def confirm_write(self, title: str, body: str, then: Callable[[], object], *, always: bool = False) -> None:
+        """Run `then` at once, or after a yes in a modal when the key is live (or `always`)."""
+        if not (always or self.live):
+            then()
+            return
+        if self.live:
+            body += "\n\nThe Stripe key is LIVE: this writes to real customers."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self.notify(f"Cancelled: {title}. Nothing was written.", severity="warning")
+
+        self.push_screen(ConfirmScreen(title, body, live=self.live), answered)
+
+    @contextmanager
+    def live_writes(self) -> Iterator[None]:
+        """Let the gateway's live-key guard pass for one confirmed write (or run); no-op with a test key."""
+        stripe = self.engine.stripe if self.engine is not None else None
+        if stripe is None or not stripe.live:
+            yield
+            return
+        with stripe.confirmed_live_writes():
+            yield
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -10,7 +10,8 @@ GLOBAL = [
     ("Customers", "switch_mode('customers')", "NetSuite customers; Enter opens one"),
     ("Mass sync", "switch_mode('mass')", "Plan and run the mass sync"),
     ("Doctor", "switch_mode('doctor')", "Troubleshooting checks with remedies"),
-    ("Rules", "switch_mode('rules')", "The rule catalogue R1-R9"),
+    ("Rules", "switch_mode('rules')", "The rule catalogue R1-R9 with lessons and scenarios"),
+    ("Scenarios", "switch_mode('scenarios')", "Load a scenario into the mocks and step through it"),
     ("Help", "help", "Keys and screens"),
 ]
 

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from testbed import demo
 from tui.screens.customers import CustomersScreen
 from tui.screens.detail import DetailScreen
-
-
-def text_of(app, selector: str) -> str:
-    widget = app.screen.query_one(selector, Static)
-    return str(widget.render())
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tui_helpers import settle, text_of
 
 
 async def test_header_shows_targets_and_health(app_for):

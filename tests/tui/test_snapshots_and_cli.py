@@ -10,6 +10,8 @@ def test_rules_screen_snapshot(snap_compare, app_for):
         await pilot.app.workers.wait_for_complete()
         await pilot.press("f4")
         await pilot.pause()
+        await pilot.app.workers.wait_for_complete()  # the scenarios that show each rule
+        await pilot.pause()
 
     assert snap_compare(app_for(), terminal_size=(120, 40), run_before=show_rules)
 

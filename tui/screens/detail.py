@@ -1,87 +1,249 @@
-"""One customer: the decision the rules would take now, Sync to Stripe, Generate portal link."""
+"""One customer: NetSuite's synced fields beside the linked Stripe customer's, the rules' decision, and actions.
+
+Actions: Sync to Stripe, Generate portal link, Clear the Stripe customer id (to rematch), copy or open the
+portal URL (shown masked only: it is a bearer link).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
+from sync_core.errors import SyncError
+from sync_core.mapping import map_record
+from sync_core.masking import mask_url
 from sync_core.outcome import Status
+from sync_core.rules import normalize_stripe_id
 
+from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.targets import TargetsBar
+
+
+def error_text(title: str, exc: BaseException) -> Text:
+    t = Text()
+    t.append(f"{title}: ", style="bold")
+    t.append("FAILED\n", style="bold red")
+    t.append("Cause: ", style="bold red")
+    t.append(f"{exc.message if isinstance(exc, SyncError) else exc}\n")
+    remedy = exc.remedy if isinstance(exc, SyncError) else None
+    if remedy:
+        t.append("Remedy: ", style="bold yellow")
+        t.append(remedy)
+    return t
 
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "sync", "Sync to Stripe", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
         Binding("p", "portal", "Portal link", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
-        Binding("r", "plan", "Re-plan", id="detail-plan", tooltip="Ask the rules again what they would do (dry run)"),
+        Binding("c", "clear_id", "Clear Stripe id", id="detail-clear-id",
+                tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
+        Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal",
+                tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
+        Binding("o", "open_portal", "Open portal", id="detail-open-portal", show=False,
+                tooltip="Open the portal URL in the browser"),
+        Binding("r", "refresh", "Refresh", id="detail-refresh",
+                tooltip="Read both records again and ask the rules what they would do (dry run)"),
         Binding("escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the customers"),
     ]
 
     def __init__(self, internal_id: str) -> None:
         super().__init__()
         self.internal_id = internal_id
+        self.stripe_id: str | None = None
+        self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
         yield Static(f"Customer {self.internal_id}", id="customer-title", classes="title")
-        with VerticalScroll():
+        yield Static("reading NetSuite and Stripe...", id="links", classes="status")
+        table: DataTable[Text] = DataTable(id="compare", cursor_type="none", zebra_stripes=True)
+        table.add_columns("Stripe field", "NetSuite (synced columns)", "Stripe customer", "")
+        yield table
+        with VerticalScroll(id="detail-scroll"):
             yield Static("Decision the rules would take now:", classes="section")
             yield Static("asking the rules (dry run)...", id="decision", classes="panel")
             yield Static("Result:", classes="section")
-            yield Static("Nothing run yet: s syncs to Stripe, p generates a portal link.", id="outcome",
-                         classes="panel")
+            yield Static("Nothing run yet: s syncs to Stripe, p generates a portal link, c clears the Stripe id.",
+                         id="outcome", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.action_plan()
+        self.action_refresh()
 
-    def _engine(self):
+    def _engine(self) -> Any:
         return self.app.engine  # type: ignore[attr-defined]
 
-    def action_plan(self) -> None:
+    # --- reads ---------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.compare()
         self.plan()
+
+    @work(exclusive=True, group="detail-compare", exit_on_error=False, description="reading both records")
+    async def compare(self) -> None:
+        engine = self._engine()
+        ns, prefix = engine.config.netsuite, engine.config.sync.metadata_prefix
+        ctx = await engine.context()
+        record = await engine.netsuite.get_customer(self.internal_id)
+        mapped = map_record(record, ctx.columns, stripe_id_field=ns.stripe_id_field,
+                            portal_url_field=ns.portal_url_field, metadata_prefix=prefix)
+        sid = normalize_stripe_id(mapped.stripe_customer_id)
+        customer = await engine.stripe.retrieve(sid) if sid else None
+        self.stripe_id, self.portal_url = sid, mapped.portal_url
+        self.show_compare(record, mapped.columns, mapped.update_params(), sid, customer)
+
+    def show_compare(self, record: dict[str, Any], columns: tuple[str, ...], params: dict[str, Any],
+                     sid: str | None, customer: dict[str, Any] | None) -> None:
+        name = record.get("companyName") or record.get("companyname") or ""
+        self.query_one("#customer-title", Static).update(f"Customer {self.internal_id}  {name}")
+        linked = customer is not None and not customer.get("deleted")
+        rows = compare_rows(params, customer if linked else None)
+        table = self.query_one("#compare", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*cells(row, linked), key=row.field)
+        differ = sum(r.differs for r in rows)
+        t = Text()
+        t.append("Stripe customer id: ", style="bold")
+        t.append(sid or "(empty)", style="green" if linked else "red" if sid else "yellow")
+        if sid and customer is None:
+            t.append("  names no Stripe customer here (R2: stale link)", style="red")
+        elif sid and not linked:
+            t.append("  was deleted in Stripe (R2: stale link)", style="red")
+        elif not sid:
+            t.append("  not linked: a sync matches by email (R3)", style="yellow")
+        t.append("\nPortal URL: ", style="bold")
+        t.append(mask_url(self.portal_url) or "(none)")
+        if self.portal_url:
+            t.append("  y copies it, o opens it", style="dim")
+        t.append(f"\nSynced columns (R9): {', '.join(columns) or 'none'}.  ", style="dim")
+        if linked:
+            t.append(f"{differ} field(s) differ: a sync pushes them (R1)." if differ else "Stripe is up to date.",
+                     style="bold yellow" if differ else "green")
+        self.query_one("#links", Static).update(t)
 
     @work(exclusive=True, group="detail-plan", exit_on_error=False, description="dry run")
     async def plan(self) -> None:
         outcome = await self._engine().sync_one(self.internal_id, dry_run=True)
         self.query_one("#decision", Static).update(decision_text(outcome))
 
+    # --- writes (each asks first when the Stripe key is live) -------------------------
+
+    def _result(self, content: Text | str) -> None:
+        self.query_one("#outcome", Static).update(content)
+
     def action_sync(self) -> None:
-        self.query_one("#outcome", Static).update("syncing to Stripe...")
+        self.app.confirm_write(  # type: ignore[attr-defined]
+            f"Sync customer {self.internal_id} to Stripe",
+            "Creates or updates the Stripe customer and writes its id (and a portal link) back to NetSuite.",
+            self._start_sync)
+
+    def _start_sync(self) -> None:
+        self._result("syncing to Stripe...")
         self.sync()
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="sync to Stripe")
     async def sync(self) -> None:
-        outcome = await self._engine().sync_one(self.internal_id)
-        self.query_one("#outcome", Static).update(outcome_text(outcome, "Sync to Stripe"))
+        with self.app.live_writes():  # type: ignore[attr-defined]
+            outcome = await self._engine().sync_one(self.internal_id)
+        if outcome.portal_url:
+            self.portal_url = outcome.portal_url
+        self._result(outcome_text(outcome, "Sync to Stripe"))
         self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
         severity = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
                     + (f" -> {outcome.stripe_customer_id}" if outcome.stripe_customer_id else ""), severity=severity)
-        self.plan()
+        self.action_refresh()
 
     def action_portal(self) -> None:
-        self.query_one("#outcome", Static).update("generating a portal link...")
+        self.app.confirm_write(  # type: ignore[attr-defined]
+            f"Generate a portal link for customer {self.internal_id}",
+            "Creates a Stripe billing-portal session and stores its URL on the NetSuite customer.",
+            self._start_portal)
+
+    def _start_portal(self) -> None:
+        self._result("generating a portal link...")
         self.portal()
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="portal link")
     async def portal(self) -> None:
-        outcome = await self._engine().portal_link(self.internal_id)
-        self.query_one("#outcome", Static).update(outcome_text(outcome, "Portal link"))
+        with self.app.live_writes():  # type: ignore[attr-defined]
+            outcome = await self._engine().portal_link(self.internal_id)
+        if outcome.portal_url:
+            self.portal_url = outcome.portal_url
+        self._result(outcome_text(outcome, "Portal link"))
         message = outcome.portal.message if outcome.portal else (outcome.cause or outcome.status.value)
         self.notify(f"Customer {self.internal_id}: {message}",
                     severity="information" if outcome.status is Status.OK else "warning")
+        self.compare()
+
+    def action_clear_id(self) -> None:
+        if not self.stripe_id:
+            self._result(Text("Clear Stripe id: nothing to clear, the field is empty (a sync matches by email, R3).",
+                              style="yellow"))
+            return
+        field = self._engine().config.netsuite.stripe_id_field
+        self.app.confirm_write(  # type: ignore[attr-defined]
+            f"Clear the Stripe customer id of customer {self.internal_id}?",
+            f"STRIPE CUSTOMER ID (PAYPACK) ({field}) holds {self.stripe_id}. Clearing it unlinks the customer: "
+            "the next sync looks Stripe customers up by email (R3) and links the one it finds, or creates one. "
+            "The Stripe customer itself is not changed.",
+            self._start_clear, always=True)
+
+    def _start_clear(self) -> None:
+        self._result("clearing the Stripe customer id in NetSuite...")
+        self.clear_id(self.stripe_id)
+
+    @work(exclusive=True, group="detail-write", exit_on_error=False, description="clear Stripe customer id")
+    async def clear_id(self, previous: str | None) -> None:
+        engine = self._engine()
+        field = engine.config.netsuite.stripe_id_field
+        await engine.netsuite.patch_customer(self.internal_id, {field: None})
+        t = Text()
+        t.append("Clear Stripe id: ", style="bold")
+        t.append("OK\n", style="bold green")
+        t.append(f"  change netsuite customer {self.internal_id} {field}: {previous!r} -> None\n")
+        t.append("Next: s syncs; the rules match by email (R3).", style="dim")
+        self._result(t)
+        self.app.record_result(self.internal_id, "id cleared")  # type: ignore[attr-defined]
+        self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
+        self.action_refresh()
+
+    # --- the portal URL: copied or opened, never shown ----------------------------------
+
+    def action_copy_portal(self) -> None:
+        if not self.portal_url:
+            self.notify("No portal URL stored: p generates one.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.portal_url)
+        self.notify(f"Portal URL copied: {mask_url(self.portal_url)}")
+
+    def action_open_portal(self) -> None:
+        if not self.portal_url:
+            self.notify("No portal URL stored: p generates one.", severity="warning")
+            return
+        self.app.open_url(self.portal_url)
+        self.notify(f"Opening {mask_url(self.portal_url)}")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            target = "#decision" if event.worker.group == "detail-plan" else "#outcome"
-            self.query_one(target, Static).update(f"error: {event.worker.error}")
-            self.notify(f"{event.worker.description} failed: {event.worker.error}", severity="error")
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error, what = event.worker.error, event.worker.description
+        if event.worker.group == "detail-plan":
+            self.query_one("#decision", Static).update(error_text("Dry run", error))
+        elif event.worker.group == "detail-compare":
+            self.query_one("#links", Static).update(error_text("Reading the records", error))
+        else:
+            self._result(error_text(what[:1].upper() + what[1:], error))
+        self.notify(f"{what} failed: {getattr(error, 'message', error)}", severity="error")

@@ -45,6 +45,7 @@ class DoctorScreen(Screen[None]):
         self.show(checks)
 
     def show(self, checks: list[Check]) -> None:
+        self.checks = checks
         table = self.query_one("#checks", DataTable)
         table.clear()
         remedies = Text()

@@ -12,16 +12,22 @@ HELP = """\
 [b]custsync[/b]: NetSuite customers to Stripe customers by the rules R1-R9.
 
 [b]F1 Customers[/b]  the NetSuite customers; / filters, Enter opens one.
-    In a customer: the decision the rules would take now (dry run);
-    s Sync to Stripe, p Generate portal link, r ask again, Esc back.
-[b]F2 Mass sync[/b]  p plans (dry run, writes nothing), s starts the journaled run.
-    Failures are listed with their cause and remedy.
+    In a customer: NetSuite's synced fields beside the Stripe customer's
+    (differences in yellow) and the decision the rules would take now;
+    s Sync to Stripe, p Generate portal link, c Clear the Stripe id (asks),
+    y copy / o open the portal URL (shown masked), r refresh, Esc back.
+[b]F2 Mass sync[/b]  p plans (dry run, writes nothing), s starts the journaled run,
+    r resumes a journaled run, f retries a run's failures. Progress shows
+    the rate and ETA; failures are listed with their cause and remedy.
 [b]F3 Doctor[/b]     the troubleshooting checks, PASS/FAIL with remedies; d runs again.
-[b]F4 Rules[/b]      the rule catalogue.
+[b]F4 Rules[/b]      the rule catalogue: lessons, remedies, the scenarios that show them.
+[b]F5 Scenarios[/b]  (bundled mocks only) Enter loads a scenario into both mocks,
+    n runs the next step, a runs all: what happened, the rule, pass/fail.
 [b]Ctrl+P[/b]        command palette.   [b]Ctrl+Q[/b] quit.
 
 The header shows where custsync points: the bundled mocks or real systems,
-and whether the Stripe key is test or [b red]LIVE[/b red].
+and whether the Stripe key is test or [b red]LIVE[/b red]. With a live key every
+write (sync, portal link, clear id, mass sync) asks for a yes first.
 
 Esc closes this help."""
 

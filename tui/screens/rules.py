@@ -1,19 +1,25 @@
-"""The rule catalogue R1-R9, from sync_core.rules (the same text the CLI prints)."""
+"""The rule catalogue R1-R9 from sync_core.rules (the text the CLI prints), each with its lesson
+(explanation and remedy) and the scenarios that show it (their `rules:` lists)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from sync_core.rules import RULES
+from testbed.scenario_load import LoadedScenario
 
 from ..widgets.targets import TargetsBar
+from .scenarios import load_scenarios
 
 
-def rule_text(rule_id: str) -> Text:
+def rule_text(rule_id: str, scenarios: list[LoadedScenario] | None = None) -> Text:
     r = RULES[rule_id]
     t = Text()
     t.append(f"{r.id}  ", style="bold")
@@ -22,6 +28,10 @@ def rule_text(rule_id: str) -> Text:
     if r.remedy:
         t.append("\nRemedy: ", style="bold yellow")
         t.append(r.remedy)
+    if scenarios is not None:
+        t.append("\nScenarios (F5): ", style="bold")
+        shown = [s for s in scenarios if rule_id in s.scenario.rules]
+        t.append(", ".join(f"{s.name} ({s.scenario.title})" for s in shown) or "none yet", style="italic")
     return t
 
 
@@ -32,3 +42,12 @@ class RulesScreen(Screen[None]):
             for rule_id in RULES:
                 yield Static(rule_text(rule_id), id=f"rule-{rule_id}", classes="rule")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.read_scenarios()
+
+    @work(exclusive=True, group="rules-scenarios", exit_on_error=False, description="reading scenario files")
+    async def read_scenarios(self) -> None:
+        loaded, _errors = await asyncio.to_thread(load_scenarios)  # invalid files: the scenarios screen lists them
+        for rule_id in RULES:
+            self.query_one(f"#rule-{rule_id}", Static).update(rule_text(rule_id, loaded))

@@ -1,0 +1,52 @@
+"""The real `custsync` in a real terminal (tmux, 120x40): open customer 1001, sync it, see the new Stripe id."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: no real terminal to drive")
+
+CUSTSYNC = Path(sys.executable).with_name("custsync")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear within {timeout}s; the screen was:\n{screen}")
+
+
+def test_open_customer_and_sync_in_tmux(tmp_path):
+    assert CUSTSYNC.exists(), f"{CUSTSYNC} missing: pip install -e . in the venv"
+    session = f"custsync-test-{uuid.uuid4().hex[:8]}"
+    # No config: the bundled mocks with demo data. COLUMNS/LINES (set under pytest) would override the
+    # 120x40 terminal. Textual draws on stderr: it is not redirected.
+    command = f"cd {tmp_path} && env -u CUSTSYNC_CONFIG -u COLUMNS -u LINES {CUSTSYNC}"
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+    try:
+        wait_for(session, "customers; ")  # the status line under the filter: the table is filled
+        wait_for(session, "1001")
+        tmux("send-keys", "-t", session, "Enter")
+        wait_for(session, "Decision the rules would take now")
+        wait_for(session, "action: create")
+        tmux("send-keys", "-t", session, "s")
+        wait_for(session, "Stripe customer id: cus_")
+        screen = wait_for(session, "Sync to Stripe: OK")  # the result panel, drawn with the new id
+        assert "rule R3 create" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

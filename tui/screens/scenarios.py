@@ -1,0 +1,251 @@
+"""The trainer's screen: load a scenario into both mocks, then step through it (or run it all).
+
+Each step shows the lesson, what custsync did, which rule fired and every check (expected vs actual).
+Scenarios reset the mocks, so against real systems this screen only says so and runs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from sync_core.rules import RULES
+from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, scenario_files
+from testbed.scenario_report import ScenarioReport, StepReport
+from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
+
+from ..widgets.targets import TargetsBar
+
+NEEDS_MOCKS = ("Scenarios need the bundled mocks: they reset both systems and load their own customers. "
+               "custsync points at real systems now, so nothing here runs. Start custsync without --config "
+               "(or against `custsync mocks`) to train.")
+
+
+def load_scenarios() -> tuple[list[LoadedScenario], list[str]]:
+    """Every scenario file, and one line per file that does not load (file:line: field: message)."""
+    loaded, errors = [], []
+    for path in scenario_files():
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioFileError as exc:
+            errors += [str(i) for i in exc.issues]
+    return loaded, errors
+
+
+def check_lines(t: Text, checks: list[Any]) -> None:
+    for c in checks:
+        if c.ok:
+            t.append("  ok    ", style="bold green")
+            t.append(f"{c.what}: {c.actual!r}\n")
+        else:
+            t.append("  FAIL  ", style="bold red")
+            t.append(f"{c.what}: expected {c.expected!r}, actual {c.actual!r}\n")
+
+
+def step_text(r: StepReport) -> Text:
+    t = Text()
+    t.append(f"Step {r.index}: {r.title}  ", style="bold")
+    t.append("PASS\n" if r.ok else "FAIL\n", style="bold green" if r.ok else "bold red")
+    if r.note:
+        t.append(f"{r.note}\n", style="italic")
+    if r.happened:
+        t.append("What happened: ", style="bold")
+        t.append(f"{r.happened}\n")
+    if r.rule:
+        rule = RULES.get(r.rule)
+        t.append("Rule fired: ", style="bold")
+        t.append(f"{r.rule}" + (f" {rule.name}" if rule else "") + "\n", style="bold cyan")
+    for line in r.details:
+        t.append(f"  {line}\n", style="dim")
+    if r.error:
+        t.append("Error: ", style="bold red")
+        t.append(f"{r.error}\n")
+    check_lines(t, r.checks)
+    return t
+
+
+def verdict_text(report: ScenarioReport) -> Text:
+    t = Text()
+    t.append(f"Scenario {report.name}: ", style="bold")
+    t.append("PASS" if report.ok else "FAIL", style="bold green" if report.ok else "bold red")
+    passed = sum(s.ok for s in report.steps)
+    t.append(f"  ({passed}/{len(report.steps)} steps pass)\n")
+    if report.error:
+        t.append("Error: ", style="bold red")
+        t.append(f"{report.error}\n")
+    if report.then:
+        t.append("Final checks (then):\n", style="bold")
+    check_lines(t, report.then)
+    return t
+
+
+class ScenariosScreen(Screen[None]):
+    BINDINGS = [
+        Binding("l", "load", "Load", id="scenario-load",
+                tooltip="Reset both mocks and load the highlighted scenario's customers (Enter does it too)"),
+        Binding("n", "step", "Next step", id="scenario-step", tooltip="Run the scenario's next step"),
+        Binding("a", "run_all", "Run all", id="scenario-run-all", tooltip="Run the remaining steps and the final checks"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scenarios: dict[str, LoadedScenario] = {}
+        self.session: ScenarioSession | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TargetsBar(id="targets")
+        yield Static("reading the scenario files...", id="scenarios-status", classes="status")
+        table: DataTable[str] = DataTable(id="scenario-list", cursor_type="row")
+        table.add_columns("scenario", "rules", "title")
+        yield table
+        with Horizontal(id="scenarios-body"):
+            with VerticalScroll(id="scenario-left"):
+                yield Static("", id="scenario-lesson", classes="panel")
+            with VerticalScroll(id="scenario-right"):
+                steps: DataTable[Text] = DataTable(id="scenario-steps", cursor_type="row")
+                steps.add_column("#", key="n")
+                steps.add_column("step", key="step")
+                steps.add_column("result", key="result")
+                yield steps
+                yield Static("", id="step-detail", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.read_files()
+        self.watch(self.app, "engine_ready", lambda _ready: self._say_where())
+
+    def _mocks(self) -> bool:
+        return bool(self.app.engine_ready and self.app.uses_mocks)  # type: ignore[attr-defined]
+
+    def _say_where(self) -> None:
+        if self.app.engine_ready and not self.app.uses_mocks:  # type: ignore[attr-defined]
+            self.query_one("#scenarios-status", Static).update(Text(NEEDS_MOCKS, style="bold yellow"))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "load":
+            return self._mocks()
+        if action in ("step", "run_all"):
+            return self._mocks() and self.session is not None and not self.session.done
+        return True
+
+    @work(exclusive=True, group="scenario-files", exit_on_error=False, description="reading scenario files")
+    async def read_files(self) -> None:
+        loaded, errors = await asyncio.to_thread(load_scenarios)
+        table = self.query_one("#scenario-list", DataTable)
+        for s in loaded:
+            self.scenarios[s.name] = s
+            table.add_row(s.name, ",".join(s.scenario.rules), s.scenario.title, key=s.name)
+        status = f"{len(loaded)} scenarios. Enter (or l) loads one into both mocks; n steps, a runs all."
+        if errors:
+            status += "  Invalid: " + "; ".join(errors)
+        self.query_one("#scenarios-status", Static).update(status)
+        self._say_where()
+        if loaded:
+            self.show_lesson(loaded[0])
+        table.focus()
+
+    def show_lesson(self, s: LoadedScenario) -> None:
+        t = Text()
+        t.append(f"{s.name}: {s.scenario.title}\n", style="bold")
+        t.append(f"Rules: {', '.join(s.scenario.rules) or '-'}\n", style="cyan")
+        paragraphs = s.scenario.lesson.strip().split("\n\n")
+        t.append("\n\n".join(" ".join(p.split()) for p in paragraphs))  # reflowed to the panel's width
+        self.query_one("#scenario-lesson", Static).update(t)
+        steps = self.query_one("#scenario-steps", DataTable)
+        steps.clear()
+        for i, step in enumerate(s.scenario.steps, 1):
+            steps.add_row(Text(str(i)), Text(describe(step)), Text("", style="dim"), key=str(i))
+
+    @on(DataTable.RowHighlighted, "#scenario-list")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = str(event.row_key.value)
+        if name in self.scenarios and (self.session is None or self.session.report.name != name):
+            self.show_lesson(self.scenarios[name])
+
+    @on(DataTable.RowSelected, "#scenario-list")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_load()
+
+    def action_load(self) -> None:
+        if not self._mocks():
+            self.notify(NEEDS_MOCKS, severity="warning")
+            return
+        table = self.query_one("#scenario-list", DataTable)
+        if not table.row_count:
+            return
+        name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.load(self.scenarios[name])
+
+    @work(exclusive=True, group="scenario", exit_on_error=False, description="loading the scenario")
+    async def load(self, s: LoadedScenario) -> None:
+        await self._close()
+        self.show_lesson(s)
+        pair = MockPair.attach(self.app.engine.config.model_copy(deep=True))  # type: ignore[attr-defined]
+        session = ScenarioSession(ScenarioRunner(pair), s)
+        self.session = await session.start()
+        self.app.data_version += 1  # type: ignore[attr-defined]
+        detail = self.query_one("#step-detail", Static)
+        if session.report.error:
+            detail.update(verdict_text(session.report))
+        else:
+            detail.update(Text(f"Loaded {s.name} into both mocks: {len(s.scenario.steps)} steps. n runs the next one.",
+                               style="green"))
+        self.refresh_bindings()
+
+    def action_step(self) -> None:
+        self.run_steps(all_steps=False)
+
+    def action_run_all(self) -> None:
+        self.run_steps(all_steps=True)
+
+    @work(exclusive=True, group="scenario", exit_on_error=False, description="running the scenario")
+    async def run_steps(self, all_steps: bool) -> None:
+        session = self.session
+        if session is None:
+            return
+        while (r := await session.step()) is not None:
+            self.show_step(r)
+            if not all_steps:
+                break
+        if session.done:
+            await session.finish()
+            text = Text()
+            for shown in session.report.steps if all_steps else session.report.steps[-1:]:
+                text.append_text(step_text(shown))
+                text.append("\n")
+            text.append_text(verdict_text(session.report))
+            self.query_one("#step-detail", Static).update(text)
+        self.app.data_version += 1  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def show_step(self, r: StepReport) -> None:
+        steps = self.query_one("#scenario-steps", DataTable)
+        mark = Text("PASS", style="bold green") if r.ok else Text("FAIL", style="bold red")
+        steps.update_cell(str(r.index), "result", mark)
+        steps.move_cursor(row=r.index - 1)
+        self.query_one("#step-detail", Static).update(step_text(r))
+
+    async def _close(self) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.finish(check_then=False)
+
+    async def on_unmount(self) -> None:
+        await self._close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.query_one("#step-detail", Static).update(Text(f"{event.worker.description} failed: "
+                                                               f"{event.worker.error}", style="red"))
+            self.notify(f"{event.worker.description} failed: {event.worker.error}", severity="error")
+            self.refresh_bindings()

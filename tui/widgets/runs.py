@@ -1,0 +1,69 @@
+"""Pick a journaled mass-sync run (to resume it, or to retry its failures)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from sync_core.journal import Journal, JournalError, RunInfo
+
+
+def recent_runs(path: Path, limit: int = 20) -> list[RunInfo]:
+    """The journal's latest runs; none (and no file created) when there is no journal yet."""
+    if not Path(path).exists():
+        return []
+    journal = Journal(path)
+    try:
+        return journal.runs(limit=limit)
+    finally:
+        journal.close()
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
+
+
+class RunPickerScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="runs-cancel", tooltip="Close: nothing is run")]
+
+    def __init__(self, journal_path: Path, purpose: str) -> None:
+        super().__init__()
+        self.journal_path, self.purpose = journal_path, purpose
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="runs-box"):
+            yield Static(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
+                         id="runs-title")
+            table: DataTable[str] = DataTable(id="runs", cursor_type="row")
+            table.add_columns("run", "started", "status", "customers by state")
+            yield table
+            yield Static("", id="runs-status", classes="status")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        try:
+            runs = recent_runs(self.journal_path)
+        except JournalError as exc:
+            self.query_one("#runs-status", Static).update(str(exc))
+            return
+        for run in runs:
+            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+            table.add_row(run.id, started, run.status, counts_text(run.counts), key=run.id)
+        self.query_one("#runs-status", Static).update(
+            f"{len(runs)} run(s) in {self.journal_path}" if runs else f"No journaled runs in {self.journal_path} yet.")
+        table.focus()
+
+    @on(DataTable.RowSelected, "#runs")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(str(event.row_key.value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
