@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from sync_core.config import Config, ConfigError, load_config
+from sync_core.config import Config, ConfigError, NetSuiteTarget, StripeTarget, load_config
 from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
@@ -55,12 +55,25 @@ class MockPair:
     @classmethod
     def attach(cls, config: Config) -> "MockPair":
         """Mocks already running (`custsync mocks`): URLs and credentials come from the config/environment."""
+        if config.netsuite.target is not NetSuiteTarget.MOCK or config.stripe.target is not StripeTarget.MOCK:
+            raise ConfigError("scenarios reset and replace the whole state of both systems, so they run only "
+                              'against the mocks: set [netsuite] target and [stripe] target to "mock". A real '
+                              "account is never touched.")
         rest_url, base_url = config.netsuite.resolved_rest_url(), config.stripe.resolved_base_url()
         if not rest_url or not base_url:
             raise ConfigError("to use running mocks give both URLs (--netsuite-url/--stripe-url, or [netsuite] "
                               "rest_url and [stripe] base_url)")
         config.require_credentials()
-        return cls(MockControl(rest_url), MockControl(base_url), config)
+        pair = cls(MockControl(rest_url), MockControl(base_url), config)
+        for control, service in ((pair.netsuite, "netsuite"), (pair.stripe, "stripe")):
+            try:
+                answered = control.health().get("service")
+            except (MockControlError, ValueError, AttributeError):
+                answered = None
+            if answered != service:
+                raise ConfigError(f"{control.url} does not answer as custsync's {service} mock; scenarios run "
+                                  "only against the mocks (custsync mocks prints their URLs).")
+        return pair
 
     def stop(self) -> None:
         if self.owned is not None:
