@@ -87,7 +87,7 @@ def _apply(obj: dict, params: dict) -> None:
             obj["preferred_locales"] = [as_str(v, key) for v in as_list(value, key)]
         elif key == "tax_exempt":
             if value not in ("none", "exempt", "reverse"):
-                raise StripeError(400, f"Invalid tax_exempt: must be one of none, exempt, or reverse",
+                raise StripeError(400, "Invalid tax_exempt: must be one of none, exempt, or reverse",
                                   code="parameter_invalid_string", param=key, executed=False)
             obj["tax_exempt"] = value
         elif key == "shipping":

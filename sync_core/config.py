@@ -15,7 +15,7 @@ import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 

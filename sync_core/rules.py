@@ -319,7 +319,7 @@ def decide(
             stripe_customer_id=exact[0].id,
         )
     if len(exact) > 1:
-        return _several(exact, email, policy, trace, "share this email")
+        return _several(exact, email, policy, trace)
 
     variants = tuple(c for c in case_variant_matches if not c.deleted)
     if variants:
@@ -350,8 +350,8 @@ def _several(
     email: str,
     policy: DuplicateEmailPolicy,
     trace: list[TraceStep],
-    what: str,
 ) -> Decision:
+    what = "share this email"
     ordered = tuple(sorted(candidates, key=lambda c: (c.created, c.id)))
     ids = tuple(c.id for c in ordered)
     if policy is DuplicateEmailPolicy.ASK:

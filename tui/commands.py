@@ -17,7 +17,6 @@ from sync_core.config import load_config
 from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
-from sync_core.errors import SyncError
 from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Status

@@ -21,7 +21,7 @@ from testbed.control import MockControl, MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
 from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
-from testbed.scenario_state import apply_overrides, states
+from testbed.scenario_state import apply_overrides
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 

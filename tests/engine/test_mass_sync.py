@@ -10,9 +10,8 @@ import sys
 import time
 
 from conftest import RELIABILITY_REPORT, assert_exactly_once
-from sync_core.events import CustomersFound, CustomerSynced, RunFinished
+from sync_core.events import CustomerSynced, RunFinished
 from sync_core.journal import Journal
-from sync_core.outcome import Status
 from testbed import demo
 
 
@@ -24,11 +23,6 @@ async def run(engine, journal=None, **kw):
         elif isinstance(event, RunFinished):
             finished = event
     return outcomes, finished
-
-
-def eligible(ns_state):
-    """Customers the rules should link: active, with an id or an email, and no shared-email ambiguity."""
-    return [c for c in ns_state["customers"] if not c.get("isInactive")]
 
 
 async def test_mixed_mass_sync_links_every_eligible_customer_once(world, tmp_path):
