@@ -9,14 +9,13 @@ from dataclasses import replace
 from textual.widgets import DataTable, Static
 
 from tui.screens.detail import DetailScreen
+from tui_helpers import settle
 
 SIZE = (120, 40)
 
 
 async def settled(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot.app, pilot)
 
 
 async def quiet(pilot) -> None:
