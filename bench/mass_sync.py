@@ -68,6 +68,36 @@ class RssGrowth:
         return round((self.peak - self.baseline) / 2**20, 1)
 
 
+class CpuTime:
+    """CPU seconds used during a block by this process (the client) and by each mock's server process.
+
+    With no latency and no limits a run is bound by CPU, not by the services: this says whose.
+    """
+
+    def __init__(self, mocks: BundledMocks) -> None:
+        self._pids = {"netsuite_mock": mocks.netsuite.process.pid, "stripe_mock": mocks.stripe.process.pid}  # type: ignore[union-attr]
+        self.seconds: dict[str, float] = {}
+
+    @staticmethod
+    def _proc_cpu(pid: int) -> float:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def _now(self) -> dict[str, float]:
+        return {"client": time.process_time(), **{k: self._proc_cpu(p) for k, p in self._pids.items()}}
+
+    def __enter__(self) -> "CpuTime":
+        self._start = self._now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = {k: v - self._start[k] for k, v in self._now().items()}
+
+    def per_customer_ms(self, n: int) -> dict[str, float]:
+        return {k: round(v * 1000 / n, 2) for k, v in self.seconds.items()}
+
+
 def make_config(mocks: BundledMocks, args: argparse.Namespace, workers: int | None):
     config = mocks.configure(load_config(env={}))
     config.netsuite.concurrency = args.ns_concurrency
@@ -164,11 +194,13 @@ def main() -> None:
         report["mocks_alone"] = asyncio.run(mocks_alone(mocks, args))
 
         mocks.load(ns_state, stripe_state)
-        with RssGrowth() as memory:
+        with RssGrowth() as memory, CpuTime(mocks) as cpu:
             concurrent = asyncio.run(mass_sync(mocks, args, workers=args.workers))
-        auto_workers = Engine(make_config(mocks, args, args.workers), None, None).workers()  # type: ignore[arg-type]
-        report["concurrent"] = {**figures(concurrent, args, auto_workers, "concurrent"), "workers": auto_workers,
-                                "rss_growth_mb": memory.growth_mb}
+        max_workers = Engine(make_config(mocks, args, args.workers), None, None).workers()  # type: ignore[arg-type]
+        report["concurrent"] = {**figures(concurrent, args, max_workers, "concurrent"), "max_in_flight": max_workers,
+                                "in_flight_peak": concurrent.in_flight_peak,
+                                "rss_growth_mb": memory.growth_mb,
+                                "cpu_ms_per_customer": cpu.per_customer_ms(args.n)}
 
         mocks.load(ns_state, stripe_state)
         subset = [c["id"] for c in ns_state["customers"][: args.baseline_n]]
@@ -188,8 +220,11 @@ def main() -> None:
         print(f"  {r['run']:<11} {r['customers']} customers in {r['seconds']} s = {r['customers_per_s']}/s; "  # type: ignore[index]
               f"requests/customer NetSuite {r['netsuite_requests_per_customer']}, Stripe {r['stripe_requests_per_customer']}; "  # type: ignore[index]
               f"{cap}; retries {r['retries']}")  # type: ignore[index]
-    print(f"  workers {c['workers']}, client memory growth during the run {c['rss_growth_mb']} MB; speedup over sequential "  # type: ignore[index]
+    print(f"  customers in flight: at most {c['max_in_flight']}, the run went up to {c['in_flight_peak']}; client memory growth during the run {c['rss_growth_mb']} MB; speedup over sequential "  # type: ignore[index]
           f"{report['speedup']}x")
+    cpu = c["cpu_ms_per_customer"]  # type: ignore[index]
+    print(f"  CPU per customer: client {cpu['client']} ms, NetSuite mock {cpu['netsuite_mock']} ms, "
+          f"Stripe mock {cpu['stripe_mock']} ms; {os.cpu_count()} cores")
     print(json.dumps(report))
 
 

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Callable
 from .config import Config, ConfigError
 from .errors import SyncError, StripeServiceError
 from .events import CustomersFound, CustomerSynced, Event, RunFinished, RunStarted
+from .in_flight import FixedLimit, InFlightLimit
 from .journal import Journal
 from .mapping import MappedCustomer, changed_fields, map_record
 from .netsuite import NetSuiteClient, SearchColumn, TokenAuth
@@ -352,14 +353,15 @@ class Engine:
     # --- mass sync -------------------------------------------------------
 
     def workers(self) -> int:
-        """Customers in flight in a mass sync: enough to keep both services busy within their limits.
-
-        Measured (bench/mass_sync.py): more workers than this only grow httpx's connection
-        pool, whose bookkeeping is per connection, and slow the client down.
-        """
+        """At most this many customers in flight in a mass sync: enough to keep both services busy
+        within their limits when they answer slowly ([sync] workers sets it, and fixes it)."""
         if self.config.sync.workers:
             return self.config.sync.workers
         return max(8, min(32, self.config.netsuite.concurrency + 8))
+
+    def in_flight_limit(self, customers: int) -> InFlightLimit | FixedLimit:
+        maximum = min(self.workers(), max(1, customers))
+        return FixedLimit(maximum) if self.config.sync.workers else InFlightLimit(maximum)
 
     async def mass_sync(
         self,
@@ -406,7 +408,7 @@ class Engine:
 
         counts: Counter[str] = Counter()
         failures: list[Outcome] = []
-        queue: asyncio.Queue[Outcome | BaseException | None] = asyncio.Queue()
+        queue: asyncio.Queue[Outcome | BaseException | int] = asyncio.Queue()  # int: worker k stopped
         pending = iter(todo)
 
         async def sync_next(internal_id: str) -> Outcome:
@@ -425,22 +427,40 @@ class Engine:
                              remedy=outcome.remedy)
             return outcome
 
-        async def worker() -> None:
+        limit = self.in_flight_limit(len(todo))
+        alive: set[int] = set()  # worker k takes a customer only while k < limit.limit
+        exhausted = False
+
+        async def worker(k: int) -> None:
+            nonlocal exhausted
             try:
-                for internal_id in pending:
+                while k < limit.limit:
+                    internal_id = next(pending, None)
+                    if internal_id is None:
+                        exhausted = True
+                        break
                     await queue.put(await sync_next(internal_id))
             except Exception as exc:  # noqa: BLE001 - a bug must stop the run loudly, not hang it
                 await queue.put(exc)
             finally:
-                await queue.put(None)
+                await queue.put(k)
 
-        tasks = [asyncio.create_task(worker()) for _ in range(min(self.workers(), max(1, len(todo))))]
-        running, done = len(tasks), 0
+        tasks: list[asyncio.Task[None]] = []
+
+        def spawn() -> None:
+            tasks[:] = [t for t in tasks if not t.done()]
+            for k in range(limit.limit):
+                if k not in alive:
+                    alive.add(k)
+                    tasks.append(asyncio.create_task(worker(k)))
+
+        spawn()
+        done = 0
         try:
-            while running:
+            while alive:
                 item = await queue.get()
-                if item is None:
-                    running -= 1
+                if isinstance(item, int):
+                    alive.discard(item)
                     continue
                 if isinstance(item, BaseException):
                     raise item
@@ -448,6 +468,8 @@ class Engine:
                 counts[item.status.value] += 1
                 if item.status is Status.FAILED:
                     failures.append(item)
+                if limit.observe() > len(alive) and not exhausted:
+                    spawn()
                 yield CustomerSynced(item, done, len(todo), dict(counts))
         finally:
             for task in tasks:
@@ -456,7 +478,7 @@ class Engine:
         if journal is not None and not dry_run and run_id is not None:
             journal.finish_run(run_id, "finished" if not failures else "finished-with-failures")
         yield RunFinished(run_id if not dry_run else None, dict(counts), time.monotonic() - started, failures,
-                          self.netsuite.requests, self.stripe.requests, self.retries)
+                          self.netsuite.requests, self.stripe.requests, self.retries, limit.peak)
 
 
 def _with_step(decision: Decision, step: TraceStep) -> Decision:

@@ -38,6 +38,7 @@ class RunFinished:
     netsuite_requests: int = 0
     stripe_requests: int = 0
     retries: int = 0
+    in_flight_peak: int = 0  # the highest number of customers the run let be in flight at once
 
 
 Event = RunStarted | CustomersFound | CustomerSynced | RunFinished

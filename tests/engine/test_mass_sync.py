@@ -68,6 +68,21 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
         f"{linked['stripe']} Stripe customers, none twice; {len(finished.failures)} failure(s) reported with a cause")
 
 
+async def test_slow_services_get_more_customers_in_flight(world, tmp_path):
+    """Waiting on slow services, the run raises its in-flight limit above the starting 4 (and no further
+    than the maximum), so it is not held to 4 customers at a time; every customer is still linked once."""
+    world.mocks.load(*demo.generate(160, seed=14))
+    world.mocks.netsuite.control.faults(latency_ms=40)
+    world.mocks.stripe.control.faults(latency_ms=40)
+    async with world.engine() as engine:
+        started = time.monotonic()
+        outcomes, finished = await run(engine, Journal(tmp_path / "j.sqlite"))
+        maximum = engine.workers()
+    assert finished.counts.get("failed", 0) == 0, [o.cause for o in finished.failures]
+    assert 4 < finished.in_flight_peak <= maximum, (finished.in_flight_peak, maximum, time.monotonic() - started)
+    assert_exactly_once(world, outcomes)
+
+
 async def test_dry_run_mass_sync_writes_nothing(world):
     world.mocks.load(*demo.generate(80, seed=13))
     before = (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state())
