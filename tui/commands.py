@@ -145,7 +145,7 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
         print(json.dumps({"run_id": finished.run_id, "dry_run": args.dry_run, "counts": finished.counts,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
-                          "customers": rows}, indent=2))
+                          "in_flight_peak": finished.in_flight_peak, "customers": rows}, indent=2))
     else:
         _summary(stdout(), finished, args.dry_run, rows)
     return EXIT_FAILURES if finished.counts.get("failed") else EXIT_OK
@@ -170,8 +170,8 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, rows: list[
             key = f"{r['rule']} {r['action']}" if r["action"] else r["status"]
             actions[key] = actions.get(key, 0) + 1
         console.print("by rule and action: " + ", ".join(f"{k}: {v}" for k, v in sorted(actions.items())))
-    console.print(f"requests: NetSuite {finished.netsuite_requests}, Stripe {finished.stripe_requests}, retries {finished.retries}",
-                  style="dim")
+    console.print(f"requests: NetSuite {finished.netsuite_requests}, Stripe {finished.stripe_requests}, retries "
+                  f"{finished.retries}; up to {finished.in_flight_peak} customers in flight", style="dim")
     for o in finished.failures:
         console.print(f"[red]failed[/red] customer {o.internal_id}: ", end="")
         console.print(o.cause or "?", markup=False)

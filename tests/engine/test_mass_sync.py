@@ -161,6 +161,7 @@ def test_killed_run_resumes_without_duplicates(world, tmp_path):
     report = json.loads(resumed.stdout)
     redone = {c["internal_id"] for c in report["customers"]}
     assert len(redone) == 160 - at_kill.get("ok", 0) - at_kill.get("skipped", 0) - at_kill.get("needs-decision", 0)
+    assert report["in_flight_peak"] == 16  # [sync] workers = 16 in the config: the operator's number is kept
     assert_exactly_once(world)
     assert _journal_counts(tmp_path / "journal.sqlite").get("create-attempted", 0) == 0
 
