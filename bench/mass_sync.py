@@ -67,6 +67,10 @@ class RssGrowth:
     def growth_mb(self) -> float:
         return round((self.peak - self.baseline) / 2**20, 1)
 
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak / 2**20, 1)
+
 
 class CpuTime:
     """CPU seconds used during a block by this process (the client) and by each mock's server process.
@@ -120,7 +124,7 @@ async def mass_sync(mocks: BundledMocks, args: argparse.Namespace, *, workers: i
     return finished
 
 
-async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace, seconds: float = 3.0) -> dict[str, float]:
+async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace) -> dict[str, float]:
     """Requests/s each mock serves here (signed NetSuite GETs, Stripe retrieves) with no latency and no limits."""
     mocks.netsuite.control.faults(latency_ms=0, concurrency_limit=64)
     mocks.stripe.control.faults(latency_ms=0, requests_per_second=None)
@@ -129,7 +133,7 @@ async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace, seconds: fl
     config.stripe.requests_per_second = 1_000_000
     async with Engine.from_config(config) as engine:
         async def hammer(call) -> float:
-            count, stop = 0, time.monotonic() + seconds
+            count, stop = 0, time.monotonic() + args.mocks_seconds
 
             async def loop():
                 nonlocal count
@@ -138,20 +142,20 @@ async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace, seconds: fl
                     count += 1
 
             await asyncio.gather(*(loop() for _ in range(32)))
-            return count / seconds
+            return count / args.mocks_seconds
 
         ns_rps = await hammer(lambda: engine.netsuite.get_customer("1001"))
         st_rps = await hammer(lambda: engine.stripe.retrieve("cus_bench"))
-    mocks.netsuite.control.faults(latency_ms=args.latency_ms, concurrency_limit=args.ns_concurrency)
-    mocks.stripe.control.faults(latency_ms=args.latency_ms, requests_per_second=args.stripe_rps or None)
+    mocks.netsuite.control.faults(latency_ms=args.netsuite_latency_ms, concurrency_limit=args.ns_concurrency)
+    mocks.stripe.control.faults(latency_ms=args.stripe_latency_ms, requests_per_second=args.stripe_rps or None)
     return {"netsuite_rps": round(ns_rps, 1), "stripe_rps": round(st_rps, 1)}
 
 
 def ceiling(args: argparse.Namespace, ns_per: float, st_per: float, workers: int) -> float | None:
     """Customers/s the configured limits allow: NetSuite's concurrency over its latency, Stripe's rate."""
     bounds = []
-    if args.latency_ms > 0 and ns_per:
-        bounds.append(args.ns_concurrency / (args.latency_ms / 1000) / ns_per)
+    if args.netsuite_latency_ms > 0 and ns_per:
+        bounds.append(args.ns_concurrency / (args.netsuite_latency_ms / 1000) / ns_per)
     if args.stripe_rps and st_per:
         bounds.append(args.stripe_rps / st_per)
     return min(bounds) if bounds else None
@@ -174,16 +178,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="customers (default 2000)")
     parser.add_argument("--latency-ms", type=int, default=50, help="latency added by both mocks (default 50)")
+    parser.add_argument("--netsuite-latency-ms", type=int, default=None, help="NetSuite mock's latency (default: --latency-ms)")
+    parser.add_argument("--stripe-latency-ms", type=int, default=None, help="Stripe mock's latency (default: --latency-ms)")
     parser.add_argument("--ns-concurrency", type=int, default=15, help="NetSuite concurrency limit (default 15)")
     parser.add_argument("--stripe-rps", type=float, default=100, help="Stripe requests/s limit, 0 = none (default 100)")
     parser.add_argument("--baseline-n", type=int, default=100, help="customers in the sequential baseline (default 100)")
+    parser.add_argument("--mocks-seconds", type=float, default=3.0, help="how long to measure each mock alone (default 3)")
     parser.add_argument("--workers", type=int, default=None, help="customers in flight (default: the engine's choice)")
     parser.add_argument("--no-portal", action="store_true", help="skip portal links")
     parser.add_argument("--json", action="store_true", help="print one JSON line only")
     args = parser.parse_args()
+    for side in ("netsuite", "stripe"):
+        if getattr(args, f"{side}_latency_ms") is None:
+            setattr(args, f"{side}_latency_ms", args.latency_ms)
 
-    ns_args = ("--latency-ms", str(args.latency_ms), "--concurrency-limit", str(args.ns_concurrency))
-    st_args = ("--latency-ms", str(args.latency_ms))
+    ns_args = ("--latency-ms", str(args.netsuite_latency_ms), "--concurrency-limit", str(args.ns_concurrency))
+    st_args = ("--latency-ms", str(args.stripe_latency_ms))
     if args.stripe_rps:
         st_args += ("--requests-per-second", str(args.stripe_rps))
     report: dict[str, object] = {"args": vars(args)}
@@ -199,7 +209,7 @@ def main() -> None:
         max_workers = Engine(make_config(mocks, args, args.workers), None, None).workers()  # type: ignore[arg-type]
         report["concurrent"] = {**figures(concurrent, args, max_workers, "concurrent"), "max_in_flight": max_workers,
                                 "in_flight_peak": concurrent.in_flight_peak,
-                                "rss_growth_mb": memory.growth_mb,
+                                "rss_growth_mb": memory.growth_mb, "rss_peak_mb": memory.peak_mb,
                                 "cpu_ms_per_customer": cpu.per_customer_ms(args.n)}
 
         mocks.load(ns_state, stripe_state)
@@ -212,7 +222,8 @@ def main() -> None:
         print(json.dumps(report))
         return
     c, s, m = report["concurrent"], report["sequential"], report["mocks_alone"]
-    print(f"mass sync of {args.n} customers, latency {args.latency_ms} ms, NetSuite concurrency {args.ns_concurrency}, "
+    print(f"mass sync of {args.n} customers, latency NetSuite {args.netsuite_latency_ms} ms, Stripe {args.stripe_latency_ms} ms, "
+          f"NetSuite concurrency {args.ns_concurrency}, "
           f"Stripe {args.stripe_rps or 'unlimited'} req/s")
     print(f"  mocks alone:  NetSuite {m['netsuite_rps']} req/s, Stripe {m['stripe_rps']} req/s")  # type: ignore[index]
     for r in (c, s):
@@ -220,7 +231,7 @@ def main() -> None:
         print(f"  {r['run']:<11} {r['customers']} customers in {r['seconds']} s = {r['customers_per_s']}/s; "  # type: ignore[index]
               f"requests/customer NetSuite {r['netsuite_requests_per_customer']}, Stripe {r['stripe_requests_per_customer']}; "  # type: ignore[index]
               f"{cap}; retries {r['retries']}")  # type: ignore[index]
-    print(f"  customers in flight: at most {c['max_in_flight']}, the run went up to {c['in_flight_peak']}; client memory growth during the run {c['rss_growth_mb']} MB; speedup over sequential "  # type: ignore[index]
+    print(f"  customers in flight: at most {c['max_in_flight']}, the run went up to {c['in_flight_peak']}; client memory peak {c['rss_peak_mb']} MB, growth during the run {c['rss_growth_mb']} MB; speedup over sequential "  # type: ignore[index]
           f"{report['speedup']}x")
     cpu = c["cpu_ms_per_customer"]  # type: ignore[index]
     print(f"  CPU per customer: client {cpu['client']} ms, NetSuite mock {cpu['netsuite_mock']} ms, "
