@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
-from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
-from oauthlib.oauth1 import Client as OAuth1Client
+from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
 from .errors import NetSuiteError
 from .retry import RetryPolicy, with_retries
@@ -42,22 +43,38 @@ REMEDIES = {
 
 
 class TokenAuth(httpx.Auth):
-    """OAuth 1.0a signature for NetSuite TBA; a fresh nonce and timestamp per request."""
+    """OAuth 1.0a signature for NetSuite TBA (HMAC-SHA256, realm = account id); a fresh nonce and
+    timestamp per request.
+
+    Built from oauthlib's RFC 5849 functions rather than its `Client.sign`, which re-validates and
+    re-renders the whole request each time: that cost 0.12 ms of the client's 1 ms per request.
+    tests/test_token_auth.py checks the header against `Client.sign` itself.
+    """
 
     def __init__(self, realm: str, consumer_key: str, consumer_secret: str, token_id: str, token_secret: str) -> None:
-        self._client = dict(
-            client_key=consumer_key,
-            client_secret=consumer_secret,
-            resource_owner_key=token_id,
-            resource_owner_secret=token_secret,
-            signature_method=SIGNATURE_HMAC_SHA256,
-            realm=realm,
-        )
+        self._realm = realm
+        self._consumer_key, self._token_id = consumer_key, token_id
+        # What oauthlib's signing function reads from its "client": the two secrets.
+        self._secrets = SimpleNamespace(client_secret=consumer_secret, resource_owner_secret=token_secret)
+
+    def authorization(self, method: str, url: str, *, nonce: str | None = None, timestamp: str | None = None) -> str:
+        oauth = [
+            ("oauth_nonce", nonce or generate_nonce()),
+            ("oauth_timestamp", timestamp or generate_timestamp()),
+            ("oauth_version", "1.0"),
+            ("oauth_signature_method", "HMAC-SHA256"),
+            ("oauth_consumer_key", self._consumer_key),
+            ("oauth_token", self._token_id),
+        ]
+        # JSON bodies are not part of the base string (RFC 5849 3.4.1.3): only the query and the oauth_ parameters.
+        query = signature.collect_parameters(uri_query=urlsplit(url).query)
+        base = signature.signature_base_string(method.upper(), signature.base_string_uri(url),
+                                               signature.normalize_parameters(query + oauth))
+        oauth.append(("oauth_signature", signature.sign_hmac_sha256_with_client(base, self._secrets)))
+        return parameters.prepare_headers(oauth, realm=self._realm)["Authorization"]
 
     def auth_flow(self, request: httpx.Request):
-        # JSON bodies are not part of the base string (RFC 5849 3.4.1.3), so the body is not passed.
-        _, headers, _ = OAuth1Client(**self._client).sign(str(request.url), http_method=request.method)
-        request.headers["Authorization"] = headers["Authorization"]
+        request.headers["Authorization"] = self.authorization(request.method, str(request.url))
         yield request
 
 
