@@ -210,7 +210,7 @@ def main() -> None:
         report["concurrent"] = {**figures(concurrent, args, max_workers, "concurrent"), "max_in_flight": max_workers,
                                 "in_flight_peak": concurrent.in_flight_peak,
                                 "rss_growth_mb": memory.growth_mb, "rss_peak_mb": memory.peak_mb,
-                                "cpu_ms_per_customer": cpu.per_customer_ms(args.n)}
+                                "cpu_ms_per_customer": cpu.per_customer_ms(sum(concurrent.counts.values()))}
 
         mocks.load(ns_state, stripe_state)
         subset = [c["id"] for c in ns_state["customers"][: args.baseline_n]]
