@@ -106,6 +106,7 @@ def make_config(mocks: BundledMocks, args: argparse.Namespace, workers: int | No
     config = mocks.configure(load_config(env={}))
     config.netsuite.concurrency = args.ns_concurrency
     config.stripe.requests_per_second = args.stripe_rps or 1_000_000
+    config.stripe.search_requests_per_second = 20 if args.stripe_rps else 1_000_000
     config.sync.workers = workers
     return config
 
@@ -131,6 +132,7 @@ async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace) -> dict[str
     config = make_config(mocks, args, None)
     config.netsuite.concurrency = 32
     config.stripe.requests_per_second = 1_000_000
+    config.stripe.search_requests_per_second = 1_000_000
     async with Engine.from_config(config) as engine:
         async def hammer(call) -> float:
             count, stop = 0, time.monotonic() + args.mocks_seconds

@@ -39,6 +39,17 @@ PORTAL_DEPLOYMENT = "customdeploy_nm_paypack_external_cus_por"
 STRIPE_MOCK_URL = "http://localhost:12111"
 
 
+class BlankClearable(StrEnum):
+    """Stripe fields a blank NetSuite value may be configured to clear."""
+
+    EMAIL = "email"
+    NAME = "name"
+    PHONE = "phone"
+    DESCRIPTION = "description"
+    ADDRESS = "address"
+    METADATA = "metadata"
+
+
 class ConfigError(Exception):
     """A configuration problem, phrased for the person who has to fix it."""
 
@@ -102,6 +113,8 @@ class StripeConfig(_Section):
     base_url: str | None = Field(None, description="API base address; derived from the target when empty")
     api_key: SecretStr | None = None
     requests_per_second: float = Field(25.0, gt=0, description="Stripe allows 25/s in test mode, 100/s live")
+    search_requests_per_second: float = Field(
+        20.0, gt=0, description="Stripe's search allows 20 reads/s in either mode, besides the account's limit")
     allow_live: bool = Field(False, description="a live key (sk_live_/rk_live_) writes only when this is true")
     portal_return_url: str = Field("https://example.com/account", pattern=r"^https?://")
     timeout_seconds: float = Field(30.0, gt=0)
@@ -135,6 +148,15 @@ class SyncConfig(_Section):
     max_retries: int = Field(6, ge=0, le=20)
     backoff_base_seconds: float = Field(0.2, ge=0)
     backoff_max_seconds: float = Field(10.0, gt=0)
+    blank_clears: list[BlankClearable] = Field(
+        default_factory=list,
+        description="Stripe fields that a blank NetSuite value clears; by default a blank leaves Stripe's value")
+
+    @field_validator("blank_clears", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # CUSTSYNC_SYNC_BLANK_CLEARS=phone,description
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
 class Config(BaseModel):

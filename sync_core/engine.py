@@ -7,11 +7,14 @@ does it, and writes back only the two PayPack fields (R5).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import re
 import time
 from collections import Counter
-from contextlib import asynccontextmanager, nullcontext
-from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from .config import Config, ConfigError
 from .errors import SyncError, StripeServiceError
@@ -31,14 +34,22 @@ from .rules import (
     PortalOutcome,
     StripeCustomerRef,
     TraceStep,
+    INVALID_EMAIL_REMEDY,
     decide,
+    email_problem,
     lookup_needed,
+    mailbox,
     normalize_email,
     normalize_stripe_id,
     portal_precheck,
     portal_refused,
 )
 from .stripe_gateway import PortalNotActivated, StripeGateway
+from .run_view import RunView, pushed, stripe_ref
+from .turns import Turns
+from .stripe_lookup import MailboxIndex
+
+STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -51,13 +62,21 @@ class SyncContext:
 
 
 class KeyedLocks:
-    """One lock per key, dropped when nobody holds or waits for it."""
+    """One lock per key, dropped when nobody holds or waits for it: single syncs running at once take
+    the keys a mass sync takes turns on (`turns.Turns`), in sorted order so that two never deadlock."""
 
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def hold(self, key: str):
+    async def hold(self, keys: Iterable[str]):
+        async with AsyncExitStack() as stack:
+            for key in sorted(set(keys)):
+                await stack.enter_async_context(self._hold_one(key))
+            yield
+
+    @asynccontextmanager
+    async def _hold_one(self, key: str):
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
@@ -71,14 +90,56 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
-def _ref(customer: dict[str, Any], prefix: str) -> StripeCustomerRef:
-    return StripeCustomerRef(
-        id=customer["id"],
-        email=customer.get("email"),
-        created=int(customer.get("created") or 0),
-        deleted=bool(customer.get("deleted")),
-        netsuite_internal_id=(customer.get("metadata") or {}).get(f"{prefix}internal_id"),
-    )
+@dataclass
+class _Job:
+    """One customer's sync, from reading its record to writing."""
+
+    outcome: Outcome
+    dry_run: bool
+    portal: bool
+    run: RunView | None = None
+    create_attempted: bool = False  # the journal says a create was sent for it and never recorded
+    on_create_attempt: Callable[[], None] | None = None
+    ctx: SyncContext | None = None
+    mapped: MappedCustomer = None  # type: ignore[assignment]  # set by Engine._read
+    facts: CustomerFacts = None  # type: ignore[assignment]
+    kind: LookupKind = LookupKind.NONE
+    linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's retrieve, and "other mode"
+
+    def turn_keys(self) -> set[str]:
+        """What customers that must go one after another share: the stored Stripe id, the mailbox of the
+        NetSuite email, and the mailbox the linked Stripe customer has now (a push may move it)."""
+        if self.kind is LookupKind.NONE:
+            return set()
+        keys = set()
+        sid = normalize_stripe_id(self.facts.stripe_customer_id)
+        if sid:
+            keys.add(f"id:{sid}")
+        for email in (self.facts.email, (self.linked[0] or {}).get("email")):
+            if mailbox(email):
+                keys.add(f"mailbox:{mailbox(email)}")
+        return keys
+
+
+@dataclass
+class _Found:
+    """What the lookups found, in the terms `rules.decide` takes."""
+
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # every Stripe customer read, by id
+    linked: StripeCustomerRef | None = None
+    other_mode: bool = False
+    same_mailbox: tuple[StripeCustomerRef, ...] = ()
+    interrupted: StripeCustomerRef | None = None
+    fields_differ: bool = True
+
+
+def _refused_email(exc: StripeServiceError, email: str | None) -> Decision | None:
+    """Stripe's refusal of the email ("Invalid email address: …") as a failed R3 decision with its remedy."""
+    if exc.code != "email_invalid" and not exc.message.lower().startswith("invalid email"):
+        return None
+    return Decision(rule="R3", action=Action.ERROR, reason=f"Stripe refused the email address {email!r}: {exc.message}",
+                    trace=(TraceStep("R3", f"Stripe refused {email!r} ({exc.message}): nothing created or changed"),),
+                    remedy=INVALID_EMAIL_REMEDY)
 
 
 class Engine:
@@ -86,7 +147,8 @@ class Engine:
         self.config = config
         self.netsuite = netsuite
         self.stripe = stripe
-        self._email_locks = KeyedLocks()
+        self._turn_locks = KeyedLocks()
+        self.mailboxes = MailboxIndex(stripe)
 
     @classmethod
     def from_config(cls, config: Config, *, confirm_live: bool = False) -> "Engine":
@@ -112,6 +174,7 @@ class Engine:
             api_key=st.api_key.get_secret_value(),  # type: ignore[union-attr]
             base_url=base_url,
             requests_per_second=st.requests_per_second,
+            search_requests_per_second=st.search_requests_per_second,
             allow_writes_live=st.allow_live or confirm_live,
             timeout=st.timeout_seconds,
             policy=policy,
@@ -157,138 +220,221 @@ class Engine:
         dry_run: bool = False,
         portal: bool = True,
         context: SyncContext | None = None,
-        create_attempted: bool = False,
-        on_create_attempt: Callable[[], None] | None = None,
     ) -> Outcome:
-        """The "Sync to Stripe (PayPack)" button for one customer."""
-        internal_id = str(internal_id).strip()
+        """The "Sync to Stripe (PayPack)" button for one customer: read, decide, write."""
+        job = _Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
+        if await self._stage(job, self._read(job, context)):
+            await self._stage(job, self._decide_and_write(job, self._turn_locks.hold))
+        return job.outcome
+
+    async def _stage(self, job: "_Job", work: Awaitable[None]) -> bool:
+        """One stage of a customer's sync; a SyncError fails the customer with its cause and remedy."""
         started = time.monotonic()
-        timings: dict[str, float] = {}
-        outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         with counting_retries() as retries:
             try:
-                if not dry_run:
-                    self.stripe.guard_write("sync")
-                ctx = context or await self.context()
-                record = await self.netsuite.get_customer(internal_id)
-                timings["netsuite_read"] = time.monotonic() - started
-                mapped = self._map(record, ctx.columns)
-                facts = CustomerFacts(internal_id, mapped.email, mapped.stripe_customer_id)
-                kind = lookup_needed(facts)
-                # Customers sharing an email are synced one at a time, so that a concurrent run
-                # decides as a sequential one would (the second sees the first's new customer).
-                same_email = (self._email_locks.hold(normalize_email(mapped.email).lower())  # type: ignore[union-attr]
-                              if kind is LookupKind.BY_EMAIL else nullcontext())
-                async with same_email:
-                    await self._decide_and_act(outcome, mapped, facts, kind, ctx, dry_run, portal,
-                                               create_attempted, on_create_attempt, timings)
+                await work
+                ok = True
             except SyncError as exc:
-                outcome.status = Status.FAILED
-                outcome.error = exc
-        outcome.timings = {**timings, "total": time.monotonic() - started}
-        outcome.retries = retries[0]
-        return outcome
+                job.outcome.status, job.outcome.error, ok = Status.FAILED, exc, False
+        job.outcome.retries += retries[0]
+        job.outcome.timings["total"] = job.outcome.timings.get("total", 0.0) + time.monotonic() - started
+        return ok
 
-    async def _decide_and_act(self, outcome: Outcome, mapped: MappedCustomer, facts: CustomerFacts, kind: LookupKind,
-                              ctx: SyncContext, dry_run: bool, portal: bool, create_attempted: bool,
-                              on_create_attempt: Callable[[], None] | None, timings: dict[str, float]) -> None:
+    async def _read(self, job: "_Job", context: SyncContext | None = None) -> None:
+        """The NetSuite record, mapped (R9); for a linked customer, the Stripe customer it names."""
+        started = time.monotonic()
+        if not job.dry_run:
+            self.stripe.guard_write("sync")
+        job.ctx = context or job.ctx or await self.context()
+        record = await self.netsuite.get_customer(job.outcome.internal_id)
+        job.outcome.timings["netsuite_read"] = time.monotonic() - started
+        job.mapped = self._map(record, job.ctx.columns)
+        job.facts = CustomerFacts(job.outcome.internal_id, job.mapped.email, job.mapped.stripe_customer_id)
+        job.kind = lookup_needed(job.facts)
+        if job.kind is LookupKind.BY_ID:
+            job.linked = await self.stripe.retrieve_linked(normalize_stripe_id(job.facts.stripe_customer_id))  # type: ignore[arg-type]
+
+    async def _decide_and_write(self, job: "_Job",
+                                gate: Callable[[set[str]], AbstractAsyncContextManager[None]]) -> None:
+        """Decide and write while holding the customer's turn keys (`gate`), so that customers sharing a
+        mailbox or a Stripe customer go one after another."""
+        async with gate(job.turn_keys()):
+            await self._sync_customer(job)
+
+    async def _sync_customer(self, job: "_Job") -> None:
+        """Look up, decide, and (unless a dry run) write: the Stripe side, then the PayPack fields."""
+        outcome, mapped = job.outcome, job.mapped
         t = time.monotonic()
-        prefix = self.config.sync.metadata_prefix
-        found: dict[str, dict[str, Any]] = {}
-        linked_ref: StripeCustomerRef | None = None
-        matches: tuple[StripeCustomerRef, ...] = ()
-        variants: tuple[StripeCustomerRef, ...] = ()
-        earlier: tuple[StripeCustomerRef, ...] = ()
-        differ = True
-        update_params = mapped.update_params()
+        found = await self._look_up(job)
+        outcome.timings["stripe_lookup"] = time.monotonic() - t
 
-        if kind is LookupKind.BY_ID:
-            sid = normalize_stripe_id(facts.stripe_customer_id)
-            linked = await self.stripe.retrieve(sid)  # type: ignore[arg-type]
-            if linked is not None:
-                linked_ref = _ref(linked, prefix)
-                found[linked["id"]] = linked
-                differ = not linked_ref.deleted and bool(changed_fields(update_params, linked))
-        elif kind is LookupKind.BY_EMAIL:
-            email = normalize_email(facts.email)
-            assert email is not None
-            exact = await self.stripe.list_by_email(email)
-            found.update({c["id"]: c for c in exact})
-            matches = tuple(_ref(c, prefix) for c in exact)
-            earlier = tuple(r for r in matches if r.netsuite_internal_id == facts.internal_id)
-            if not exact and email != email.lower():
-                # Stripe's email filter is case-sensitive; the lowercase form is the common variant.
-                lower = [c for c in await self.stripe.list_by_email(email.lower())]
-                found.update({c["id"]: c for c in lower})
-                variants = tuple(_ref(c, prefix) for c in lower)
-            if not earlier and create_attempted:
-                # An earlier run sent a create and did not write it back: find that customer by its tag.
-                tagged = await self.stripe.search(f"metadata['{prefix}internal_id']:'{facts.internal_id}'")
-                found.update({c["id"]: c for c in tagged})
-                earlier = tuple(_ref(c, prefix) for c in tagged)
-        timings["stripe_lookup"] = time.monotonic() - t
-
-        decision = decide(facts, linked=linked_ref, email_matches=matches, case_variant_matches=variants,
-                          made_earlier=earlier, fields_differ=differ, policy=self.config.sync.duplicate_email_policy)
+        decision = decide(job.facts, linked=found.linked, linked_other_mode=found.other_mode,
+                          same_mailbox=found.same_mailbox, interrupted_create=found.interrupted,
+                          fields_differ=found.fields_differ, policy=self.config.sync.duplicate_email_policy)
+        decision = self._note_kept_blanks(decision, mapped, found.customers.get(decision.stripe_customer_id or ""))
         outcome.decision = decision
         outcome.stripe_customer_id = decision.stripe_customer_id
         terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
         if decision.action in terminal:
             outcome.status = terminal[decision.action]
             return
-        if dry_run:
+        if job.dry_run:
+            if job.run is not None:
+                job.run.plan(job.facts, decision, self._planned_push(job, decision, found.customers))
             outcome.status = Status.PLANNED
-            if portal:
-                outcome.portal = portal_precheck(linked=True, deployment_released=ctx.deployment_released)
+            if job.portal:
+                outcome.portal = portal_precheck(linked=True, deployment_released=job.ctx.deployment_released)
             return
 
         t = time.monotonic()
-        stripe_id = decision.stripe_customer_id
-        if decision.action is Action.CREATE:
-            if on_create_attempt:
-                on_create_attempt()
-            created = await self._create(mapped)
-            stripe_id = created["id"]
-            outcome.changes.append(Change("stripe", stripe_id, "(created)", None, created.get("email")))
-        elif decision.action in (Action.UPDATE, Action.LINK_EXISTING):
-            current = found.get(stripe_id) or {}  # type: ignore[arg-type]
-            diff = changed_fields(update_params, current)
-            if diff:
-                await self.stripe.update(stripe_id, update_params)  # type: ignore[arg-type]
-                outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)  # type: ignore[arg-type]
+        try:
+            stripe_id = await self._write_stripe(job, decision, found.customers)
+        except StripeServiceError as exc:
+            refused = _refused_email(exc, mapped.email)
+            if refused is None:
+                raise
+            outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
+            return
         outcome.stripe_customer_id = stripe_id
-        timings["stripe_write"] = time.monotonic() - t
+        outcome.timings["stripe_write"] = time.monotonic() - t
 
         portal_url = None
-        if portal:
-            outcome.portal, portal_url = await self._portal(stripe_id, ctx)  # type: ignore[arg-type]
+        if job.portal:
+            outcome.portal, portal_url = await self._portal(stripe_id, job.ctx)
 
-        await self._write_back(outcome, mapped, stripe_id, portal_url, decision)  # type: ignore[arg-type]
+        await self._write_back(outcome, mapped, stripe_id, portal_url, outcome.decision)  # type: ignore[arg-type]
         outcome.status = Status.OK
 
-    async def _create(self, mapped: MappedCustomer) -> dict[str, Any]:
-        """Create exactly once: the key is derived from the NetSuite internal id, so a retry or a
-        resumed run gets the first customer back instead of a second one."""
-        base_key = f"custsync-{self.config.netsuite.account}-{mapped.internal_id}-create"
-        params = {k: v for k, v in mapped.params.items() if v not in (None, "", {})}
+    async def _look_up(self, job: "_Job") -> "_Found":
+        """What Stripe (and, for shared customers, NetSuite) knows that the rules need."""
+        prefix = self.config.sync.metadata_prefix
+        iid = job.facts.internal_id
+        found = _Found()
+        if job.kind is LookupKind.BY_ID:
+            customer, found.other_mode = job.linked
+            if customer is None:
+                return found
+            if job.run is not None:
+                customer = job.run.current(customer)
+            found.customers[customer["id"]] = customer
+            ref = stripe_ref(customer, prefix)
+            if ref.netsuite_internal_id and ref.netsuite_internal_id != iid and not ref.deleted:
+                ref = replace(ref, linked_from=(await self._linked_from([ref.id], iid, job.run)).get(ref.id, ()))
+            found.linked = ref
+            if not ref.deleted:
+                params = job.mapped.update_params(customer, self.config.sync.blank_clears)
+                found.fields_differ = bool(changed_fields(params, customer))
+        elif job.kind is LookupKind.BY_EMAIL:
+            email = normalize_email(job.facts.email)
+            assert email is not None
+            if email_problem(email):
+                return found  # the rules refuse it; nothing to look up
+            customers = await self.mailboxes.find(email)
+            if job.run is not None:
+                customers = job.run.same_mailbox(customers, email)
+            found.customers.update({c["id"]: c for c in customers})
+            linked_from = await self._linked_from([c["id"] for c in customers], iid, job.run) if customers else {}
+            found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
+            if job.create_attempted:
+                found.interrupted = self._made_by_interrupted_create(job.mapped, customers)
+        return found
+
+    def _made_by_interrupted_create(self, mapped: MappedCustomer,
+                                    customers: list[dict[str, Any]]) -> StripeCustomerRef | None:
+        """A customer tagged for this NetSuite customer that holds exactly the data a create would send now:
+        what an interrupted create of the same intent made. Tagged with other data, it is an ordinary candidate."""
+        prefix = self.config.sync.metadata_prefix
+        params = mapped.create_params()
+        same = [c for c in customers if (c.get("metadata") or {}).get(f"{prefix}internal_id") == mapped.internal_id
+                and not changed_fields(params, c)]
+        if not same:
+            return None
+        return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
+
+    async def _linked_from(self, stripe_ids: list[str], internal_id: str,
+                           run: RunView | None = None) -> dict[str, tuple[str, ...]]:
+        """For each Stripe id, the other NetSuite customers whose STRIPE CUSTOMER ID names it (one SuiteQL
+        query), with the links a dry run has planned."""
+        field = self.config.netsuite.stripe_id_field.lower()
+        out: dict[str, set[str]] = {}
+        wanted = [s for s in dict.fromkeys(stripe_ids) if STRIPE_ID.match(s)]
+        if wanted:
+            listed = ", ".join(f"'{s}'" for s in wanted)
+            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {field} IN ({listed})"):
+                out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
+        if run is not None:
+            for sid in stripe_ids:
+                out.setdefault(sid, set()).update(run.planned_links(sid))
+        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
+                if ids - {internal_id}}
+
+    def _planned_push(self, job: "_Job", decision: Decision,
+                      customers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        """The customer as the update this decision plans would leave it (None: no update)."""
+        sid = decision.stripe_customer_id
+        if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and sid in customers):
+            return None
+        current = customers[sid]  # type: ignore[index]
+        return pushed(current, job.mapped.update_params(current, self.config.sync.blank_clears))
+
+    def _note_kept_blanks(self, decision: Decision, mapped: MappedCustomer,
+                          current: dict[str, Any] | None) -> Decision:
+        """Say in the trace which Stripe values a blank in NetSuite leaves as they are, and why."""
+        if current is None or not decision.push or decision.action not in (Action.UPDATE, Action.USE_LINKED,
+                                                                            Action.LINK_EXISTING):
+            return decision
+        kept = mapped.kept_blanks(current, self.config.sync.blank_clears)
+        if not kept:
+            return decision
+        return _with_step(decision, TraceStep(decision.rule, f"blank in NetSuite, so left as they are in Stripe: "
+                                              f"{', '.join(kept)} (a blank is not a value; [sync] blank_clears "
+                                              "names fields a blank should clear)"))
+
+    async def _write_stripe(self, job: "_Job", decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
+        """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to."""
+        outcome, mapped = job.outcome, job.mapped
+        stripe_id = decision.stripe_customer_id
+        if decision.action is Action.CREATE:
+            if job.on_create_attempt:
+                job.on_create_attempt()
+            created, replayed = await self._create(mapped)
+            self.mailboxes.remember(created)
+            if replayed:
+                outcome.decision = _with_step(decision, TraceStep(
+                    "R3", f"Stripe replayed an earlier create of the same data: recovered {created['id']}, "
+                          "nothing created twice"))
+            outcome.changes.append(Change("stripe", created["id"], "(recovered)" if replayed else "(created)", None,
+                                          created.get("email")))
+            return created["id"]
+        assert stripe_id is not None
+        if decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING):
+            current = customers.get(stripe_id) or {}
+            params = mapped.update_params(current, self.config.sync.blank_clears)
+            diff = changed_fields(params, current)
+            if diff:
+                updated = await self.stripe.update(stripe_id, params)
+                self.mailboxes.remember(updated)
+                if job.run is not None:
+                    job.run.record_push(updated)
+                outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)
+        return stripe_id
+
+    async def _create(self, mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
+        """Create exactly once per intent: the idempotency key names the NetSuite customer and the data sent,
+        so a retry or a resumed run gets the first customer back, while a later create with other data (an
+        email change, then a cleared field: the guide's rematch) is a new request, not a replay of the old one.
+        Returns the customer and whether Stripe replayed an earlier create."""
+        params = mapped.create_params()
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+        base_key = f"custsync-{self.config.netsuite.account}-{mapped.internal_id}-create-{digest}"
         for generation in range(3):
             key = base_key if generation == 0 else f"{base_key}-{generation}"
-            try:
-                customer, replayed = await self.stripe.create(params, idempotency_key=key)
-            except StripeServiceError as exc:
-                if exc.code != "idempotency_error":
-                    raise
-                tagged = await self.stripe.search(
-                    f"metadata['{self.config.sync.metadata_prefix}internal_id']:'{mapped.internal_id}'")
-                live = [c for c in tagged if not c.get("deleted")]
-                if live:
-                    return min(live, key=lambda c: (c.get("created") or 0, c["id"]))
-                raise
+            customer, replayed = await self.stripe.create(params, idempotency_key=key)
             if not replayed:
-                return customer
+                return customer, False
             current = await self.stripe.retrieve(customer["id"])
             if current is not None and not current.get("deleted"):
-                return current
+                return current, True
             # The customer an earlier create made was deleted since: a new one is wanted.
         raise StripeServiceError(f"could not create a Stripe customer for NetSuite customer {mapped.internal_id}: "
                                  "earlier creates under its idempotency keys were all deleted",
@@ -375,7 +521,8 @@ class Engine:
     ) -> AsyncIterator[Event]:
         """The scheduled mass sync: the customers the Mass Customer Sync Saved Search chooses.
 
-        A dry run writes nothing (not even the journal). A real run needs a journal;
+        A dry run writes nothing (not even the journal; it reads one it is given, to plan as the run would).
+        A real run needs a journal;
         `run_id` resumes that run, redoing only what it did not finish.
         """
         started = time.monotonic()
@@ -408,77 +555,119 @@ class Engine:
 
         counts: Counter[str] = Counter()
         failures: list[Outcome] = []
-        queue: asyncio.Queue[Outcome | BaseException | int] = asyncio.Queue()  # int: worker k stopped
-        pending = iter(todo)
+        view = RunView(dry_run, self.config.sync.metadata_prefix)
+        limit = self.in_flight_limit(len(todo))
+        # Linked customers first, those matched by email after them: a push to a linked Stripe customer may
+        # move it to another mailbox or tag it for its owner, and the matching must see that, as a
+        # one-at-a-time run in this order would (and a second run then finds nothing left to do).
+        first, later = Turns(), Turns()
+        by_email: list[_Job] = []
 
-        async def sync_next(internal_id: str) -> Outcome:
-            attempted = bool(journal and not dry_run and journal.create_attempted_anywhere(internal_id))
-
-            def mark_attempt() -> None:
-                if journal is not None and not dry_run:
-                    journal.mark(run_id, internal_id, "create-attempted")  # type: ignore[arg-type]
-
-            outcome = await self.sync_one(internal_id, dry_run=dry_run, portal=portal, context=ctx,
-                                          create_attempted=attempted, on_create_attempt=mark_attempt)
+        def job_for(internal_id: str) -> _Job:
+            job = _Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
+            job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
             if journal is not None and not dry_run:
-                journal.mark(run_id, internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
+                job.on_create_attempt = lambda: journal.mark(run_id, internal_id, "create-attempted")  # type: ignore[arg-type]
+            return job
+
+        def finished(job: _Job) -> Outcome:
+            outcome = job.outcome
+            if journal is not None and not dry_run:
+                journal.mark(run_id, outcome.internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
                              action=outcome.decision.action.value if outcome.decision else None,
                              stripe_customer_id=outcome.stripe_customer_id, error=outcome.cause,
                              remedy=outcome.remedy)
             return outcome
 
-        limit = self.in_flight_limit(len(todo))
-        alive: set[int] = set()  # worker k takes a customer only while k < limit.limit
-        exhausted = False
+        async def read_and_sync_linked(position: int, internal_id: str) -> Outcome | None:
+            job = job_for(internal_id)
+            read = await self._stage(job, self._read(job))
+            if read and job.kind is LookupKind.BY_EMAIL:
+                await first.announce(position)
+                by_email.append(job)
+                return None
+            await first.announce(position, job.turn_keys() if read else ())
+            if read:
+                await self._stage(job, self._decide_and_write(job, lambda keys: first.turn(position, keys)))
+            return finished(job)
 
-        async def worker(k: int) -> None:
-            nonlocal exhausted
-            try:
-                while k < limit.limit:
-                    internal_id = next(pending, None)
-                    if internal_id is None:
-                        exhausted = True
-                        break
-                    await queue.put(await sync_next(internal_id))
-            except Exception as exc:  # noqa: BLE001 - a bug must stop the run loudly, not hang it
-                await queue.put(exc)
-            finally:
-                await queue.put(k)
+        async def sync_matched(position: int, job: _Job) -> Outcome:
+            await later.announce(position, job.turn_keys())
+            await self._stage(job, self._decide_and_write(job, lambda keys: later.turn(position, keys)))
+            return finished(job)
 
-        tasks: list[asyncio.Task[None]] = []
-
-        def spawn() -> None:
-            tasks[:] = [t for t in tasks if not t.done()]
-            for k in range(limit.limit):
-                if k not in alive:
-                    alive.add(k)
-                    tasks.append(asyncio.create_task(worker(k)))
-
-        spawn()
         done = 0
-        try:
-            while alive:
-                item = await queue.get()
-                if isinstance(item, int):
-                    alive.discard(item)
-                    continue
-                if isinstance(item, BaseException):
-                    raise item
-                done += 1
-                counts[item.status.value] += 1
-                if item.status is Status.FAILED:
-                    failures.append(item)
-                if limit.observe() > len(alive) and not exhausted:
-                    spawn()
-                yield CustomerSynced(item, done, len(todo), dict(counts))
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+
+        def progress(outcome: Outcome) -> CustomerSynced:
+            nonlocal done
+            done += 1
+            counts[outcome.status.value] += 1
+            if outcome.status is Status.FAILED:
+                failures.append(outcome)
+            return CustomerSynced(outcome, done, len(todo), dict(counts))
+
+        async for outcome in _in_flight(list(enumerate(todo)), read_and_sync_linked, limit):
+            if outcome is not None:
+                yield progress(outcome)
+        order = {iid: k for k, iid in enumerate(todo)}
+        by_email.sort(key=lambda j: order[j.outcome.internal_id])
+        async for outcome in _in_flight(list(enumerate(by_email)), sync_matched, limit):
+            yield progress(outcome)  # type: ignore[arg-type]
         if journal is not None and not dry_run and run_id is not None:
             journal.finish_run(run_id, "finished" if not failures else "finished-with-failures")
         yield RunFinished(run_id if not dry_run else None, dict(counts), time.monotonic() - started, failures,
                           self.netsuite.requests, self.stripe.requests, self.retries, limit.peak)
+
+
+async def _in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
+                     limit: InFlightLimit | FixedLimit) -> AsyncIterator[Any]:
+    """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now;
+    results as they finish. A bug in `work` stops the run loudly instead of hanging it."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    pending = iter(items)
+    alive: set[int] = set()  # worker k takes an item only while k < limit.limit
+    stopped = object()
+    exhausted = False
+
+    async def worker(k: int) -> None:
+        nonlocal exhausted
+        try:
+            while k < limit.limit:
+                item = next(pending, None)
+                if item is None:
+                    exhausted = True
+                    break
+                await queue.put(("result", await work(*item)))
+        except Exception as exc:  # noqa: BLE001
+            await queue.put(("error", exc))
+        finally:
+            await queue.put((stopped, k))
+
+    tasks: list[asyncio.Task[None]] = []
+
+    def spawn() -> None:
+        tasks[:] = [t for t in tasks if not t.done()]
+        for k in range(limit.limit):
+            if k not in alive:
+                alive.add(k)
+                tasks.append(asyncio.create_task(worker(k)))
+
+    spawn()
+    try:
+        while alive:
+            kind, value = await queue.get()
+            if kind is stopped:
+                alive.discard(value)
+                continue
+            if kind == "error":
+                raise value
+            if limit.observe() > len(alive) and not exhausted:
+                spawn()
+            yield value
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _with_step(decision: Decision, step: TraceStep) -> Decision:

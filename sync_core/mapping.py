@@ -48,18 +48,66 @@ class MappedCustomer:
     portal_url: str | None
     params: dict[str, Any] = field(default_factory=dict)  # Stripe create parameters (no empty values)
     columns: tuple[str, ...] = ()
+    blank_metadata: tuple[str, ...] = ()  # metadata keys whose column is blank in NetSuite
 
-    def update_params(self) -> dict[str, Any]:
-        """For an update: mapped fields that are empty in NetSuite are cleared in Stripe ("")."""
+    def create_params(self) -> dict[str, Any]:
+        """What a create sends: every mapped value NetSuite has (blanks are not sent)."""
+        return {k: v for k, v in self.params.items() if v not in (None, "", {})}
+
+    def blank_fields(self) -> list[str]:
+        """Mapped Stripe fields that NetSuite leaves blank (a blank is not a value)."""
+        out = []
+        for column in self.columns:
+            target = _target(column)
+            if target in CLEARABLE and target not in self.params and target not in out:
+                out.append(target)
+        if self.blank_metadata:
+            out.append("metadata")
+        return out
+
+    def update_params(self, current: dict[str, Any] | None = None,
+                      clear_blanks: Iterable[str] = ()) -> dict[str, Any]:
+        """What an update sends: the mapped fields NetSuite has values for.
+
+        A field that is blank in NetSuite is left out, so Stripe keeps its value (a CSV-imported
+        link to a customer without an email must not wipe the Stripe email, its receipts and its
+        portal login); only the Stripe fields named in `clear_blanks` ([sync] blank_clears) are
+        cleared. A partial address keeps Stripe's values for its blank lines.
+        """
+        clear = set(clear_blanks)
         out: dict[str, Any] = {}
         for column in self.columns:
             target = _target(column)
             if target in ("email", "phone", "description", "name"):
-                out[target] = self.params.get(target, "")
-        if "address" in self.params:
-            out["address"] = self.params["address"]
-        out["metadata"] = self.params.get("metadata", {})
+                if target in self.params:
+                    out[target] = self.params[target]
+                elif target in clear:
+                    out[target] = ""
+        address = self.params.get("address")
+        if address:
+            kept = {} if "address" in clear else {k: v for k, v in ((current or {}).get("address") or {}).items()
+                                                   if v and k in ADDRESS_TARGETS}
+            out["address"] = {**kept, **address}
+        elif "address" in clear and any(_target(c) == "address" for c in self.columns):
+            out["address"] = ""
+        metadata = dict(self.params.get("metadata", {}))
+        if "metadata" in clear:
+            metadata.update({k: "" for k in self.blank_metadata})
+        out["metadata"] = metadata
         return out
+
+    def kept_blanks(self, current: dict[str, Any], clear_blanks: Iterable[str] = ()) -> list[str]:
+        """The blank mapped fields whose Stripe value an update leaves as it is (for the trace)."""
+        clear = set(clear_blanks)
+        kept = [f for f in self.blank_fields() if f not in clear and f != "metadata" and current.get(f)]
+        if "metadata" not in clear:
+            meta = current.get("metadata") or {}
+            kept += [f"metadata.{k}" for k in self.blank_metadata if meta.get(k)]
+        return kept
+
+
+CLEARABLE = ("email", "phone", "description", "name", "address")
+ADDRESS_TARGETS = {target for _, target in ADDRESS.values()}
 
 
 def _target(column: str) -> str:
@@ -114,6 +162,7 @@ def map_record(
     metadata: dict[str, str] = {f"{metadata_prefix}internal_id": internal_id}
     name_parts: dict[str, str | None] = {}
     address: dict[str, str] = {}
+    blank_metadata: list[str] = []
     billing = default_billing_address(record)
 
     for column in names:
@@ -135,8 +184,12 @@ def map_record(
         elif column in DIRECT:
             if value:
                 params[DIRECT[column]] = value
-        elif column not in (stripe_id_field.lower(), portal_url_field.lower()) and value:
-            metadata[f"{metadata_prefix}{column}"[:40]] = value[:METADATA_VALUE_LIMIT]
+        elif column not in (stripe_id_field.lower(), portal_url_field.lower()):
+            key = f"{metadata_prefix}{column}"[:40]
+            if value:
+                metadata[key] = value[:METADATA_VALUE_LIMIT]
+            else:
+                blank_metadata.append(key)
 
     email = normalize_email(params.get("email"))
     if email:
@@ -163,6 +216,7 @@ def map_record(
         portal_url=url,
         params=params,
         columns=tuple(names),
+        blank_metadata=tuple(blank_metadata),
     )
 
 

@@ -54,10 +54,13 @@ RULES: dict[str, Rule] = {
             "R3",
             "Match by email when no id is stored",
             "When STRIPE CUSTOMER ID (PAYPACK) is blank and the customer has an email, Stripe "
-            "customers with that email are looked up. One found: it is linked and its id written "
-            "back. None: a Stripe customer is created (tagged metadata.netsuite_internal_id) and "
-            "linked. Several: custsync does not guess; it lists the candidates (a configured "
-            "policy may pick the oldest or newest).",
+            "customers with that mailbox are looked up, in any letter case (Billing@X.test and "
+            "billing@x.test are one mailbox). One found: it is linked and its id written back. None: a "
+            "Stripe customer is created (tagged metadata.netsuite_internal_id) and linked. Several "
+            "(several spellings count as several): custsync does not guess; it lists the candidates (a "
+            "configured policy may pick the oldest or newest). A Stripe customer already linked to "
+            "another NetSuite customer is shared, and the plan says so; only the customer it was made "
+            "for pushes fields to it.",
             remedy="Choose the right Stripe customer and enter its id in STRIPE CUSTOMER ID "
             "(PAYPACK), or set the duplicate-email policy to oldest/newest.",
         ),
@@ -74,7 +77,8 @@ RULES: dict[str, Rule] = {
             "R5",
             "One way: NetSuite to Stripe",
             "Nothing changed in Stripe flows back to NetSuite except the two PayPack fields: the "
-            "Stripe customer id and the portal session URL.",
+            "Stripe customer id and the portal link. A field that is blank in NetSuite leaves the "
+            "Stripe value as it is (unless [sync] blank_clears names that field).",
         ),
         Rule(
             "R6",
@@ -130,7 +134,16 @@ class StripeCustomerRef:
     email: str | None = None
     created: int = 0
     deleted: bool = False
-    netsuite_internal_id: str | None = None  # from metadata
+    netsuite_internal_id: str | None = None  # the tag custsync writes: metadata.netsuite_internal_id
+    linked_from: tuple[str, ...] = ()  # other NetSuite customers whose STRIPE CUSTOMER ID names it
+    planned: bool = False  # a dry run's stand-in for the customer an earlier row of the run would create
+
+    def others_linking(self, internal_id: str) -> tuple[str, ...]:
+        """NetSuite customers other than `internal_id` that this Stripe customer is linked to (field or tag)."""
+        others = {i for i in self.linked_from if i != internal_id}
+        if self.netsuite_internal_id and self.netsuite_internal_id != internal_id:
+            others.add(self.netsuite_internal_id)
+        return tuple(sorted(others, key=lambda i: (len(i), i)))  # internal ids in numeric order
 
 
 @dataclass(frozen=True)
@@ -157,6 +170,9 @@ class Decision:
     stripe_customer_id: str | None = None
     candidates: tuple[str, ...] = ()
     remedy: str | None = None
+    shared_with: tuple[str, ...] = ()  # other NetSuite customers already linked to the chosen Stripe customer
+    push: bool = True  # whether this customer pushes its mapped fields (False: another customer owns them)
+    recovered: bool = False  # links the customer an interrupted create of the same data made
 
     @property
     def writes_stripe(self) -> bool:
@@ -172,16 +188,22 @@ class Decision:
 
 
 def normalize_email(raw: str | None) -> str | None:
-    """Trim the spaces a CSV import or a paste leaves; keep the letter case.
-
-    Stripe's `email` list filter is case-sensitive, so the address is looked up
-    exactly as stored. Customers whose address differs only in case are
-    reported separately (see `decide`), never silently treated as no match.
-    """
+    """Trim the spaces a CSV import or a paste leaves; keep the letter case (it is what Stripe stores)."""
     if raw is None:
         return None
     email = raw.strip()
     return email or None
+
+
+def mailbox(email: str | None) -> str | None:
+    """The mailbox an address names, whatever its spelling: `Billing@X.test` and `billing@x.test` are one.
+
+    RFC 5321 lets a server treat the local part case-sensitively, but mail systems do not, and a
+    person who typed the address in other letters means the same mailbox. `lower()`, not
+    `casefold()`: casefold maps `ß` to `ss`, which would make two different addresses one.
+    """
+    email = normalize_email(email)
+    return email.lower() if email else None
 
 
 def email_problem(email: str) -> str | None:
@@ -222,13 +244,18 @@ def _remedy(rule_id: str) -> str | None:
     return RULES[rule_id].remedy
 
 
+OTHER_MODE_REMEDY = ("The stored id belongs to the other Stripe mode (a test-mode id with a live key, or the "
+                     "reverse; often sandbox ids imported into production). Clear STRIPE CUSTOMER ID (PAYPACK) "
+                     "and sync again to rematch in this mode, or check that the Stripe key is the intended one.")
+
+
 def decide(
     facts: CustomerFacts,
     *,
     linked: StripeCustomerRef | None = None,
-    email_matches: tuple[StripeCustomerRef, ...] = (),
-    case_variant_matches: tuple[StripeCustomerRef, ...] = (),
-    made_earlier: tuple[StripeCustomerRef, ...] = (),
+    linked_other_mode: bool = False,
+    same_mailbox: tuple[StripeCustomerRef, ...] = (),
+    interrupted_create: StripeCustomerRef | None = None,
     fields_differ: bool = True,
     policy: DuplicateEmailPolicy = DuplicateEmailPolicy.ASK,
 ) -> Decision:
@@ -236,11 +263,14 @@ def decide(
 
     - `linked`: the retrieve of the stored id (None when it does not exist;
       `deleted=True` when Stripe reports it deleted). Only read for BY_ID.
-    - `email_matches`: live Stripe customers whose email equals the trimmed
-      NetSuite email exactly; `case_variant_matches`: those equal only when
-      letter case is ignored.
-    - `made_earlier`: Stripe customers tagged metadata.netsuite_internal_id =
-      this customer (an earlier run created one and did not write it back).
+      `linked_other_mode`: Stripe said the id exists in the other mode.
+    - `same_mailbox`: every Stripe customer whose email is the NetSuite email's
+      mailbox, in any letter case (Stripe's list filter is case-sensitive, so
+      the engine looks up several ways); several spellings are several candidates.
+    - `interrupted_create`: the Stripe customer that an interrupted create for
+      this customer, with the same data, made (the journal says a create was
+      sent and never recorded). A customer merely tagged with this internal id
+      by an earlier run is an ordinary candidate in `same_mailbox`.
     - `fields_differ`: whether the mapped fields differ from the linked Stripe
       customer's (decides update vs use-linked).
     """
@@ -249,25 +279,7 @@ def decide(
     email = normalize_email(facts.email)
 
     if stored_id:
-        trace.append(TraceStep("R1", f"STRIPE CUSTOMER ID (PAYPACK) is {stored_id}: use it, no email lookup"))
-        if linked is None or linked.deleted:
-            why = "was deleted in Stripe" if linked is not None else "does not exist in this Stripe account/mode"
-            trace.append(TraceStep("R2", f"{stored_id} {why}: not relinking"))
-            return Decision(
-                rule="R2",
-                action=Action.ERROR,
-                reason=f"Stored Stripe customer {stored_id} {why}.",
-                trace=tuple(trace),
-                stripe_customer_id=stored_id,
-                remedy=_remedy("R2"),
-            )
-        if fields_differ:
-            trace.append(TraceStep("R1", "mapped fields differ: push them to the linked customer"))
-            action, reason = Action.UPDATE, f"Linked to {stored_id}; mapped fields will be pushed to it."
-        else:
-            trace.append(TraceStep("R1", "mapped fields already equal"))
-            action, reason = Action.USE_LINKED, f"Linked to {stored_id}; nothing to push."
-        return Decision(rule="R1", action=action, reason=reason, trace=tuple(trace), stripe_customer_id=stored_id)
+        return _linked(facts, stored_id, linked, linked_other_mode, fields_differ, trace)
 
     trace.append(TraceStep("R1", "STRIPE CUSTOMER ID (PAYPACK) is blank"))
     if not email:
@@ -290,51 +302,31 @@ def decide(
             action=Action.ERROR,
             reason=f"The email address {email!r} {problem}.",
             trace=tuple(trace),
-            remedy="Correct the email address on the NetSuite customer, or enter the Stripe customer id in "
-            "STRIPE CUSTOMER ID (PAYPACK).",
+            remedy=INVALID_EMAIL_REMEDY,
         )
 
-    live_earlier = tuple(c for c in made_earlier if not c.deleted)
-    if live_earlier:
-        chosen = min(live_earlier, key=lambda c: (c.created, c.id))
-        trace.append(
-            TraceStep("R3", f"{chosen.id} was created for internal id {facts.internal_id} by an earlier run: link it")
-        )
+    if interrupted_create is not None and not interrupted_create.deleted:
+        trace.append(TraceStep("R3", f"{interrupted_create.id} was made for this customer by an interrupted create "
+                                     "of the same data: recovered, not created again"))
         return Decision(
             rule="R3",
             action=Action.LINK_EXISTING,
-            reason=f"Stripe customer {chosen.id} was already created for this NetSuite customer.",
+            reason=f"Recovered {interrupted_create.id}, which an interrupted create made for this customer.",
             trace=tuple(trace),
-            stripe_customer_id=chosen.id,
+            stripe_customer_id=interrupted_create.id,
+            recovered=True,
         )
 
-    exact = tuple(c for c in email_matches if not c.deleted)
-    trace.append(TraceStep("R3", f"Stripe customers with email {email!r}: {len(exact)}"))
-    if len(exact) == 1:
-        return Decision(
-            rule="R3",
-            action=Action.LINK_EXISTING,
-            reason=f"One Stripe customer has this email: {exact[0].id}.",
-            trace=tuple(trace),
-            stripe_customer_id=exact[0].id,
-        )
-    if len(exact) > 1:
-        return _several(exact, email, policy, trace)
-
-    variants = tuple(c for c in case_variant_matches if not c.deleted)
-    if variants:
-        # Stripe's filter is case-sensitive but mailboxes practically are not:
-        # creating here would make a duplicate of the same person, so ask.
-        trace.append(TraceStep("R3", f"{len(variants)} Stripe customer(s) have this email in other letter case"))
-        return Decision(
-            rule="R3",
-            action=Action.ASK,
-            reason=f"No exact match, but {len(variants)} Stripe customer(s) have {email!r} in other letter case.",
-            trace=tuple(trace),
-            candidates=tuple(c.id for c in variants),
-            remedy="Enter the right Stripe customer id in STRIPE CUSTOMER ID (PAYPACK), or make "
-            "the emails agree in letter case and sync again.",
-        )
+    box = mailbox(email)
+    live = tuple(c for c in same_mailbox if not c.deleted and mailbox(c.email) == box)
+    spellings = sorted({c.email for c in live if c.email})
+    other = [s for s in spellings if s != email]
+    trace.append(TraceStep("R3", f"Stripe customers with mailbox {email!r} (any letter case): {len(live)}"
+                                 + (f"; spelled {', '.join(repr(s) for s in other)}" if other else "")))
+    if len(live) == 1:
+        return _link_existing(facts, live[0], f"One Stripe customer has this email: {live[0].id}.", trace)
+    if len(live) > 1:
+        return _several(facts, live, email, policy, trace)
 
     trace.append(TraceStep("R3", "no Stripe customer has this email: create one"))
     return Decision(
@@ -345,13 +337,88 @@ def decide(
     )
 
 
+INVALID_EMAIL_REMEDY = ("Correct the email address on the NetSuite customer, or enter the Stripe customer id in "
+                        "STRIPE CUSTOMER ID (PAYPACK).")
+
+
+def _linked(facts: CustomerFacts, stored_id: str, linked: StripeCustomerRef | None, other_mode: bool,
+            fields_differ: bool, trace: list[TraceStep]) -> Decision:
+    trace.append(TraceStep("R1", f"STRIPE CUSTOMER ID (PAYPACK) is {stored_id}: use it, no email lookup"))
+    if linked is None or linked.deleted:
+        if linked is not None:
+            why = "was deleted in Stripe"
+        elif other_mode:
+            why = "exists only in the other Stripe mode (test vs live)"
+        else:
+            why = "does not exist in this Stripe account/mode"
+        trace.append(TraceStep("R2", f"{stored_id} {why}: not relinking"))
+        return Decision(
+            rule="R2",
+            action=Action.ERROR,
+            reason=f"Stored Stripe customer {stored_id} {why}.",
+            trace=tuple(trace),
+            stripe_customer_id=stored_id,
+            remedy=OTHER_MODE_REMEDY if other_mode and linked is None else _remedy("R2"),
+        )
+    owner = linked.netsuite_internal_id
+    if owner and owner != facts.internal_id:
+        if owner in linked.linked_from:
+            # Two NetSuite customers share one Stripe customer: only the one it was made for
+            # pushes, or each run would rewrite the other's values (and the tag) back and forth.
+            trace.append(TraceStep("R1", f"{stored_id} belongs to NetSuite customer {owner} (its tag), which still "
+                                         "links it: shared, fields are pushed by that customer only"))
+            return Decision(rule="R1", action=Action.USE_LINKED,
+                            reason=f"Linked to {stored_id}, shared with NetSuite customer {owner}; nothing pushed "
+                                   "from this customer.",
+                            trace=tuple(trace), stripe_customer_id=stored_id,
+                            shared_with=linked.others_linking(facts.internal_id), push=False)
+        trace.append(TraceStep("R1", f"{stored_id} is tagged for NetSuite customer {owner}, which no longer links "
+                                     f"it: this customer takes it over"))
+    if fields_differ:
+        trace.append(TraceStep("R1", "mapped fields differ: push them to the linked customer"))
+        action, reason = Action.UPDATE, f"Linked to {stored_id}; mapped fields will be pushed to it."
+    else:
+        trace.append(TraceStep("R1", "mapped fields already equal"))
+        action, reason = Action.USE_LINKED, f"Linked to {stored_id}; nothing to push."
+    shared = tuple(i for i in linked.linked_from if i != facts.internal_id)
+    return Decision(rule="R1", action=action, reason=reason, trace=tuple(trace), stripe_customer_id=stored_id,
+                    shared_with=shared)
+
+
+def _link_existing(facts: CustomerFacts, chosen: StripeCustomerRef, reason: str, trace: list[TraceStep],
+                   candidates: tuple[str, ...] = ()) -> Decision:
+    others = chosen.others_linking(facts.internal_id)
+    owner = chosen.netsuite_internal_id
+    owned_by_other = bool(owner and owner != facts.internal_id and owner in chosen.linked_from)
+    if chosen.planned:
+        trace.append(TraceStep("R3", f"{chosen.id} is the Stripe customer this run creates for NetSuite customer "
+                                     f"{chosen.netsuite_internal_id}: link it"))
+    if others:
+        whose = (f"fields stay NetSuite customer {owner}'s" if owned_by_other
+                 else "this customer's fields are pushed to it")
+        trace.append(TraceStep("R3", f"{chosen.id} is already linked to NetSuite customer(s) {', '.join(others)}: "
+                                     f"this customer will share it ({whose})"))
+        reason = f"{reason} It is already linked to NetSuite customer(s) {', '.join(others)}: shared."
+    return Decision(
+        rule="R3",
+        action=Action.LINK_EXISTING,
+        reason=reason,
+        trace=tuple(trace),
+        stripe_customer_id=chosen.id,
+        candidates=candidates,
+        shared_with=others,
+        push=not owned_by_other,
+    )
+
+
 def _several(
+    facts: CustomerFacts,
     candidates: tuple[StripeCustomerRef, ...],
     email: str,
     policy: DuplicateEmailPolicy,
     trace: list[TraceStep],
 ) -> Decision:
-    what = "share this email"
+    what = "share this email (any letter case)"
     ordered = tuple(sorted(candidates, key=lambda c: (c.created, c.id)))
     ids = tuple(c.id for c in ordered)
     if policy is DuplicateEmailPolicy.ASK:
@@ -366,14 +433,8 @@ def _several(
         )
     chosen = ordered[0] if policy is DuplicateEmailPolicy.OLDEST else ordered[-1]
     trace.append(TraceStep("R3", f"{len(ids)} candidates {what}: policy {policy.value} picks {chosen.id}"))
-    return Decision(
-        rule="R3",
-        action=Action.LINK_EXISTING,
-        reason=f"{len(ids)} Stripe customers {what}; the {policy.value} one, {chosen.id}, is linked.",
-        trace=tuple(trace),
-        stripe_customer_id=chosen.id,
-        candidates=ids,
-    )
+    return _link_existing(facts, chosen, f"{len(ids)} Stripe customers {what}; the {policy.value} one, "
+                                         f"{chosen.id}, is linked.", trace, candidates=ids)
 
 
 # --- Portal links (R6-R8) -------------------------------------------------

@@ -20,6 +20,13 @@ KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or
               "Customers and Customer portal write access) of the right account.")
 
 
+def _names_other_mode(message: str | None) -> bool:
+    """Stripe's 404 for an id of the other mode: "… a similar object exists in test mode, but a live mode key
+    was used to make this request." (and the reverse)."""
+    text = (message or "").lower()
+    return "similar object exists in" in text and " mode" in text
+
+
 class PortalNotActivated(Exception):
     """Stripe refused a portal session: no active default portal configuration (R7)."""
 
@@ -48,6 +55,7 @@ class StripeGateway:
         api_key: str,
         base_url: str,
         requests_per_second: float | None,
+        search_requests_per_second: float | None = None,
         allow_writes_live: bool = False,
         timeout: float = 30.0,
         policy: RetryPolicy = RetryPolicy(),
@@ -67,6 +75,7 @@ class StripeGateway:
         )
         # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s).
         self._limiter = RateLimiter(requests_per_second)
+        self._search_limiter = RateLimiter(search_requests_per_second)
         self._policy = policy
         self.requests = 0
         self.retries = 0
@@ -129,6 +138,16 @@ class StripeGateway:
             raise
         return _to_dict(obj)
 
+    async def retrieve_linked(self, customer_id: str) -> tuple[dict[str, Any] | None, bool]:
+        """Like `retrieve`, and whether Stripe said the id exists in the other mode (test vs live)."""
+        try:
+            obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id))
+        except StripeServiceError as exc:
+            if exc.status == 404 or exc.code == "resource_missing":
+                return None, _names_other_mode(exc.message)
+            raise
+        return _to_dict(obj), False
+
     async def _customers(self, make: Callable[[], Any]) -> list[dict[str, Any]]:
         page = await self._call(make)
         return [_to_dict(c) for c in page.data]
@@ -138,7 +157,11 @@ class StripeGateway:
         return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
 
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Stripe search: eventually consistent, so never used for read-after-write."""
+        """Stripe search: eventually consistent, so never used for read-after-write.
+
+        Search has its own limit besides the account's: "up to 20 read operations per second ... for all
+        search endpoints" (https://docs.stripe.com/search#rate-limits), [stripe] search_requests_per_second."""
+        await self._search_limiter.acquire()
         return await self._customers(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}))
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:

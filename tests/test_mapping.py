@@ -42,11 +42,23 @@ def test_column_that_names_no_field_is_an_error_naming_it():
         map_record(RECORD, cols("email", "formulatext"), **FIELDS)
 
 
-def test_known_but_empty_fields_are_cleared_on_update():
-    m = map_record({"id": "9", "email": "a@b.test"}, cols("email", "phone"), **FIELDS)
-    assert m.update_params()["phone"] == ""
-    assert changed_fields(m.update_params(), {"email": "a@b.test", "phone": None, "metadata": {"netsuite_internal_id": "9"}}) == []
-    assert changed_fields(m.update_params(), {"email": "a@b.test", "phone": "+1"}) [0][0] == "phone"
+def test_a_blank_field_leaves_the_stripe_value_unless_configured_to_clear_it():
+    m = map_record({"id": "9", "email": "a@b.test", "comments": " "}, cols("email", "phone", "comments", "title"), **FIELDS)
+    stripe = {"email": "a@b.test", "phone": "+1", "description": "VIP", "metadata": {"netsuite_title": "Dr"}}
+    assert "phone" not in m.update_params(stripe) and changed_fields(m.update_params(stripe), stripe) == [
+        ("metadata.netsuite_internal_id", None, "9")]
+    assert m.kept_blanks(stripe) == ["phone", "description", "metadata.netsuite_title"]
+    cleared = m.update_params(stripe, ["phone", "metadata"])
+    assert cleared["phone"] == "" and cleared["metadata"]["netsuite_title"] == "" and "description" not in cleared
+    assert m.kept_blanks(stripe, ["phone", "metadata"]) == ["description"]
+
+
+def test_a_partial_address_keeps_stripes_lines_that_netsuite_leaves_blank():
+    record = {"id": "9", "addressBook": {"items": [{"defaultBilling": True, "addressBookAddress": {"city": "Oslo"}}]}}
+    m = map_record(record, cols("billaddress1", "billcity"), **FIELDS)
+    stripe = {"address": {"line1": "1 Main St", "city": "Bergen"}}
+    assert m.update_params(stripe)["address"] == {"line1": "1 Main St", "city": "Oslo"}
+    assert m.update_params(stripe, ["address"])["address"] == {"city": "Oslo"}
 
 
 def test_metadata_values_are_clipped_to_stripes_limit():

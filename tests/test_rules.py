@@ -35,7 +35,7 @@ def test_catalogue_has_r1_to_r9_with_names_and_explanations():
 def test_r1_linked_customer_is_used_and_never_looked_up_by_email():
     f = facts(sid="cus_A")
     assert lookup_needed(f) is LookupKind.BY_ID
-    d = decide(f, linked=cus("cus_A"), email_matches=(cus("cus_OTHER"),))
+    d = decide(f, linked=cus("cus_A"), same_mailbox=(cus("cus_OTHER"),))
     assert (d.rule, d.action, d.stripe_customer_id) == ("R1", Action.UPDATE, "cus_A")
     assert d.trace[0].rule == "R1"
 
@@ -57,7 +57,7 @@ def test_r1_stored_id_is_trimmed():
 
 @pytest.mark.parametrize("linked, words", [(None, "does not exist"), (cus("cus_A", deleted=True), "deleted")])
 def test_r2_stale_link_is_an_error_with_remedy_and_never_relinks(linked, words):
-    d = decide(facts(sid="cus_A"), linked=linked, email_matches=(cus("cus_B"),))
+    d = decide(facts(sid="cus_A"), linked=linked, same_mailbox=(cus("cus_B"),))
     assert (d.rule, d.action) == ("R2", Action.ERROR)
     assert words in d.reason
     assert "Clear STRIPE CUSTOMER ID" in d.remedy
@@ -67,7 +67,7 @@ def test_r2_stale_link_is_an_error_with_remedy_and_never_relinks(linked, words):
 def test_r3_one_match_is_linked():
     f = facts()
     assert lookup_needed(f) is LookupKind.BY_EMAIL
-    d = decide(f, email_matches=(cus("cus_B"),))
+    d = decide(f, same_mailbox=(cus("cus_B"),))
     assert (d.rule, d.action, d.stripe_customer_id) == ("R3", Action.LINK_EXISTING, "cus_B")
     assert d.writes_netsuite_link and not d.writes_stripe
 
@@ -78,7 +78,7 @@ def test_r3_no_match_creates():
 
 
 def test_r3_several_matches_ask_by_default_with_candidates_oldest_first():
-    d = decide(facts(), email_matches=(cus("cus_new", created=20), cus("cus_old", created=10)))
+    d = decide(facts(), same_mailbox=(cus("cus_new", created=20), cus("cus_old", created=10)))
     assert (d.rule, d.action) == ("R3", Action.ASK)
     assert d.candidates == ("cus_old", "cus_new")
     assert d.remedy and not d.linked
@@ -86,36 +86,79 @@ def test_r3_several_matches_ask_by_default_with_candidates_oldest_first():
 
 @pytest.mark.parametrize("policy, chosen", [(DuplicateEmailPolicy.OLDEST, "cus_old"), (DuplicateEmailPolicy.NEWEST, "cus_new")])
 def test_r3_several_matches_with_policy_pick(policy, chosen):
-    d = decide(facts(), email_matches=(cus("cus_new", created=20), cus("cus_old", created=10)), policy=policy)
+    d = decide(facts(), same_mailbox=(cus("cus_new", created=20), cus("cus_old", created=10)), policy=policy)
     assert d.action is Action.LINK_EXISTING and d.stripe_customer_id == chosen
 
 
 def test_r3_deleted_matches_do_not_count():
-    d = decide(facts(), email_matches=(cus("cus_gone", deleted=True),))
+    d = decide(facts(), same_mailbox=(cus("cus_gone", deleted=True),))
     assert d.action is Action.CREATE
 
 
 def test_r3_email_with_surrounding_spaces_is_trimmed_and_traced():
-    d = decide(facts(email="  ap@acme.test  "), email_matches=(cus("cus_B"),))
+    d = decide(facts(email="  ap@acme.test  "), same_mailbox=(cus("cus_B"),))
     assert d.action is Action.LINK_EXISTING
     assert any("trimmed" in s.outcome for s in d.trace)
 
 
-def test_r3_case_variant_only_asks_instead_of_creating_a_duplicate():
-    d = decide(facts(email="AP@Acme.test"), case_variant_matches=(cus("cus_B", email="ap@acme.test"),))
-    assert d.action is Action.ASK and d.candidates == ("cus_B",)
-    assert "letter case" in d.reason
+def test_r3_one_customer_in_other_letter_case_is_the_same_mailbox():
+    d = decide(facts(email="AP@Acme.test"), same_mailbox=(cus("cus_B", email="ap@acme.test"),))
+    assert (d.action, d.stripe_customer_id) == (Action.LINK_EXISTING, "cus_B")
+    assert any("spelled 'ap@acme.test'" in s.outcome for s in d.trace)
 
 
-def test_r3_exact_match_wins_over_case_variants():
-    d = decide(facts(email="AP@Acme.test"), email_matches=(cus("cus_X", email="AP@Acme.test"),),
-               case_variant_matches=(cus("cus_B"),))
-    assert d.stripe_customer_id == "cus_X"
+def test_r3_several_spellings_are_several_candidates():
+    d = decide(facts(email="AP@Acme.test"), same_mailbox=(cus("cus_X", email="AP@Acme.test", created=2),
+                                                           cus("cus_B", email="ap@acme.test", created=1)))
+    assert d.action is Action.ASK and d.candidates == ("cus_B", "cus_X")
 
 
-def test_r3_customer_made_by_an_earlier_run_is_linked_not_created_again():
-    d = decide(facts(), made_earlier=(cus("cus_mine", netsuite_internal_id="101"),), email_matches=())
-    assert d.action is Action.LINK_EXISTING and d.stripe_customer_id == "cus_mine"
+def test_r3_a_customer_of_another_mailbox_is_no_candidate():
+    assert decide(facts(), same_mailbox=(cus("cus_B", email="ap@other.test"),)).action is Action.CREATE
+
+
+def test_r3_interrupted_create_is_recovered_even_beside_other_candidates():
+    mine = cus("cus_mine", netsuite_internal_id="101")
+    d = decide(facts(), interrupted_create=mine, same_mailbox=(mine, cus("cus_other", created=5)))
+    assert (d.action, d.stripe_customer_id, d.recovered) == (Action.LINK_EXISTING, "cus_mine", True)
+    assert "interrupted create" in d.trace[-1].outcome
+
+
+def test_r3_a_tag_from_an_earlier_run_is_one_candidate_among_others():
+    d = decide(facts(), same_mailbox=(cus("cus_mine", netsuite_internal_id="101", created=1), cus("cus_other", created=5)))
+    assert d.action is Action.ASK and set(d.candidates) == {"cus_mine", "cus_other"}
+
+
+def test_r3_linking_a_customer_another_netsuite_customer_owns_shares_it_and_pushes_nothing():
+    d = decide(facts(), same_mailbox=(cus("cus_B", netsuite_internal_id="102", linked_from=("102",)),))
+    assert (d.action, d.shared_with, d.push) == (Action.LINK_EXISTING, ("102",), False)
+    assert "already linked to NetSuite customer(s) 102" in d.reason
+
+
+def test_r3_shared_but_owned_by_nobody_is_said_so_and_this_customer_becomes_its_owner():
+    # Another customer's field names it but no tag does (a CSV import): linking pushes and tags it, as R1 would.
+    d = decide(facts(), same_mailbox=(cus("cus_B", linked_from=("102",)),))
+    assert (d.shared_with, d.push) == (("102",), True)
+    # Tagged for a customer that no longer links it: said so, and taken over.
+    d = decide(facts(), same_mailbox=(cus("cus_B", netsuite_internal_id="103"),))
+    assert (d.shared_with, d.push) == (("103",), True)
+
+
+def test_r1_shared_customer_owned_by_another_is_used_without_pushing():
+    linked = cus("cus_A", netsuite_internal_id="102", linked_from=("102",))
+    d = decide(facts(sid="cus_A"), linked=linked, fields_differ=True)
+    assert (d.rule, d.action, d.push, d.shared_with) == ("R1", Action.USE_LINKED, False, ("102",))
+
+
+def test_r1_tag_of_a_customer_that_no_longer_links_it_is_taken_over():
+    d = decide(facts(sid="cus_A"), linked=cus("cus_A", netsuite_internal_id="102"), fields_differ=True)
+    assert (d.action, d.push) == (Action.UPDATE, True) and "takes it over" in d.trace[-2].outcome
+
+
+def test_r2_id_of_the_other_mode_has_its_own_remedy():
+    d = decide(facts(sid="cus_T"), linked=None, linked_other_mode=True)
+    assert (d.rule, d.action) == ("R2", Action.ERROR) and "other Stripe mode" in d.reason
+    assert "test-mode id with a live key" in d.remedy
 
 
 @pytest.mark.parametrize("email", [None, "", "   "])

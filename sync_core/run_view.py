@@ -1,0 +1,90 @@
+"""What the customers of one mass sync share, so that it decides as a one-at-a-time run would.
+
+- their turns (`turns.Turns`): customers sharing a mailbox or a stored Stripe id go in the run's order;
+- the Stripe customers as this run's own pushes left them (a push may move a customer to another
+  mailbox, or tag it for its owner), which search, being eventually consistent, may not show yet;
+- in a dry run, the creates, links and pushes planned so far: written nowhere, seen by the
+  customers after them, so that the plan is what the run then does (of two customers sharing an
+  email, the first creates and the next links).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .rules import Action, CustomerFacts, Decision, StripeCustomerRef, mailbox, normalize_email
+from .turns import Turns
+
+
+def stripe_ref(customer: dict[str, Any], prefix: str, linked_from: tuple[str, ...] = ()) -> StripeCustomerRef:
+    """The rules' view of one Stripe customer (a dry run's stand-in included)."""
+    return StripeCustomerRef(
+        id=customer["id"],
+        email=customer.get("email"),
+        created=int(customer.get("created") or 0),
+        deleted=bool(customer.get("deleted")),
+        netsuite_internal_id=(customer.get("metadata") or {}).get(f"{prefix}internal_id"),
+        linked_from=linked_from,
+        planned=bool(customer.get("planned")),
+    )
+
+
+def pushed(current: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The customer as an update with `params` leaves it (Stripe merges metadata; "" unsets)."""
+    after = dict(current)
+    for key, value in params.items():
+        if key == "metadata":
+            meta = {**(current.get("metadata") or {}), **value}
+            after["metadata"] = {k: v for k, v in meta.items() if v != ""}
+        else:
+            after[key] = value if value != "" else None
+    return after
+
+
+@dataclass
+class RunView:
+    dry_run: bool
+    prefix: str = "netsuite_"
+    turns: Turns = field(default_factory=Turns)
+    _pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # Stripe id -> as this run's push left it
+    _made: dict[str, dict[str, Any]] = field(default_factory=dict)  # dry run: mailbox -> stand-in of a planned create
+    _links: dict[str, list[str]] = field(default_factory=dict)  # dry run: Stripe id -> customers planned to link it
+
+    def current(self, customer: dict[str, Any]) -> dict[str, Any]:
+        return self._pushed.get(customer["id"], customer)
+
+    def record_push(self, customer: dict[str, Any]) -> None:
+        self._pushed[customer["id"]] = customer
+
+    def plan(self, facts: CustomerFacts, decision: Decision, push: dict[str, Any] | None) -> None:
+        """Remember what a dry run decided, as the run would have written it (`push`: the customer after
+        the planned update, if any)."""
+        sid = decision.stripe_customer_id
+        if decision.action is Action.CREATE:
+            box = mailbox(facts.email)
+            if box and box not in self._made:
+                stand_in = f"(new for {facts.internal_id})"
+                self._made[box] = {"id": stand_in, "email": normalize_email(facts.email), "created": int(time.time()),
+                                   "metadata": {f"{self.prefix}internal_id": facts.internal_id}, "planned": True}
+                self._links[stand_in] = [facts.internal_id]
+        elif decision.action is Action.LINK_EXISTING and sid:
+            self._links.setdefault(sid, []).append(facts.internal_id)
+        if push is not None:
+            self.record_push(push)
+
+    def same_mailbox(self, customers: list[dict[str, Any]], email: str) -> list[dict[str, Any]]:
+        """The customers of this mailbox as the run has left them, with a dry run's planned create."""
+        box = mailbox(email)
+        out = {c["id"]: self.current(c) for c in customers}
+        for cid, c in self._pushed.items():
+            if mailbox(c.get("email")) == box:
+                out.setdefault(cid, c)
+        made = self._made.get(box or "") if self.dry_run else None
+        if made is not None:
+            out.setdefault(made["id"], made)
+        return [c for c in out.values() if mailbox(c.get("email")) == box]
+
+    def planned_links(self, stripe_id: str) -> tuple[str, ...]:
+        return tuple(self._links.get(stripe_id, ())) if self.dry_run else ()

@@ -1,0 +1,196 @@
+"""The rules at the edges real accounts have, through sync_one and mass_sync against both mocks as servers.
+
+Blanks are not values; one mailbox has one Stripe customer whatever its spelling; an earlier create never
+overrides a later intent; a Stripe customer shared by two NetSuite customers is said so and not fought over;
+the dry run's plan is what the run does.
+"""
+
+from __future__ import annotations
+
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.events import CustomerSynced
+from sync_core.journal import Journal
+from sync_core.outcome import Status
+from sync_core.rules import Action
+
+
+
+def customer(iid="101", email="ap@acme.test", sid=None, **extra):
+    c = {"id": iid, "companyName": "Acme Ltd", "email": email, "phone": "+1 555 0100", **extra}
+    if sid:
+        c[ID_FIELD] = sid
+    return c
+
+
+async def synced(engine, journal=None, **kw):
+    return [e.outcome async for e in engine.mass_sync(journal, **kw) if isinstance(e, CustomerSynced)]
+
+
+def trace_text(outcome) -> str:
+    return " | ".join(s.outcome for s in outcome.decision.trace)
+
+
+# --- A blank in NetSuite is not a value ---------------------------------------------------------------
+
+
+async def test_csv_imported_link_without_email_keeps_the_stripe_email(world):
+    # The guide's route for a customer with no email: import the Stripe id by CSV, then sync.
+    world.load([customer(email=None, phone=None, sid="cus_A")],
+               [{"id": "cus_A", "email": "billing@acme.test", "phone": "+1 555 0199", "name": "Old name"}])
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert (out.status, out.rule) == (Status.OK, "R1")
+    after = world.stripe_customers()["cus_A"]
+    assert after["email"] == "billing@acme.test" and after["phone"] == "+1 555 0199"
+    assert after["name"] == "Acme Ltd"  # a value NetSuite has is still pushed
+    assert "left as they are in Stripe: email, phone" in trace_text(out)
+
+
+async def test_blank_clears_only_the_fields_the_operator_named(world):
+    world.load([customer(email=None, phone=None, sid="cus_A")],
+               [{"id": "cus_A", "email": "billing@acme.test", "phone": "+1 555 0199"}])
+    async with world.engine(blank_clears=["phone"]) as engine:
+        out = await engine.sync_one("101", portal=False)
+    after = world.stripe_customers()["cus_A"]
+    assert not after.get("phone") and after["email"] == "billing@acme.test"
+    assert any(c.field == "phone" and c.before == "+1 555 0199" for c in out.changes)
+
+
+# --- One mailbox, any spelling ------------------------------------------------------------------------
+
+
+async def test_lowercase_netsuite_email_finds_the_capitalised_stripe_customer(world):
+    world.load([customer(email="billing@x.test")], [{"id": "cus_CAP", "email": "Billing@X.test"}])
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert (out.decision.action, out.stripe_customer_id) == (Action.LINK_EXISTING, "cus_CAP")
+    assert list(world.stripe_customers()) == ["cus_CAP"]
+
+
+async def test_two_spellings_in_stripe_are_two_candidates(world):
+    world.load([customer(email="billing@x.test")],
+               [{"id": "cus_1", "email": "Billing@X.test", "created": 1}, {"id": "cus_2", "email": "BILLING@x.test", "created": 2}])
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert out.status is Status.NEEDS_DECISION and out.decision.candidates == ("cus_1", "cus_2")
+    assert not world.ns_customers()["101"].get(ID_FIELD) and len(world.stripe_customers()) == 2
+    async with world.engine(duplicate_email_policy="oldest") as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert out.stripe_customer_id == "cus_1"
+
+
+async def test_mass_sync_of_case_variants_creates_one_customer_the_first_creates(world, tmp_path):
+    world.load([customer("101", email="Ops@Shop.test"), customer("102", email="ops@shop.test"),
+                customer("103", email="OPS@SHOP.TEST")])
+    world.mocks.netsuite.control.faults(latency_ms=30)  # records come back in any order
+    async with world.engine() as engine:
+        outcomes = {o.internal_id: o for o in await synced(engine, Journal(tmp_path / "j.sqlite"), portal=False)}
+    assert len(world.stripe_customers()) == 1
+    (made,) = world.stripe_customers()
+    assert outcomes["101"].decision.action is Action.CREATE
+    for iid, shared in (("102", ("101",)), ("103", ("101", "102"))):
+        o = outcomes[iid]
+        assert (o.decision.action, o.stripe_customer_id, o.decision.shared_with) == (Action.LINK_EXISTING, made, shared)
+    assert {c[ID_FIELD] for c in world.ns_customers().values()} == {made}
+
+
+# --- An earlier create must not override a later intent -------------------------------------------------
+
+
+async def test_rematch_after_email_change_creates_for_the_new_email(world):
+    world.load([customer(email="old@acme.test")])
+    async with world.engine() as engine:
+        first = await engine.sync_one("101", portal=False)
+    old_id = first.stripe_customer_id
+    async with world.engine() as engine:
+        # The guide's rematch, as an admin does it in NetSuite: change the email, clear STRIPE CUSTOMER ID.
+        await engine.netsuite.patch_customer("101", {"email": "new@acme.test", ID_FIELD: None})
+        again = await engine.sync_one("101", portal=False)
+    assert again.decision.action is Action.CREATE and again.stripe_customer_id != old_id
+    stripe = world.stripe_customers()
+    assert stripe[again.stripe_customer_id]["email"] == "new@acme.test"
+    assert stripe[old_id]["email"] == "old@acme.test"
+    assert any(c.field == "(created)" for c in again.changes) and "recovered" not in trace_text(again)
+
+
+async def test_a_tag_from_an_earlier_run_does_not_win_over_ask(world):
+    # An admin cleared the field to move the link: the customer custsync once created is one candidate of two.
+    world.load([customer(email="ap@acme.test")],
+               [{"id": "cus_MINE", "email": "ap@acme.test", "name": "Acme Ltd", "created": 1,
+                 "metadata": {"netsuite_internal_id": "101"}},
+                {"id": "cus_OTHER", "email": "AP@acme.test", "created": 2}])
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert out.status is Status.NEEDS_DECISION and set(out.decision.candidates) == {"cus_MINE", "cus_OTHER"}
+
+
+async def test_interrupted_create_of_the_same_data_is_recovered_and_said_so(world, tmp_path):
+    world.load([customer(email="ap@acme.test")],
+               [{"id": "cus_MADE", "email": "ap@acme.test", "name": "Acme Ltd", "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "101"}}])
+    journal = Journal(tmp_path / "j.sqlite")
+    run_id = journal.start_run("customsearch_paypack_mass_customer_sync")
+    journal.mark(run_id, "101", "create-attempted")  # the run died after sending the create
+    async with world.engine() as engine:
+        (out,) = await synced(engine, journal, run_id=run_id, portal=False)
+    assert (out.decision.action, out.stripe_customer_id, out.decision.recovered) == (Action.LINK_EXISTING, "cus_MADE", True)
+    assert "interrupted create" in trace_text(out) and len(world.stripe_customers()) == 1
+
+
+# --- Ownership ----------------------------------------------------------------------------------------
+
+
+async def test_shared_stripe_customer_is_said_so_and_a_second_run_writes_nothing(world, tmp_path):
+    world.load([customer("101", email="ap@acme.test", companyName="Acme East"),
+                customer("102", email="AP@acme.test", companyName="Acme West")])
+    async with world.engine() as engine:
+        first = {o.internal_id: o for o in await synced(engine, Journal(tmp_path / "j.sqlite"), portal=False)}
+    sid = first["101"].stripe_customer_id
+    assert first["102"].decision.shared_with == ("101",) and "shared" in first["102"].decision.reason
+    before = world.stripe_customers()[sid]
+    for _ in range(2):
+        async with world.engine() as engine:
+            again = await synced(engine, Journal(tmp_path / "j.sqlite"), portal=False)
+            stripe_requests = engine.stripe.requests
+        assert all(not o.changes for o in again), [(o.internal_id, o.changes) for o in again]
+        assert {o.decision.action for o in again} == {Action.USE_LINKED}
+        assert stripe_requests == 2  # one retrieve each, no write
+    after = world.stripe_customers()[sid]
+    assert after["metadata"]["netsuite_internal_id"] == "101" and after["name"] == before["name"] == "Acme East"
+
+
+async def test_linking_a_customer_another_netsuite_customer_holds_says_so(world):
+    world.load([customer("101", email="ap@acme.test"), customer("102", email=None, sid="cus_X")],
+               [{"id": "cus_X", "email": "ap@acme.test"}])
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", dry_run=True)
+    assert out.decision.shared_with == ("102",) and "already linked to NetSuite customer(s) 102" in trace_text(out)
+
+
+# --- The plan is the run --------------------------------------------------------------------------------
+
+
+async def test_dry_run_plan_equals_the_run_with_shared_emails(world, tmp_path):
+    world.load([customer("101", email="a@shop.test"), customer("102", email="A@shop.test"),
+                customer("103", email="b@shop.test"), customer("104", email=None)],
+               [{"id": "cus_B", "email": "b@shop.test"}])
+    async with world.engine() as engine:
+        plan = {o.internal_id: o for o in await synced(engine, dry_run=True, portal=False)}
+    assert plan["102"].decision.action is Action.LINK_EXISTING and plan["102"].stripe_customer_id == "(new for 101)"
+    assert world.stripe_customers().keys() == {"cus_B"}  # a dry run writes nothing
+    async with world.engine() as engine:
+        done = {o.internal_id: o for o in await synced(engine, Journal(tmp_path / "j.sqlite"), portal=False)}
+    assert {i: (o.rule, o.decision.action, o.decision.shared_with) for i, o in plan.items()} == \
+           {i: (o.rule, o.decision.action, o.decision.shared_with) for i, o in done.items()}
+
+
+# --- Smaller ----------------------------------------------------------------------------------------------
+
+
+async def test_stripe_refusing_the_email_is_a_failed_customer_with_a_remedy(world):
+    world.load([customer(email="billing@localhost")])  # Stripe wants a dot in the domain
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert (out.status, out.rule, out.decision.action) == (Status.FAILED, "R3", Action.ERROR)
+    assert "Invalid email address" in out.cause and "Correct the email address" in out.remedy
+    assert not world.stripe_customers() and not world.ns_customers()["101"].get(ID_FIELD)
