@@ -7,8 +7,8 @@ import re
 import sqlite3
 import threading
 
-from . import search_filters
-from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, FieldError, apply_changes,
+from . import dates, search_filters
+from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
                      custom_field_types, empty_customer, search_column_ids)
 
 # Unconfirmed: the SuiteQL scriptdeployment.status values; the mock allows these three.
@@ -98,7 +98,7 @@ def validate_document(doc) -> dict:
     custom = custom_field_types(custom_fields)
 
     customers = []
-    seen = set()
+    seen, external_ids = set(), set()
     raw_customers = doc.get("customers", [])
     _expect(isinstance(raw_customers, list), "customers", "must be a list")
     for i, c in enumerate(raw_customers):
@@ -112,13 +112,25 @@ def validate_document(doc) -> dict:
         cid = str(int(cid))
         _expect(cid not in seen, f"{path}.id", f"duplicate customer id {cid}")
         seen.add(cid)
-        changes = {k: v for k, v in c.items() if k != "id"}
+        changes = {k: v for k, v in c.items() if k != "id" and k not in READ_ONLY_FIELDS}
         try:
             cust = apply_changes(empty_customer(cid, custom), changes, custom)
         except FieldError as exc:
             raise StateError(f"{path}.{exc.path}", exc.message) from None
         if cust["entityId"] is None:
             cust["entityId"] = f"CUST{cid}"
+        loaded = dates.now_iso()
+        for name in READ_ONLY_FIELDS:
+            value = c.get(name, loaded)
+            _expect(dates.parse_iso(value) is not None, f"{path}.{name}",
+                    'must be a UTC ISO 8601 datetime like "2024-05-01T09:30:00Z"')
+            cust[name] = value
+        _expect(cust["lastModifiedDate"] >= cust["dateCreated"], f"{path}.lastModifiedDate",
+                "cannot be before dateCreated")
+        if cust["externalId"] is not None:
+            _expect(cust["externalId"] not in external_ids, f"{path}.externalId",
+                    f"duplicate externalId {cust['externalId']!r}")
+            external_ids.add(cust["externalId"])
         customers.append(cust)
     customers.sort(key=lambda c: int(c["id"]))
 
@@ -247,25 +259,45 @@ class Store:
             row = self._db.execute("SELECT data FROM customer WHERE id = ?", (int(cid),)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def update_customer(self, cid: str, changes: dict) -> dict | None:
-        """Apply field changes; raises FieldError. Returns None when the customer does not exist."""
+    def customer_by_external_id(self, external_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM customer WHERE json_extract(data, '$.externalId') = ?",
+                                   (external_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _check_external_id(self, cust: dict) -> None:
+        eid = cust.get("externalId")
+        if eid is not None:
+            other = self.customer_by_external_id(eid)
+            if other is not None and other["id"] != cust["id"]:
+                # Unconfirmed wording; NetSuite keeps external ids unique per record type.
+                raise FieldError("externalId", f"A customer with the external ID {eid!r} already exists.")
+
+    def update_customer(self, cid: str, changes: dict, *, exact: bool = False,
+                        unknown: list | None = None) -> dict | None:
+        """Apply field changes; raises FieldError. Returns None when the customer does not exist.
+        Every write moves lastModifiedDate."""
         with self._lock:
             cust = self.customer(cid)
             if cust is None:
                 return None
-            cust = apply_changes(cust, changes, self.custom_types())
+            cust = apply_changes(cust, changes, self.custom_types(), exact=exact, unknown=unknown)
+            self._check_external_id(cust)
+            cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("UPDATE customer SET data = ? WHERE id = ?", (json.dumps(cust), int(cid)))
             return cust
 
-    def create_customer(self, fields: dict) -> dict:
+    def create_customer(self, fields: dict, *, exact: bool = False, unknown: list | None = None) -> dict:
         with self._lock:
             custom = self.custom_types()
             next_id = (self._db.execute("SELECT MAX(id) FROM customer").fetchone()[0] or 100) + 1
             cid = str(next_id)
-            cust = apply_changes(empty_customer(cid, custom), fields, custom)
+            cust = apply_changes(empty_customer(cid, custom), fields, custom, exact=exact, unknown=unknown)
             if cust["entityId"] is None:
                 # Unconfirmed: as if auto-generated customer numbers are on.
                 cust["entityId"] = f"CUST{cid}"
+            self._check_external_id(cust)
+            cust["dateCreated"] = cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("INSERT INTO customer VALUES (?, ?)", (next_id, json.dumps(cust)))
             return cust
 
