@@ -22,6 +22,7 @@ BODY_BY_LOWER = {name.lower(): name for name in BODY_FIELDS}
 # Kept by the mock on every write; returned in UTC ISO 8601 ("2017-07-21T17:32:28Z",
 # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_157305090645.html).
 READ_ONLY_FIELDS = {"dateCreated": "datetime", "lastModifiedDate": "datetime"}
+READ_ONLY_BY_LOWER = {name.lower(): name for name in READ_ONLY_FIELDS}
 
 ADDRESS_LINE_FIELDS = {"label": "text", "defaultBilling": "boolean", "defaultShipping": "boolean"}
 ADDRESS_FIELDS = ["addressee", "attention", "addr1", "addr2", "addr3", "city", "state", "zip", "country"]
@@ -58,6 +59,8 @@ def canonical_customer_key(key: str, custom: dict[str, str], exact: bool = False
     low = key.lower()
     if low in BODY_BY_LOWER:
         return BODY_BY_LOWER[low]
+    if low in READ_ONLY_BY_LOWER:
+        return READ_ONLY_BY_LOWER[low]
     if low in custom:
         return low
     return None

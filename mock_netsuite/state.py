@@ -179,7 +179,8 @@ def validate_document(doc) -> dict:
     for i, d in enumerate(raw_deps):
         path = f"deployments[{i}]"
         _expect(isinstance(d, dict), path, "must be an object")
-        _check_keys(d, {"scriptId", "deploymentId", "title", "status", "isDeployed"}, path)
+        _check_keys(d, {"scriptId", "deploymentId", "title", "status", "isDeployed", "scriptNumber",
+                        "deployNumber"}, path)
         for key, prefix in (("scriptId", "customscript"), ("deploymentId", "customdeploy")):
             _expect(isinstance(d.get(key), str) and d[key].startswith(prefix), f"{path}.{key}",
                     f"must be a script id starting with {prefix}")
@@ -189,9 +190,26 @@ def validate_document(doc) -> dict:
         _expect(status in DEPLOYMENT_STATUSES, f"{path}.status", f"must be one of {list(DEPLOYMENT_STATUSES)}")
         is_deployed = d.get("isDeployed", True)
         _expect(isinstance(is_deployed, bool), f"{path}.isDeployed", "must be a boolean")
+        # The numbers a deployment's URL shows (restlet.nl?script=NUMBER&deploy=NUMBER): the script's
+        # internal id (one per script) and the deployment's number within it. Defaults: scripts
+        # numbered from 101 in order of appearance, deployments from 1 within their script.
+        same_script = [x for x in deployments if x["scriptId"] == d["scriptId"]]
+        script_number = d.get("scriptNumber", same_script[0]["scriptNumber"] if same_script else
+                              101 + len({x["scriptId"] for x in deployments}))
+        deploy_number = d.get("deployNumber", 1 + max((x["deployNumber"] for x in same_script), default=0))
+        for key, number in (("scriptNumber", script_number), ("deployNumber", deploy_number)):
+            _expect(isinstance(number, int) and not isinstance(number, bool) and number > 0, f"{path}.{key}",
+                    "must be a positive integer")
+        _expect(all(x["scriptNumber"] == script_number for x in same_script), f"{path}.scriptNumber",
+                "differs from the number of the script's other deployments")
+        _expect(all(x["scriptId"] == d["scriptId"] for x in deployments if x["scriptNumber"] == script_number),
+                f"{path}.scriptNumber", "already the number of another script")
+        _expect(deploy_number not in [x["deployNumber"] for x in same_script], f"{path}.deployNumber",
+                "duplicate deployment number within the script")
         deployments.append({"scriptId": d["scriptId"], "deploymentId": d["deploymentId"],
                             "title": _str_or_none(d.get("title"), f"{path}.title") or d["deploymentId"],
-                            "status": status, "isDeployed": is_deployed})
+                            "status": status, "isDeployed": is_deployed, "scriptNumber": script_number,
+                            "deployNumber": deploy_number})
 
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
             "saved_searches": searches, "deployments": deployments}

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from datetime import datetime, timezone
+
+from . import dates
 from .errors import NsError
 from .fields import SUITEQL_BODY_COLUMNS
 
@@ -17,7 +20,10 @@ KEYWORDS = {"SELECT", "DISTINCT", "FROM", "WHERE", "AND", "OR", "NOT", "LIKE", "
 UNSUPPORTED = {"JOIN", "INNER", "LEFT", "RIGHT", "OUTER", "FULL", "CROSS", "ON", "GROUP", "HAVING", "UNION",
                "INTERSECT", "MINUS", "EXCEPT", "FETCH", "OFFSET", "LIMIT", "TOP", "CASE", "WITH", "INSERT",
                "UPDATE", "DELETE", "EXISTS", "ROWNUM", "CONNECT", "PIVOT"}
-FUNCTIONS = {"UPPER", "LOWER"}
+FUNCTIONS = {"UPPER", "LOWER", "TO_DATE", "TO_CHAR"}
+# TO_DATE / TO_CHAR formats the mock understands (Oracle format models).
+DATE_FORMATS = {"YYYY-MM-DD": "%Y-%m-%d", "MM/DD/YYYY": "%m/%d/%Y", "DD/MM/YYYY": "%d/%m/%Y",
+                "YYYY-MM-DD HH24:MI:SS": "%Y-%m-%d %H:%M:%S", "DD.MM.YYYY": "%d.%m.%Y"}
 
 TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -82,6 +88,7 @@ class Literal:
 class Func:
     name: str
     arg: object
+    fmt: object = None  # TO_DATE / TO_CHAR's format
 
 
 @dataclass
@@ -297,11 +304,16 @@ class Parser:
                 fname = tok.value.upper()
                 if fname not in FUNCTIONS:
                     raise query_error(f"Function '{fname}' is not supported by the mock's SuiteQL "
-                                      "(only UPPER and LOWER).")
+                                      "(only UPPER, LOWER, TO_DATE and TO_CHAR).")
                 self.advance()
                 arg = self.operand()
+                fmt = None
+                if fname in ("TO_DATE", "TO_CHAR") and self.accept("punct", ","):
+                    fmt = self.operand()
+                    if not isinstance(fmt, Literal) or str(fmt.value).upper() not in DATE_FORMATS:
+                        raise query_error(f"{fname}: the mock understands the formats {', '.join(DATE_FORMATS)}.")
                 self.expect("punct", ")", "')'")
-                return Func(fname, arg)
+                return Func(fname, arg, fmt)
             if self.accept("punct", "."):
                 name = self.expect("ident", what="a column name").value
                 return Column(tok.value, name)
@@ -320,7 +332,9 @@ def customer_rows(customers: list[dict], custom: dict[str, str]) -> tuple[list[s
         row = {"id": int(c["id"]), "entityid": c["entityId"], "companyname": c["companyName"],
                "firstname": c["firstName"], "lastname": c["lastName"], "email": c["email"],
                "phone": c["phone"], "isinactive": _tf(c["isInactive"]), "isperson": _tf(c["isPerson"]),
-               "subsidiary": int(c["subsidiary"]) if c["subsidiary"] else None, "comments": c["comments"]}
+               "subsidiary": int(c["subsidiary"]) if c["subsidiary"] else None, "comments": c["comments"],
+               "externalid": c.get("externalId"), "datecreated": dates.parse_iso(c.get("dateCreated")),
+               "lastmodifieddate": dates.parse_iso(c.get("lastModifiedDate"))}
         for name, ftype in custom.items():
             value = c.get(name)
             row[name] = _tf(value) if ftype == "checkbox" else value
@@ -373,6 +387,13 @@ class Evaluator:
             arg = self.value(expr.arg, row)
             if arg is None:
                 return None
+            fmt = DATE_FORMATS[str(expr.fmt.value).upper()] if expr.fmt is not None else None
+            if expr.name == "TO_DATE":
+                return _to_date(arg, fmt)
+            if expr.name == "TO_CHAR":
+                if isinstance(arg, datetime):
+                    return arg.strftime(fmt) if fmt else dates.user_date(arg)
+                return render_value(arg)
             return str(arg).upper() if expr.name == "UPPER" else str(arg).lower()
         return self.truth(expr, row)
 
@@ -437,8 +458,31 @@ def _like_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.DOTALL)
 
 
+def _to_date(value, fmt: str | None) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    try:
+        if fmt:
+            return datetime.strptime(str(value), fmt).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise query_error(f"TO_DATE: '{value}' does not match its format.") from None
+    parsed = dates.parse_user(str(value))
+    if parsed is None:
+        raise query_error(f"TO_DATE: '{value}' is not a date in the user's format (M/D/YYYY).")
+    return parsed[0]
+
+
 def _coerce(a, b):
-    """Compare numbers with numeric strings as numbers (Oracle's implicit conversion)."""
+    """Compare numbers with numeric strings as numbers, and dates with date strings in the user's
+    format (Oracle's implicit conversions)."""
+    if isinstance(a, datetime) and isinstance(b, str):
+        parsed = dates.parse_user(b)
+        if parsed is None:
+            raise query_error(f"'{b}' is not a date in the user's format (M/D/YYYY).")
+        return a, parsed[0]
+    if isinstance(b, datetime) and isinstance(a, str):
+        pair = _coerce(b, a)
+        return pair[1], pair[0]
     if isinstance(a, (int, float)) and isinstance(b, str):
         try:
             return a, float(b)
@@ -466,6 +510,8 @@ def _sort_key(value):
         return (1, 0, "")
     if isinstance(value, (int, float)):
         return (0, 0, value)
+    if isinstance(value, datetime):
+        return (0, 0, value.timestamp())
     return (0, 1, value)
 
 
@@ -523,6 +569,9 @@ def run(text: str, tables: dict) -> tuple[list[str], list[dict]]:
 
 
 def render_value(value) -> str:
+    """As SuiteQL returns values: strings; a date column in the user's date format (M/D/YYYY)."""
+    if isinstance(value, datetime):
+        return dates.user_date(value)
     if isinstance(value, bool):
         return "T" if value else "F"
     if isinstance(value, float) and value.is_integer():
