@@ -71,8 +71,10 @@ def _str_or_none(value, field: str) -> str | None:
     return value
 
 
-def validate_document(doc) -> dict:
-    """Return the normalized state document, or raise StateError naming the bad field."""
+def validate_document(doc, loaded_at: str | None = None) -> dict:
+    """Return the normalized state document, or raise StateError naming the bad field.
+    Customers given without dates get `loaded_at` (the mock's start: the same on every load, so a
+    captured state loads back unchanged)."""
     _expect(isinstance(doc, dict), "", "the state document must be a JSON object")
     _check_keys(doc, set(TOP_KEYS), "")
     base = default_state()
@@ -119,7 +121,7 @@ def validate_document(doc) -> dict:
             raise StateError(f"{path}.{exc.path}", exc.message) from None
         if cust["entityId"] is None:
             cust["entityId"] = f"CUST{cid}"
-        loaded = dates.now_iso()
+        loaded = loaded_at or dates.now_iso()
         for name in READ_ONLY_FIELDS:
             value = c.get(name, loaded)
             _expect(dates.parse_iso(value) is not None, f"{path}.{name}",
@@ -220,6 +222,7 @@ class Store:
 
     def __init__(self, path: str | None = None):
         self._lock = threading.RLock()
+        self.started_at = dates.now_iso()
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -234,7 +237,7 @@ class Store:
 
     # -- whole document
     def replace(self, doc: dict) -> None:
-        doc = validate_document(doc)
+        doc = validate_document(doc, self.started_at)
         with self._lock:
             self._db.execute("BEGIN")
             try:
