@@ -223,6 +223,7 @@ class Store:
     def __init__(self, path: str | None = None):
         self._lock = threading.RLock()
         self.started_at = dates.now_iso()
+        self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -248,6 +249,7 @@ class Store:
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
                 self._db.execute("COMMIT")
+                self.generation += 1
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -306,6 +308,7 @@ class Store:
             self._check_external_id(cust)
             cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("UPDATE customer SET data = ? WHERE id = ?", (json.dumps(cust), int(cid)))
+            self.generation += 1
             return cust
 
     def create_customer(self, fields: dict, *, exact: bool = False, unknown: list | None = None) -> dict:
@@ -320,10 +323,12 @@ class Store:
             self._check_external_id(cust)
             cust["dateCreated"] = cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("INSERT INTO customer VALUES (?, ?)", (next_id, json.dumps(cust)))
+            self.generation += 1
             return cust
 
     def delete_customer(self, cid: str) -> bool:
         if not cid.isdigit():
             return False
         with self._lock:
+            self.generation += 1
             return self._db.execute("DELETE FROM customer WHERE id = ?", (int(cid),)).rowcount > 0
