@@ -18,7 +18,6 @@ from testbed import demo
 from testbed.anonymize import Anonymizer
 from testbed.capture import capture_given, scenario_document, write_scenario
 from testbed.control import MockControl, MockControlError
-from testbed.launcher import profile_args
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
 from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
@@ -214,10 +213,10 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     # `kill` (SIGTERM) must stop the mocks too, not orphan them.
     signal.signal(signal.SIGTERM, _interrupt)
-    ns_args, st_args = profile_args("realistic" if args.realistic else "fast")
-    ns_args += ("--port", str(args.port_netsuite)) if args.port_netsuite else ()
-    st_args += ("--port", str(args.port_stripe)) if args.port_stripe else ()
-    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args) as pair:
+    ns_args = ("--port", str(args.port_netsuite)) if args.port_netsuite else ()
+    st_args = ("--port", str(args.port_stripe)) if args.port_stripe else ()
+    profile = "realistic" if args.realistic else "fast"
+    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args, profile=profile) as pair:
         config = pair.config
         if scenario is not None:
             config = apply_overrides(config, scenario.scenario.given)
