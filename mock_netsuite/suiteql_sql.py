@@ -161,17 +161,15 @@ def build_database(customers: list[dict], custom: dict[str, str], deployments: l
     db.execute("CREATE TABLE scriptdeployment (id INTEGER PRIMARY KEY, scriptid TEXT, script TEXT, title TEXT, "
                "status TEXT, isdeployed TEXT)")
     subsidiaries = set()
+    addresses, book, rows = [], [], []
     for c in customers:
         cid = int(c["id"])
         billing = shipping = None
         for i, line in enumerate(c.get("addressBook") or []):
             nkey = cid * 1000 + i + 1
             addr = line["addressBookAddress"]
-            row = [nkey] + [addr.get(k) or None for k in ADDRESS_COLUMNS[1:]]
-            db.execute(f"INSERT INTO entityaddress VALUES ({', '.join('?' * len(row))})", row)
-            db.execute(f"INSERT INTO customeraddressbookentityaddress VALUES ({', '.join('?' * len(row))})", row)
-            db.execute("INSERT INTO customeraddressbook VALUES (?, ?, ?, ?, ?, ?)",
-                       (i + 1, cid, nkey, _tf(line["defaultBilling"]), _tf(line["defaultShipping"]), line.get("label")))
+            addresses.append([nkey] + [addr.get(k) or None for k in ADDRESS_COLUMNS[1:]])
+            book.append((i + 1, cid, nkey, _tf(line["defaultBilling"]), _tf(line["defaultShipping"]), line.get("label")))
             billing = billing or (nkey if line["defaultBilling"] else None)
             shipping = shipping or (nkey if line["defaultShipping"] else None)
         values = [cid, c["entityId"], c["companyName"], c["firstName"], c["lastName"], c["email"], c["phone"],
@@ -181,10 +179,15 @@ def build_database(customers: list[dict], custom: dict[str, str], deployments: l
         for name, ftype in custom.items():
             value = c.get(name)
             values.append(_tf(value) if ftype == "checkbox" else value)
-        values = [None if v == "" else v for v in values]  # Oracle: '' is NULL
-        db.execute(f"INSERT INTO customer VALUES ({', '.join('?' * len(values))})", values)
+        rows.append([None if v == "" else v for v in values])  # Oracle: '' is NULL
         if c["subsidiary"]:
             subsidiaries.add(int(c["subsidiary"]))
+    marks = ", ".join("?" * len(ADDRESS_COLUMNS))
+    db.executemany(f"INSERT INTO entityaddress VALUES ({marks})", addresses)
+    db.executemany(f"INSERT INTO customeraddressbookentityaddress VALUES ({marks})", addresses)
+    db.executemany("INSERT INTO customeraddressbook VALUES (?, ?, ?, ?, ?, ?)", book)
+    if rows:
+        db.executemany(f"INSERT INTO customer VALUES ({', '.join('?' * len(rows[0]))})", rows)
     for sub in sorted(subsidiaries | {1}):
         db.execute("INSERT INTO subsidiary VALUES (?, ?)", (sub, subsidiary_name(str(sub))))
     # scriptid is the deployment's script id and script names its script (real NetSuite gives the
