@@ -65,6 +65,21 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
             return None
         ctx = current()
         g.started = time.monotonic()
+        # Authentication comes first: a request with bad credentials is refused as such (401) and
+        # never takes one of the account's concurrency slots.
+        try:
+            ctx.verifier.verify(method=request.method, scheme=request.scheme, host=request.host,
+                                path=request.path, query_string=request.query_string.decode("latin-1"),
+                                authorization=request.headers.get("Authorization"),
+                                content_type=request.headers.get("Content-Type", ""), body=request.get_data())
+        except AuthError as exc:
+            log.debug("auth refused: %s", exc)
+            account = ctx.store.config()["account"]
+            headers = {"WWW-Authenticate": f'OAuth realm="{account}", error="token_rejected", '
+                                           'error_description="Invalid login attempt."'}
+            if _is_restlet(request.path):
+                return restlet_error_response(401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt.", headers)
+            return ns_error_response(401, "INVALID_LOGIN", INVALID_LOGIN_DETAIL, headers=headers)
         g.entered = ctx.faults.enter()
         if not g.entered:
             return _error(429 if not _is_restlet(request.path) else 400, "CONCURRENCY_LIMIT_EXCEEDED",
@@ -81,19 +96,6 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
             return _error(429 if not _is_restlet(request.path) else 400, "CONCURRENCY_LIMIT_EXCEEDED",
                           "SSS_REQUEST_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.")
         g.drop = plan["drop"]
-        try:
-            ctx.verifier.verify(method=request.method, scheme=request.scheme, host=request.host,
-                                path=request.path, query_string=request.query_string.decode("latin-1"),
-                                authorization=request.headers.get("Authorization"),
-                                content_type=request.headers.get("Content-Type", ""), body=request.get_data())
-        except AuthError as exc:
-            log.debug("auth refused: %s", exc)
-            account = ctx.store.config()["account"]
-            headers = {"WWW-Authenticate": f'OAuth realm="{account}", error="token_rejected", '
-                                           'error_description="Invalid login attempt."'}
-            if _is_restlet(request.path):
-                return restlet_error_response(401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt.", headers)
-            return ns_error_response(401, "INVALID_LOGIN", INVALID_LOGIN_DETAIL, headers=headers)
         return None
 
     @app.after_request

@@ -29,15 +29,16 @@ class NsError(Exception):
     """A REST (record / SuiteQL) error, rendered in NetSuite's error shape."""
 
     def __init__(self, status: int, code: str, detail: str, *, error_path: str | None = None,
-                 query_param: str | None = None, headers: dict | None = None):
+                 query_param: str | None = None, error_header: str | None = None, headers: dict | None = None):
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
-        self.error_path, self.query_param = error_path, query_param
+        self.error_path, self.query_param, self.error_header = error_path, query_param, error_header
         self.headers = headers or {}
 
     def response(self) -> Response:
         return ns_error_response(self.status, self.code, self.detail, error_path=self.error_path,
-                                 query_param=self.query_param, headers=self.headers)
+                                 query_param=self.query_param, error_header=self.error_header,
+                                 headers=self.headers)
 
 
 class RestletError(Exception):
@@ -53,13 +54,16 @@ class RestletError(Exception):
 
 
 def ns_error_response(status: int, code: str, detail: str, *, error_path: str | None = None,
-                      query_param: str | None = None, headers: dict | None = None) -> Response:
+                      query_param: str | None = None, error_header: str | None = None,
+                      headers: dict | None = None) -> Response:
     title, type_url = TITLES.get(status, ("Error", "https://www.rfc-editor.org/rfc/rfc9110.html"))
     entry = {"detail": detail, "o:errorCode": code}
     if error_path is not None:
         entry["o:errorPath"] = error_path
     if query_param is not None:
         entry["o:errorQueryParam"] = query_param
+    if error_header is not None:
+        entry["o:errorHeader"] = error_header
     body = {"type": type_url, "title": title, "status": status, "o:errorDetails": [entry]}
     resp = Response(json.dumps(body), status=status, content_type=ERROR_CONTENT_TYPE)
     for k, v in (headers or {}).items():

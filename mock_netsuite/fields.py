@@ -15,9 +15,14 @@ BODY_FIELDS = {
     "isInactive": "boolean",
     "subsidiary": "ref",
     "comments": "text",
+    "externalId": "text",
     "addressBook": "addressbook",
 }
 BODY_BY_LOWER = {name.lower(): name for name in BODY_FIELDS}
+# Kept by the mock on every write; returned in UTC ISO 8601 ("2017-07-21T17:32:28Z",
+# https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_157305090645.html).
+READ_ONLY_FIELDS = {"dateCreated": "datetime", "lastModifiedDate": "datetime"}
+READ_ONLY_BY_LOWER = {name.lower(): name for name in READ_ONLY_FIELDS}
 
 ADDRESS_LINE_FIELDS = {"label": "text", "defaultBilling": "boolean", "defaultShipping": "boolean"}
 ADDRESS_FIELDS = ["addressee", "attention", "addr1", "addr2", "addr3", "city", "state", "zip", "country"]
@@ -45,18 +50,24 @@ def custom_field_types(custom_fields: list[dict]) -> dict[str, str]:
     return {f["id"]: f["type"] for f in custom_fields}
 
 
-def canonical_customer_key(key: str, custom: dict[str, str]) -> str | None:
-    """Field name as sent (camelCase or lowercase) -> canonical name, or None if unknown."""
+def canonical_customer_key(key: str, custom: dict[str, str], exact: bool = False) -> str | None:
+    """Field name as sent -> canonical name, or None if unknown. `exact`: the record service's
+    names only as NetSuite spells them (camelCase body fields, lowercase custom field ids);
+    otherwise any case (search and query ids, state documents)."""
+    if exact:
+        return key if key in BODY_FIELDS or key in READ_ONLY_FIELDS or key in custom else None
     low = key.lower()
     if low in BODY_BY_LOWER:
         return BODY_BY_LOWER[low]
+    if low in READ_ONLY_BY_LOWER:
+        return READ_ONLY_BY_LOWER[low]
     if low in custom:
         return low
     return None
 
 
 def field_type(name: str, custom: dict[str, str]) -> str:
-    return BODY_FIELDS.get(name) or custom[name]
+    return BODY_FIELDS.get(name) or READ_ONLY_FIELDS.get(name) or custom[name]
 
 
 def check_value(path: str, ftype: str, value):
@@ -147,13 +158,21 @@ def empty_customer(cid: str, custom: dict[str, str]) -> dict:
     return cust
 
 
-def apply_changes(cust: dict, changes: dict, custom: dict[str, str], path_prefix: str = "") -> dict:
-    """Apply {fieldname: value} (any case) to a customer; raises FieldError naming the bad field."""
+def apply_changes(cust: dict, changes: dict, custom: dict[str, str], path_prefix: str = "", *,
+                  exact: bool = False, unknown: list | None = None) -> dict:
+    """Apply {fieldname: value} to a customer; raises FieldError naming the bad field.
+    `exact`: names as the record service spells them. `unknown`: a list collecting unknown names
+    instead of raising (X-NetSuite-PropertyNameValidation Warning / Ignore)."""
     out = dict(cust)
     for key, value in changes.items():
-        name = canonical_customer_key(key, custom)
+        name = canonical_customer_key(key, custom, exact)
         if name is None:
+            if unknown is not None:
+                unknown.append(key)
+                continue
             raise FieldError(path_prefix + key, f"Unknown field '{key}' for record type customer.")
+        if name in READ_ONLY_FIELDS:
+            raise FieldError(path_prefix + name, f"The field {name} is read-only.")
         ftype = field_type(name, custom)
         if ftype == "addressbook":
             out[name] = check_address_book(path_prefix + name, value)
@@ -199,7 +218,8 @@ def search_value(cust: dict, column: str):
 
 
 SUITEQL_BODY_COLUMNS = ["id", "entityid", "companyname", "firstname", "lastname", "email", "phone",
-                        "isinactive", "isperson", "subsidiary", "comments"]
+                        "isinactive", "isperson", "subsidiary", "comments", "externalid", "datecreated",
+                        "lastmodifieddate"]
 
 
 def suiteql_columns(custom: dict[str, str]) -> list[str]:

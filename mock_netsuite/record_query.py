@@ -1,12 +1,21 @@
-"""The record service's `q` filter: `email IS "a@b.com" AND (isInactive IS false OR id ANY_OF [1, 2])`."""
+"""The record service's `q` filter: `email IS "a@b.com" AND (isInactive IS false OR id ANY_OF [1, 2])`.
+
+Operators per field type as Record Collection Filtering lists them
+(https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545222128.html); dates take
+AFTER, BEFORE, ON, ON_OR_AFTER, ON_OR_BEFORE and their _NOT forms (WITHIN is listed for numbers only).
+"""
 from __future__ import annotations
 
+from . import dates
 from .errors import NsError
-from .fields import BODY_FIELDS, canonical_customer_key
+from .fields import BODY_FIELDS, READ_ONLY_FIELDS, canonical_customer_key
 
 TEXT_OPS = {"IS", "IS_NOT", "CONTAIN", "CONTAIN_NOT", "START_WITH", "START_WITH_NOT", "END_WITH", "END_WITH_NOT"}
-NUMBER_OPS = {"EQUAL", "EQUAL_NOT", "GREATER", "GREATER_OR_EQUAL", "LESS", "LESS_OR_EQUAL",
-              "ANY_OF", "ANY_OF_NOT", "BETWEEN", "BETWEEN_NOT"}
+NUMBER_OPS = {"EQUAL", "EQUAL_NOT", "GREATER", "GREATER_NOT", "GREATER_OR_EQUAL", "GREATER_OR_EQUAL_NOT",
+              "LESS", "LESS_NOT", "LESS_OR_EQUAL", "LESS_OR_EQUAL_NOT", "ANY_OF", "ANY_OF_NOT",
+              "BETWEEN", "BETWEEN_NOT", "WITHIN", "WITHIN_NOT"}
+DATE_OPS = {"AFTER", "AFTER_NOT", "BEFORE", "BEFORE_NOT", "ON", "ON_NOT", "ON_OR_AFTER", "ON_OR_AFTER_NOT",
+            "ON_OR_BEFORE", "ON_OR_BEFORE_NOT"}
 BOOLEAN_OPS = {"IS", "IS_NOT"}
 EMPTY_OPS = {"EMPTY", "EMPTY_NOT"}
 PUNCT = "()[],"
@@ -50,7 +59,9 @@ def tokenize(text: str) -> list[tuple[str, str]]:
 def field_kind(name: str, custom: dict[str, str]) -> str:
     if name == "id":
         return "number"
-    ftype = BODY_FIELDS.get(name) or custom.get(name)
+    ftype = BODY_FIELDS.get(name) or READ_ONLY_FIELDS.get(name) or custom.get(name)
+    if ftype == "datetime":
+        return "date"
     if ftype in ("boolean", "checkbox"):
         return "boolean"
     if ftype in ("ref", "integer"):
@@ -142,7 +153,7 @@ class _Parser:
         if op in EMPTY_OPS:
             want_empty = op == "EMPTY"
             return lambda c: (_raw(c, name) in (None, "")) == want_empty
-        allowed = {"text": TEXT_OPS, "number": NUMBER_OPS, "boolean": BOOLEAN_OPS}[fkind]
+        allowed = {"text": TEXT_OPS, "number": NUMBER_OPS, "boolean": BOOLEAN_OPS, "date": DATE_OPS}[fkind]
         if op not in allowed:
             raise bad_query(f"Operator '{op}' is not valid for field '{field}'. "
                             f"Valid operators: {', '.join(sorted(allowed | EMPTY_OPS))}.")
@@ -154,15 +165,22 @@ class _Parser:
             if op == "IS_NOT":
                 want = not want
             return lambda c: bool(_raw(c, name)) == want
+        if fkind == "date":
+            vkind, vtext = self.value()
+            parsed = dates.parse_user(vtext)
+            if parsed is None:
+                raise bad_query(f"Invalid date value '{vtext}' for field '{field}'; use the date format "
+                                "of the user's preferences, e.g. 1/31/2024.")
+            return _date_predicate(op, name, *parsed)
         if fkind == "number":
             values = self.values_list()
             try:
                 nums = [float(v) for _, v in values]
             except ValueError:
                 raise bad_query(f"Invalid number in value for field '{field}'.") from None
-            if op.startswith("BETWEEN") and len(nums) != 2:
+            if op.startswith(("BETWEEN", "WITHIN")) and len(nums) != 2:
                 raise bad_query(f"Operator '{op}' needs two values.")
-            if not op.startswith(("ANY_OF", "BETWEEN")) and len(nums) != 1:
+            if not op.startswith(("ANY_OF", "BETWEEN", "WITHIN")) and len(nums) != 1:
                 raise bad_query(f"Operator '{op}' takes one value.")
             return lambda c: _number_op(op, _raw(c, name), nums)
         vkind, vtext = self.value()
@@ -187,15 +205,32 @@ def _number_op(op: str, actual, nums: list[float]) -> bool:
     if actual in (None, ""):
         return op.endswith("_NOT")
     value = float(actual)
+    negate = op.endswith("_NOT") and op not in ("EQUAL_NOT", "ANY_OF_NOT")
+    base = op[:-4] if negate else op
     result = {
         "EQUAL": lambda: value == nums[0], "EQUAL_NOT": lambda: value != nums[0],
         "GREATER": lambda: value > nums[0], "GREATER_OR_EQUAL": lambda: value >= nums[0],
         "LESS": lambda: value < nums[0], "LESS_OR_EQUAL": lambda: value <= nums[0],
         "ANY_OF": lambda: value in nums, "ANY_OF_NOT": lambda: value not in nums,
         "BETWEEN": lambda: nums[0] <= value <= nums[1],
-        "BETWEEN_NOT": lambda: not nums[0] <= value <= nums[1],
-    }
-    return result[op]()
+        "WITHIN": lambda: nums[0] <= value <= nums[1],  # unconfirmed: WITHIN as an inclusive range
+    }[base]()
+    return not result if negate else result
+
+
+def _date_predicate(op: str, name: str, moment, has_time: bool):
+    """Date-only values compare whole days (ON 1/31/2024 is that day); values with a time compare moments."""
+    negate = op.endswith("_NOT")
+    base = op[:-4] if negate else op
+
+    def pred(cust: dict) -> bool:
+        stored = dates.parse_iso(cust.get(name))
+        if stored is None:
+            return negate
+        a, b = (stored, moment) if has_time else (stored.date(), moment.date())
+        hit = {"AFTER": a > b, "BEFORE": a < b, "ON": a == b, "ON_OR_AFTER": a >= b, "ON_OR_BEFORE": a <= b}[base]
+        return not hit if negate else hit
+    return pred
 
 
 def compile_query(text: str, custom: dict[str, str]):

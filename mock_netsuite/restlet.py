@@ -19,8 +19,10 @@ MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000  # N/search runPaged limits
 
 
 def _find_deployment(script: str | None, deploy: str | None) -> dict:
+    """By script ids or by the numbers a deployment's URL shows (script=133&deploy=1), or a mix."""
     for dep in current().store.config()["deployments"]:
-        if dep["scriptId"] == script and dep["deploymentId"] == deploy:
+        script_hit = script in (dep["scriptId"], str(dep.get("scriptNumber")))
+        if script_hit and deploy in (dep["deploymentId"], str(dep.get("deployNumber"))):
             if dep["status"] == "RELEASED" and dep.get("isDeployed", True):
                 return dep
             break
@@ -30,9 +32,8 @@ def _find_deployment(script: str | None, deploy: str | None) -> dict:
 
 @bp.route(RESTLET_PATH, methods=["GET", "POST", "PUT", "DELETE"])
 def restlet():
-    script, deploy = request.args.get("script"), request.args.get("deploy")
-    _find_deployment(script, deploy)
-    if script != SEARCH_SCRIPT:
+    dep = _find_deployment(request.args.get("script"), request.args.get("deploy"))
+    if dep["scriptId"] != SEARCH_SCRIPT:
         # The mock carries the code of one RESTlet only; other released scripts are not RESTlets here.
         raise RestletError("SSS_INVALID_SCRIPTLET_ID", "That Suitelet is invalid, disabled, or no longer exists.")
     if request.method != "POST":

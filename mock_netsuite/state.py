@@ -7,8 +7,8 @@ import re
 import sqlite3
 import threading
 
-from . import search_filters
-from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, FieldError, apply_changes,
+from . import dates, search_filters
+from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
                      custom_field_types, empty_customer, search_column_ids)
 
 # Unconfirmed: the SuiteQL scriptdeployment.status values; the mock allows these three.
@@ -71,8 +71,10 @@ def _str_or_none(value, field: str) -> str | None:
     return value
 
 
-def validate_document(doc) -> dict:
-    """Return the normalized state document, or raise StateError naming the bad field."""
+def validate_document(doc, loaded_at: str | None = None) -> dict:
+    """Return the normalized state document, or raise StateError naming the bad field.
+    Customers given without dates get `loaded_at` (the mock's start: the same on every load, so a
+    captured state loads back unchanged)."""
     _expect(isinstance(doc, dict), "", "the state document must be a JSON object")
     _check_keys(doc, set(TOP_KEYS), "")
     base = default_state()
@@ -98,7 +100,7 @@ def validate_document(doc) -> dict:
     custom = custom_field_types(custom_fields)
 
     customers = []
-    seen = set()
+    seen, external_ids = set(), set()
     raw_customers = doc.get("customers", [])
     _expect(isinstance(raw_customers, list), "customers", "must be a list")
     for i, c in enumerate(raw_customers):
@@ -112,13 +114,25 @@ def validate_document(doc) -> dict:
         cid = str(int(cid))
         _expect(cid not in seen, f"{path}.id", f"duplicate customer id {cid}")
         seen.add(cid)
-        changes = {k: v for k, v in c.items() if k != "id"}
+        changes = {k: v for k, v in c.items() if k != "id" and k not in READ_ONLY_FIELDS}
         try:
             cust = apply_changes(empty_customer(cid, custom), changes, custom)
         except FieldError as exc:
             raise StateError(f"{path}.{exc.path}", exc.message) from None
         if cust["entityId"] is None:
             cust["entityId"] = f"CUST{cid}"
+        loaded = loaded_at or dates.now_iso()
+        for name in READ_ONLY_FIELDS:
+            value = c.get(name, loaded)
+            _expect(dates.parse_iso(value) is not None, f"{path}.{name}",
+                    'must be a UTC ISO 8601 datetime like "2024-05-01T09:30:00Z"')
+            cust[name] = value
+        _expect(cust["lastModifiedDate"] >= cust["dateCreated"], f"{path}.lastModifiedDate",
+                "cannot be before dateCreated")
+        if cust["externalId"] is not None:
+            _expect(cust["externalId"] not in external_ids, f"{path}.externalId",
+                    f"duplicate externalId {cust['externalId']!r}")
+            external_ids.add(cust["externalId"])
         customers.append(cust)
     customers.sort(key=lambda c: int(c["id"]))
 
@@ -167,7 +181,8 @@ def validate_document(doc) -> dict:
     for i, d in enumerate(raw_deps):
         path = f"deployments[{i}]"
         _expect(isinstance(d, dict), path, "must be an object")
-        _check_keys(d, {"scriptId", "deploymentId", "title", "status", "isDeployed"}, path)
+        _check_keys(d, {"scriptId", "deploymentId", "title", "status", "isDeployed", "scriptNumber",
+                        "deployNumber"}, path)
         for key, prefix in (("scriptId", "customscript"), ("deploymentId", "customdeploy")):
             _expect(isinstance(d.get(key), str) and d[key].startswith(prefix), f"{path}.{key}",
                     f"must be a script id starting with {prefix}")
@@ -177,9 +192,26 @@ def validate_document(doc) -> dict:
         _expect(status in DEPLOYMENT_STATUSES, f"{path}.status", f"must be one of {list(DEPLOYMENT_STATUSES)}")
         is_deployed = d.get("isDeployed", True)
         _expect(isinstance(is_deployed, bool), f"{path}.isDeployed", "must be a boolean")
+        # The numbers a deployment's URL shows (restlet.nl?script=NUMBER&deploy=NUMBER): the script's
+        # internal id (one per script) and the deployment's number within it. Defaults: scripts
+        # numbered from 101 in order of appearance, deployments from 1 within their script.
+        same_script = [x for x in deployments if x["scriptId"] == d["scriptId"]]
+        script_number = d.get("scriptNumber", same_script[0]["scriptNumber"] if same_script else
+                              101 + len({x["scriptId"] for x in deployments}))
+        deploy_number = d.get("deployNumber", 1 + max((x["deployNumber"] for x in same_script), default=0))
+        for key, number in (("scriptNumber", script_number), ("deployNumber", deploy_number)):
+            _expect(isinstance(number, int) and not isinstance(number, bool) and number > 0, f"{path}.{key}",
+                    "must be a positive integer")
+        _expect(all(x["scriptNumber"] == script_number for x in same_script), f"{path}.scriptNumber",
+                "differs from the number of the script's other deployments")
+        _expect(all(x["scriptId"] == d["scriptId"] for x in deployments if x["scriptNumber"] == script_number),
+                f"{path}.scriptNumber", "already the number of another script")
+        _expect(deploy_number not in [x["deployNumber"] for x in same_script], f"{path}.deployNumber",
+                "duplicate deployment number within the script")
         deployments.append({"scriptId": d["scriptId"], "deploymentId": d["deploymentId"],
                             "title": _str_or_none(d.get("title"), f"{path}.title") or d["deploymentId"],
-                            "status": status, "isDeployed": is_deployed})
+                            "status": status, "isDeployed": is_deployed, "scriptNumber": script_number,
+                            "deployNumber": deploy_number})
 
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
             "saved_searches": searches, "deployments": deployments}
@@ -190,6 +222,8 @@ class Store:
 
     def __init__(self, path: str | None = None):
         self._lock = threading.RLock()
+        self.started_at = dates.now_iso()
+        self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -204,7 +238,7 @@ class Store:
 
     # -- whole document
     def replace(self, doc: dict) -> None:
-        doc = validate_document(doc)
+        doc = validate_document(doc, self.started_at)
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -215,6 +249,7 @@ class Store:
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
                 self._db.execute("COMMIT")
+                self.generation += 1
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -247,30 +282,53 @@ class Store:
             row = self._db.execute("SELECT data FROM customer WHERE id = ?", (int(cid),)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def update_customer(self, cid: str, changes: dict) -> dict | None:
-        """Apply field changes; raises FieldError. Returns None when the customer does not exist."""
+    def customer_by_external_id(self, external_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM customer WHERE json_extract(data, '$.externalId') = ?",
+                                   (external_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _check_external_id(self, cust: dict) -> None:
+        eid = cust.get("externalId")
+        if eid is not None:
+            other = self.customer_by_external_id(eid)
+            if other is not None and other["id"] != cust["id"]:
+                # Unconfirmed wording; NetSuite keeps external ids unique per record type.
+                raise FieldError("externalId", f"A customer with the external ID {eid!r} already exists.")
+
+    def update_customer(self, cid: str, changes: dict, *, exact: bool = False,
+                        unknown: list | None = None) -> dict | None:
+        """Apply field changes; raises FieldError. Returns None when the customer does not exist.
+        Every write moves lastModifiedDate."""
         with self._lock:
             cust = self.customer(cid)
             if cust is None:
                 return None
-            cust = apply_changes(cust, changes, self.custom_types())
+            cust = apply_changes(cust, changes, self.custom_types(), exact=exact, unknown=unknown)
+            self._check_external_id(cust)
+            cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("UPDATE customer SET data = ? WHERE id = ?", (json.dumps(cust), int(cid)))
+            self.generation += 1
             return cust
 
-    def create_customer(self, fields: dict) -> dict:
+    def create_customer(self, fields: dict, *, exact: bool = False, unknown: list | None = None) -> dict:
         with self._lock:
             custom = self.custom_types()
             next_id = (self._db.execute("SELECT MAX(id) FROM customer").fetchone()[0] or 100) + 1
             cid = str(next_id)
-            cust = apply_changes(empty_customer(cid, custom), fields, custom)
+            cust = apply_changes(empty_customer(cid, custom), fields, custom, exact=exact, unknown=unknown)
             if cust["entityId"] is None:
                 # Unconfirmed: as if auto-generated customer numbers are on.
                 cust["entityId"] = f"CUST{cid}"
+            self._check_external_id(cust)
+            cust["dateCreated"] = cust["lastModifiedDate"] = dates.now_iso()
             self._db.execute("INSERT INTO customer VALUES (?, ?)", (next_id, json.dumps(cust)))
+            self.generation += 1
             return cust
 
     def delete_customer(self, cid: str) -> bool:
         if not cid.isdigit():
             return False
         with self._lock:
+            self.generation += 1
             return self._db.execute("DELETE FROM customer WHERE id = ?", (int(cid),)).rowcount > 0

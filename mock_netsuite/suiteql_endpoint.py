@@ -5,8 +5,8 @@ import json
 
 from flask import Blueprint, Response, request
 
-from . import suiteql
 from .context import current
+from .suiteql_sql import SuiteQL, render_value
 from .errors import NsError
 from .paging import collection, parse_limit_offset
 
@@ -14,6 +14,7 @@ bp = Blueprint("suiteql", __name__)
 
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 MAX_RESULTS = 100_000
+_engine = SuiteQL()
 
 
 @bp.post(SUITEQL_PATH)
@@ -31,17 +32,11 @@ def run_suiteql():
     if not isinstance(body, dict) or not isinstance(body.get("q"), str):
         raise NsError(400, "INVALID_CONTENT", "The request body must be a JSON object with a string 'q'.",
                       error_path="q")
-    store = current().store
-    config = store.config()
-    tables = {
-        "customer": suiteql.customer_rows(store.customers(), store.custom_types()),
-        "scriptdeployment": suiteql.deployment_rows(config["deployments"]),
-    }
-    _, rows = suiteql.run(body["q"], tables)
+    _, rows = _engine.run(body["q"], current().store)
     rows = rows[:MAX_RESULTS]
     page = rows[offset:offset + limit]
     # Unconfirmed: null columns are left out of each item (as the record service does).
-    items = [{"links": [], **{k: suiteql.render_value(v) for k, v in r.items() if v is not None and v != ""}}
+    items = [{"links": [], **{k: render_value(v) for k, v in r.items() if v is not None and v != ""}}
              for r in page]
     url = request.host_url.rstrip("/") + SUITEQL_PATH
     return Response(json.dumps(collection(url, {}, items, len(rows), limit, offset)), status=200,

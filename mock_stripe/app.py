@@ -14,13 +14,17 @@ from . import state as state_doc
 from .auth import authenticate
 from .control import control
 from .errors import StripeError, api_error, rate_limited, unrecognized_url
-from .faults import Faults
+from .faults import PROFILES, Faults
 from .forms import decode
 from .idempotency import Idempotency, check_key, fingerprint
 from .ids import new_id
 from .store import Store
 
-DEFAULT_API_VERSION = "2026-10-28.endive"  # what stripe-python 16 pins; echoed when none is sent
+# The one version the mock implements: what the installed stripe-python (16) pins. Any other
+# Stripe-Version gets Stripe's "Invalid Stripe API version: X" (400, invalid_request_error; as Stripe
+# answers a version it does not know, e.g. stripe/stripe-java#682), with a note that the mock implements
+# this one only. https://docs.stripe.com/api/versioning
+API_VERSION = "2026-10-28.endive"
 
 
 @dataclass
@@ -46,7 +50,12 @@ def runtime() -> Runtime:
 
 
 def create_app(db: str | None = None, state: str | dict | None = None, api_keys: list[str] | None = None,
-               portal_session_ttl: float = portal.DEFAULT_SESSION_TTL, **fault_settings) -> Flask:
+               portal_session_ttl: float = portal.DEFAULT_SESSION_TTL, profile: str = "fast",
+               **fault_settings) -> Flask:
+    """`profile` (faults.PROFILES) sets the defaults; explicit fault settings override it."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+    fault_settings = {**PROFILES[profile], **{k: v for k, v in fault_settings.items() if v is not None}}
     app = Flask("mock_stripe")
     store = Store(db)
     rt = Runtime(store=store, faults=Faults(**fault_settings), idempotency=Idempotency(store),
@@ -71,7 +80,7 @@ def create_app(db: str | None = None, state: str | dict | None = None, api_keys:
     def _finish(resp: Response):
         resp.headers.setdefault("Request-Id", g.get("request_id") or new_id("req_", 14))
         if request.path.startswith("/v1/"):
-            resp.headers["Stripe-Version"] = request.headers.get("Stripe-Version") or DEFAULT_API_VERSION
+            resp.headers["Stripe-Version"] = API_VERSION
         if not request.path.startswith("/_mock"):
             path = request.path
             if path.startswith("/p/session/"):
@@ -96,8 +105,18 @@ def create_app(db: str | None = None, state: str | dict | None = None, api_keys:
     return app
 
 
+def _error_body(err: StripeError) -> dict:
+    """Stripe's error body; with a known caller, the dashboard log URL of this request
+    (https://docs.stripe.com/api/errors: request_log_url)."""
+    body = err.body()
+    log_url = g.get("request_log_url")
+    if log_url:
+        body["error"]["request_log_url"] = log_url
+    return body
+
+
 def _error_response(err: StripeError) -> Response:
-    resp = Response(json.dumps(err.body(), indent=2), status=err.status, mimetype="application/json")
+    resp = Response(json.dumps(_error_body(err), indent=2), status=err.status, mimetype="application/json")
     for k, v in err.headers.items():
         resp.headers[k] = v
     return resp
@@ -129,25 +148,37 @@ def _params() -> dict:
 def _execute(handler, caller, params: dict, kwargs: dict) -> tuple[int, str, bool]:
     """Run the endpoint: (status, JSON body, whether it began executing)."""
     rt = runtime()
+    # The injected latency is the endpoint's processing time: an idempotent request is in progress
+    # (and a second one with its key gets a 409) for that long.
+    rt.faults.delay()
     try:
         status, body = handler(rt.store, caller, params, **kwargs)
         return status, json.dumps(body, indent=2), True
     except StripeError as err:
-        return err.status, json.dumps(err.body(), indent=2), err.executed
+        return err.status, json.dumps(_error_body(err), indent=2), err.executed
     except Exception:
         current_app.logger.exception("mock_stripe: endpoint failed")
-        return 500, json.dumps(api_error().body(), indent=2), True
+        return 500, json.dumps(_error_body(api_error()), indent=2), True
 
 
-def endpoint(handler, **extra):
+def _check_version() -> None:
+    version = request.headers.get("Stripe-Version")
+    if version is not None and version != API_VERSION:
+        raise StripeError(400, f"Invalid Stripe API version: {version} (mock_stripe implements {API_VERSION} "
+                               "only, the version the installed stripe-python pins)", executed=False)
+
+
+def endpoint(handler, search: bool = False, **extra):
     @wraps(handler)
     def view(**kwargs):
         rt = runtime()
         draw = rt.faults.draw()
-        rt.faults.delay()
         try:
             caller = authenticate(request.headers.get("Authorization"), rt.store)
-            if not rt.faults.admit(caller.account, caller.mode):
+            g.request_log_url = (f"https://dashboard.stripe.com/{'' if caller.livemode else 'test/'}logs/"
+                                 f"{g.request_id}?t={int(time.time())}")
+            _check_version()
+            if not rt.faults.admit(caller.account, caller.mode, search=search):
                 rt.faults.count("429")
                 raise rate_limited()
             if draw.rate_429:
@@ -162,6 +193,7 @@ def endpoint(handler, **extra):
             if key:
                 check_key(key)
                 resp = _idempotent(rt, handler, caller, params, kwargs, key, draw)
+                resp.headers["Idempotency-Key"] = key
             else:
                 status, body, _ = _execute(handler, caller, params, kwargs)
                 resp = _post_error(rt, draw, status, body)
@@ -199,8 +231,8 @@ def _idempotent(rt: Runtime, handler, caller, params, kwargs, key: str, draw) ->
         status, body, executed = _execute(handler, caller, params, kwargs)
         if executed and draw.post_error and status < 500:
             rt.faults.count("5xx")
-            status, body = 500, json.dumps(api_error(
-                "An unknown error occurred (mock_stripe injected fault after execution).").body(), indent=2)
+            status, body = 500, json.dumps(_error_body(api_error(
+                "An unknown error occurred (mock_stripe injected fault after execution).")), indent=2)
         if executed:
             rt.idempotency.save(caller.account, caller.mode, key, fp, status, body, g.request_id)
         resp = _json_response(status, body)
@@ -213,13 +245,15 @@ def _register_api(app: Flask) -> None:
     def add(rule: str, method: str, handler, name: str, **extra):
         app.add_url_rule(rule, name, endpoint(handler, **extra), methods=[method])
 
-    add("/v1/customers", "POST", customers.create, "customers_create")
+    def lag(rt):
+        return rt.faults.settings["search_lag_seconds"]
+
+    add("/v1/customers", "POST", customers.create, "customers_create", lag_seconds=lag)
     add("/v1/customers", "GET", customers.list_, "customers_list")
-    add("/v1/customers/search", "GET", customers.search, "customers_search",
-        lag_seconds=lambda rt: rt.faults.settings["search_lag_seconds"])
+    add("/v1/customers/search", "GET", customers.search, "customers_search", search=True)
     add("/v1/customers/<customer_id>", "GET", customers.retrieve, "customers_retrieve")
-    add("/v1/customers/<customer_id>", "POST", customers.update, "customers_update")
-    add("/v1/customers/<customer_id>", "DELETE", customers.delete, "customers_delete")
+    add("/v1/customers/<customer_id>", "POST", customers.update, "customers_update", lag_seconds=lag)
+    add("/v1/customers/<customer_id>", "DELETE", customers.delete, "customers_delete", lag_seconds=lag)
     add("/v1/customers/<customer_id>/payment_methods", "GET", payment_methods.list_for_customer,
         "customer_payment_methods")
     add("/v1/payment_methods", "GET", payment_methods.list_, "payment_methods_list")

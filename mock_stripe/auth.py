@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from .errors import StripeError
@@ -34,12 +35,20 @@ def mode_of(key: str) -> str | None:
     return None
 
 
+PUBLISHABLE_MESSAGE = ("This API call cannot be made with a publishable API key. Please use a secret API key. "
+                       "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.")
+_MASK_PREFIX = re.compile(r"^(?:sk|rk|pk)_(?:test|live)_")
+
+
 def mask(key: str) -> str:
-    """sk_test_****abcd: the prefix and the last 4 characters only."""
-    prefix = next((p for p in KEY_PREFIXES if key.startswith(p)), "")
-    if len(key) - len(prefix) <= 4:
-        return prefix + "****"
-    return f"{prefix}****{key[-4:]}"
+    """As Stripe masks a key in its errors: the prefix, one star per hidden character, the last 4
+    (e.g. 'sk_test_**********************Aso0', stripe/stripe-node#361). Short keys: stars only."""
+    m = _MASK_PREFIX.match(key)
+    prefix = m.group(0) if m else ""
+    hidden = len(key) - len(prefix) - 4
+    if hidden < 4:
+        return prefix + "*" * max(len(key) - len(prefix), 4)
+    return prefix + "*" * hidden + key[-4:]
 
 
 def key_from_header(header: str | None) -> str | None:
@@ -62,6 +71,9 @@ def authenticate(header: str | None, store) -> Caller:
     key = key_from_header(header)
     if key is None:
         raise StripeError(401, NO_KEY_MESSAGE, executed=False)
+    if key.startswith(("pk_test_", "pk_live_")):
+        # https://docs.stripe.com/keys: publishable keys are for the client side only.
+        raise StripeError(401, PUBLISHABLE_MESSAGE, executed=False)
     account = store.account_for_key(key)
     mode = mode_of(key)
     if account is None or mode is None:

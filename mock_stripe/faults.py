@@ -16,8 +16,20 @@ DEFAULTS = {
     "rate_429": 0.0,
     "drop_rate": 0.0,        # the endpoint runs, then the connection drops mid-body
     "seed": None,
-    "requests_per_second": None,
-    "search_lag_seconds": 0,  # customers newer than this (mock clock) are not yet searchable
+    "requests_per_second": None,  # a number (both modes), {"test": n, "live": n}, or null (no limit)
+    # https://docs.stripe.com/search#data-freshness: never searchable at once. Seconds (mock clock)
+    # before a write shows in search; 0 only where a test asks for it.
+    "search_lag_seconds": 1.0,
+    # https://docs.stripe.com/search#rate-limits: 20 reads/s for search, per mode, on top of the basic limit.
+    "search_requests_per_second": 20,
+}
+# Launch profiles (`python -m mock_stripe --profile`, `custsync mocks --realistic`).
+# realistic: Stripe's basic rate limits, https://docs.stripe.com/rate-limits ("Live mode: 100 read
+# operations and 100 write operations; Test mode: 25 ..."), counted per account and mode.
+# fast: no basic limit, for unit tests and benchmarks of the client itself.
+PROFILES = {
+    "fast": {},
+    "realistic": {"requests_per_second": {"test": 25, "live": 100}},
 }
 _RATES = ("error_rate", "post_error_rate", "rate_429", "drop_rate")
 
@@ -43,13 +55,26 @@ def validate(changes: dict) -> dict:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise FaultError(key, "must be a number >= 0")
         elif key == "requests_per_second":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            if isinstance(value, dict):
+                for mode, rps in value.items():
+                    if mode not in ("test", "live"):
+                        raise FaultError(f"{key}.{mode}", "unknown mode: give test and/or live")
+                    if not _positive(rps):
+                        raise FaultError(f"{key}.{mode}", "must be a number > 0 or null")
+            elif value is not None and not _positive(value):
+                raise FaultError(key, 'must be a number > 0, {"test": n, "live": n}, or null')
+        elif key == "search_requests_per_second":
+            if value is not None and not _positive(value):
                 raise FaultError(key, "must be a number > 0 or null")
         elif key == "seed":
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise FaultError(key, "must be an integer or null")
         out[key] = value
     return out
+
+
+def _positive(value) -> bool:
+    return value is None or (not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0)
 
 
 @dataclass
@@ -103,14 +128,22 @@ class Faults:
             self.count("latency")
             time.sleep(latency / 1000)
 
-    def admit(self, account: str, mode: str) -> bool:
-        """Sliding one-second window per account+mode (wall clock, not the mock clock)."""
+    def admit(self, account: str, mode: str, search: bool = False) -> bool:
+        """Sliding one-second windows per account+mode (wall clock, not the mock clock): the basic
+        limit for every request, and search's own limit for searches (which count against both)."""
         rps = self.settings["requests_per_second"]
+        if isinstance(rps, dict):
+            rps = rps.get(mode)
+        if search and not self._take((account, mode, "search"), self.settings["search_requests_per_second"]):
+            return False
+        return self._take((account, mode), rps)
+
+    def _take(self, ident: tuple, rps) -> bool:
         if not rps:
             return True
         now = time.monotonic()
         with self._lock:
-            window = self._windows.setdefault((account, mode), deque())
+            window = self._windows.setdefault(ident, deque())
             while window and window[0] <= now - 1.0:
                 window.popleft()
             if len(window) >= rps:

@@ -1,10 +1,16 @@
-"""A subset of Stripe's search query language, compiled to a predicate.
+"""Stripe's search query language for customers, compiled to a predicate.
 
+Follows https://docs.stripe.com/search#search-query-language:
 clause  := ['-'] field op value      field := name | metadata['key']
-op      := ':' (equals) | '~' (substring, 3+ chars) | '>' | '>=' | '<' | '<='
-value   := 'single' | "double" quoted string | number | null
-Clauses join with AND or OR (not both in one query, as Stripe requires), at most 10.
-String matching is case-insensitive (our reading of Stripe's docs; unconfirmed).
+op      := ':' (match) | '~' (substring, 3+ chars) | '>' | '>=' | '<' | '<='  (comparators: numbers only)
+value   := 'single' | "double" quoted string (backslash escapes quotes) | number | null
+Clauses are separated by spaces (AND) or joined by AND / OR (keywords case-insensitive), never
+both AND and OR in one query, at most 10 clauses.
+
+`field:'a b'` matches a value containing the words a, b in that order (the docs' "email and name"
+examples, and support's statement that string fields are matched as word sequences). Whether that
+match is case-sensitive is not documented; like the word tokenisation of a search index, we
+compare words case-insensitively (unconfirmed: never rely on search for case-exact matches).
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ FIELDS = {"customers": {"email": "string", "name": "string", "phone": "string", 
                         "metadata": "metadata"}}
 _CLAUSE = re.compile(r"""
     (?P<neg>-)?
-    (?P<field>metadata\[(?P<mkey>'[^']*'|"[^"]*")\]|[A-Za-z_][A-Za-z0-9_.]*)
+    (?P<field>metadata\[(?P<mkey>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\]|[A-Za-z_][A-Za-z0-9_.]*)
     (?P<op>>=|<=|:|~|>|<)
-    (?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|null\b|-?\d+(?:\.\d+)?\b|[^\s'"]+)
+    (?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|null(?=\s|$)|-?\d+(?:\.\d+)?(?=\s|$)|[^\s'"]+)
 """, re.X)
-_JOIN = re.compile(r"\s+(AND|OR)\s+")
+_JOIN = re.compile(r"\s+(?:(AND|OR)\s+)?", re.I)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_CLAUSES = 10
 
 
@@ -31,6 +38,15 @@ def _error(message: str) -> StripeError:
 
 def _unquote(token: str) -> str:
     return re.sub(r"\\(.)", r"\1", token[1:-1])
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def contains_sequence(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
 
 def compile(query: str, resource: str = "customers"):
@@ -50,9 +66,9 @@ def compile(query: str, resource: str = "customers"):
             break
         j = _JOIN.match(text, pos)
         if not j:
-            raise _error(f"Invalid search query at position {pos}: expected AND or OR near "
+            raise _error(f"Invalid search query at position {pos}: expected a space, AND or OR near "
                          f"{text[pos:pos + 20]!r}.")
-        joins.add(j.group(1))
+        joins.add((j.group(1) or "AND").upper())
         pos = j.end()
     if len(joins) > 1:
         raise _error("Search queries cannot combine AND and OR; use one or the other.")
@@ -97,6 +113,7 @@ def _clause(m, fields: dict, resource: str):
         mkey = _unquote(m.group("mkey")) if kind == "metadata" else None
         get = (lambda obj: (obj.get("metadata") or {}).get(mkey)) if mkey is not None else \
               (lambda obj: obj.get(name))
+    wanted = words(value) if isinstance(value, str) else None
 
     def test(obj) -> bool:
         actual = get(obj)
@@ -109,7 +126,9 @@ def _clause(m, fields: dict, resource: str):
                     "<": actual < value, "<=": actual <= value}[op]
         if op == "~":
             return value.lower() in str(actual).lower()
-        return str(actual).lower() == value.lower()
+        if not wanted:
+            return str(actual).strip() == value.strip()
+        return contains_sequence(words(str(actual)), wanted)
 
     if m.group("neg"):
         return lambda obj: not test(obj)

@@ -53,6 +53,7 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self.search_versions: dict = {}
 
     @contextmanager
     def tx(self):
@@ -81,6 +82,7 @@ class Store:
         with self.tx() as c:
             for table in ("accounts", "api_keys", "objects", "idempotency", "portal_sessions", "meta"):
                 c.execute(f"DELETE FROM {table}")
+        self.search_versions = {}  # see search_index: what search sees lags behind writes
 
     # -- the mock clock: real time plus an offset moved by /_mock/clock --------------
     def clock_offset(self) -> float:

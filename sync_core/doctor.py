@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 from .engine import Engine
 from .errors import NetSuiteError, SyncError
 from .mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
-from .rules import RULES
+from .rules import RULES, normalize_stripe_id
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,38 @@ async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]]
         return await body()
     except SyncError as exc:
         return Check(check_id, title, False, exc.message, exc.remedy, rule)
+
+
+STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
+
+
+async def stored_stripe_ids(engine: Engine) -> Check:
+    """R2: stored Stripe ids that name no customer in the key's mode, sampled at a bounded cost (one
+    SuiteQL page, at most STORED_ID_SAMPLE Stripe retrieves). The PayPack error table's most common
+    confusion: sandbox (test) ids imported into production, or the reverse."""
+    check_id, title = "stored-stripe-ids", "Stored Stripe ids resolve"
+    field = engine.config.netsuite.stripe_id_field
+    mode = "live" if engine.stripe.live else "test"
+    query = f"SELECT id, {field} FROM customer WHERE {field} IS NOT NULL ORDER BY id"
+    rows: list[dict[str, object]] = []
+    async for page in engine.netsuite.suiteql(query, limit=STORED_ID_SAMPLE):
+        rows = page[:STORED_ID_SAMPLE]
+        break
+    sampled = [(str(r["id"]), normalize_stripe_id(str(r.get(field) or ""))) for r in rows]
+    sampled = [(cid, sid) for cid, sid in sampled if sid]
+    if not sampled:
+        return Check(check_id, title, True, "no NetSuite customer stores a Stripe id yet", rule="R2")
+    found = await asyncio.gather(*(engine.stripe.retrieve(sid) for _, sid in sampled))
+    missing = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is None]
+    scope = f"{len(sampled)} sampled" if len(rows) >= STORED_ID_SAMPLE else f"all {len(sampled)}"
+    if not missing:
+        return Check(check_id, title, True, f"{scope} stored Stripe ids name {mode}-mode customers", rule="R2")
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return Check(check_id, title, False,
+                 f"{len(missing)} of {scope} stored Stripe ids name no customer in {mode} mode: {shown}",
+                 f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
+                 f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
+                 f"If it is: {RULES['R2'].remedy}", "R2")
 
 
 async def run_doctor(engine: Engine) -> list[Check]:
@@ -117,6 +149,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         _guard("paypack-fields", "PayPack customer fields", paypack_fields),
         _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
+        _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(engine), "R2"),
     ]
     results = list(await asyncio.gather(*checks))
     # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.

@@ -16,6 +16,22 @@ from .control import MockControl
 SERVICES = ("netsuite", "stripe")
 
 
+# Launch profiles. "fast" (the default: unit tests, benchmarks of the client) has no Stripe rate
+# limit; "realistic" has Stripe's (25 requests/s test mode, 100 live). Both keep what never changes:
+# search lags writes by at least a second, search's own 20/s, NetSuite's concurrency limit of 5.
+PROFILES = {
+    "fast": {"netsuite": (), "stripe": ()},
+    "realistic": {"netsuite": (), "stripe": ("--profile", "realistic")},
+}
+
+
+def profile_args(profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(netsuite args, stripe args) that start the mocks in this profile."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown mock profile {profile!r}; known: {', '.join(PROFILES)}")
+    return PROFILES[profile]["netsuite"], PROFILES[profile]["stripe"]
+
+
 class MockStartError(RuntimeError):
     pass
 

@@ -27,6 +27,7 @@ from sync_core.outcome import Outcome
 from . import scenario_model as m
 from .bundled import BundledMocks
 from .control import MockControl, MockControlError
+from .launcher import profile_args
 from .scenario_checks import Check, check_doctor, equal, check_mass, check_outcome, check_then
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
@@ -46,8 +47,10 @@ class MockPair:
 
     @classmethod
     def start(cls, config: Config | None = None, *, netsuite_args: tuple[str, ...] = (),
-              stripe_args: tuple[str, ...] = ()) -> "MockPair":
-        mocks = BundledMocks(netsuite_args, stripe_args).start()
+              stripe_args: tuple[str, ...] = (), profile: str = "fast") -> "MockPair":
+        """`profile`: "realistic" for Stripe's rate limits (testbed.launcher.PROFILES)."""
+        ns_profile, st_profile = profile_args(profile)
+        mocks = BundledMocks(ns_profile + tuple(netsuite_args), st_profile + tuple(stripe_args)).start()
         assert mocks.netsuite and mocks.stripe
         configured = mocks.configure(config or load_config(env={}))
         return cls(mocks.netsuite.control, mocks.stripe.control, configured, mocks)

@@ -215,7 +215,8 @@ def cmd_mocks(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     ns_args = ("--port", str(args.port_netsuite)) if args.port_netsuite else ()
     st_args = ("--port", str(args.port_stripe)) if args.port_stripe else ()
-    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args) as pair:
+    profile = "realistic" if args.realistic else "fast"
+    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args, profile=profile) as pair:
         config = pair.config
         if scenario is not None:
             config = apply_overrides(config, scenario.scenario.given)
@@ -226,7 +227,9 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             pair.netsuite.load(demo.generate(60)[0])
             pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
             what = "demo data (60 customers)"
-        print(f"Serving both mocks with {what}. Stop with Ctrl-C.\n")
+        limits = ("Stripe's rate limits (25/s test mode, 100/s live)" if args.realistic
+                  else "no Stripe rate limit (--realistic adds Stripe's)")
+        print(f"Serving both mocks with {what}, {limits}. Stop with Ctrl-C.\n")
         print(connection_text(config), flush=True)
         try:
             while all(p.process.poll() is None for p in (pair.owned.netsuite, pair.owned.stripe)):  # type: ignore[union-attr]
@@ -284,4 +287,6 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="NAME|PATH", help="load this scenario's `given`")
     p.add_argument("--port-netsuite", type=int, metavar="P", help="NetSuite mock port (default: a free one)")
     p.add_argument("--port-stripe", type=int, metavar="P", help="Stripe mock port (default: a free one)")
+    p.add_argument("--realistic", action="store_true",
+                   help="Stripe's rate limits: 25 requests/s in test mode, 100 live (docs/mocks.md)")
     p.set_defaults(func=cmd_mocks)

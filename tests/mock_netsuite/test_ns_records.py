@@ -41,10 +41,12 @@ def test_expand_sub_resources_inlines_address_book(ns, seed):
     assert addr.status_code == 200 and addr.json()["zip"] == "62701"
 
 
-def test_fields_parameter_limits_fields_case_insensitively(ns, seed):
+def test_fields_parameter_limits_fields_by_their_exact_names(ns, seed):
     seed([ACME])
-    body = ns.get(f"{RECORD}/customer/101", params={"fields": "EMAIL,companyname"}).json()
+    body = ns.get(f"{RECORD}/customer/101", params={"fields": "email,companyName"}).json()
     assert set(body) == {"links", "id", "email", "companyName"}
+    folded = ns.get(f"{RECORD}/customer/101", params={"fields": "EMAIL,companyname"})
+    assert folded.status_code == 400 and error_detail(folded)["o:errorCode"] == "INVALID_PARAMETER"
     bad = ns.get(f"{RECORD}/customer/101", params={"fields": "nosuchfield"})
     assert bad.status_code == 400 and error_detail(bad)["o:errorCode"] == "INVALID_PARAMETER"
 
@@ -72,9 +74,11 @@ def test_patch_updates_clears_and_keeps(ns, seed, server):
     assert body["custentity_paypack_portal_url"] == "https://portal.test/x"
 
 
-def test_patch_accepts_lowercase_names(ns, seed):
+def test_patch_takes_names_as_netsuite_spells_them_only(ns, seed):
     seed([ACME])
-    assert ns.patch(f"{RECORD}/customer/101", json={"companyname": "Acme Ltd", "isinactive": True}).status_code == 204
+    folded = ns.patch(f"{RECORD}/customer/101", json={"companyname": "Acme Ltd", "isinactive": True})
+    assert folded.status_code == 400 and error_detail(folded)["o:errorPath"] == "companyname"
+    assert ns.patch(f"{RECORD}/customer/101", json={"companyName": "Acme Ltd", "isInactive": True}).status_code == 204
     body = ns.get(f"{RECORD}/customer/101").json()
     assert body["companyName"] == "Acme Ltd" and body["isInactive"] is True
 

@@ -100,16 +100,15 @@ def test_missing_prefer_transient_is_400(ns):
     assert "Prefer" in error_detail(resp)["detail"]
 
 
+# Issue 15: SuiteQL now runs on a real SQL engine, so JOIN, COUNT, GROUP BY and subqueries are
+# answered (test_ns_suiteql_sql.py); what stays refused is what NetSuite refuses.
 @pytest.mark.parametrize("q, words", [
-    ("SELECT id FROM customer c JOIN entity e ON e.id = c.id", "JOIN"),
-    ("SELECT COUNT(*) FROM customer", "COUNT"),
-    ("SELECT id FROM customer GROUP BY id", "GROUP"),
+    ("SELECT id FROM customer c JOIN entity e ON e.id = c.id", "'entity'"),
     ("SELECT nosuchcol FROM customer", "nosuchcol"),
     ("SELECT id FROM customer WHERE nosuchcol = 1", "nosuchcol"),
     ("SELECT id FROM transaction", "transaction"),
-    ("SELECT id FROM customer WHERE id IN (SELECT id FROM customer)", "Subqueries"),
-    ("SELECT id FROM customer, entity", "Joins"),
-    ("SELECT id FROM customer WHERE email = 'open", "Unterminated"),
+    ("SELECT id FROM customer, entity", "'entity'"),
+    ("SELECT id FROM customer WHERE email = 'open", "unterminated"),
     ("SELECT id FROM customer WHERE", "end of query"),
     ("SELECT x.id FROM customer c", "'x'"),
     ("DELETE FROM customer", "DELETE"),

@@ -70,7 +70,8 @@ def test_reset(ctl, client):
 def test_faults_get_put_merge(ctl):
     base = ctl.get("/_mock/faults").json()
     assert base == {"latency_ms": 0, "error_rate": 0.0, "post_error_rate": 0.0, "rate_429": 0.0, "drop_rate": 0.0,
-                    "seed": None, "requests_per_second": None, "search_lag_seconds": 0}
+                    "seed": None, "requests_per_second": None, "search_lag_seconds": 1.0,
+                    "search_requests_per_second": 20}
     merged = ctl.put("/_mock/faults", json={"latency_ms": 5, "seed": 3}).json()
     assert merged["latency_ms"] == 5 and merged["seed"] == 3 and merged["error_rate"] == 0.0
     bad = ctl.put("/_mock/faults", json={"error_rate": 2})

@@ -23,7 +23,8 @@ def test_unknown_key_is_401_and_masked(server, ctl):
     with pytest.raises(stripe.AuthenticationError) as ei:
         bad.v1.customers.list()
     assert ei.value.http_status == 401
-    assert ei.value.user_message == "Invalid API Key provided: sk_test_****abcd"
+    # Stripe's masking: one star per hidden character, the last 4 shown (stripe/stripe-node#361).
+    assert ei.value.user_message == "Invalid API Key provided: sk_test_" + "*" * 17 + "abcd"
     assert "thisisnotarealkey" not in str(ctl.get("/_mock/requests").json())
 
 
@@ -47,8 +48,8 @@ def _raw(server, method, path, **kw):
 
 
 def test_request_id_and_version_on_every_response(server, ctl):
-    ok = _raw(server, "GET", "/v1/customers", headers={"Stripe-Version": "2024-06-20"})
-    assert ok.headers["Request-Id"].startswith("req_") and ok.headers["Stripe-Version"] == "2024-06-20"
+    ok = _raw(server, "GET", "/v1/customers", headers={"Stripe-Version": stripe.api_version})
+    assert ok.headers["Request-Id"].startswith("req_") and ok.headers["Stripe-Version"] == stripe.api_version
     missing = _raw(server, "GET", "/v1/customers/cus_x")
     assert missing.status_code == 404 and missing.headers["Request-Id"].startswith("req_")
     assert ok.headers["Request-Id"] != missing.headers["Request-Id"]
@@ -64,7 +65,9 @@ def test_unknown_parameter(server):
     assert r.status_code == 400
     assert err == {"type": "invalid_request_error", "code": "parameter_unknown",
                    "doc_url": "https://stripe.com/docs/error-codes/parameter-unknown",
-                   "message": "Received unknown parameter: foo", "param": "foo"}
+                   "message": "Received unknown parameter: foo", "param": "foo",
+                   "request_log_url": err["request_log_url"]}
+    assert err["request_log_url"].startswith("https://dashboard.stripe.com/test/logs/" + r.headers["Request-Id"])
     nested = _raw(server, "POST", "/v1/customers", data={"address[planet]": "Mars"}).json()["error"]
     assert nested["param"] == "address[planet]"
     listed = _raw(server, "GET", "/v1/customers?bogus=1").json()["error"]
@@ -127,7 +130,9 @@ def test_idempotency_key_too_long(client):
 
 
 def test_idempotency_concurrent_same_key_executes_once(server, ctl):
-    ctl.put("/_mock/faults", json={"latency_ms": 50})
+    """https://docs.stripe.com/api/errors: 409 "The request conflicts with another request (perhaps
+    due to using the same idempotent key)": a request arriving while the first runs is refused."""
+    ctl.put("/_mock/faults", json={"latency_ms": 200})
     ids, errors = [], []
 
     def create():
@@ -142,8 +147,11 @@ def test_idempotency_concurrent_same_key_executes_once(server, ctl):
         t.start()
     for t in threads:
         t.join()
-    assert not errors and len(set(ids)) == 1
+    assert len(set(ids)) == 1 and len(ids) + len(errors) == 4 and errors
+    assert all(e.http_status == 409 and "another in-progress request" in e.user_message for e in errors)
     ctl.put("/_mock/faults", json={"latency_ms": 0})
+    replay = make_client(server).v1.customers.create({"email": "race@x.test"}, options={"idempotency_key": "race"})
+    assert replay.id == ids[0]
     assert _count(make_client(server), "race@x.test") == 1
 
 

@@ -31,3 +31,29 @@ def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     assert code == 0
+
+
+def test_mocks_realistic_serves_stripe_with_its_rate_limits():
+    """`custsync mocks --realistic`: Stripe's limits, https://docs.stripe.com/rate-limits (25/s test, 100/s live)."""
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "mocks", "--realistic"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, base, said = time.monotonic() + 30, None, ""
+        while time.monotonic() < deadline and base is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            said += line
+            if line.startswith("export CUSTSYNC_STRIPE_BASE_URL="):
+                base = line.strip().partition("=")[2]
+        assert base, said
+        assert "Stripe's rate limits (25/s test mode, 100/s live)" in said
+        faults = httpx.get(base + "/_mock/faults").json()
+        assert faults["requests_per_second"] == {"test": 25, "live": 100}
+        assert faults["search_lag_seconds"] >= 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert code == 0

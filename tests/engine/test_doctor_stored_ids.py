@@ -1,0 +1,52 @@
+"""Doctor: stored Stripe ids that name no customer in the key's mode (R2), against both mocks as servers.
+
+Stripe keeps test and live data apart (https://docs.stripe.com/keys#test-live-modes); an id from the
+other mode does not resolve, the PayPack error table's most common confusion."""
+
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.doctor import STORED_ID_SAMPLE, run_doctor
+from testbed import demo
+
+
+def _customer(iid: str, sid: str | None = None) -> dict:
+    c = {"id": iid, "companyName": f"Co {iid}", "email": f"ap{iid}@x.test"}
+    if sid:
+        c[ID_FIELD] = sid
+    return c
+
+
+def _load(world, ns_customers, test_ids=(), live_ids=()):
+    stripe = demo.stripe_state([{"id": i, "email": f"{i}@x.test"} for i in test_ids])
+    stripe["accounts"][0]["live"] = {"customers": [{"id": i} for i in live_ids]}
+    world.mocks.load(demo.netsuite_state(ns_customers), stripe)
+
+
+async def _check(world):
+    async with world.engine() as engine:
+        before = engine.stripe.requests
+        results = {c.id: c for c in await run_doctor(engine)}
+        return results["stored-stripe-ids"], engine.stripe.requests - before
+
+
+async def test_ids_from_the_other_mode_are_counted_with_the_r2_remedy(world):
+    _load(world, [_customer("101", "cus_testok"), _customer("102", "cus_liveonly"), _customer("103")],
+          test_ids=["cus_testok"], live_ids=["cus_liveonly"])
+    check, _ = await _check(world)
+    assert not check.ok and check.rule == "R2"
+    assert "1 of all 2 stored Stripe ids name no customer in test mode: 102 (cus_liveonly)" in check.detail
+    assert "other mode" in check.remedy and "Clear STRIPE CUSTOMER ID" in check.remedy
+
+
+async def test_resolving_ids_pass(world):
+    _load(world, [_customer("101", "cus_testok"), _customer("102")], test_ids=["cus_testok"])
+    check, _ = await _check(world)
+    assert check.ok and "all 1 stored Stripe ids name test-mode customers" in check.detail
+
+
+async def test_the_check_samples_at_a_bounded_cost(world):
+    n = STORED_ID_SAMPLE + 15
+    _load(world, [_customer(str(100 + i), f"cus_x{i:04d}") for i in range(n)],
+          test_ids=[f"cus_x{i:04d}" for i in range(n)])
+    check, stripe_requests = await _check(world)
+    assert check.ok and f"{STORED_ID_SAMPLE} sampled" in check.detail
+    assert stripe_requests <= STORED_ID_SAMPLE + 5  # the sample plus the doctor's other Stripe checks
