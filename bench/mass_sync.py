@@ -106,7 +106,7 @@ def make_config(mocks: BundledMocks, args: argparse.Namespace, workers: int | No
     config = mocks.configure(load_config(env={}))
     config.netsuite.concurrency = args.ns_concurrency
     config.stripe.requests_per_second = args.stripe_rps or 1_000_000
-    config.stripe.search_requests_per_second = 20 if args.stripe_rps else 1_000_000
+    config.stripe.search_requests_per_second = 18 if args.stripe_rps else 1_000_000
     config.sync.workers = workers
     return config
 
@@ -128,7 +128,7 @@ async def mass_sync(mocks: BundledMocks, args: argparse.Namespace, *, workers: i
 async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace) -> dict[str, float]:
     """Requests/s each mock serves here (signed NetSuite GETs, Stripe retrieves) with no latency and no limits."""
     mocks.netsuite.control.faults(latency_ms=0, concurrency_limit=64)
-    mocks.stripe.control.faults(latency_ms=0, requests_per_second=None)
+    mocks.stripe.control.faults(latency_ms=0, requests_per_second=None, search_requests_per_second=None)
     config = make_config(mocks, args, None)
     config.netsuite.concurrency = 32
     config.stripe.requests_per_second = 1_000_000
@@ -149,7 +149,8 @@ async def mocks_alone(mocks: BundledMocks, args: argparse.Namespace) -> dict[str
         ns_rps = await hammer(lambda: engine.netsuite.get_customer("1001"))
         st_rps = await hammer(lambda: engine.stripe.retrieve("cus_bench"))
     mocks.netsuite.control.faults(latency_ms=args.netsuite_latency_ms, concurrency_limit=args.ns_concurrency)
-    mocks.stripe.control.faults(latency_ms=args.stripe_latency_ms, requests_per_second=args.stripe_rps or None)
+    mocks.stripe.control.faults(latency_ms=args.stripe_latency_ms, requests_per_second=args.stripe_rps or None,
+                                search_requests_per_second=20 if args.stripe_rps else None)
     return {"netsuite_rps": round(ns_rps, 1), "stripe_rps": round(st_rps, 1)}
 
 

@@ -39,6 +39,21 @@ def _to_dict(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _retry_after(exc: BaseException) -> float | None:
+    """How long the server asks us to wait: its Retry-After header, else, for a 429, half of Stripe's
+    one-second rate-limit window (retrying sooner only meets the same full window)."""
+    headers = getattr(exc, "headers", None) or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        if value is not None:
+            return float(value)
+    except ValueError:
+        pass
+    if isinstance(exc, stripe.RateLimitError) or getattr(exc, "http_status", None) == 429:
+        return 0.5
+    return None
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
         return True
@@ -108,15 +123,19 @@ class StripeGateway:
                 remedy="Use a test key, or confirm live writes with --yes-live (or [stripe] allow_live = true).",
             )
 
-    async def _call(self, make: Callable[[], Any]) -> Any:
-        """One request through the limiter, with retries; every Stripe error becomes a StripeServiceError."""
+    async def _call(self, make: Callable[[], Any], *, search: bool = False) -> Any:
+        """One request through the limiters (every attempt), with retries; every Stripe error becomes a
+        StripeServiceError."""
         async def once() -> Any:
+            if search:
+                await self._search_limiter.acquire()
             await self._limiter.acquire()
             self.requests += 1
             return await make()
 
         try:
-            return await with_retries(once, policy=self._policy, is_retryable=_retryable, on_retry=self._count_retry)
+            return await with_retries(once, policy=self._policy, is_retryable=_retryable, retry_after=_retry_after,
+                                      on_retry=self._count_retry)
         except (stripe.AuthenticationError, stripe.PermissionError) as exc:
             raise StripeServiceError(exc.user_message or "authentication failed", status=exc.http_status,
                                      code=exc.code, remedy=KEY_REMEDY) from None
@@ -148,8 +167,8 @@ class StripeGateway:
             raise
         return _to_dict(obj), False
 
-    async def _customers(self, make: Callable[[], Any]) -> list[dict[str, Any]]:
-        page = await self._call(make)
+    async def _customers(self, make: Callable[[], Any], *, search: bool = False) -> list[dict[str, Any]]:
+        page = await self._call(make, search=search)
         return [_to_dict(c) for c in page.data]
 
     async def list_by_email(self, email: str, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -161,8 +180,8 @@ class StripeGateway:
 
         Search has its own limit besides the account's: "up to 20 read operations per second ... for all
         search endpoints" (https://docs.stripe.com/search#rate-limits), [stripe] search_requests_per_second."""
-        await self._search_limiter.acquire()
-        return await self._customers(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}))
+        return await self._customers(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}),
+                                     search=True)
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
         """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
