@@ -66,6 +66,10 @@ def check_outcome(exp: OutcomeExpect | None, o: Outcome, prefix: str = "") -> li
         add(contains(prefix + "message", exp.message_contains, _message(o)))
     if exp.remedy_contains is not None:
         add(contains(prefix + "remedy", exp.remedy_contains, o.remedy))
+    if exp.trace_contains is not None:
+        add(contains(prefix + "trace", exp.trace_contains, " | ".join(s.outcome for s in d.trace) if d else None))
+    if exp.shared_with is not None:
+        add(equal(prefix + "shared_with", exp.shared_with, list(d.shared_with) if d else []))
     p = o.portal
     if exp.portal is not None:
         add(equal(prefix + "portal", exp.portal, p.outcome if p else None))

@@ -180,6 +180,8 @@ class OutcomeExpect(_Model):
     candidates: list[str] | None = None
     message_contains: str | None = None  # in the reason, the cause or the error
     remedy_contains: str | None = None
+    trace_contains: str | None = None  # in the decision trace, step by step
+    shared_with: list[CustomerId] | None = None  # other NetSuite customers linked to the same Stripe customer
     portal: PortalOutcome | None = None
     portal_rule: RuleId | None = None
     portal_message_contains: str | None = None
