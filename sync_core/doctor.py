@@ -9,7 +9,8 @@ from typing import Awaitable, Callable
 from .engine import Engine
 from .errors import NetSuiteError, SyncError
 from .mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
-from .rules import RULES
+from .portal_links import open_link
+from .rules import LINK_CHECKS, RULES
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,34 @@ async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]]
         return await body()
     except SyncError as exc:
         return Check(check_id, title, False, exc.message, exc.remedy, rule)
+
+
+PORTAL_LINK_TITLE = "Portal link opens for a customer"
+
+
+async def check_portal_link(engine: Engine) -> Check:
+    """Open a freshly signed link of one linked customer, as the customer would (R6-R8): finds R7 (Stripe
+    refuses the session), R8 (NetSuite's error), a Suitelet refusing its own signatures, before customers do.
+    Opening a link makes one Stripe portal session (short-lived, unused)."""
+    ns = engine.config.netsuite
+    field = ns.stripe_id_field
+    rows = await engine.netsuite.suiteql_all(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id", limit=1)
+    if not rows:
+        return Check("portal-link", PORTAL_LINK_TITLE, True, "no linked customer yet: no link to open", rule="R6")
+    sample = str(rows[0]["id"])
+    links = await engine.netsuite.portal_links([sample])
+    result = await open_link(links[sample])
+    if result.outcome is LINK_CHECKS["ok"].outcome:
+        return Check("portal-link", PORTAL_LINK_TITLE, True,
+                     f"customer {sample}'s link redirects to a Stripe portal session", rule="R6")
+    if result.outcome is LINK_CHECKS["bad-signature"].outcome:
+        # A link signed a moment ago refused: the RESTlet and the Suitelet do not share the secret.
+        return Check("portal-link", PORTAL_LINK_TITLE, False,
+                     f"customer {sample}: the Suitelet refuses a link the RESTlet just signed",
+                     "Give the RESTlet and the Suitelet the same API secret (custsecret_custsync_portal_link), "
+                     "restricted to both scripts.", "R6")
+    return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
+                 result.rule)
 
 
 async def run_doctor(engine: Engine) -> list[Check]:
@@ -84,7 +113,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         if status == "RELEASED":
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
         detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
-        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links are not generated",
+        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
                      RULES["R8"].remedy, "R8")
 
     async def portal_configuration() -> Check:
@@ -117,6 +146,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         _guard("paypack-fields", "PayPack customer fields", paypack_fields),
         _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
+        _guard("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(engine), "R6"),
     ]
     results = list(await asyncio.gather(*checks))
     # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.

@@ -35,10 +35,11 @@ from .rules import (
     lookup_needed,
     normalize_email,
     normalize_stripe_id,
-    portal_precheck,
-    portal_refused,
+    portal_plan,
+    portal_write,
 )
-from .stripe_gateway import PortalNotActivated, StripeGateway
+from .portal_links import source_for
+from .stripe_gateway import StripeGateway
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ class Engine:
         if dry_run:
             outcome.status = Status.PLANNED
             if portal:
-                outcome.portal = portal_precheck(linked=True, deployment_released=ctx.deployment_released)
+                outcome.portal = portal_plan(deployment_released=ctx.deployment_released)
             return
 
         t = time.monotonic()
@@ -261,7 +262,7 @@ class Engine:
 
         portal_url = None
         if portal:
-            outcome.portal, portal_url = await self._portal(stripe_id, ctx)  # type: ignore[arg-type]
+            outcome.portal, portal_url = await self._portal(mapped, ctx)
 
         await self._write_back(outcome, mapped, stripe_id, portal_url, decision)  # type: ignore[arg-type]
         outcome.status = Status.OK
@@ -294,28 +295,27 @@ class Engine:
                                  "earlier creates under its idempotency keys were all deleted",
                                  remedy="Try again after 24 hours, when Stripe forgets the keys.")
 
-    async def _portal(self, stripe_id: str, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
-        pre = portal_precheck(linked=True, deployment_released=ctx.deployment_released)
-        if pre is not None:
-            return pre, None
+    async def _portal(self, mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
+        """R6: the customer's current signed link (from NetSuite, which holds the secret); no Stripe request.
+        Returns the decision and the current link (None when NetSuite could not give it)."""
         try:
-            url = await self.stripe.portal_session_url(stripe_id, self.config.stripe.portal_return_url)
-        except PortalNotActivated as exc:
-            return portal_refused(exc.message), None
+            link = await source_for(self.netsuite).link(mapped.internal_id)
         except SyncError as exc:
-            return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not created: {exc.message}", exc.remedy), None
-        return PortalDecision("R6", PortalOutcome.CREATED, "Portal link created and stored."), url
+            return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
+        current = (mapped.portal_url or "").strip() == link
+        return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
 
     async def _write_back(self, outcome: Outcome, mapped: MappedCustomer, stripe_id: str, portal_url: str | None,
                           decision: Decision) -> None:
-        """R5: only the Stripe customer id and the portal URL go back to NetSuite."""
+        """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
+        field does not hold it already."""
         ns = self.config.netsuite
         patch: dict[str, Any] = {}
         if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
             patch[ns.stripe_id_field] = stripe_id
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
                                           mapped.stripe_customer_id, stripe_id))
-        if portal_url:
+        if portal_url and (mapped.portal_url or "").strip() != portal_url:
             patch[ns.portal_url_field] = portal_url
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.portal_url_field,
                                           mapped.portal_url, portal_url))
@@ -325,25 +325,25 @@ class Engine:
         outcome.portal_url = portal_url
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
-        """Generate a portal link for an already linked customer (the seed's troubleshooting tip)."""
+        """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
         internal_id = str(internal_id).strip()
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
-            self.stripe.guard_write("generate a portal link")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             mapped = self._map(record, ctx.columns)
             sid = normalize_stripe_id(mapped.stripe_customer_id)
             if not sid:
-                outcome.portal = portal_precheck(linked=False, deployment_released=ctx.deployment_released)
+                outcome.portal = portal_write(linked=False, current=False, deployment_released=ctx.deployment_released)
                 outcome.status = Status.SKIPPED
                 return outcome
             outcome.stripe_customer_id = sid
-            outcome.portal, url = await self._portal(sid, ctx)
+            outcome.portal, url = await self._portal(mapped, ctx)
             if url:
-                await self.netsuite.patch_customer(internal_id, {self.config.netsuite.portal_url_field: url})
-                outcome.changes.append(Change("netsuite", f"customer {internal_id}", self.config.netsuite.portal_url_field,
-                                              mapped.portal_url, url))
+                field = self.config.netsuite.portal_url_field
+                if (mapped.portal_url or "").strip() != url:
+                    await self.netsuite.patch_customer(internal_id, {field: url})
+                    outcome.changes.append(Change("netsuite", f"customer {internal_id}", field, mapped.portal_url, url))
                 outcome.portal_url = url
                 outcome.status = Status.OK
         except SyncError as exc:

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 
 from .launcher import MockProcess, start_mock
+from .portal_wiring import wire_portal
 
 
 class BundledMocks:
@@ -41,10 +42,14 @@ class BundledMocks:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None) -> None:
+    def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None,
+             *, portal_return_url: str = "https://example.com/account") -> None:
         assert self.netsuite and self.stripe
         if netsuite_state is not None:
             self.netsuite.control.load(netsuite_state)
+            if "portal_suitelet" not in netsuite_state:
+                wire_portal(self.netsuite.control, stripe_url=self.stripe.url, stripe_key=self.stripe.info["api_key"],
+                            return_url=portal_return_url)
         if stripe_state is not None:
             for account in stripe_state.get("accounts", []):
                 # A state written without keys keeps the key the mock was launched with.

@@ -30,6 +30,7 @@ from .control import MockControl, MockControlError
 from .scenario_checks import Check, check_doctor, equal, check_mass, check_outcome, check_then
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
+from .portal_wiring import rotate_secret, wire_portal
 from .scenario_state import apply_overrides, record_fields, states
 
 STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
@@ -91,6 +92,12 @@ class MockPair:
         for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
             control.reset()
             control.load(state)
+        self.wire_portal(config)
+
+    def wire_portal(self, config: Config) -> None:
+        """The NetSuite mock's portal Suitelet calls the Stripe mock with the key custsync uses."""
+        key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
+        wire_portal(self.netsuite, stripe_url=self.stripe.url, stripe_key=key, return_url=config.stripe.portal_return_url)
 
     def edit(self, control: MockControl, change: Callable[[dict[str, Any]], None]) -> None:
         """Read the whole state, change it, write it back (how the outside world's edits reach a mock)."""
