@@ -98,6 +98,12 @@ def classify(status: int, location: str | None, body: str) -> str:
 async def open_link(url: str, *, timeout: float = CHECK_TIMEOUT_S,
                     client: httpx.AsyncClient | None = None) -> PortalDecision:
     """GET the link as a customer's browser would (no cookies, no token), without following the redirect."""
+    return (await open_link_to(url, timeout=timeout, client=client))[0]
+
+
+async def open_link_to(url: str, *, timeout: float = CHECK_TIMEOUT_S,
+                       client: httpx.AsyncClient | None = None) -> tuple[PortalDecision, str | None]:
+    """open_link, and where the redirect goes (a session URL: a bearer link, never to be shown unmasked)."""
     async def get(c: httpx.AsyncClient) -> httpx.Response:
         return await c.get(url, follow_redirects=False, timeout=timeout)
 
@@ -111,16 +117,17 @@ async def open_link(url: str, *, timeout: float = CHECK_TIMEOUT_S,
         return PortalDecision("R6", LINK_CHECKS["stripe-unreachable"].outcome,
                               f"The link could not be opened: {type(exc).__name__}.",
                               "Check that the portal field holds a NetSuite external Suitelet URL and that this "
-                              "machine reaches <account>.extforms.netsuite.com.")
-    reason = classify(response.status_code, response.headers.get("location"), response.text)
+                              "machine reaches <account>.extforms.netsuite.com."), None
+    location = response.headers.get("location")
+    reason = classify(response.status_code, location, response.text)
     if reason in LINK_CHECKS:
-        return LINK_CHECKS[reason]
+        return LINK_CHECKS[reason], (location if reason == "ok" else None)
     # Neither a session redirect nor one of the Suitelet's pages: another script, or a changed page.
     return PortalDecision("R8", LINK_CHECKS["not-released"].outcome,
                           f"The link answered HTTP {response.status_code} without the portal Suitelet's page "
                           "or a redirect to a Stripe session.",
                           "Check that the portal field's links point at the custsync portal Suitelet "
-                          "(deploy/netsuite/custsync_portal_suitelet.js), released and available without login.")
+                          "(deploy/netsuite/custsync_portal_suitelet.js), released and available without login."), None
 
 
 async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.AsyncClient | None = None) -> Outcome:

@@ -225,6 +225,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
             pair.netsuite.load(demo.generate(60)[0])
             pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
+            pair.wire_portal(config)
             what = "demo data (60 customers)"
         print(f"Serving both mocks with {what}. Stop with Ctrl-C.\n")
         print(connection_text(config), flush=True)
