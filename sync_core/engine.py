@@ -38,7 +38,7 @@ from .rules import (
     portal_plan,
     portal_write,
 )
-from .portal_links import source_for
+from .portal_links import require_internal_id, source_for
 from .stripe_gateway import StripeGateway
 
 
@@ -329,6 +329,7 @@ class Engine:
         internal_id = str(internal_id).strip()
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
+            require_internal_id(internal_id)
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             mapped = self._map(record, ctx.columns)

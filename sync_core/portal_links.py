@@ -31,6 +31,19 @@ COALESCE_S = 0.005  # how long a request for one link waits for others to share 
 MAX_BODY_CHARS = 20_000  # a page is read for its marker only
 
 
+INTERNAL_ID = re.compile(r"^[1-9][0-9]{0,9}$")
+
+
+def require_internal_id(value: str) -> str:
+    """A NetSuite internal id (digits) or a clear error: an id goes into URLs and into a signed link."""
+    text = str(value).strip()
+    if not INTERNAL_ID.match(text):
+        raise SyncError(f"{text[:40]!r} is not a NetSuite customer internal id",
+                        remedy="Give the customer's internal id: digits only (Lists > Relationships > Customers, "
+                        "column Internal ID).")
+    return text
+
+
 class LinkSource:
     """The current link of each customer, from the RESTlet; requests made at about the same time (a mass
     sync's customers in flight) share one call. Nothing is cached: a rotated secret shows at once."""
@@ -140,6 +153,7 @@ async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.As
     outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
     ns = engine.config.netsuite
     try:
+        require_internal_id(internal_id)
         record = await engine.netsuite.get_customer(internal_id)
         stored = record.get(ns.portal_url_field) or None
         stored = stored if isinstance(stored, str) and stored.strip() else None

@@ -9,10 +9,12 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.doctor import check_portal_link
+from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
 from sync_core.portal_links import check_customer
 from sync_core.rules import PortalOutcome
@@ -137,3 +139,18 @@ def test_cli_check_json_is_masked(world, tmp_path):
     assert link not in r.stdout and out["portal_url"].endswith("/app/site/hosting/****")
     r = cli(config, env, "portal-link", "--all", "--check")
     assert r.returncode == 1 and PORTAL_SENTENCE in r.stdout and "sig=" not in r.stdout
+
+
+async def test_ids_that_are_not_numbers_are_refused_cleanly(world):
+    world.load([customer(sid="cus_A")], [{"id": "cus_A", "email": "ap@acme.test"}])
+    async with world.engine() as engine:
+        for bad in ("10x", "1 OR 1=1", "../101", "1" * 5000):
+            out = await check_customer(engine, bad)
+            assert out.status is Status.FAILED and "not a NetSuite customer internal id" in out.error.message
+            assert "digits" in out.remedy
+            written = await engine.portal_link(bad)
+            assert written.status is Status.FAILED and written.error is not None
+        assert world.ns_customers()["101"].get(URL_FIELD) is None  # nothing half-written
+        with pytest.raises(NetSuiteError) as e:  # the RESTlet refuses to sign them
+            await engine.netsuite.portal_links(["10x"])
+        assert e.value.code == "INVALID_CUSTOMER_ID"
