@@ -330,6 +330,8 @@ class Engine:
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
             require_internal_id(internal_id)
+            # No Stripe write, but the link opens the live portal: a live key still needs the confirmation.
+            self.stripe.guard_write("write a portal link")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             mapped = self._map(record, ctx.columns)

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 
 from .launcher import MockProcess, start_mock
-from .portal_wiring import wire_portal
+from .portal_wiring import new_signing_secret, wire_portal
 
 
 class BundledMocks:
@@ -20,6 +20,7 @@ class BundledMocks:
         self._args = {"netsuite": netsuite_args, "stripe": stripe_args}
         self.netsuite: MockProcess | None = None
         self.stripe: MockProcess | None = None
+        self.portal_secret = new_signing_secret()  # the portal Suitelet's, for as long as these mocks run
 
     def start(self) -> "BundledMocks":
         with ThreadPoolExecutor(2) as pool:
@@ -49,7 +50,7 @@ class BundledMocks:
             self.netsuite.control.load(netsuite_state)
             if "portal_suitelet" not in netsuite_state:
                 wire_portal(self.netsuite.control, stripe_url=self.stripe.url, stripe_key=self.stripe.info["api_key"],
-                            return_url=portal_return_url)
+                            return_url=portal_return_url, signing_secret=self.portal_secret)
         if stripe_state is not None:
             for account in stripe_state.get("accounts", []):
                 # A state written without keys keeps the key the mock was launched with.

@@ -1,8 +1,8 @@
 """Wire the NetSuite mock's portal Suitelet to the Stripe mock, as an admin sets the Suitelet's parameters.
 
 The Suitelet creates sessions by calling the Stripe API it is configured with, over HTTP, so the NetSuite
-mock must know the Stripe mock's URL and a key it accepts. A fresh signing secret a load keeps the links
-of one scenario from opening in another.
+mock must know the Stripe mock's URL and a key it accepts. The signing secret is random, one for each
+pair of running mocks: never a value anyone could know from the source.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -31,7 +31,7 @@ from .control import MockControl, MockControlError
 from .scenario_checks import Check, check_doctor, check_open_link, equal, check_mass, check_outcome, check_then
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
-from .portal_wiring import rotate_secret, wire_portal
+from .portal_wiring import new_signing_secret, rotate_secret, wire_portal
 from .scenario_state import apply_overrides, record_fields, states
 
 STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
@@ -45,6 +45,7 @@ class MockPair:
     stripe: MockControl
     config: Config
     owned: BundledMocks | None = None
+    portal_secret: str = field(default_factory=new_signing_secret)  # one a pair: a reload keeps the state equal
 
     @classmethod
     def start(cls, config: Config | None = None, *, netsuite_args: tuple[str, ...] = (),
@@ -98,7 +99,8 @@ class MockPair:
     def wire_portal(self, config: Config) -> None:
         """The NetSuite mock's portal Suitelet calls the Stripe mock with the key custsync uses."""
         key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
-        wire_portal(self.netsuite, stripe_url=self.stripe.url, stripe_key=key, return_url=config.stripe.portal_return_url)
+        wire_portal(self.netsuite, stripe_url=self.stripe.url, stripe_key=key, return_url=config.stripe.portal_return_url,
+                    signing_secret=self.portal_secret)
 
     def edit(self, control: MockControl, change: Callable[[dict[str, Any]], None]) -> None:
         """Read the whole state, change it, write it back (how the outside world's edits reach a mock)."""
