@@ -38,7 +38,7 @@ from .rules import (
     portal_plan,
     portal_write,
 )
-from .portal_links import require_internal_id, source_for
+from .portal_links import holds_link, require_internal_id, source_for
 from .stripe_gateway import StripeGateway
 
 
@@ -302,7 +302,7 @@ class Engine:
             link = await source_for(self.netsuite).link(mapped.internal_id)
         except SyncError as exc:
             return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
-        current = (mapped.portal_url or "").strip() == link
+        current = holds_link(mapped.portal_url, link)
         return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
 
     async def _write_back(self, outcome: Outcome, mapped: MappedCustomer, stripe_id: str, portal_url: str | None,
@@ -315,7 +315,7 @@ class Engine:
             patch[ns.stripe_id_field] = stripe_id
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
                                           mapped.stripe_customer_id, stripe_id))
-        if portal_url and (mapped.portal_url or "").strip() != portal_url:
+        if portal_url and not holds_link(mapped.portal_url, portal_url):
             patch[ns.portal_url_field] = portal_url
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.portal_url_field,
                                           mapped.portal_url, portal_url))
@@ -344,7 +344,7 @@ class Engine:
             outcome.portal, url = await self._portal(mapped, ctx)
             if url:
                 field = self.config.netsuite.portal_url_field
-                if (mapped.portal_url or "").strip() != url:
+                if not holds_link(mapped.portal_url, url):
                     await self.netsuite.patch_customer(internal_id, {field: url})
                     outcome.changes.append(Change("netsuite", f"customer {internal_id}", field, mapped.portal_url, url))
                 outcome.portal_url = url

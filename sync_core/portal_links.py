@@ -44,6 +44,11 @@ def require_internal_id(value: str) -> str:
     return text
 
 
+def holds_link(stored: str | None, link: str) -> bool:
+    """The portal field already holds the current link (so nothing is written)."""
+    return (stored or "").strip() == link
+
+
 class LinkSource:
     """The current link of each customer, from the RESTlet; requests made at about the same time (a mass
     sync's customers in flight) share one call. Nothing is cached: a rotated secret shows at once."""
