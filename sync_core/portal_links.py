@@ -27,7 +27,7 @@ PAGE_MARKER = re.compile(r'<meta name="custsync-portal-page" content="([a-z-]+)"
 NETSUITE_NOT_RELEASED = "SSS_INVALID_SCRIPTLET_ID"
 SESSION_PATH = "/p/session/"  # Stripe's portal session URLs: https://billing.stripe.com/p/session/...
 CHECK_TIMEOUT_S = 30.0
-COALESCE_S = 0.005  # how long a request for one link waits for others to share its RESTlet call
+COALESCE_S = 0.01  # how long a request for one link waits for others to share its RESTlet call
 MAX_BODY_CHARS = 20_000  # a page is read for its marker only
 
 
@@ -51,7 +51,8 @@ def holds_link(stored: str | None, link: str) -> bool:
 
 class LinkSource:
     """The current link of each customer, from the RESTlet; requests made at about the same time (a mass
-    sync's customers in flight) share one call. Nothing is cached: a rotated secret shows at once."""
+    sync's customers in flight) share one call. Nothing is cached across requests (a rotated secret shows
+    at once), except what `prime` fetched ahead for the customers about to be synced, each used once."""
 
     def __init__(self, netsuite: "NetSuiteClient", *, window: float = COALESCE_S) -> None:
         self._netsuite = netsuite
@@ -59,8 +60,17 @@ class LinkSource:
         self._waiting: dict[str, list[asyncio.Future[str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # batches in flight (kept referenced)
         self._scheduled = False  # a batch is gathering the waiting ids
+        self._primed: dict[str, str] = {}
+
+    async def prime(self, internal_ids: list[str]) -> None:
+        """Fetch the links of customers about to be synced in calls of 1000 (a mass sync knows its ids
+        up front: one RESTlet call a page instead of one every few customers)."""
+        self._primed.update(await self._netsuite.portal_links(list(internal_ids)))
 
     async def link(self, internal_id: str) -> str:
+        primed = self._primed.pop(internal_id, None)
+        if primed is not None:
+            return primed
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(internal_id, []).append(future)
         if not self._scheduled:

@@ -68,6 +68,17 @@ async def test_concurrent_requests_share_one_restlet_call(ns, httpserver):
     assert len(httpserver.log) == 2
 
 
+async def test_primed_links_cost_one_call_and_are_used_once(ns, httpserver):
+    httpserver.expect_request(RESTLET, method="POST").respond_with_handler(links_handler)
+    source = LinkSource(ns, window=0.001)
+    await source.prime([str(i) for i in range(1, 301)])
+    got = [await source.link(str(i)) for i in range(1, 301)]
+    assert all(g.endswith(f"cid={i}&sig=s{i}") for i, g in zip(range(1, 301), got))
+    assert len(httpserver.log) == 1
+    await source.link("1")  # used once: asked again afterwards
+    assert len(httpserver.log) == 2
+
+
 async def test_a_failed_batch_fails_every_waiter(ns, httpserver):
     httpserver.expect_request(RESTLET).respond_with_json({"error": {"code": "INVALID_REQUEST", "message": "no"}},
                                                          status=400)
