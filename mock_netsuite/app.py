@@ -66,7 +66,10 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
 
     @app.before_request
     def governance_faults_auth():
-        if _is_control(request.path) or _is_external(request.path):
+        if _is_control(request.path):
+            return None
+        if _is_external(request.path):
+            g.started = time.monotonic()  # logged (path only: the link's signature stays out of the log)
             return None
         ctx = current()
         g.started = time.monotonic()

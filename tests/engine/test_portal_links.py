@@ -98,9 +98,16 @@ async def test_check_reports_each_failure_page(world):
         assert empty.portal.outcome is PortalOutcome.NO_LINK and empty.status is Status.FAILED
 
         world.mocks.stripe.control.set_portal("none")  # R7 at click time
+        world.mocks.stripe.control.clear_requests()
         r7 = await check_customer(engine, "101")
         assert r7.portal.rule == "R7" and PORTAL_SENTENCE in r7.portal.message
         assert "Settings -> Customer Portal" in r7.portal.remedy
+        await engine.sync_one("101")
+        await check_portal_link(engine)
+        # custsync never "fixes" R7 through the API: no configuration is created or changed.
+        assert not [r for r in world.mocks.stripe.control.requests()
+                    if r["method"] == "POST" and r["path"].startswith("/v1/billing_portal/configurations")]
+        assert world.mocks.stripe.control.state()["accounts"][0]["test"]["portal_configuration"] == "none"
         world.mocks.stripe.control.save_portal_settings()  # activated: the same link works, no re-sync
         assert (await check_customer(engine, "101")).status is Status.OK
 

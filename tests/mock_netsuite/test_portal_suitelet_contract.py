@@ -120,6 +120,8 @@ def test_failure_remedies_go_to_the_execution_log(server, control, wired):
     wired({"stripe_portal": "none"})
     httpx.get(f"{server.url}{SUITELET}", params=query_for({"cid": "101", "sig": "SIGNED"}, server))
     httpx.get(f"{server.url}{SUITELET}", params=query_for({"cid": "101", "sig": "TAMPERED"}, server))
+    logged = [r for r in control.get("/_mock/requests").json() if r["path"] == SUITELET]
+    assert len(logged) == 2 and all("sig" not in json.dumps(r) for r in logged)  # path only, no query string
     log = control.get("/_mock/portal-suitelet/log").json()
     assert any("Settings -> Customer Portal -> Activate link" in e["details"] for e in log)
     assert any("signature does not match" in e["details"] for e in log)
