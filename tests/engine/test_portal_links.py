@@ -161,3 +161,15 @@ async def test_ids_that_are_not_numbers_are_refused_cleanly(world):
         with pytest.raises(NetSuiteError) as e:  # the RESTlet refuses to sign them
             await engine.netsuite.portal_links(["10x"])
         assert e.value.code == "INVALID_CUSTOMER_ID"
+
+
+async def test_doctor_skips_a_customer_whose_own_stripe_id_is_stale(world):
+    world.load([customer("101", sid="cus_GONE"), customer("102", "b@b.test", sid="cus_B")]
+               + [customer(str(200 + i), f"c{i}@c.test", sid="cus_B") for i in range(20)],
+               [{"id": "cus_GONE", "email": "ap@acme.test", "deleted": True}, {"id": "cus_B", "email": "b@b.test"}])
+    async with world.engine() as engine:
+        world.mocks.netsuite.control.clear_requests()
+        check = await check_portal_link(engine)
+    assert check.ok and "customer 102" in check.detail  # 101's R2 is its own problem, not the system's
+    suiteql = [r for r in world.mocks.netsuite.control.requests() if r["path"].endswith("/suiteql")]
+    assert len(suiteql) == 1  # one page of samples, not every linked customer
