@@ -177,7 +177,11 @@ async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.As
         outcome.stripe_customer_id = sid
         outcome.portal_url = stored
         if stored is None:
-            outcome.portal = LINK_CHECKS["no-link"]
+            if sid is None:  # neither linked nor given a link: nothing to check (a sync links it first)
+                outcome.portal = LINK_CHECKS["not-linked"]
+                outcome.status = Status.SKIPPED
+            else:
+                outcome.portal = LINK_CHECKS["no-link"]
             return outcome
         outcome.portal = await open_link(stored, client=client)
         if outcome.portal.outcome is LINK_CHECKS["ok"].outcome:

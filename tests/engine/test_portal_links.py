@@ -94,7 +94,11 @@ async def test_check_reports_each_failure_page(world):
         assert (ok.status, ok.portal.outcome) == (Status.OK, PortalOutcome.OK)
         gone = await check_customer(engine, "102")  # stored Stripe id deleted: R2
         assert (gone.portal.rule, gone.portal.outcome) == ("R2", PortalOutcome.STALE_CUSTOMER)
-        empty = await check_customer(engine, "103")
+        unlinked = await check_customer(engine, "103")
+        assert unlinked.portal.outcome is PortalOutcome.NOT_LINKED and unlinked.status is Status.SKIPPED
+        world.mocks.netsuite.control.load({**world.mocks.netsuite.control.state(), "customers": [
+            c | ({ID_FIELD: "cus_A"} if c["id"] == "103" else {}) for c in world.mocks.netsuite.control.state()["customers"]]})
+        empty = await check_customer(engine, "103")  # linked, but no link written yet
         assert empty.portal.outcome is PortalOutcome.NO_LINK and empty.status is Status.FAILED
 
         world.mocks.stripe.control.set_portal("none")  # R7 at click time
