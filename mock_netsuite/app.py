@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import control, records, restlet, suiteql_endpoint
+from . import control, portal_suitelet, records, restlet, suiteql_endpoint
 from .auth import DEMO_CREDENTIALS, AuthError, Credentials, Verifier
 from .context import MockContext, current
 from .errors import INVALID_LOGIN_DETAIL, NsError, RestletError, ns_error_response, restlet_error_response
@@ -21,6 +21,11 @@ log = logging.getLogger("mock_netsuite")
 
 def _is_control(path: str) -> bool:
     return path == "/_mock" or path.startswith("/_mock/")
+
+
+def _is_external(path: str) -> bool:
+    """An external ("Available Without Login") Suitelet URL: no token, no session."""
+    return path == portal_suitelet.SUITELET_PATH
 
 
 def _is_restlet(path: str) -> bool:
@@ -56,12 +61,15 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
 
     app = Flask("mock_netsuite")
     app.extensions["mock_netsuite"] = MockContext(store=store, faults=faults, credentials=creds, verifier=verifier)
-    for bp in (control.bp, records.bp, suiteql_endpoint.bp, restlet.bp):
+    for bp in (control.bp, records.bp, suiteql_endpoint.bp, restlet.bp, portal_suitelet.bp):
         app.register_blueprint(bp)
 
     @app.before_request
     def governance_faults_auth():
         if _is_control(request.path):
+            return None
+        if _is_external(request.path):
+            g.started = time.monotonic()  # logged (path only: the link's signature stays out of the log)
             return None
         ctx = current()
         g.started = time.monotonic()

@@ -6,7 +6,8 @@ import math
 
 from flask import Blueprint, Response, request
 
-from . import search_filters
+from . import portal_suitelet, search_filters
+from .portal_suitelet_config import DEFAULT_CONFIG as SUITELET_DEFAULTS
 from .context import current
 from .errors import RestletError
 from .fields import search_value
@@ -16,6 +17,7 @@ bp = Blueprint("restlet", __name__)
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
 SEARCH_SCRIPT = "customscript_custsync_search"
 MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000  # N/search runPaged limits
+MAX_LINK_IDS = 1000  # customer ids a portalLinks call may ask for
 
 
 def _find_deployment(script: str | None, deploy: str | None) -> dict:
@@ -54,8 +56,11 @@ def handle(body) -> dict:
     if not isinstance(body, dict):
         raise RestletError("INVALID_REQUEST", "The request body must be a JSON object.")
     action = body.get("action")
+    if action == "portalLinks":
+        return portal_links(body)
     if action not in ("columns", "results"):
-        raise RestletError("INVALID_ACTION", f"Unknown action {json.dumps(action)}; use \"columns\" or \"results\".")
+        raise RestletError("INVALID_ACTION", f"Unknown action {json.dumps(action)}; use \"columns\", \"results\" "
+                                             "or \"portalLinks\".")
     search_id = body.get("searchId")
     if not isinstance(search_id, str) or not search_id:
         raise RestletError("SSS_MISSING_REQD_ARGUMENT", "Missing a required argument: searchId")
@@ -87,3 +92,25 @@ def handle(body) -> dict:
 def _value(customer: dict, column: str):
     value = search_value(customer, column)
     return None if value == "" else value
+
+
+def portal_links(body: dict) -> dict:
+    """Signed links to the portal Suitelet for a batch of customer ids: the secret never leaves NetSuite.
+
+    Ids are not looked up: a link for a customer that does not exist (or is not linked) answers the
+    Suitelet's page for that case when opened.
+    """
+    ids = body.get("customerIds")
+    if ids is None:
+        raise RestletError("SSS_MISSING_REQD_ARGUMENT", "Missing a required argument: customerIds")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_LINK_IDS:
+        raise RestletError("INVALID_REQUEST", f"customerIds must be a list of 1 to {MAX_LINK_IDS} internal ids.")
+    for cid in ids:
+        if not isinstance(cid, str) or not portal_suitelet.CUSTOMER_ID.match(cid):
+            shown = json.dumps(cid)[:40]
+            raise RestletError("INVALID_CUSTOMER_ID", f"{shown} is not a customer internal id (digits, as a string).")
+    config = current().store.config()
+    cfg = config.get("portal_suitelet") or SUITELET_DEFAULTS
+    base = request.host_url  # on a real account: https://<account>.extforms.netsuite.com
+    links = [{"id": cid, "url": portal_suitelet.signed_link(base, config["account"], cfg, cid)} for cid in ids]
+    return {"scriptId": cfg["scriptId"], "deploymentId": cfg["deploymentId"], "links": links}

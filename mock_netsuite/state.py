@@ -8,6 +8,7 @@ import sqlite3
 import threading
 
 from . import dates, search_filters
+from .portal_suitelet_config import ConfigError, validate_config
 from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
                      custom_field_types, empty_customer, search_column_ids)
 
@@ -42,7 +43,7 @@ DEFAULT_STATE = {
     ],
 }
 
-TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments")
+TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet")
 ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[A-Z0-9]+)?$")
 
 
@@ -213,8 +214,12 @@ def validate_document(doc, loaded_at: str | None = None) -> dict:
                             "status": status, "isDeployed": is_deployed, "scriptNumber": script_number,
                             "deployNumber": deploy_number})
 
+    try:
+        portal_suitelet = validate_config(doc.get("portal_suitelet"))
+    except ConfigError as exc:
+        raise StateError(exc.field, exc.message) from None
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
-            "saved_searches": searches, "deployments": deployments}
+            "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet}
 
 
 class Store:
@@ -244,7 +249,7 @@ class Store:
             try:
                 self._db.execute("DELETE FROM config")
                 self._db.execute("DELETE FROM customer")
-                for key in ("account", "custom_fields", "saved_searches", "deployments"):
+                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet"):
                     self._db.execute("INSERT INTO config VALUES (?, ?)", (key, json.dumps(doc[key])))
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
@@ -261,7 +266,7 @@ class Store:
         with self._lock:
             doc = self.config()
             doc["customers"] = self.customers()
-        return {k: doc[k] for k in TOP_KEYS}
+        return {k: doc[k] for k in TOP_KEYS if k in doc}
 
     # -- parts
     def config(self) -> dict:

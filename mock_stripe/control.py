@@ -107,6 +107,23 @@ def set_portal():
     return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
 
 
+@control.post("/portal/save-settings")
+def save_portal_settings():
+    """The Dashboard step: Settings -> Customer Portal -> Save (makes the default configuration)."""
+    body = _json_body()
+    if body is not None and not isinstance(body, dict):
+        return _bad("the body must be a JSON object", "(document)")
+    body = body or {}
+    rt = _rt()
+    account, mode = body.get("account", state_doc.DEMO_ACCOUNT), body.get("mode", "test")
+    if account not in [a for a, _ in rt.store.accounts()]:
+        return _bad(f"account: no account {account!r}", "account")
+    if mode not in state_doc.MODES:
+        return _bad("mode: must be test or live", "mode")
+    portal.save_portal_settings(rt.store, account, mode)
+    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
+
+
 def _clock(store):
     return {"now": store.now(), "offset_seconds": store.clock_offset()}
 

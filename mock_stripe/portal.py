@@ -118,12 +118,21 @@ def set_default_state(store, account: str, mode: str, state: str) -> None:
             store.put(account, mode, KIND, cfg)
 
 
+def save_portal_settings(store, account: str, mode: str) -> None:
+    """The Dashboard step (Settings -> Customer Portal -> Save / Activate link): the one way a default
+    configuration comes to exist, or an inactive default becomes active again."""
+    set_default_state(store, account, mode, "active")
+
+
 def create_configuration(store, caller, params: dict, **_):
+    # A configuration made through the API is never the default, even the account's first one: only
+    # saving the portal settings in the Dashboard makes the default (Stripe: "is_default: Whether the
+    # configuration is the default. If true, this configuration can be managed in the Dashboard";
+    # https://docs.stripe.com/api/customer_portal/configurations).
     check_known(params, CONFIG_PARAMS)
     with store.tx():
-        first = not store.all(caller.account, caller.mode, KIND)
         now = store.now()
-        obj = config_defaults(new_id("bpc_"), now, caller.livemode, is_default=first)
+        obj = config_defaults(new_id("bpc_"), now, caller.livemode, is_default=False)
         _apply(obj, params, now)
         store.insert(caller.account, caller.mode, KIND, obj)
     return 200, obj

@@ -162,7 +162,8 @@ def normalize(doc, now: int) -> list[dict]:
                        for k, raw in enumerate(pms)]
             _expect(len({p["id"] for p in pm_objs}) == len(pm_objs), f"{mwhere}.payment_methods",
                     "duplicate payment method id")
-            portal_state = mdoc.get("portal_configuration", "active")
+            # A new account has no default portal configuration until its portal settings are saved.
+            portal_state = mdoc.get("portal_configuration", "none")
             _expect(portal_state in portal.STATES, f"{mwhere}.portal_configuration",
                     "must be one of active, inactive, none")
             configs = None

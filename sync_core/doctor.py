@@ -9,7 +9,8 @@ from typing import Awaitable, Callable
 from .engine import Engine
 from .errors import NetSuiteError, SyncError
 from .mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
-from .rules import RULES, normalize_stripe_id
+from .portal_links import open_link
+from .rules import LINK_CHECKS, RULES, normalize_stripe_id
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,41 @@ async def stored_stripe_ids(engine: Engine) -> Check:
                  f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
                  f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
                  f"If it is: {RULES['R2'].remedy}", "R2")
+PORTAL_LINK_TITLE = "Portal link opens for a customer"
+DOCTOR_LINK_SAMPLES = 3  # linked customers tried, in id order, until one is not a stale link of its own (R2)
+
+
+async def check_portal_link(engine: Engine) -> Check:
+    """Open a freshly signed link of one linked customer, as the customer would (R6-R8): finds R7 (Stripe
+    refuses the session), R8 (NetSuite's error), a Suitelet refusing its own signatures, before customers do.
+    Opening a link makes one Stripe portal session (short-lived, unused)."""
+    ns = engine.config.netsuite
+    field = ns.stripe_id_field
+    rows: list[dict[str, object]] = []
+    async for page in engine.netsuite.suiteql(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
+                                              limit=DOCTOR_LINK_SAMPLES):
+        rows = page  # the first page only (suiteql_all would read every linked customer)
+        break
+    if not rows:
+        return Check("portal-link", PORTAL_LINK_TITLE, True, "no linked customer yet: no link to open", rule="R6")
+    samples = [str(r["id"]) for r in rows[:DOCTOR_LINK_SAMPLES]]
+    links = await engine.netsuite.portal_links(samples)
+    for sample in samples:
+        result = await open_link(links[sample])
+        # A customer's own problem (its Stripe id deleted: R2) says nothing of the system: try the next one.
+        if result.outcome is not LINK_CHECKS["stale-customer"].outcome:
+            break
+    if result.outcome is LINK_CHECKS["ok"].outcome:
+        return Check("portal-link", PORTAL_LINK_TITLE, True,
+                     f"customer {sample}'s link redirects to a Stripe portal session", rule="R6")
+    if result.outcome is LINK_CHECKS["bad-signature"].outcome:
+        # A link signed a moment ago refused: the RESTlet and the Suitelet do not share the secret.
+        return Check("portal-link", PORTAL_LINK_TITLE, False,
+                     f"customer {sample}: the Suitelet refuses a link the RESTlet just signed",
+                     "Give the RESTlet and the Suitelet the same API secret (custsecret_custsync_portal_link), "
+                     "restricted to both scripts.", "R6")
+    return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
+                 result.rule)
 
 
 async def run_doctor(engine: Engine) -> list[Check]:
@@ -116,7 +152,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         if status == "RELEASED":
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
         detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
-        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links are not generated",
+        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
                      RULES["R8"].remedy, "R8")
 
     async def portal_configuration() -> Check:
@@ -150,6 +186,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
         _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(engine), "R2"),
+        _guard("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(engine), "R6"),
     ]
     results = list(await asyncio.gather(*checks))
     # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.

@@ -41,13 +41,14 @@ from .rules import (
     mailbox,
     normalize_email,
     normalize_stripe_id,
-    portal_precheck,
-    portal_refused,
+    portal_plan,
+    portal_write,
 )
-from .stripe_gateway import PortalNotActivated, StripeGateway
+from .portal_links import holds_link, require_internal_id, source_for
 from .run_view import RunView, pushed, stripe_ref
-from .turns import Turns
+from .stripe_gateway import StripeGateway
 from .stripe_lookup import MailboxIndex
+from .turns import Turns
 
 STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
 
@@ -283,7 +284,7 @@ class Engine:
                 job.run.plan(job.facts, decision, self._planned_push(job, decision, found.customers))
             outcome.status = Status.PLANNED
             if job.portal:
-                outcome.portal = portal_precheck(linked=True, deployment_released=job.ctx.deployment_released)
+                outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)
             return
 
         t = time.monotonic()
@@ -300,7 +301,7 @@ class Engine:
 
         portal_url = None
         if job.portal:
-            outcome.portal, portal_url = await self._portal(stripe_id, job.ctx)
+            outcome.portal, portal_url = await self._portal(mapped, job.ctx)
 
         await self._write_back(outcome, mapped, stripe_id, portal_url, outcome.decision)  # type: ignore[arg-type]
         outcome.status = Status.OK
@@ -440,28 +441,27 @@ class Engine:
                                  "earlier creates under its idempotency keys were all deleted",
                                  remedy="Try again after 24 hours, when Stripe forgets the keys.")
 
-    async def _portal(self, stripe_id: str, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
-        pre = portal_precheck(linked=True, deployment_released=ctx.deployment_released)
-        if pre is not None:
-            return pre, None
+    async def _portal(self, mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
+        """R6: the customer's current signed link (from NetSuite, which holds the secret); no Stripe request.
+        Returns the decision and the current link (None when NetSuite could not give it)."""
         try:
-            url = await self.stripe.portal_session_url(stripe_id, self.config.stripe.portal_return_url)
-        except PortalNotActivated as exc:
-            return portal_refused(exc.message), None
+            link = await source_for(self.netsuite).link(mapped.internal_id)
         except SyncError as exc:
-            return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not created: {exc.message}", exc.remedy), None
-        return PortalDecision("R6", PortalOutcome.CREATED, "Portal link created and stored."), url
+            return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
+        current = holds_link(mapped.portal_url, link)
+        return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
 
     async def _write_back(self, outcome: Outcome, mapped: MappedCustomer, stripe_id: str, portal_url: str | None,
                           decision: Decision) -> None:
-        """R5: only the Stripe customer id and the portal URL go back to NetSuite."""
+        """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
+        field does not hold it already."""
         ns = self.config.netsuite
         patch: dict[str, Any] = {}
         if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
             patch[ns.stripe_id_field] = stripe_id
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
                                           mapped.stripe_customer_id, stripe_id))
-        if portal_url:
+        if portal_url and not holds_link(mapped.portal_url, portal_url):
             patch[ns.portal_url_field] = portal_url
             outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.portal_url_field,
                                           mapped.portal_url, portal_url))
@@ -471,25 +471,35 @@ class Engine:
         outcome.portal_url = portal_url
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
-        """Generate a portal link for an already linked customer (the seed's troubleshooting tip)."""
+        """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
         internal_id = str(internal_id).strip()
         outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
         try:
-            self.stripe.guard_write("generate a portal link")
+            require_internal_id(internal_id)
+            # No Stripe write, but the link opens the live portal: a live key still needs the confirmation.
+            self.stripe.guard_write("write a portal link")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
             mapped = self._map(record, ctx.columns)
             sid = normalize_stripe_id(mapped.stripe_customer_id)
             if not sid:
-                outcome.portal = portal_precheck(linked=False, deployment_released=ctx.deployment_released)
+                outcome.portal = portal_write(linked=False, current=False, deployment_released=ctx.deployment_released)
                 outcome.status = Status.SKIPPED
                 return outcome
             outcome.stripe_customer_id = sid
-            outcome.portal, url = await self._portal(sid, ctx)
+            customer, other_mode = await self.stripe.retrieve_linked(sid)
+            facts = CustomerFacts(internal_id, mapped.email, sid)
+            stale = decide(facts, linked=stripe_ref(customer, self.config.sync.metadata_prefix) if customer else None,
+                           linked_other_mode=other_mode)
+            if stale.rule == "R2":  # a link would only open the Suitelet's stale-link page
+                outcome.decision = stale
+                return outcome
+            outcome.portal, url = await self._portal(mapped, ctx)
             if url:
-                await self.netsuite.patch_customer(internal_id, {self.config.netsuite.portal_url_field: url})
-                outcome.changes.append(Change("netsuite", f"customer {internal_id}", self.config.netsuite.portal_url_field,
-                                              mapped.portal_url, url))
+                field = self.config.netsuite.portal_url_field
+                if not holds_link(mapped.portal_url, url):
+                    await self.netsuite.patch_customer(internal_id, {field: url})
+                    outcome.changes.append(Change("netsuite", f"customer {internal_id}", field, mapped.portal_url, url))
                 outcome.portal_url = url
                 outcome.status = Status.OK
         except SyncError as exc:
@@ -551,6 +561,8 @@ class Engine:
             skip = journal.finished_ids(run_id, include_failed=not retry_failed) if resumed else set()
             journal.add_pending(run_id, ids)
         todo = [i for i in ids if i not in skip]
+        if portal and not dry_run and todo:
+            await source_for(self.netsuite).prime(todo)  # the signed links in batches, not one call each
         yield CustomersFound(total=len(todo), already_done=len(skip))
 
         counts: Counter[str] = Counter()

@@ -22,6 +22,7 @@ from .errors import NetSuiteError
 from .retry import RetryPolicy, with_retries
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+PORTAL_LINKS_BATCH = 1000  # the RESTlet's limit per portalLinks call
 RETRYABLE_CODES = {"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"}
 
 REMEDIES = {
@@ -37,6 +38,8 @@ REMEDIES = {
     "SSS_REQUEST_LIMIT_EXCEEDED": "Lower [netsuite] concurrency (see CONCURRENCY_LIMIT_EXCEEDED).",
     "SSS_INVALID_SCRIPTLET_ID": "Deploy deploy/netsuite/custsync_search_restlet.js as a RESTlet with status "
     "Released and set [netsuite] restlet_script / restlet_deploy to its ids.",
+    "INVALID_ACTION": "Deploy the current deploy/netsuite/custsync_search_restlet.js: this one lacks an action "
+    "custsync needs (portalLinks gives the signed portal links).",
     "INVALID_SEARCH": "Check the saved search id in [netsuite] (customer_sync_search / "
     "mass_customer_sync_search): it must exist, be a customer search, and be shared with the token's role.",
 }
@@ -268,6 +271,25 @@ class NetSuiteClient:
             if not body.get("hasMore"):
                 return
             page += 1
+
+    async def portal_links(self, internal_ids: list[str]) -> dict[str, str]:
+        """The current signed portal link of each customer (R6), computed by the RESTlet where the secret lives.
+
+        At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked.
+        """
+        links: dict[str, str] = {}
+        for start in range(0, len(internal_ids), PORTAL_LINKS_BATCH):
+            batch = internal_ids[start:start + PORTAL_LINKS_BATCH]
+            body = await self._restlet({"action": "portalLinks", "customerIds": batch})
+            for entry in body.get("links", []):
+                if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                    links[str(entry.get("id"))] = entry["url"]
+            missing = [i for i in batch if i not in links]
+            if missing:
+                raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",
+                                    remedy="Deploy the current deploy/netsuite/custsync_search_restlet.js (it has the "
+                                    "portalLinks action) and set its portal Suitelet script parameters.")
+        return links
 
 
 def _column(raw: dict[str, Any]) -> SearchColumn:

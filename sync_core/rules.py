@@ -82,28 +82,37 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             "R6",
-            "Portal link after a successful sync",
-            "After a successful sync a Stripe billing-portal session is created for the customer "
-            "and its URL stored in the portal-URL field, for email templates. The URL is "
-            "short-lived and lets anyone holding it manage the billing details, so it is masked "
+            "Portal link: a durable, signed link to the portal Suitelet",
+            "The portal-URL field holds a link to the external portal Suitelet (as PayPack's: "
+            "'The NetSuite Suitelet link redirect to the Stripe Customer Portal session'). It names "
+            "the customer and carries a signature made with a secret that stays in NetSuite; when "
+            "the customer opens it, the Suitelet creates a billing-portal session and redirects to "
+            "it. Session URLs are short-lived and never stored. A sync writes the link when the "
+            "customer is linked and the field is empty or not the current link, without asking "
+            "Stripe anything. Anyone holding the link reaches the billing details, so it is masked "
             "in logs and screens.",
+            remedy="Write the current link: custsync portal-link ID (or --all), or sync the customer.",
         ),
         Rule(
             "R7",
             "Portal not activated in Stripe",
-            "Stripe refuses to create a portal session because no default customer-portal "
-            "configuration is saved: 'Getting error while generating customer portal Session "
-            "URL'. The customer link itself still stands.",
+            "When the link is opened, Stripe refuses the session because no default customer-portal "
+            "configuration is saved (only saving the portal settings in the Dashboard makes one; "
+            "a configuration created through the API is never the default), and the customer "
+            "reads 'Getting error while generating customer portal Session URL'. The link itself "
+            "stays good: it works as soon as the portal is activated, without a re-sync.",
             remedy="In the Stripe Dashboard go to Settings -> Customer Portal and click Activate "
-            "link (save the default configuration), then generate the portal link again.",
+            "link (save the default configuration). custsync never changes this through the API.",
         ),
         Rule(
             "R8",
             "Portal deployment not released",
-            "The portal-link script deployment customdeploy_nm_paypack_external_cus_por is not "
-            "released, so NetSuite does not generate portal links.",
+            "The portal Suitelet's deployment customdeploy_nm_paypack_external_cus_por is not "
+            "released, so every portal link answers NetSuite's error instead of redirecting to "
+            "the Stripe portal. Links written meanwhile work once it is released.",
             remedy="In NetSuite open Customization -> Scripting -> Script Deployments, edit "
-            "customdeploy_nm_paypack_external_cus_por and set Status to Released.",
+            "customdeploy_nm_paypack_external_cus_por and set Status to Released (and Available "
+            "Without Login).",
         ),
         Rule(
             "R9",
@@ -441,11 +450,21 @@ def _several(
 
 
 class PortalOutcome(StrEnum):
-    CREATED = "created"
+    # what a sync or `portal-link` did with the field
+    WRITTEN = "written"  # the current link was written
+    CURRENT = "current"  # the field already holds the current link
+    PLANNED = "planned"  # dry run: the link is written if the field is empty or stale
+    NOT_LINKED = "not-linked"  # no Stripe customer is linked: no link
+    FAILED = "failed"  # NetSuite could not give or take the link
+    # what opening the link gave (`portal-link --check`, doctor)
+    OK = "ok"  # a redirect to a Stripe portal session
+    NO_LINK = "no-link"  # the field is empty
+    STALE_LINK = "stale-link"  # the Suitelet refused the signature: an old secret or an altered link
+    STALE_CUSTOMER = "stale-customer"  # R2: the stored Stripe id names no Stripe customer
     NOT_ACTIVATED = "not-activated"  # R7
     NOT_RELEASED = "not-released"  # R8
-    NOT_LINKED = "not-linked"  # the sync did not produce a link
-    FAILED = "failed"  # Stripe or NetSuite failed for another reason
+    STRIPE_REFUSED = "stripe-refused"  # Stripe refused for another reason (see the Suitelet's log)
+    UNREACHABLE = "unreachable"  # the Suitelet could not reach Stripe, or custsync the Suitelet
 
 
 @dataclass(frozen=True)
@@ -456,28 +475,64 @@ class PortalDecision:
     remedy: str | None = None
 
 
-def portal_precheck(*, linked: bool, deployment_released: bool) -> PortalDecision | None:
-    """None means: go ahead and ask Stripe for a session (R6)."""
+def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
+    """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
     if not linked:
         return PortalDecision("R6", PortalOutcome.NOT_LINKED, "No Stripe customer is linked; no portal link.")
+    if current:
+        done = PortalDecision("R6", PortalOutcome.CURRENT, "The portal field already holds the current link.")
+    else:
+        done = PortalDecision("R6", PortalOutcome.WRITTEN, "The current portal link was written.")
     if not deployment_released:
-        return PortalDecision(
-            "R8",
-            PortalOutcome.NOT_RELEASED,
-            "The portal-link deployment customdeploy_nm_paypack_external_cus_por is not released.",
-            remedy=_remedy("R8"),
-        )
-    return None
+        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
+                              f"{done.message} It answers NetSuite's error until the deployment "
+                              "customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
+    return done
 
 
-def portal_refused(stripe_message: str) -> PortalDecision:
-    """Stripe refused the session: no default portal configuration (R7)."""
-    return PortalDecision(
-        "R7",
-        PortalOutcome.NOT_ACTIVATED,
-        f"{PORTAL_ERROR_TEXT}: {stripe_message}",
-        remedy=_remedy("R7"),
-    )
+def portal_plan(*, deployment_released: bool) -> PortalDecision:
+    """Dry run: no link is fetched; say what a real run would do."""
+    if not deployment_released:
+        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
+                              "The portal link would be written, but it answers NetSuite's error until the "
+                              "deployment customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
+    return PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
+
+
+# What opening a link can give: the Suitelet's page reason (or the redirect, or NetSuite's error) -> decision.
+LINK_CHECKS: dict[str, PortalDecision] = {
+    "ok": PortalDecision("R6", PortalOutcome.OK, "The link redirects to a Stripe billing-portal session."),
+    "no-link": PortalDecision("R6", PortalOutcome.NO_LINK, "The portal field is empty.", _remedy("R6")),
+    "bad-signature": PortalDecision(
+        "R6", PortalOutcome.STALE_LINK,
+        "Stale link: the Suitelet refuses its signature (the signing secret was rotated, or the link was "
+        "altered); the customer reads 'This billing link is not valid or is out of date'.",
+        "Re-sync: custsync portal-link ID (or --all) writes the current link."),
+    "not-linked": PortalDecision(
+        "R6", PortalOutcome.NOT_LINKED,
+        "The Suitelet finds no STRIPE CUSTOMER ID on the customer; the customer reads 'Online billing is not "
+        "set up for your account yet'.", "Sync the customer (custsync sync ID) to link it."),
+    "stale-customer": PortalDecision(
+        "R2", PortalOutcome.STALE_CUSTOMER,
+        "The stored STRIPE CUSTOMER ID names no Stripe customer (deleted, or another account); the customer "
+        "reads 'This billing link is not valid or is out of date'.", _remedy("R2")),
+    "portal-not-activated": PortalDecision(
+        "R7", PortalOutcome.NOT_ACTIVATED,
+        f"The customer reads '{PORTAL_ERROR_TEXT}': Stripe has no default portal configuration.", _remedy("R7")),
+    "stripe-refused": PortalDecision(
+        "R7", PortalOutcome.STRIPE_REFUSED,
+        f"The customer reads '{PORTAL_ERROR_TEXT}': Stripe refused the session for another reason.",
+        "Read the Suitelet's execution log (Customization -> Scripting -> Script Deployments -> the "
+        "deployment -> Execution Log): it has Stripe's message; check the Stripe key API secret."),
+    "stripe-unreachable": PortalDecision(
+        "R6", PortalOutcome.UNREACHABLE,
+        "The Suitelet could not reach Stripe (or Stripe failed); the customer reads 'The billing portal "
+        "cannot be reached right now'.", "Try again later; if it lasts, read the Suitelet's execution log."),
+    "not-released": PortalDecision(
+        "R8", PortalOutcome.NOT_RELEASED,
+        "The link answers NetSuite's error instead of a redirect: the portal Suitelet's deployment is not "
+        "released (or not available without login).", _remedy("R8")),
+}
 
 
 def is_portal_not_activated(status: int | None, message: str | None) -> bool:

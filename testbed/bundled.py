@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 
 from .launcher import MockProcess, start_mock
+from .portal_wiring import new_signing_secret, wire_portal
 
 
 class BundledMocks:
@@ -19,6 +20,7 @@ class BundledMocks:
         self._args = {"netsuite": netsuite_args, "stripe": stripe_args}
         self.netsuite: MockProcess | None = None
         self.stripe: MockProcess | None = None
+        self.portal_secret = new_signing_secret()  # the portal Suitelet's, for as long as these mocks run
 
     def start(self) -> "BundledMocks":
         with ThreadPoolExecutor(2) as pool:
@@ -41,10 +43,14 @@ class BundledMocks:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None) -> None:
+    def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None,
+             *, portal_return_url: str = "https://example.com/account") -> None:
         assert self.netsuite and self.stripe
         if netsuite_state is not None:
             self.netsuite.control.load(netsuite_state)
+            if "portal_suitelet" not in netsuite_state:
+                wire_portal(self.netsuite.control, stripe_url=self.stripe.url, stripe_key=self.stripe.info["api_key"],
+                            return_url=portal_return_url, signing_secret=self.portal_secret)
         if stripe_state is not None:
             for account in stripe_state.get("accounts", []):
                 # A state written without keys keeps the key the mock was launched with.

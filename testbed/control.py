@@ -54,5 +54,17 @@ class MockControl:
     def set_portal(self, state: str, *, account: str = "acct_demo", mode: str = "test") -> None:
         self._call("POST", "portal", json={"account": account, "mode": mode, "state": state})
 
+    def save_portal_settings(self, *, account: str = "acct_demo", mode: str = "test") -> None:
+        """Stripe mock: the Dashboard step (Settings -> Customer Portal -> Save) that makes the default."""
+        self._call("POST", "portal/save-settings", json={"account": account, "mode": mode})
+
+    def configure_portal_suitelet(self, **changes: Any) -> dict[str, Any]:
+        """NetSuite mock: change the portal Suitelet's parameters (Stripe URL and key, return URL, secret)."""
+        return self._call("PATCH", "portal-suitelet", json=changes)
+
+    def suitelet_log(self) -> list[dict[str, Any]]:
+        """NetSuite mock: the portal Suitelet's execution log (where the admin's remedies go)."""
+        return self._call("GET", "portal-suitelet/log")
+
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", json={"advance_seconds": seconds})

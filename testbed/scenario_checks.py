@@ -9,8 +9,9 @@ from sync_core.config import Config
 from sync_core.doctor import Check as DoctorCheck
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
+from sync_core.rules import PortalDecision
 
-from .scenario_model import ANY, DoctorExpect, MassSyncExpect, OutcomeExpect, StripeThen, Then
+from .scenario_model import ANY, DoctorExpect, MassSyncExpect, OpenLinkExpect, OutcomeExpect, StripeThen, Then
 from .scenario_state import friendly_value, paypack_fields
 
 
@@ -70,7 +71,12 @@ def check_outcome(exp: OutcomeExpect | None, o: Outcome, prefix: str = "") -> li
         add(contains(prefix + "trace", exp.trace_contains, " | ".join(s.outcome for s in d.trace) if d else None))
     if exp.shared_with is not None:
         add(equal(prefix + "shared_with", exp.shared_with, list(d.shared_with) if d else []))
-    p = o.portal
+    return checks + _portal_checks(exp, o.portal, prefix)
+
+
+def _portal_checks(exp: OutcomeExpect | OpenLinkExpect, p: PortalDecision | None, prefix: str = "") -> list[Check]:
+    checks: list[Check] = []
+    add = checks.append
     if exp.portal is not None:
         add(equal(prefix + "portal", exp.portal, p.outcome if p else None))
     if exp.portal_rule is not None:
@@ -79,6 +85,16 @@ def check_outcome(exp: OutcomeExpect | None, o: Outcome, prefix: str = "") -> li
         add(contains(prefix + "portal message", exp.portal_message_contains, p.message if p else None))
     if exp.portal_remedy_contains is not None:
         add(contains(prefix + "portal remedy", exp.portal_remedy_contains, p.remedy if p else None))
+    return checks
+
+
+def check_open_link(exp: OpenLinkExpect | None, decision: PortalDecision, new_session: bool) -> list[Check]:
+    """A click on the portal link: what the customer got, and whether it was a session not seen before."""
+    if exp is None:
+        return []
+    checks = _portal_checks(exp, decision)
+    if exp.new_session is not None:
+        checks.append(equal("a new Stripe session", exp.new_session, new_session))
     return checks
 
 

@@ -31,7 +31,8 @@ RuleId = Literal[tuple(RULES)]  # type: ignore[valid-type]
 CustomFieldId = Annotated[str, StringConstraints(pattern=r"^custentity[a-z0-9_]+$")]
 StripeId = Annotated[str, StringConstraints(min_length=1)]
 CheckId = Literal["netsuite-credentials", "stripe-credentials", "customer-sync-search", "mass-sync-search",
-                  "paypack-fields", "portal-deployment", "portal-configuration", "netsuite-concurrency"]
+                  "paypack-fields", "portal-deployment", "portal-configuration", "portal-link",
+                  "netsuite-concurrency"]
 # Search roles name the configured saved searches; any other key must be a saved search id.
 SearchKey = Annotated[str, StringConstraints(pattern=r"^(customer_sync|mass_customer_sync|customsearch\w+)$")]
 FieldValue = Union[str, bool, int, float, None]
@@ -194,6 +195,17 @@ class MassSyncExpect(_Model):
     outcomes: dict[Annotated[str, BeforeValidator(_as_text_id)], OutcomeExpect] | None = None
 
 
+class OpenLinkExpect(_Model):
+    """What opening the stored portal link gives (a customer's click): the outcome, and for a redirect
+    whether it is a session not seen before in this scenario (the link outlives sessions)."""
+
+    portal: PortalOutcome | None = None
+    portal_rule: RuleId | None = None
+    portal_message_contains: str | None = None
+    portal_remedy_contains: str | None = None
+    new_session: bool | None = None
+
+
 class DoctorExpect(_Model):
     failing: list[CheckId] | None = None  # exactly these checks fail
     passing: list[CheckId] | None = None  # at least these pass
@@ -256,6 +268,25 @@ class MassSyncStep(_Step):
 class PortalLinkStep(_Step):
     portal_link: CustomerId
     expect: OutcomeExpect | None = None
+
+
+class OpenPortalLinkStep(_Step):
+    """The customer clicks the link in the portal field (a plain GET, the redirect not followed)."""
+
+    open_portal_link: CustomerId
+    expect: OpenLinkExpect | None = None
+
+
+class RotatePortalSecretStep(_Step):
+    """The admin gives the Suitelet a new signing secret: every link written before fails until re-synced."""
+
+    rotate_portal_secret: Empty
+
+
+class TamperPortalLinkStep(_Step):
+    """Someone edits the signature in a customer's stored link (one character changed)."""
+
+    tamper_portal_link: CustomerId
 
 
 class NetSuiteUpdateStep(_Step):
@@ -325,6 +356,8 @@ STEP_TYPES: dict[str, type[_Step]] = {
     "stripe_update": StripeUpdateStep, "stripe_delete": StripeDeleteStep,
     "activate_portal": ActivatePortalStep, "deactivate_portal": DeactivatePortalStep,
     "release_deployment": ReleaseDeploymentStep, "doctor": DoctorStep, "import_csv": ImportCsvStep,
+    "open_portal_link": OpenPortalLinkStep, "rotate_portal_secret": RotatePortalSecretStep,
+    "tamper_portal_link": TamperPortalLinkStep,
 }
 TAG_PREFIX = "step:"  # marks the union tag in error locations (it is not a key of the file)
 

@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -23,14 +23,16 @@ from sync_core.events import CustomerSynced, RunFinished
 from sync_core.journal import Journal
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
+from sync_core.portal_links import open_link_to
 
 from . import scenario_model as m
 from .bundled import BundledMocks
 from .control import MockControl, MockControlError
 from .launcher import profile_args
-from .scenario_checks import Check, check_doctor, equal, check_mass, check_outcome, check_then
+from .scenario_checks import Check, check_doctor, check_open_link, equal, check_mass, check_outcome, check_then
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
+from .portal_wiring import new_signing_secret, rotate_secret, wire_portal
 from .scenario_state import apply_overrides, record_fields, states
 
 STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
@@ -44,6 +46,7 @@ class MockPair:
     stripe: MockControl
     config: Config
     owned: BundledMocks | None = None
+    portal_secret: str = field(default_factory=new_signing_secret)  # one a pair: a reload keeps the state equal
 
     @classmethod
     def start(cls, config: Config | None = None, *, netsuite_args: tuple[str, ...] = (),
@@ -94,6 +97,13 @@ class MockPair:
         for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
             control.reset()
             control.load(state)
+        self.wire_portal(config)
+
+    def wire_portal(self, config: Config) -> None:
+        """The NetSuite mock's portal Suitelet calls the Stripe mock with the key custsync uses."""
+        key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
+        wire_portal(self.netsuite, stripe_url=self.stripe.url, stripe_key=key, return_url=config.stripe.portal_return_url,
+                    signing_secret=self.portal_secret)
 
     def edit(self, control: MockControl, change: Callable[[dict[str, Any]], None]) -> None:
         """Read the whole state, change it, write it back (how the outside world's edits reach a mock)."""
@@ -173,6 +183,7 @@ def outcome_summary(o: Outcome) -> str:
 class ScenarioRunner:
     def __init__(self, mocks: MockPair) -> None:
         self.mocks = mocks
+        self._sessions: dict[str, list[str]] = {}  # session URLs each customer's link led to (never shown)
 
     def run(self, loaded: LoadedScenario) -> ScenarioReport:
         return asyncio.run(self._run_all(loaded))
@@ -312,8 +323,46 @@ class ScenarioRunner:
         r.happened = f"Stripe customer {step.stripe_delete} deleted in the Stripe Dashboard"
 
     async def _do_activate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
-        self.mocks.stripe.set_portal("active", account=STRIPE_ACCOUNT)
-        r.happened = "Stripe customer portal activated (Settings -> Customer Portal -> Activate link)"
+        self.mocks.stripe.save_portal_settings(account=STRIPE_ACCOUNT)
+        r.happened = "Stripe customer portal activated (Settings -> Customer Portal -> Activate link: saves the default)"
+
+    async def _do_open_portal_link(self, engine: Engine, config: Config, step: m.OpenPortalLinkStep,
+                                   r: StepReport) -> None:
+        iid = step.open_portal_link
+        link = _ns_customer(self.mocks.netsuite.state(), iid).get(config.netsuite.portal_url_field)
+        if not link:
+            raise StepError(f"NetSuite customer {iid} has no portal link to open")
+        decision, location = await open_link_to(link)
+        seen = self._sessions.setdefault(iid, [])
+        new = location is not None and location not in seen
+        if location:
+            seen.append(location)
+        r.rule = decision.rule
+        r.happened = (f"customer {iid} opens {mask_url(link)}: {decision.outcome.value} ({decision.rule})"
+                      + (f", redirected to {mask_url(location)}" + (" (a new session)" if new else "") if location else ""))
+        r.details = [f"portal: {decision.rule} {decision.outcome.value}: {decision.message}"]
+        if decision.remedy:
+            r.details.append(f"portal remedy: {decision.remedy}")
+        r.checks += check_open_link(step.expect, decision, new)
+
+    async def _do_tamper_portal_link(self, engine: Engine, config: Config, step: m.TamperPortalLinkStep,
+                                     r: StepReport) -> None:
+        iid, field = step.tamper_portal_link, config.netsuite.portal_url_field
+
+        def tamper(state: dict[str, Any]) -> None:
+            customer = _ns_customer(state, iid)
+            link = customer.get(field) or ""
+            if "sig=" not in link:
+                raise StepError(f"NetSuite customer {iid} has no signed portal link to tamper with")
+            last = link[-1]
+            customer[field] = link[:-1] + ("0" if last != "0" else "1")
+
+        self.mocks.edit(self.mocks.netsuite, tamper)
+        r.happened = f"one character of the signature in customer {iid}'s portal link changed"
+
+    async def _do_rotate_portal_secret(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
+        rotate_secret(self.mocks.netsuite)
+        r.happened = "the portal Suitelet's signing secret rotated: links written before are refused"
 
     async def _do_deactivate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
         self.mocks.stripe.set_portal("inactive", account=STRIPE_ACCOUNT)

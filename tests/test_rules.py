@@ -3,6 +3,7 @@
 import pytest
 
 from sync_core.rules import (
+    LINK_CHECKS,
     RULES,
     Action,
     CustomerFacts,
@@ -13,9 +14,10 @@ from sync_core.rules import (
     decide,
     is_portal_not_activated,
     lookup_needed,
-    portal_precheck,
-    portal_refused,
+    portal_plan,
+    portal_write,
 )
+from sync_core.portal_links import classify
 
 
 def facts(email="ap@acme.test", sid=None, iid="101"):
@@ -175,15 +177,31 @@ def test_r1_with_no_email_still_uses_the_stored_id():
     assert d.rule == "R1" and d.linked
 
 
-def test_portal_precheck_r8_when_deployment_not_released():
-    p = portal_precheck(linked=True, deployment_released=False)
+def test_portal_write_r8_when_deployment_not_released_still_writes():
+    p = portal_write(linked=True, current=False, deployment_released=False)
     assert p.rule == "R8" and p.outcome is PortalOutcome.NOT_RELEASED
-    assert "customdeploy_nm_paypack_external_cus_por" in p.remedy
+    assert "written" in p.message and "customdeploy_nm_paypack_external_cus_por" in p.remedy
+    assert portal_plan(deployment_released=False).rule == "R8"
 
 
-def test_portal_precheck_passes_when_linked_and_released():
-    assert portal_precheck(linked=True, deployment_released=True) is None
-    assert portal_precheck(linked=False, deployment_released=True).outcome is PortalOutcome.NOT_LINKED
+def test_portal_write_only_when_linked_and_not_current():
+    assert portal_write(linked=True, current=False, deployment_released=True).outcome is PortalOutcome.WRITTEN
+    assert portal_write(linked=True, current=True, deployment_released=True).outcome is PortalOutcome.CURRENT
+    assert portal_write(linked=False, current=False, deployment_released=True).outcome is PortalOutcome.NOT_LINKED
+
+
+@pytest.mark.parametrize("status,location,body,reason", [
+    (302, "https://billing.stripe.com/p/session/test_abc", "", "ok"),
+    (302, "https://evil.example.com/login", "", "unexpected-redirect"),
+    (200, None, '<meta name="custsync-portal-page" content="portal-not-activated">', "portal-not-activated"),
+    (200, None, '<meta name="custsync-portal-page" content="bad-signature">', "bad-signature"),
+    (200, None, '<meta name="custsync-portal-page" content="stale-customer">', "stale-customer"),
+    (400, None, "<p><b>SSS_INVALID_SCRIPTLET_ID</b></p>", "not-released"),
+    (200, None, "<html>some other page</html>", "unexpected"),
+    (200, None, '<meta name="custsync-portal-page" content="made-up">', "unexpected"),
+])
+def test_opening_a_link_is_classified_by_what_the_customer_gets(status, location, body, reason):
+    assert classify(status, location, body) == reason
 
 
 STRIPE_PORTAL_MSG = ("No configuration provided and your test mode default configuration has not been created. "
@@ -195,7 +213,8 @@ def test_r7_recognises_stripes_refusal_and_gives_the_seed_text_and_remedy():
     assert is_portal_not_activated(400, STRIPE_PORTAL_MSG)
     assert not is_portal_not_activated(400, "No such customer: 'cus_x'")
     assert not is_portal_not_activated(500, STRIPE_PORTAL_MSG)
-    p = portal_refused(STRIPE_PORTAL_MSG)
+    p = LINK_CHECKS["portal-not-activated"]
     assert p.rule == "R7"
-    assert p.message.startswith("Getting error while generating customer portal Session URL")
+    assert "Getting error while generating customer portal Session URL" in p.message
     assert "Settings -> Customer Portal" in p.remedy
+    assert LINK_CHECKS["stale-customer"].rule == "R2" and LINK_CHECKS["not-released"].rule == "R8"

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any, Awaitable, Callable
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -19,7 +20,8 @@ from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
 from sync_core.journal import Journal, JournalError
-from sync_core.outcome import Status
+from sync_core.outcome import Outcome, Status
+from sync_core.portal_links import check_customer
 from testbed.session import open_engine
 
 from .render import print_checks, print_outcome
@@ -70,16 +72,31 @@ def cmd_portal_link(args: argparse.Namespace) -> int:
     async def work(engine: Engine) -> int:
         ids = [args.id] if args.id else [i async for page in engine.netsuite.search_pages(
             engine.config.netsuite.mass_customer_sync_search) for i in page]
-        ctx = await engine.context()
-        outcomes = [await engine.portal_link(i, context=ctx) for i in ids]
+        if args.check:
+            outcomes = await check_links(engine, ids)
+        else:
+            ctx = await engine.context()
+            outcomes = [await engine.portal_link(i, context=ctx) for i in ids]
         if args.json:
             print(json.dumps([o.as_dict() for o in outcomes], indent=2))
         else:
             for o in outcomes:
-                print_outcome(stdout(), o, verbose=bool(args.id))
+                print_outcome(stdout(), o, verbose=bool(args.id) or args.check)
+        if args.check:  # customers not linked have no link to check: skipped, not failed
+            return EXIT_OK if all(o.status in (Status.OK, Status.SKIPPED) for o in outcomes) else EXIT_FAILURES
         return EXIT_OK if all(o.status is not Status.FAILED for o in outcomes) else EXIT_FAILURES
 
     return with_engine(args, work)
+
+
+async def check_links(engine: Engine, ids: list[str], *, at_once: int = 4) -> list[Outcome]:
+    """Open each stored link (a few at a time: each open makes one Stripe session)."""
+    gate = asyncio.Semaphore(at_once)
+    async with httpx.AsyncClient() as client:
+        async def one(internal_id: str) -> Outcome:
+            async with gate:
+                return await check_customer(engine, internal_id, client=client)
+        return list(await asyncio.gather(*(one(i) for i in ids)))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -217,11 +234,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sync", parents=[common], help="sync one NetSuite customer (the Sync to Stripe button)",
                        description="Sync one NetSuite customer to Stripe by the rules R1-R9, write the Stripe id "
-                       "back, then create its portal link (R6-R8). Prints the rule that fired, the trace, the "
+                       "back, then write its portal link when the field is empty or stale (R6-R8). Prints the rule that fired, the trace, the "
                        "changes on each side and any remedy.")
     p.add_argument("id", help="the NetSuite customer's internal id")
     p.add_argument("--dry-run", action="store_true", help="show the decision; write nothing")
-    p.add_argument("--no-portal", action="store_true", help="do not create a portal link")
+    p.add_argument("--no-portal", action="store_true", help="do not write the portal link")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("mass-sync", parents=[common], help="sync every customer the mass sync saved search chooses",
@@ -231,21 +248,26 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="plan: the rule and action per customer; write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
-    p.add_argument("--no-portal", action="store_true", help="do not create portal links")
+    p.add_argument("--no-portal", action="store_true", help="do not write portal links")
     p.add_argument("--journal", metavar="FILE", help="the run journal (default: [sync] journal_path)")
     p.set_defaults(func=cmd_mass_sync)
 
-    p = sub.add_parser("portal-link", parents=[common], help="generate portal links for linked customers",
-                       description="Create a Stripe billing-portal session for linked customers and store its URL "
-                       "in the portal-URL field (R6); reports R7/R8 with their remedies.")
+    p = sub.add_parser("portal-link", parents=[common], help="write or check portal links of linked customers",
+                       description="Write the current signed portal link (a link to the portal Suitelet, signed in "
+                       "NetSuite) into the portal field of linked customers whose field is empty or stale (R6); "
+                       "no Stripe request. With --check, open the stored link as the customer would (no "
+                       "redirect followed) and report: ok (a Stripe session), R7 (portal not activated), R8 "
+                       "(deployment not released), stale link (re-sync), R2 (stored Stripe id deleted).")
     p.add_argument("id", nargs="?", help="the NetSuite customer's internal id")
     p.add_argument("--all", action="store_true", help="every customer of the mass sync saved search")
+    p.add_argument("--check", action="store_true", help="open the stored link and report what the customer gets")
     p.set_defaults(func=cmd_portal_link)
 
     p = sub.add_parser("doctor", parents=[common], help="check credentials, searches, fields, deployment, portal",
                        description="The troubleshooting checks, each with pass/fail and a remedy: credentials on "
                        "both sides, the two saved searches and their columns, the PayPack fields, the portal "
-                       "deployment (R8), the Stripe portal configuration (R7), the concurrency setting.")
+                       "deployment (R8), the Stripe portal configuration (R7), a freshly signed portal link opened "
+                       "as a customer would (R6-R8), the concurrency setting.")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("import-stripe-ids", parents=[common], help="set STRIPE CUSTOMER ID from a CSV (customers without email)",

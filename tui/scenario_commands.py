@@ -226,6 +226,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
             pair.netsuite.load(demo.generate(60)[0])
             pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
+            pair.wire_portal(config)
             what = "demo data (60 customers)"
         limits = ("Stripe's rate limits (25/s test mode, 100/s live)" if args.realistic
                   else "no Stripe rate limit (--realistic adds Stripe's)")

@@ -7,17 +7,28 @@
  *   POST {"action": "results", "searchId": "customsearch_...", "page": 0, "pageSize": 1000}
  *     -> {"searchId", "columns", "page", "pageSize", "pageCount", "totalResults", "hasMore",
  *         "results": [{"id", "values": {<column name>: string | boolean | null}}]}
+ *   POST {"action": "portalLinks", "customerIds": ["101", ...]}   (1..1000 ids)
+ *     -> {"scriptId", "deploymentId", "links": [{"id", "url"}]}: the external URL of the portal Suitelet
+ *        (custsync_portal_suitelet.js) with cid and sig = HMAC-SHA256(secret, "custsync-portal-link:" + id),
+ *        hex. The secret is the API secret custsecret_custsync_portal_link: it never leaves NetSuite.
  *   Errors are thrown with error.create; NetSuite answers HTTP 400 {"error": {"code", "message"}}.
  *   Codes: INVALID_REQUEST, INVALID_ACTION, SSS_MISSING_REQD_ARGUMENT, INVALID_SEARCH,
- *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE.
+ *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE, INVALID_CUSTOMER_ID.
+ *   Script parameters: custscript_custsync_portal_script, custscript_custsync_portal_deploy (the
+ *   Suitelet's script and deployment ids).
  *
  * @NApiVersion 2.1
  * @NScriptType Restlet
  * @NModuleScope SameAccount
  */
-define(['N/search', 'N/error'], (search, error) => {
+define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime'],
+    (search, error, url, crypto, encode, runtime) => {
     const MIN_PAGE_SIZE = 5;     // runPaged limits
     const MAX_PAGE_SIZE = 1000;
+    const MAX_LINK_IDS = 1000;
+    const SIGNED_PREFIX = 'custsync-portal-link:';
+    const SECRET_ID = 'custsecret_custsync_portal_link';
+    const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
 
     const fail = (name, message) => {
         throw error.create({ name: name, message: message, notifyOff: true });
@@ -85,13 +96,56 @@ define(['N/search', 'N/error'], (search, error) => {
         };
     };
 
+    const sign = (customerId) => {
+        const hmac = crypto.createHmac({
+            algorithm: crypto.HashAlg.SHA256,
+            key: crypto.createSecretKey({ secret: SECRET_ID, encoding: encode.Encoding.UTF_8 }),
+        });
+        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
+        return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
+    };
+
+    const portalLinks = (body) => {
+        const ids = body.customerIds;
+        if (ids === undefined || ids === null) {
+            fail('SSS_MISSING_REQD_ARGUMENT', 'Missing a required argument: customerIds');
+        }
+        if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_LINK_IDS) {
+            fail('INVALID_REQUEST', `customerIds must be a list of 1 to ${MAX_LINK_IDS} internal ids.`);
+        }
+        ids.forEach((id) => {
+            if (typeof id !== 'string' || !CUSTOMER_ID.test(id)) {
+                fail('INVALID_CUSTOMER_ID', `${JSON.stringify(id).slice(0, 40)} is not a customer internal id (digits, as a string).`);
+            }
+        });
+        const script = runtime.getCurrentScript();
+        const scriptId = script.getParameter({ name: 'custscript_custsync_portal_script' });
+        const deploymentId = script.getParameter({ name: 'custscript_custsync_portal_deploy' });
+        return {
+            scriptId: scriptId,
+            deploymentId: deploymentId,
+            links: ids.map((id) => ({
+                id: id,
+                url: url.resolveScript({
+                    scriptId: scriptId,
+                    deploymentId: deploymentId,
+                    returnExternalUrl: true,
+                    params: { cid: id, sig: sign(id) },
+                }),
+            })),
+        };
+    };
+
     const post = (body) => {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) {
             fail('INVALID_REQUEST', 'The request body must be a JSON object.');
         }
         const action = body.action;
+        if (action === 'portalLinks') {
+            return portalLinks(body);
+        }
         if (action !== 'columns' && action !== 'results') {
-            fail('INVALID_ACTION', `Unknown action ${JSON.stringify(action)}; use "columns" or "results".`);
+            fail('INVALID_ACTION', `Unknown action ${JSON.stringify(action)}; use "columns", "results" or "portalLinks".`);
         }
         const searchId = body.searchId;
         if (typeof searchId !== 'string' || searchId === '') {

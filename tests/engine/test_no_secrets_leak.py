@@ -1,5 +1,7 @@
-"""No API key, token secret or full portal URL appears in output, --json, the journal or error text."""
+"""No API key, token secret, signing secret, signed portal link or session URL appears in output, --json,
+the journal or error text."""
 
+import re
 import subprocess
 import sys
 
@@ -15,7 +17,8 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     assert len(secrets) == 5
     runs = [
         ["sync", "1001"], ["sync", "1001", "--json"], ["mass-sync"], ["mass-sync", "--json"], ["doctor", "--json"],
-        ["portal-link", "1001", "--json"],
+        ["portal-link", "1001", "--json"], ["portal-link", "1001", "--check"], ["portal-link", "1001", "--check", "--json"],
+        ["portal-link", "--all", "--check", "--json"],
     ]
     texts = []
     for args in runs:
@@ -27,10 +30,13 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     portal_urls = [c.get("custentity_paypack_portal_url") for c in world.ns_customers().values()]
     portal_urls = [u for u in portal_urls if u]
     assert portal_urls, "the runs should have stored portal links"
+    signing_secret = world.mocks.netsuite.control.configure_portal_suitelet()["signing_secret"]
     blob = "\n".join(texts)
-    for secret in secrets + portal_urls:
+    for secret in secrets + portal_urls + [signing_secret]:
         assert secret not in blob, f"leaked: {secret[:12]}..."
-    assert "/p/session/****" in blob  # masked, not absent
+    assert "sig=" not in blob  # no signature, whole or cut
+    assert not re.search(r"/p/session/(?!\*\*\*\*)", blob)  # a session URL opened by --check is never shown
+    assert "/app/site/hosting/****" in blob  # masked, not absent
 
 
 def test_bad_key_error_masks_the_key(world, tmp_path):

@@ -27,7 +27,9 @@ async def test_r3_create_links_writes_back_and_stores_portal_link(world):
     assert created["metadata"]["netsuite_internal_id"] == "101"
     ns = world.ns_customers()["101"]
     assert ns[ID_FIELD] == out.stripe_customer_id
-    assert ns[URL_FIELD].startswith(world.mocks.stripe.url) and out.portal.outcome is PortalOutcome.CREATED
+    # R6: the field holds the durable Suitelet link (not a session URL), written with no Stripe session made.
+    assert ns[URL_FIELD].startswith(world.mocks.netsuite.url + "/app/site/hosting/scriptlet.nl?")
+    assert out.portal.outcome is PortalOutcome.WRITTEN
     assert "****" in out.as_dict()["portal_url"] and ns[URL_FIELD] not in str(out.as_dict())
 
 
@@ -97,23 +99,23 @@ async def test_r4_no_email_no_id_is_skipped(world):
     assert (out.status, out.rule) == (Status.SKIPPED, "R4") and not world.stripe_customers()
 
 
-async def test_r7_portal_not_activated_keeps_the_link(world):
+async def test_r7_portal_not_activated_still_writes_the_link(world):
+    """R7 shows at click time (tests/engine/test_portal_links.py), not at sync time: no session is made."""
     world.load([customer()], portal="none")
     async with world.engine() as engine:
         out = await engine.sync_one("101")
-    assert out.status is Status.OK and out.portal.rule == "R7"
-    assert out.portal.message.startswith("Getting error while generating customer portal Session URL")
-    assert "Customer Portal" in out.portal.remedy
+    assert out.status is Status.OK and out.portal.rule == "R6" and out.portal.outcome is PortalOutcome.WRITTEN
     ns = world.ns_customers()["101"]
-    assert ns[ID_FIELD] == out.stripe_customer_id and ns.get(URL_FIELD) is None
+    assert ns[ID_FIELD] == out.stripe_customer_id and ns[URL_FIELD] == out.portal_url
 
 
-async def test_r8_deployment_not_released_skips_portal(world):
+async def test_r8_deployment_not_released_writes_the_link_and_warns(world):
     world.load([customer()], portal_status="TESTING")
     async with world.engine() as engine:
         out = await engine.sync_one("101")
     assert out.status is Status.OK and out.portal.rule == "R8" and out.portal.outcome is PortalOutcome.NOT_RELEASED
-    assert world.ns_customers()["101"].get(URL_FIELD) is None
+    assert "Script Deployments" in out.portal.remedy
+    assert world.ns_customers()["101"][URL_FIELD] == out.portal_url
 
 
 async def test_r9_headers_decide_what_goes_to_stripe(world):

@@ -68,29 +68,55 @@ def test_session_page_expires(client, ctl):
 
 
 def test_configurations(client, ctl):
+    # Stripe: is_default is true only for the configuration "managed in the Dashboard"; one created through
+    # the API is never the default (https://docs.stripe.com/api/customer_portal/configurations).
     ctl.post("/_mock/portal", json={"account": "acct_demo", "mode": "test", "state": "none"})
     first = client.v1.billing_portal.configurations.create({
         "business_profile": {"headline": "Hi"},
         "features": {"invoice_history": {"enabled": True}},
         "default_return_url": "https://erp.test"})
-    assert first.object == "billing_portal.configuration" and first.is_default is True and first.active is True
+    assert first.object == "billing_portal.configuration" and first.is_default is False and first.active is True
     second = client.v1.billing_portal.configurations.create({})
     assert second.is_default is False
     assert client.v1.billing_portal.configurations.retrieve(first.id).business_profile.headline == "Hi"
-    defaults = client.v1.billing_portal.configurations.list({"is_default": True, "active": True})
-    assert [c.id for c in defaults.data] == [first.id]
+    assert client.v1.billing_portal.configurations.list({"is_default": True}).data == []
     assert len(client.v1.billing_portal.configurations.list().data) == 2
-    off = client.v1.billing_portal.configurations.update(first.id, {"active": False})
-    assert off.active is False
-    assert ctl.get("/_mock/state").json()["accounts"][0]["test"]["portal_configuration"] == "inactive"
+    assert ctl.get("/_mock/state").json()["accounts"][0]["test"]["portal_configuration"] == "none"
     cus = client.v1.customers.create({})
-    with pytest.raises(stripe.InvalidRequestError):
+    with pytest.raises(stripe.InvalidRequestError) as ei:  # an API-made configuration does not activate the portal
         client.v1.billing_portal.sessions.create({"customer": cus.id})
+    assert ei.value.user_message == TEST_MSG
     s = client.v1.billing_portal.sessions.create({"customer": cus.id, "configuration": second.id})
     assert s.configuration == second.id
+    off = client.v1.billing_portal.configurations.update(first.id, {"active": False})
+    assert off.active is False
     with pytest.raises(stripe.InvalidRequestError) as ei:
         client.v1.billing_portal.configurations.retrieve("bpc_nope")
     assert ei.value.http_status == 404 and ei.value.code == "resource_missing"
+
+
+def test_saving_portal_settings_makes_the_default(client, ctl):
+    """The Dashboard step (Settings -> Customer Portal -> Save) is the only way to a default configuration."""
+    ctl.post("/_mock/portal", json={"account": "acct_demo", "mode": "test", "state": "none"})
+    cus = client.v1.customers.create({})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.billing_portal.sessions.create({"customer": cus.id})
+    r = ctl.post("/_mock/portal/save-settings", json={"account": "acct_demo", "mode": "test"})
+    assert r.status_code == 200 and r.json()["state"] == "active"
+    defaults = client.v1.billing_portal.configurations.list({"is_default": True}).data
+    assert len(defaults) == 1 and defaults[0].active is True
+    s = client.v1.billing_portal.sessions.create({"customer": cus.id})
+    assert s.configuration == defaults[0].id
+    assert ctl.post("/_mock/portal/save-settings", json={"account": "acct_nope"}).status_code == 400
+
+
+def test_new_account_has_no_default_configuration(server, put_state):
+    put_state({"accounts": [{"id": "acct_new", "api_keys": [DEMO_KEY], "test": {"customers": [{"id": "cus_N"}]}}]})
+    fresh = make_client(server, DEMO_KEY)
+    assert fresh.v1.billing_portal.configurations.list().data == []
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        fresh.v1.billing_portal.sessions.create({"customer": "cus_N"})
+    assert ei.value.user_message == TEST_MSG
 
 
 async def test_async_portal(aclient):

@@ -27,6 +27,11 @@ def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
         assert sync.returncode == 0, sync.stderr
         out = json.loads(sync.stdout)
         assert (out["rule"], out["stripe_customer_id"]) == ("R1", "cus_A")  # the scenario's state, not demo data
+        # The two mocks are wired together: the link the sync wrote opens a Stripe mock session.
+        check = subprocess.run([sys.executable, "-m", "tui.cli", "portal-link", "101", "--check", "--json"], env=env,
+                               capture_output=True, text=True, timeout=60)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert json.loads(check.stdout)[0]["portal"]["outcome"] == "ok"
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)

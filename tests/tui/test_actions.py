@@ -124,6 +124,32 @@ async def test_portal_url_is_masked_and_copied_on_demand(app_for, mocks):
         assert url not in screen_text(app)
 
 
+async def test_check_key_opens_the_link_and_shows_the_last_check_masked(app_for, mocks):
+    """k opens the stored link as the customer would: R7 while the portal is off, ok once it is activated."""
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_detail(app, pilot, "1004")
+        assert "Last link check: not checked yet" in text_of(app, "#links")
+        await pilot.press("p")
+        await settle(app, pilot)
+        url = ns_customer(mocks, "1004")["custentity_paypack_portal_url"]
+        mocks.stripe.control.set_portal("none")
+        try:
+            await pilot.press("k")
+            await settle(app, pilot)
+            assert "Last link check: not-activated (R7) at" in text_of(app, "#links")
+            outcome = text_of(app, "#outcome")
+            assert "Getting error while generating customer portal Session URL" in outcome
+            assert "Settings -> Customer Portal" in outcome
+        finally:
+            mocks.stripe.control.save_portal_settings()
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert "Last link check: ok (R6) at" in text_of(app, "#links")
+        shown = screen_text(app)
+        assert url not in shown and "sig=" not in shown and "/p/session/" not in shown
+
+
 async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config):
     journal = Journal(config.sync.journal_path)
     run_id = journal.start_run(config.netsuite.mass_customer_sync_search)

@@ -82,14 +82,15 @@ async def test_doctor_shows_failing_deployment_check(app_for, mocks):
         await pilot.press("f3")
         await settle(app, pilot)
         summary = text_of(app, "#doctor-summary")
-        assert "1 fail" in summary
+        # Two checks see it: the deployment's status, and a portal link opened as a customer would (R8).
+        assert "2 fail" in summary
         remedies = text_of(app, "#remedies")
         assert "FAIL" in remedies and "(R8)" in remedies
         assert "set Status to Released" in remedies
         table = app.screen.query_one("#checks", DataTable)
         results = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert results.count("FAIL") == 1 and "PASS" in results
-        assert "doctor: 1 failing" in text_of(app, "#targets")
+        assert results.count("FAIL") == 2 and "PASS" in results
+        assert "doctor: 2 failing" in text_of(app, "#targets")
 
 
 async def test_mass_sync_plan_then_run_to_the_end(app_for):

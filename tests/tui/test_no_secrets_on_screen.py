@@ -1,4 +1,4 @@
-"""No API key, token secret or full portal URL is ever drawn, on any screen, after real work."""
+"""No API key, token secret, signing secret, signed portal link or session URL is ever drawn, on any screen, after real work."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def screen_text(svg: str) -> str:
 async def test_screens_show_no_secrets_after_sync_and_mass_sync(app_for, mocks):
     secrets = [mocks.stripe.info["api_key"]] + [mocks.netsuite.info[k] for k in
                                                  ("consumer_key", "consumer_secret", "token_id", "token_secret")]
+    secrets.append(mocks.netsuite.control.configure_portal_suitelet()["signing_secret"])
     app = app_for()
     screens: list[str] = []
     async with app.run_test(size=(160, 50)) as pilot:
@@ -24,7 +25,10 @@ async def test_screens_show_no_secrets_after_sync_and_mass_sync(app_for, mocks):
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
-        await pilot.press("s")  # sync: creates a portal link
+        await pilot.press("s")  # sync: writes the signed portal link
+        await settle(app, pilot)
+        screens.append(app.export_screenshot())
+        await pilot.press("k")  # check: opens the link, which redirects to a session URL
         await settle(app, pilot)
         screens.append(app.export_screenshot())
         await pilot.press("escape", "f2")
@@ -39,6 +43,7 @@ async def test_screens_show_no_secrets_after_sync_and_mass_sync(app_for, mocks):
                    if c.get("custentity_paypack_portal_url")]
     assert len(portal_urls) > 10, "the mass sync should have stored portal links"
     drawn = "\n".join(screen_text(svg) for svg in screens)
-    assert "/p/session/****" in drawn and "cus_" in drawn  # the text is readable: masked link, ids
+    assert "/app/site/hosting/****" in drawn and "cus_" in drawn  # the text is readable: masked link, ids
+    assert "sig=" not in drawn and not re.search(r"/p/session/(?!\*\*\*\*)", drawn)
     for value in secrets + portal_urls:
         assert value not in drawn, f"drawn on screen: {value[:16]}..."

@@ -1,11 +1,12 @@
 """One customer: NetSuite's synced fields beside the linked Stripe customer's, the rules' decision, and actions.
 
-Actions: Sync to Stripe, Generate portal link, Clear the Stripe customer id (to rematch), copy or open the
-portal URL (shown masked only: it is a bearer link).
+Actions: Sync to Stripe, Write the portal link, Check the portal link now (open it as the customer would),
+Clear the Stripe customer id (to rematch), copy or open the portal link (shown masked only: it is a bearer link).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -21,6 +22,7 @@ from sync_core.errors import SyncError
 from sync_core.mapping import map_record
 from sync_core.masking import mask_url
 from sync_core.outcome import Status
+from sync_core.portal_links import check_customer
 from sync_core.rules import normalize_stripe_id
 
 from ..widgets.compare import cells, compare_rows
@@ -44,7 +46,10 @@ def error_text(title: str, exc: BaseException) -> Text:
 class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "sync", "Sync to Stripe", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
-        Binding("p", "portal", "Portal link", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
+        Binding("p", "portal", "Portal link", id="detail-portal",
+                tooltip="Write the current signed portal link when the field is empty or stale (R6)"),
+        Binding("k", "check_portal", "Check link", id="detail-check-portal",
+                tooltip="Open the stored portal link as the customer would and say what they get (R6-R8)"),
         Binding("c", "clear_id", "Clear Stripe id", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
         Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal",
@@ -61,6 +66,7 @@ class DetailScreen(Screen[None]):
         self.internal_id = internal_id
         self.stripe_id: str | None = None
         self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
+        self.last_check: str | None = None  # what opening the link gave last, and when
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
@@ -73,7 +79,8 @@ class DetailScreen(Screen[None]):
             yield Static("Decision the rules would take now:", classes="section")
             yield Static("asking the rules (dry run)...", id="decision", classes="panel")
             yield Static("Result:", classes="section")
-            yield Static("Nothing run yet: s syncs to Stripe, p generates a portal link, c clears the Stripe id.",
+            yield Static("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, c clears the "
+                         "Stripe id.",
                          id="outcome", classes="panel")
         yield Footer()
 
@@ -125,7 +132,9 @@ class DetailScreen(Screen[None]):
         t.append("\nPortal URL: ", style="bold")
         t.append(mask_url(self.portal_url) or "(none)")
         if self.portal_url:
-            t.append("  y copies it, o opens it", style="dim")
+            t.append("  y copies it, o opens it, k checks it", style="dim")
+        t.append("\nLast link check: ", style="bold")
+        t.append(self.last_check or "not checked yet")
         t.append(f"\nSynced columns (R9): {', '.join(columns) or 'none'}.  ", style="dim")
         if linked:
             t.append(f"{differ} field(s) differ: a sync pushes them (R1)." if differ else "Stripe is up to date.",
@@ -145,7 +154,7 @@ class DetailScreen(Screen[None]):
     def action_sync(self) -> None:
         self.app.confirm_write(  # type: ignore[attr-defined]
             f"Sync customer {self.internal_id} to Stripe",
-            "Creates or updates the Stripe customer and writes its id (and a portal link) back to NetSuite.",
+            "Creates or updates the Stripe customer and writes its id (and the portal link) back to NetSuite.",
             self._start_sync)
 
     def _start_sync(self) -> None:
@@ -168,12 +177,13 @@ class DetailScreen(Screen[None]):
 
     def action_portal(self) -> None:
         self.app.confirm_write(  # type: ignore[attr-defined]
-            f"Generate a portal link for customer {self.internal_id}",
-            "Creates a Stripe billing-portal session and stores its URL on the NetSuite customer.",
+            f"Write the portal link of customer {self.internal_id}",
+            "Writes the current signed link to the portal Suitelet into the portal field, when the field is empty "
+            "or stale. Nothing is asked of Stripe.",
             self._start_portal)
 
     def _start_portal(self) -> None:
-        self._result("generating a portal link...")
+        self._result("writing the portal link...")
         self.portal()
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="portal link")
@@ -185,6 +195,21 @@ class DetailScreen(Screen[None]):
         self._result(outcome_text(outcome, "Portal link"))
         message = outcome.portal.message if outcome.portal else (outcome.cause or outcome.status.value)
         self.notify(f"Customer {self.internal_id}: {message}",
+                    severity="information" if outcome.status is Status.OK else "warning")
+        self.compare()
+
+    def action_check_portal(self) -> None:
+        self._result("opening the portal link as the customer would...")
+        self.check_portal()
+
+    @work(exclusive=True, group="detail-check", exit_on_error=False, description="portal link check")
+    async def check_portal(self) -> None:
+        outcome = await check_customer(self._engine(), self.internal_id)
+        p = outcome.portal
+        verdict = f"{p.outcome.value} ({p.rule})" if p else (outcome.cause or outcome.status.value)
+        self.last_check = f"{verdict} at {datetime.now().strftime('%H:%M:%S')}"
+        self._result(outcome_text(outcome, "Portal link check"))
+        self.notify(f"Customer {self.internal_id}: portal link {verdict}",
                     severity="information" if outcome.status is Status.OK else "warning")
         self.compare()
 
@@ -224,14 +249,14 @@ class DetailScreen(Screen[None]):
 
     def action_copy_portal(self) -> None:
         if not self.portal_url:
-            self.notify("No portal URL stored: p generates one.", severity="warning")
+            self.notify("No portal link stored: p writes one.", severity="warning")
             return
         self.app.copy_to_clipboard(self.portal_url)
         self.notify(f"Portal URL copied: {mask_url(self.portal_url)}")
 
     def action_open_portal(self) -> None:
         if not self.portal_url:
-            self.notify("No portal URL stored: p generates one.", severity="warning")
+            self.notify("No portal link stored: p writes one.", severity="warning")
             return
         self.app.open_url(self.portal_url)
         self.notify(f"Opening {mask_url(self.portal_url)}")

@@ -14,8 +14,9 @@ HELP = """\
 [b]F1 Customers[/b]  the NetSuite customers; / filters, Enter opens one.
     In a customer: NetSuite's synced fields beside the Stripe customer's
     (differences in yellow) and the decision the rules would take now;
-    s Sync to Stripe, p Generate portal link, c Clear the Stripe id (asks),
-    y copy / o open the portal URL (shown masked), r refresh, Esc back.
+    s Sync to Stripe, p Write the portal link, k Check it (opens it as the
+    customer would), c Clear the Stripe id (asks), y copy / o open the
+    portal link (shown masked), r refresh, Esc back.
 [b]F2 Mass sync[/b]  p plans (dry run, writes nothing), s starts the journaled run,
     r resumes a journaled run, f retries a run's failures. Progress shows
     the rate and ETA; failures are listed with their cause and remedy.
