@@ -15,6 +15,7 @@ from testbed.launcher import MockStartError
 from sync_core.rules import RULES
 
 from .commands import add_commands
+from .link_command import add_link_command
 from .scenario_commands import add_scenario_commands
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rules)
 
     add_commands(sub)
+    add_link_command(sub)
     add_scenario_commands(sub)
 
     return parser

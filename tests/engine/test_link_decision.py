@@ -65,3 +65,49 @@ async def test_link_reports_another_customer_pointing_at_it(world):
         preview = await engine.check_link("801", "cus_twin_old")
     assert preview.others == ("802",) and not preview.written
     assert "801" in preview.write_sentence() and "cus_twin_old" in preview.write_sentence()
+
+
+def _cli(world, tmp_path, *args, stdin=None):
+    """`custsync --config FILE ARGS` as a process, pointed at the running mocks."""
+    import os
+    import subprocess
+    import sys
+
+    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
+    path = tmp_path / "custsync.toml"
+    path.write_text(
+        f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
+        f'[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
+        f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\n')
+    env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
+           "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
+           "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
+    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(path), *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_link_json_writes_and_reports(world, tmp_path):
+    import json
+
+    world.load(TWINS, STRIPE)
+    r = _cli(world, tmp_path, "link", "801", "cus_twin_old", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["written"] and out["other_netsuite_customers"] == ["802"]
+    assert world.ns_customers()["801"][ID_FIELD] == "cus_twin_old"
+
+
+def test_cli_link_refuses_a_missing_id_with_a_remedy_and_without_yes(world, tmp_path):
+    world.load(TWINS, STRIPE)
+    missing = _cli(world, tmp_path, "link", "801", "cus_nobody", "--yes")
+    assert missing.returncode == 1 and "cus_nobody" in missing.stderr and "remedy" in missing.stderr
+    no_yes = _cli(world, tmp_path, "link", "801", "cus_twin_new", stdin="")  # no terminal, no --yes
+    assert no_yes.returncode == 2 and "--yes" in no_yes.stderr
+    assert not world.ns_customers()["801"].get(ID_FIELD)
+
+
+def test_cli_candidates_lists_names_literally(world, tmp_path):
+    world.load([{**TWINS[0]}], [{**STRIPE[0], "name": "[b]x[/b] [link=https://evil.test]y[/link]"}, STRIPE[1]])
+    r = _cli(world, tmp_path, "candidates", "801")
+    assert r.returncode == 0, r.stderr
+    assert "[b]x[/b] [link=https://evil.test]y[/link]" in r.stdout and "already linked from NetSuite customer 802" in r.stdout
