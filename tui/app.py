@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
+import time
 from typing import Callable, Iterator
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +26,8 @@ from .screens.rules import RulesScreen
 from .screens.scenarios import ScenariosScreen
 from .widgets.confirm import ConfirmScreen
 from .widgets.targets import describe_targets
+
+HEALTH_SECONDS = 60.0  # the header's health is checked again this often
 
 EngineFactory = Callable[[Config], AbstractAsyncContextManager[Engine]]
 
@@ -72,12 +76,35 @@ class CustSyncApp(App[None]):
         self.config = config
         self.engine_factory = engine_factory or default_engine_factory
         self.engine: Engine | None = None
+        self.health_checked: float | None = None  # when the header's health was last checked for real
         self.last_results: dict[str, str] = {}  # internal id -> "R1 update ok" (this session's syncs)
         self._stack = AsyncExitStack()
         self.targets = describe_targets(config)
 
     def on_mount(self) -> None:
         self.open_engine()
+        self.set_interval(HEALTH_SECONDS, self.check_health)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry customer names, causes and remedies: always shown literally."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def check_health(self) -> None:
+        """A real authenticated read of both services (at start, on a timer, after a failure)."""
+        if self.engine is not None:
+            self._check_health()
+
+    @work(exclusive=True, group="health", exit_on_error=False, description="checking both services")
+    async def _check_health(self) -> None:
+        assert self.engine is not None
+        problem = await self.engine.health()
+        self.health_checked = time.time()
+        self.health = "connected" if problem is None else f"unreachable: {problem}"
+
+    def data_changed(self) -> None:
+        """A write changed NetSuite or Stripe: lists read them again when next shown."""
+        self.data_version += 1
 
     @work(exclusive=True, group="engine", exit_on_error=False, description="opening the engine")
     async def open_engine(self) -> None:
@@ -89,14 +116,49 @@ class CustSyncApp(App[None]):
     def on_engine_ready(self, message: EngineReady) -> None:
         assert self.engine is not None
         self.targets = describe_targets(self.engine.config)
-        self.health = "connected"
+        self.health = "checking both services..."
         self.engine_ready = True
+        self.check_health()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "engine" and event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.health = f"engine not open: {error}"
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "engine":
+            self.health = f"engine not open: {getattr(error, 'message', error)}"
             self.notify(f"Could not open the engine: {error}", severity="error", timeout=15)
+        elif event.worker.group == "health":
+            self.health = f"unreachable: {getattr(error, 'message', error)}"
+
+    def worker_failed(self) -> None:
+        """A screen's work failed: check the services again, so the header says whether they answer."""
+        self.check_health()
+
+    async def action_quit(self) -> None:
+        """Quitting during a mass sync asks first: the run stops between customers and can be resumed."""
+        mass = self._running_mass_screen()
+        if mass is None:
+            self.exit()
+            return
+        self.push_screen(ConfirmScreen(
+            "A mass sync is running. Quit?",
+            f"Run {mass.run_id or '(starting)'} stops; the journal marks it stopped and r (resume) or "
+            f"`custsync mass-sync --resume {mass.run_id or 'RUN'}` continues it.",
+            yes_label="Yes, stop the run and quit"), self._quit_answered)
+
+    def _quit_answered(self, yes: bool | None) -> None:
+        if yes:
+            mass = self._running_mass_screen()
+            if mass is not None:
+                mass.stop_run(quitting=True)
+            self.exit()
+
+    def _running_mass_screen(self) -> MassSyncScreen | None:
+        for stack in self._screen_stacks.values():  # the mass-sync mode's screen, wherever the operator is
+            for screen in stack:
+                if isinstance(screen, MassSyncScreen) and screen.running:
+                    return screen
+        return None
 
     async def on_unmount(self) -> None:
         await self._stack.aclose()

@@ -56,7 +56,7 @@ async def test_customers_list_filter_and_open_sync(app_for, mocks):
         await pilot.press("escape")
         await settle(app, pilot)
         row = app.screen.query_one("#customers", DataTable).get_row("1001")
-        assert row[5] == "R3 create ok"  # this session's last sync result
+        assert str(row[5]) == "R3 create ok"  # this session's last sync result
 
 
 async def test_portal_link_from_detail(app_for):

@@ -20,12 +20,20 @@ from textual.worker import Worker, WorkerState
 from sync_core.errors import SyncError
 from sync_core.mapping import map_record
 from sync_core.masking import mask_url
-from sync_core.outcome import Status
-from sync_core.rules import normalize_stripe_id
+from sync_core.outcome import Outcome, Status
+from sync_core.rules import Action, normalize_stripe_id
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
+from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
+from .link import LinkScreen
+
+
+def needs_a_person(o: Outcome) -> bool:
+    """R3 "ask" (several candidates) or R2 (the stored id names no Stripe customer): a person links one."""
+    d = o.decision
+    return d is not None and (d.action is Action.ASK or d.rule == "R2")
 
 
 def error_text(title: str, exc: BaseException) -> Text:
@@ -45,6 +53,8 @@ class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "sync", "Sync to Stripe", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
         Binding("p", "portal", "Portal link", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
+        Binding("l", "link", "Choose Stripe customer", id="detail-link",
+                tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
         Binding("c", "clear_id", "Clear Stripe id", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
         Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal",
@@ -61,19 +71,21 @@ class DetailScreen(Screen[None]):
         self.internal_id = internal_id
         self.stripe_id: str | None = None
         self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
+        self.decision: Outcome | None = None  # the rules' dry run, shown under "Decision"
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static(f"Customer {self.internal_id}", id="customer-title", classes="title")
-        yield Static("reading NetSuite and Stripe...", id="links", classes="status")
+        yield Plain(f"Customer {self.internal_id}", id="customer-title", classes="title")
+        yield Plain("reading NetSuite and Stripe...", id="links", classes="status")
         table: DataTable[Text] = DataTable(id="compare", cursor_type="none", zebra_stripes=True)
         table.add_columns("Stripe field", "NetSuite (synced columns)", "Stripe customer", "")
         yield table
         with VerticalScroll(id="detail-scroll"):
-            yield Static("Decision the rules would take now:", classes="section")
-            yield Static("asking the rules (dry run)...", id="decision", classes="panel")
-            yield Static("Result:", classes="section")
-            yield Static("Nothing run yet: s syncs to Stripe, p generates a portal link, c clears the Stripe id.",
+            yield Plain("Decision the rules would take now:", classes="section")
+            yield Plain("asking the rules (dry run)...", id="decision", classes="panel")
+            yield Plain("Result:", classes="section")
+            yield Plain("Nothing run yet: s syncs to Stripe, p generates a portal link, l chooses the Stripe "
+                        "customer, c clears the Stripe id.",
                          id="outcome", classes="panel")
         yield Footer()
 
@@ -160,6 +172,7 @@ class DetailScreen(Screen[None]):
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))
         self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
         severity = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
@@ -186,6 +199,7 @@ class DetailScreen(Screen[None]):
         message = outcome.portal.message if outcome.portal else (outcome.cause or outcome.status.value)
         self.notify(f"Customer {self.internal_id}: {message}",
                     severity="information" if outcome.status is Status.OK else "warning")
+        self.app.data_changed()  # type: ignore[attr-defined]
         self.compare()
 
     def action_clear_id(self) -> None:
@@ -209,7 +223,7 @@ class DetailScreen(Screen[None]):
     async def clear_id(self, previous: str | None) -> None:
         engine = self._engine()
         field = engine.config.netsuite.stripe_id_field
-        await engine.netsuite.patch_customer(self.internal_id, {field: None})
+        previous = await engine.unlink(self.internal_id)
         t = Text()
         t.append("Clear Stripe id: ", style="bold")
         t.append("OK\n", style="bold green")
@@ -217,6 +231,7 @@ class DetailScreen(Screen[None]):
         t.append("Next: s syncs; the rules match by email (R3).", style="dim")
         self._result(t)
         self.app.record_result(self.internal_id, "id cleared")  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
 
@@ -247,3 +262,4 @@ class DetailScreen(Screen[None]):
         else:
             self._result(error_text(what[:1].upper() + what[1:], error))
         self.notify(f"{what} failed: {getattr(error, 'message', error)}", severity="error")
+        self.app.worker_failed()  # type: ignore[attr-defined]

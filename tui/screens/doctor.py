@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 from sync_core.doctor import Check, run_doctor
 
 from ..widgets.targets import TargetsBar
+from ..widgets.plain import Plain
 
 
 class DoctorScreen(Screen[None]):
@@ -23,12 +24,12 @@ class DoctorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("waiting for the engine...", id="doctor-summary", classes="status")
+        yield Plain("waiting for the engine...", id="doctor-summary", classes="status")
         table: DataTable[Text] = DataTable(id="checks", cursor_type="row")
         table.add_columns("result", "check", "rule", "detail")
         yield table
         with VerticalScroll(id="remedies-box"):
-            yield Static("", id="remedies")
+            yield Plain("", id="remedies")
         yield Footer()
 
     def on_mount(self) -> None:

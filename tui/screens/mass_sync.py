@@ -23,6 +23,7 @@ from ..messages import MassFailure, MassFinished, MassProgress
 from ..widgets.outcome import STATUS_STYLE, short_result
 from ..widgets.runs import RunPickerScreen
 from ..widgets.targets import TargetsBar
+from ..widgets.plain import Plain
 
 FLUSH_SECONDS = 0.25  # the per-customer table takes the run's outcomes in batches, not one by one
 
@@ -68,11 +69,11 @@ class MassSyncScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("Mass sync over the Mass Customer Sync saved search. p: plan (dry run), s: start, "
+        yield Plain("Mass sync over the Mass Customer Sync saved search. p: plan (dry run), s: start, "
                      "r: resume a run, f: retry a run's failures.", id="mass-status", classes="status")
         with Horizontal(id="mass-top"):
             with Vertical(id="plan-box"):
-                yield Static("No plan yet.", id="plan-title", classes="section")
+                yield Plain("No plan yet.", id="plan-title", classes="section")
                 table: DataTable[str] = DataTable(id="plan", cursor_type="none")
                 table.add_columns("rule + action", "customers")
                 yield table
@@ -82,8 +83,8 @@ class MassSyncScreen(Screen[None]):
             customers.add_column("run", key="run")
             yield customers
         yield ProgressBar(id="progress", show_eta=True)
-        yield Static("", id="counts", classes="status")
-        yield Static("Failures (cause and remedy):", classes="section")
+        yield Plain("", id="counts", classes="status")
+        yield Plain("Failures (cause and remedy):", classes="section")
         yield RichLog(id="failures", wrap=True, markup=False, highlight=False)
         yield Footer()
 

@@ -17,6 +17,7 @@ from testbed.scenario_load import LoadedScenario
 
 from ..widgets.targets import TargetsBar
 from .scenarios import load_scenarios
+from ..widgets.plain import Plain
 
 
 def rule_text(rule_id: str, scenarios: list[LoadedScenario] | None = None) -> Text:
@@ -40,7 +41,7 @@ class RulesScreen(Screen[None]):
         yield TargetsBar(id="targets")
         with VerticalScroll(id="rules"):
             for rule_id in RULES:
-                yield Static(rule_text(rule_id), id=f"rule-{rule_id}", classes="rule")
+                yield Plain(rule_text(rule_id), id=f"rule-{rule_id}", classes="rule")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -24,6 +24,7 @@ from testbed.scenario_report import ScenarioReport, StepReport
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
 
 from ..widgets.targets import TargetsBar
+from ..widgets.plain import Plain
 
 NEEDS_MOCKS = ("Scenarios need the bundled mocks: they reset both systems and load their own customers. "
                "custsync points at real systems now, so nothing here runs. Start custsync without --config "
@@ -103,20 +104,20 @@ class ScenariosScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("reading the scenario files...", id="scenarios-status", classes="status")
+        yield Plain("reading the scenario files...", id="scenarios-status", classes="status")
         table: DataTable[str] = DataTable(id="scenario-list", cursor_type="row")
         table.add_columns("scenario", "rules", "title")
         yield table
         with Horizontal(id="scenarios-body"):
             with VerticalScroll(id="scenario-left"):
-                yield Static("", id="scenario-lesson", classes="panel")
+                yield Plain("", id="scenario-lesson", classes="panel")
             with VerticalScroll(id="scenario-right"):
                 steps: DataTable[Text] = DataTable(id="scenario-steps", cursor_type="row")
                 steps.add_column("#", key="n")
                 steps.add_column("step", key="step")
                 steps.add_column("result", key="result")
                 yield steps
-                yield Static("", id="step-detail", classes="panel")
+                yield Plain("", id="step-detail", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:

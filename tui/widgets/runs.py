@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from sync_core.journal import Journal, JournalError, RunInfo
+from .plain import Plain
 
 
 def recent_runs(path: Path, limit: int = 20) -> list[RunInfo]:
@@ -40,12 +41,12 @@ class RunPickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-box"):
-            yield Static(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
+            yield Plain(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
                          id="runs-title")
             table: DataTable[str] = DataTable(id="runs", cursor_type="row")
             table.add_columns("run", "started", "status", "customers by state")
             yield table
-            yield Static("", id="runs-status", classes="status")
+            yield Plain("", id="runs-status", classes="status")
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
