@@ -69,7 +69,8 @@ class CustSyncApp(App[None]):
     health: reactive[str] = reactive("starting: opening the engine...")
     targets: reactive[tuple[str, str, bool]] = reactive(("?", "?", False))
     engine_ready: reactive[bool] = reactive(False)
-    data_version: reactive[int] = reactive(0)  # bumped when a scenario replaces the mocks' data
+    data_version: reactive[int] = reactive(0)  # bumped after any write, and when a scenario replaces the data
+    dataset_version: reactive[int] = reactive(0)  # bumped only when a scenario replaces the mocks' data
 
     def __init__(self, config: Config, engine_factory: EngineFactory | None = None) -> None:
         super().__init__()
@@ -149,7 +150,7 @@ class CustSyncApp(App[None]):
     def _quit_answered(self, yes: bool | None) -> None:
         if yes:
             mass = self._running_mass_screen()
-            if mass is not None:
+            if mass is not None and mass.running:
                 mass.stop_run(quitting=True)
             self.exit()
 

@@ -195,6 +195,7 @@ class ScenariosScreen(Screen[None]):
         session = ScenarioSession(ScenarioRunner(pair), s)
         self.session = await session.start()
         self.app.data_version += 1  # type: ignore[attr-defined]
+        self.app.dataset_version += 1  # type: ignore[attr-defined]
         detail = self.query_one("#step-detail", Static)
         if session.report.error:
             detail.update(verdict_text(session.report))
