@@ -13,7 +13,7 @@ from tui.widgets.type_confirm import TypeToConfirmScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
 
-from tui_helpers import settle, text_of
+from tui_helpers import settle, text_of, wait_for
 
 STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 LIVE_KEY = "sk_live_tui_FAKE_live_key_4321"
@@ -210,10 +210,9 @@ async def test_live_mode_confirms_every_write_and_cancel_writes_nothing(app_for,
         await pilot.press("p")
         await settle(app, pilot)
         await pilot.press("s")
-        await settle(app, pilot)
-        assert isinstance(app.screen, TypeToConfirmScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen))
         await pilot.press("y", "enter")  # one key is not the account name
-        await settle(app, pilot)
+        await pilot.pause(0.2)
         assert isinstance(app.screen, TypeToConfirmScreen)
         await pilot.press("escape")
         await settle(app, pilot)
@@ -229,8 +228,9 @@ async def test_live_mass_sync_runs_after_the_account_name_is_typed(app_for, conf
         await pilot.press("f2", "p")
         await settle(app, pilot)
         await pilot.press("s")
-        await settle(app, pilot)
-        await pilot.press(*cfg.netsuite.account, "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen))
+        app.screen.query_one("#type-word").value = cfg.netsuite.account
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, MassSyncScreen)
         assert "finished: 40 customers" in text_of(app, "#counts")
