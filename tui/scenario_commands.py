@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
 from testbed import demo
@@ -67,7 +68,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             out.print(f"[bold]{s.name:<32}[/bold] {', '.join(s.scenario.rules):<16} ", end="")
             out.print(s.scenario.title, markup=False)
         for line in errors:
-            out.print(f"[red]invalid[/red] {line}", markup=False)
+            out.print(Text.assemble(("invalid", "red"), " ", line))
         if not loaded and not errors:
             out.print(f"no scenario files in {scenarios_dir()}")
     return EXIT_USAGE if errors else EXIT_OK
@@ -86,10 +87,11 @@ def print_report(out: Console, r: ScenarioReport, *, verbose: bool = False) -> N
         for line in r.lesson.strip().splitlines():
             out.print(f"      {line}", markup=False, style="dim")
     if r.error:
-        out.print(f"      [red]error:[/red] {r.error}", markup=False)
+        out.print(Text.assemble("      ", ("error:", "red"), f" {r.error}"))
     for s in r.steps:
         step_mark = "[green]ok[/green]  " if s.ok else "[red]FAIL[/red]"
-        out.print(f"  {step_mark} {s.index}. [bold]{s.title}[/bold]: ", end="")
+        out.print(f"  {step_mark} {s.index}. ", end="")
+        out.print(Text.assemble((s.title, "bold"), ": "), end="")
         out.print(s.happened, markup=False)
         if s.note and verbose:
             out.print(f"        ({s.note})", markup=False, style="dim")

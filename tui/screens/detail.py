@@ -147,7 +147,36 @@ class DetailScreen(Screen[None]):
     @work(exclusive=True, group="detail-plan", exit_on_error=False, description="dry run")
     async def plan(self) -> None:
         outcome = await self._engine().sync_one(self.internal_id, dry_run=True)
-        self.query_one("#decision", Static).update(decision_text(outcome))
+        self.decision = outcome
+        text = Text()
+        if needs_a_person(outcome):
+            text.append("A person decides here: l shows the candidates (or type an id) and links one.\n\n",
+                        style="bold magenta")
+        text.append_text(decision_text(outcome))
+        self.query_one("#decision", Static).update(text)
+
+    # --- the decision the rules leave to a person (R2, R3 ask) --------------------------
+
+    def action_link(self) -> None:
+        self.link_flow()
+
+    @work(exclusive=True, group="detail-link", exit_on_error=False, description="choosing the Stripe customer")
+    async def link_flow(self) -> None:
+        reason = self.decision.cause if self.decision is not None and needs_a_person(self.decision) else ""
+        result = await self.app.push_screen_wait(LinkScreen(self.internal_id, reason or ""))
+        if result is None:
+            return
+        t = Text()
+        t.append("Link: ", style="bold")
+        t.append("OK\n", style="bold green")
+        t.append(f"  change netsuite customer {result.internal_id} {result.field}: {result.previous!r} -> "
+                 f"{result.stripe_customer_id!r}\n")
+        t.append("The decision is journaled. Next: s syncs; the stored id wins (R1).", style="dim")
+        self._result(t)
+        self.app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
+        self.action_refresh()
 
     # --- writes (each asks first when the Stripe key is live) -------------------------
 
