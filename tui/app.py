@@ -27,6 +27,7 @@ from .screens.scenarios import ScenariosScreen
 from .widgets.confirm import ConfirmScreen
 from .widgets.targets import describe_targets
 
+SCREENS = Binding.Group("screens", compact=False)  # F1-F5: one footer entry, so 80 columns fit
 HEALTH_SECONDS = 60.0  # the header's health is checked again this often
 
 EngineFactory = Callable[[Config], AbstractAsyncContextManager[Engine]]
@@ -52,15 +53,15 @@ class CustSyncApp(App[None]):
     }
     DEFAULT_MODE = "customers"
     BINDINGS = [
-        Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True,
+        Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True, group=SCREENS,
                 tooltip="NetSuite customers: open one to see and run its sync"),
-        Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True,
+        Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True, group=SCREENS,
                 tooltip="Plan and run the mass sync over the saved search"),
-        Binding("f3", "switch_mode('doctor')", "Doctor", id="go-doctor", priority=True,
+        Binding("f3", "switch_mode('doctor')", "Doctor", id="go-doctor", priority=True, group=SCREENS,
                 tooltip="Troubleshooting checks with remedies"),
-        Binding("f4", "switch_mode('rules')", "Rules", id="go-rules", priority=True,
+        Binding("f4", "switch_mode('rules')", "Rules", id="go-rules", priority=True, group=SCREENS,
                 tooltip="The sync rules R1-R9, their lessons and the scenarios that show them"),
-        Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True,
+        Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True, group=SCREENS,
                 tooltip="The trainer's screen: load a scenario into the mocks and step through it"),
         Binding("question_mark", "help", "Help", id="help", show=False,
                 tooltip="Keys and what each screen does"),

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 COLUMNS = ("id", "name", "email", "Stripe customer id", "search", "last sync")
@@ -57,7 +58,7 @@ class CustomersScreen(Screen[None]):
         for label in COLUMNS:
             table.add_column(label, key=COLUMN_KEYS.get(label, label))
         yield table
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready)

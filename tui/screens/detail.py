@@ -25,6 +25,7 @@ from sync_core.rules import Action, normalize_stripe_id
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
 from .link import LinkScreen
@@ -87,7 +88,7 @@ class DetailScreen(Screen[None]):
             yield Plain("Nothing run yet: s syncs to Stripe, p generates a portal link, l chooses the Stripe "
                         "customer, c clears the Stripe id.",
                          id="outcome", classes="panel")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.action_refresh()

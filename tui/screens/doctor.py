@@ -14,6 +14,7 @@ from textual.worker import Worker, WorkerState
 from sync_core.doctor import Check, run_doctor
 
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 
@@ -30,7 +31,7 @@ class DoctorScreen(Screen[None]):
         yield table
         with VerticalScroll(id="remedies-box"):
             yield Plain("", id="remedies")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", lambda ready: ready and self.action_run())

@@ -22,6 +22,7 @@ from sync_core.decisions import Candidate, Candidates, LinkResult
 from sync_core.errors import SyncError
 
 from ..widgets.confirm import ConfirmScreen
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 
@@ -68,7 +69,7 @@ class LinkScreen(ModalScreen[LinkResult | None]):
             yield table
             yield Input(placeholder="or type a Stripe customer id (cus_...) and press Enter", id="link-id")
             yield Plain("reading the candidates from Stripe...", id="link-status", classes="status")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.load()

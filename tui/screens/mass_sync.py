@@ -30,6 +30,7 @@ from sync_core.outcome import Outcome, Status
 
 from ..messages import MassFailure, MassFinished, MassProgress
 from ..widgets.outcome import STATUS_STYLE, short_result
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 from ..widgets.runs import RunPickerScreen
 from ..widgets.type_confirm import TypeToConfirmScreen
@@ -167,7 +168,7 @@ class MassSyncScreen(Screen[None]):
         yield Plain("", id="counts", classes="status")
         yield Plain("", id="summary", classes="status")
         yield RichLog(id="failures", wrap=True, markup=False, highlight=False)
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)

@@ -17,6 +17,7 @@ from testbed.scenario_load import LoadedScenario
 
 from ..widgets.targets import TargetsBar
 from .scenarios import load_scenarios
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 
@@ -42,7 +43,7 @@ class RulesScreen(Screen[None]):
         with VerticalScroll(id="rules"):
             for rule_id in RULES:
                 yield Plain(rule_text(rule_id), id=f"rule-{rule_id}", classes="rule")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.read_scenarios()

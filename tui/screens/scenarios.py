@@ -24,6 +24,7 @@ from testbed.scenario_report import ScenarioReport, StepReport
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
 
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 NEEDS_MOCKS = ("Scenarios need the bundled mocks: they reset both systems and load their own customers. "
@@ -118,7 +119,7 @@ class ScenariosScreen(Screen[None]):
                 steps.add_column("result", key="result")
                 yield steps
                 yield Plain("", id="step-detail", classes="panel")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.read_files()
