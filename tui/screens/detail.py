@@ -52,13 +52,13 @@ def error_text(title: str, exc: BaseException) -> Text:
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("s", "sync", "Sync to Stripe", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
+        Binding("s", "sync", "Sync", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
         Binding("p", "portal", "Portal link", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
-        Binding("l", "link", "Choose Stripe customer", id="detail-link",
+        Binding("l", "link", "Link", id="detail-link",
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
-        Binding("c", "clear_id", "Clear Stripe id", id="detail-clear-id",
+        Binding("c", "clear_id", "Clear id", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
-        Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal",
+        Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal", show=False,
                 tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
         Binding("o", "open_portal", "Open portal", id="detail-open-portal", show=False,
                 tooltip="Open the portal URL in the browser"),
