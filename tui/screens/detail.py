@@ -53,7 +53,7 @@ def error_text(title: str, exc: BaseException) -> Text:
 class DetailScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "sync", "Sync", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
-        Binding("p", "portal", "Portal link", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
+        Binding("p", "portal", "Portal", id="detail-portal", tooltip="Generate a billing-portal link (R6-R8)"),
         Binding("l", "link", "Link", id="detail-link",
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
         Binding("c", "clear_id", "Clear id", id="detail-clear-id",

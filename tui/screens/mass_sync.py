@@ -124,14 +124,14 @@ class MassSyncScreen(Screen[None]):
                 tooltip="Run the mass sync now (writes to Stripe and NetSuite, journaled)"),
         Binding("x", "stop", "Stop", id="mass-stop",
                 tooltip="Stop the running sync; the journal marks it stopped and r resumes it"),
-        Binding("v", "view_run", "View run", id="mass-view",
+        Binding("v", "view_run", "Runs", id="mass-view",
                 tooltip="Pick a journaled run to show (target, start, counts, status)"),
         Binding("r", "resume", "Resume", id="mass-resume",
                 tooltip="Pick a journaled run and finish what it did not (failures stay failed)"),
         Binding("f", "retry_failed", "Retry", id="mass-retry-failed",
                 tooltip="Pick a journaled run and redo its failed customers, and those decided since it ran"),
-        Binding("o", "cycle_filter", "Filter", id="mass-filter", tooltip="Show only one outcome (cycles)"),
-        Binding("t", "cycle_sort", "Sort", id="mass-sort", tooltip="Sort by id, outcome or rule (cycles)"),
+        Binding("o", "cycle_filter", "Filter", id="mass-filter", show=False, tooltip="Show only one outcome (cycles)"),
+        Binding("t", "cycle_sort", "Sort", id="mass-sort", show=False, tooltip="Sort by id, outcome or rule (cycles)"),
     ]
 
     def __init__(self) -> None:
