@@ -78,6 +78,7 @@ class CustSyncApp(App[None]):
         self.config = config
         self.engine_factory = engine_factory or default_engine_factory
         self.engine: Engine | None = None
+        self.completed_lessons: set[str] = set()  # scenarios stepped through to a pass this session
         self.health_checked: float | None = None  # when the header's health was last checked for real
         self.last_results: dict[str, str] = {}  # internal id -> "R1 update ok" (this session's syncs)
         self._stack = AsyncExitStack()
