@@ -389,7 +389,8 @@ class MassSyncScreen(Screen[None]):
         self.query_one("#failures", RichLog).clear()
         self.query_one("#summary", Plain).update("")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#progress", ProgressBar).show_eta = True
+        for eta in self.query_one("#progress", ProgressBar).query("ETAStatus"):
+            eta.display = True
         if dry_run:
             self.run_id, self.rows = None, {}
         elif run_id is not None:
@@ -507,7 +508,8 @@ class MassSyncScreen(Screen[None]):
             self.plan_seen = (time.time(), self.app.data_version)  # type: ignore[attr-defined]
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(total, 1), progress=total)
-        bar.show_eta = False  # done: an ETA would only say 00:00:00 or --:--:--
+        for eta in bar.query("ETAStatus"):
+            eta.display = False  # done: an ETA would only say 00:00:00 or --:--:--
         ns0, st0, r0 = self._requests
         title = "Plan" if message.dry_run else f"Run {f.run_id}"
         counts = dict(f.counts)
