@@ -146,3 +146,24 @@ async def test_retry_covers_customers_decided_since_the_run(app_for, config, moc
         assert after.counts.get("needs-decision", 0) == run.counts["needs-decision"] - 1
         assert str(run_rows(app).get_row(asked.internal_id)[2]).startswith("R1")
         assert time.time() - after.started < 600
+
+
+async def test_quit_yes_during_a_run_marks_it_stopped(app_for, config, mocks):
+    mocks.netsuite.control.faults(latency_ms=250)
+    app = app_for()
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f2", "s")
+            mass = app.screen
+            await wait_for(pilot, lambda: mass.running and mass.run_id is not None)
+            await pilot.press("ctrl+q")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not app.is_running, timeout=10)
+    finally:
+        mocks.netsuite.control.faults(latency_ms=0)
+    journal = Journal(config.sync.journal_path)
+    [run] = journal.runs()
+    journal.close()
+    assert run.status == "stopped"  # resume continues it
