@@ -630,6 +630,68 @@ class Engine:
         yield RunFinished(run_id if not dry_run else None, dict(counts), time.monotonic() - started, failures,
                           self.netsuite.requests, self.stripe.requests, self.retries, limit.peak)
 
+    # --- the operator's decisions and reads for screens (sync_core/decisions.py) ---------
+
+    async def candidates(self, internal_id: str) -> "decisions.Candidates":
+        """The Stripe customers a person chooses between for this NetSuite customer (R2/R3), oldest first,
+        with name, email, created, metadata and which other NetSuite customers already point at each."""
+        from .decisions import find_candidates
+
+        return await find_candidates(self, internal_id)
+
+    async def check_link(self, internal_id: str, stripe_id: str) -> "decisions.LinkResult":
+        """What `link` would write, after validating the Stripe id against Stripe (SyncError if missing or
+        deleted); writes nothing."""
+        from .decisions import check_link
+
+        return await check_link(self, internal_id, stripe_id)
+
+    async def link(self, internal_id: str, stripe_id: str, *, journal_path: str | None = None) -> "decisions.LinkResult":
+        """The operator's decision: validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID
+        (PAYPACK) on the NetSuite customer, and journal the decision (in [sync] journal_path)."""
+        from .decisions import DecisionLog, check_link, write_link
+
+        result = await check_link(self, internal_id, stripe_id)
+        log = DecisionLog(journal_path or self.config.sync.journal_path)
+        try:
+            return await write_link(self, result, log)
+        finally:
+            log.close()
+
+    async def unlink(self, internal_id: str, *, journal_path: str | None = None) -> str | None:
+        """Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync matches by email (R3); journaled. Returns the
+        id it held."""
+        from .decisions import DecisionLog, read_customer
+
+        _name, _email, previous = await read_customer(self, internal_id)
+        await self.netsuite.patch_customer(internal_id, {self.config.netsuite.stripe_id_field: None})
+        log = DecisionLog(journal_path or self.config.sync.journal_path)
+        try:
+            log.record(internal_id, "unlink", None, previous)
+        finally:
+            log.close()
+        return previous
+
+    async def customer_pages(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every NetSuite customer as {id, name, email, stripe_customer_id}, page by page, by internal id."""
+        field_id = self.config.netsuite.stripe_id_field
+        async for page in self.netsuite.suiteql(f"SELECT id, companyname, email, {field_id} FROM customer ORDER BY id"):
+            yield [{"id": str(r.get("id")), "name": str(r.get("companyname") or ""), "email": str(r.get("email") or ""),
+                    "stripe_customer_id": str(r.get(field_id) or "")} for r in page]
+
+    async def health(self) -> str | None:
+        """None when both services answer an authenticated read; else what is wrong (a host, a cause)."""
+        problems = []
+        try:
+            await self.netsuite.deployment_status(self.config.netsuite.portal_deployment)
+        except Exception as exc:  # noqa: BLE001 - any failure is the answer
+            problems.append(f"NetSuite: {getattr(exc, 'message', exc)}")
+        try:
+            await self.stripe.check_key()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"Stripe: {getattr(exc, 'message', exc)}")
+        return "; ".join(problems) or None
+
 
 async def _in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
                      limit: InFlightLimit | FixedLimit) -> AsyncIterator[Any]:

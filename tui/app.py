@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
+import time
 from typing import Callable, Iterator
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +26,9 @@ from .screens.rules import RulesScreen
 from .screens.scenarios import ScenariosScreen
 from .widgets.confirm import ConfirmScreen
 from .widgets.targets import describe_targets
+
+SCREENS = Binding.Group("screens", compact=False)  # F1-F5: one footer entry, so 80 columns fit
+HEALTH_SECONDS = 60.0  # the header's health is checked again this often
 
 EngineFactory = Callable[[Config], AbstractAsyncContextManager[Engine]]
 
@@ -48,15 +53,15 @@ class CustSyncApp(App[None]):
     }
     DEFAULT_MODE = "customers"
     BINDINGS = [
-        Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True,
+        Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True, group=SCREENS,
                 tooltip="NetSuite customers: open one to see and run its sync"),
-        Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True,
+        Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True, group=SCREENS,
                 tooltip="Plan and run the mass sync over the saved search"),
-        Binding("f3", "switch_mode('doctor')", "Doctor", id="go-doctor", priority=True,
+        Binding("f3", "switch_mode('doctor')", "Doctor", id="go-doctor", priority=True, group=SCREENS,
                 tooltip="Troubleshooting checks with remedies"),
-        Binding("f4", "switch_mode('rules')", "Rules", id="go-rules", priority=True,
+        Binding("f4", "switch_mode('rules')", "Rules", id="go-rules", priority=True, group=SCREENS,
                 tooltip="The sync rules R1-R9, their lessons and the scenarios that show them"),
-        Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True,
+        Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True, group=SCREENS,
                 tooltip="The trainer's screen: load a scenario into the mocks and step through it"),
         Binding("question_mark", "help", "Help", id="help", show=False,
                 tooltip="Keys and what each screen does"),
@@ -65,19 +70,44 @@ class CustSyncApp(App[None]):
     health: reactive[str] = reactive("starting: opening the engine...")
     targets: reactive[tuple[str, str, bool]] = reactive(("?", "?", False))
     engine_ready: reactive[bool] = reactive(False)
-    data_version: reactive[int] = reactive(0)  # bumped when a scenario replaces the mocks' data
+    data_version: reactive[int] = reactive(0)  # bumped after any write, and when a scenario replaces the data
+    dataset_version: reactive[int] = reactive(0)  # bumped only when a scenario replaces the mocks' data
 
     def __init__(self, config: Config, engine_factory: EngineFactory | None = None) -> None:
         super().__init__()
         self.config = config
         self.engine_factory = engine_factory or default_engine_factory
         self.engine: Engine | None = None
+        self.completed_lessons: set[str] = set()  # scenarios stepped through to a pass this session
+        self.health_checked: float | None = None  # when the header's health was last checked for real
         self.last_results: dict[str, str] = {}  # internal id -> "R1 update ok" (this session's syncs)
         self._stack = AsyncExitStack()
         self.targets = describe_targets(config)
 
     def on_mount(self) -> None:
         self.open_engine()
+        self.set_interval(HEALTH_SECONDS, self.check_health)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry customer names, causes and remedies: always shown literally."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def check_health(self) -> None:
+        """A real authenticated read of both services (at start, on a timer, after a failure)."""
+        if self.engine is not None:
+            self._check_health()
+
+    @work(exclusive=True, group="health", exit_on_error=False, description="checking both services")
+    async def _check_health(self) -> None:
+        assert self.engine is not None
+        problem = await self.engine.health()
+        self.health_checked = time.time()
+        self.health = "connected" if problem is None else f"unreachable: {problem}"
+
+    def data_changed(self) -> None:
+        """A write changed NetSuite or Stripe: lists read them again when next shown."""
+        self.data_version += 1
 
     @work(exclusive=True, group="engine", exit_on_error=False, description="opening the engine")
     async def open_engine(self) -> None:
@@ -89,14 +119,49 @@ class CustSyncApp(App[None]):
     def on_engine_ready(self, message: EngineReady) -> None:
         assert self.engine is not None
         self.targets = describe_targets(self.engine.config)
-        self.health = "connected"
+        self.health = "checking both services..."
         self.engine_ready = True
+        self.check_health()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "engine" and event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self.health = f"engine not open: {error}"
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "engine":
+            self.health = f"engine not open: {getattr(error, 'message', error)}"
             self.notify(f"Could not open the engine: {error}", severity="error", timeout=15)
+        elif event.worker.group == "health":
+            self.health = f"unreachable: {getattr(error, 'message', error)}"
+
+    def worker_failed(self) -> None:
+        """A screen's work failed: check the services again, so the header says whether they answer."""
+        self.check_health()
+
+    async def action_quit(self) -> None:
+        """Quitting during a mass sync asks first: the run stops between customers and can be resumed."""
+        mass = self._running_mass_screen()
+        if mass is None:
+            self.exit()
+            return
+        self.push_screen(ConfirmScreen(
+            "A mass sync is running. Quit?",
+            f"Run {mass.run_id or '(starting)'} stops; the journal marks it stopped and r (resume) or "
+            f"`custsync mass-sync --resume {mass.run_id or 'RUN'}` continues it.",
+            yes_label="Yes, stop the run and quit"), self._quit_answered)
+
+    def _quit_answered(self, yes: bool | None) -> None:
+        if yes:
+            mass = self._running_mass_screen()
+            if mass is not None and mass.running:
+                mass.stop_run(quitting=True)
+            self.exit()
+
+    def _running_mass_screen(self) -> MassSyncScreen | None:
+        for stack in self._screen_stacks.values():  # the mass-sync mode's screen, wherever the operator is
+            for screen in stack:
+                if isinstance(screen, MassSyncScreen) and screen.running:
+                    return screen
+        return None
 
     async def on_unmount(self) -> None:
         await self._stack.aclose()

@@ -8,6 +8,7 @@ import sys
 from typing import Sequence
 
 from rich.console import Console
+from rich.text import Text
 
 from sync_core.config import ConfigError
 from sync_core.errors import SyncError
@@ -15,6 +16,7 @@ from testbed.launcher import MockStartError
 from sync_core.rules import RULES
 
 from .commands import add_commands
+from .link_command import add_link_command
 from .scenario_commands import add_scenario_commands
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -31,10 +33,10 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     console = _out()
     for r in RULES.values():
-        console.print(f"[bold]{r.id}[/bold]  [bold cyan]{r.name}[/bold cyan]")
-        console.print(f"    {r.explanation}")
+        console.print(Text.assemble((r.id, "bold"), "  ", (r.name, "bold cyan")))
+        console.print(f"    {r.explanation}", markup=False)
         if r.remedy:
-            console.print(f"    [yellow]Remedy:[/yellow] {r.remedy}")
+            console.print(Text.assemble("    ", ("Remedy:", "yellow"), " ", r.remedy))
         console.print()
     return EXIT_OK
 
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rules)
 
     add_commands(sub)
+    add_link_command(sub)
     add_scenario_commands(sub)
 
     return parser

@@ -6,21 +6,15 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-GLOBAL = [
-    ("Customers", "switch_mode('customers')", "NetSuite customers; Enter opens one"),
-    ("Mass sync", "switch_mode('mass')", "Plan and run the mass sync"),
-    ("Doctor", "switch_mode('doctor')", "Troubleshooting checks with remedies"),
-    ("Rules", "switch_mode('rules')", "The rule catalogue R1-R9 with lessons and scenarios"),
-    ("Scenarios", "switch_mode('scenarios')", "Load a scenario into the mocks and step through it"),
-    ("Help", "help", "Keys and screens"),
-]
-
-
 class ScreenCommands(Provider):
+    """The app's bindings (F1-F5, help) and the screen in front's, named as the footer and help name them."""
+
     def _commands(self) -> list[tuple[str, str, str, object]]:
         app = self.app
         screen = self.screen
-        commands: list[tuple[str, str, str, object]] = [(n, a, h, app) for n, a, h in GLOBAL]
+        commands: list[tuple[str, str, str, object]] = [
+            (b.description, b.action, b.tooltip or "", app) for b in app.BINDINGS
+            if getattr(b, "id", None) and getattr(b, "description", "")]
         for binding in getattr(screen, "BINDINGS", []):
             if getattr(binding, "description", "") and getattr(binding, "id", None):
                 commands.append((binding.description, binding.action, binding.tooltip or "", screen))

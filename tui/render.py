@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.text import Text
 
 from sync_core.doctor import Check
 from sync_core.masking import mask_url
@@ -14,12 +15,17 @@ STATUS_STYLE = {
 }
 
 
-def outcome_line(o: Outcome) -> str:
+def outcome_line(o: Outcome) -> Text:
     d = o.decision
     what = f"{d.rule} {d.action.value}" if d else "no decision"
     target = f" -> {o.stripe_customer_id}" if o.stripe_customer_id else ""
-    style = STATUS_STYLE[o.status]
-    return f"customer {o.internal_id}{target}  [bold]{what}[/bold]  [{style}]{o.status.value}[/{style}]"
+    return Text.assemble(f"customer {o.internal_id}{target}  ", (what, "bold"), "  ",
+                         (o.status.value, STATUS_STYLE[o.status]))
+
+
+def labelled(indent: str, label: str, style: str, value: object) -> Text:
+    """`label` styled, `value` literal: remedies name config sections like "[netsuite] rest_url"."""
+    return Text.assemble(indent, (label, style), " ", str(value))
 
 
 def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None:
@@ -31,7 +37,7 @@ def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None
     if o.decision and o.decision.candidates:
         console.print(f"  candidates: {', '.join(o.decision.candidates)}", markup=False)
     if o.remedy and o.status is not Status.OK:
-        console.print(f"  [yellow]remedy:[/yellow] {o.remedy}")
+        console.print(labelled("  ", "remedy:", "yellow", o.remedy))
     if not verbose:
         return
     if o.decision:
@@ -48,16 +54,15 @@ def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None
             line += f" ({mask_url(o.portal_url)})"
         console.print(line, markup=False)
         if o.portal.remedy:
-            console.print(f"  [yellow]portal remedy:[/yellow] {o.portal.remedy}")
+            console.print(labelled("  ", "portal remedy:", "yellow", o.portal.remedy))
     if o.timings:
         console.print(f"  time:   {o.timings.get('total', 0) * 1000:.0f} ms, retries: {o.retries}", style="dim")
 
 
 def print_checks(console: Console, checks: list[Check]) -> None:
     for c in checks:
-        mark = "[green]PASS[/green]" if c.ok else "[red]FAIL[/red]"
+        mark = ("PASS", "green") if c.ok else ("FAIL", "red")
         rule = f" ({c.rule})" if c.rule else ""
-        console.print(f"{mark}  [bold]{c.title}[/bold]{rule}: ", end="")
-        console.print(c.detail, markup=False)
+        console.print(Text.assemble(mark, "  ", (c.title, "bold"), f"{rule}: ", str(c.detail)))
         if not c.ok and c.remedy:
-            console.print(f"      [yellow]remedy:[/yellow] {c.remedy}")
+            console.print(labelled("      ", "remedy:", "yellow", c.remedy))

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
 from testbed import demo
-from testbed.anonymize import Anonymizer
-from testbed.capture import capture_given, scenario_document, write_scenario
-from testbed.control import MockControl, MockControlError
+from testbed.save_scenario import save_mocks
+from testbed.control import MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
 from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
@@ -67,7 +67,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             out.print(f"[bold]{s.name:<32}[/bold] {', '.join(s.scenario.rules):<16} ", end="")
             out.print(s.scenario.title, markup=False)
         for line in errors:
-            out.print(f"[red]invalid[/red] {line}", markup=False)
+            out.print(Text.assemble(("invalid", "red"), " ", line))
         if not loaded and not errors:
             out.print(f"no scenario files in {scenarios_dir()}")
     return EXIT_USAGE if errors else EXIT_OK
@@ -86,10 +86,11 @@ def print_report(out: Console, r: ScenarioReport, *, verbose: bool = False) -> N
         for line in r.lesson.strip().splitlines():
             out.print(f"      {line}", markup=False, style="dim")
     if r.error:
-        out.print(f"      [red]error:[/red] {r.error}", markup=False)
+        out.print(Text.assemble("      ", ("error:", "red"), f" {r.error}"))
     for s in r.steps:
         step_mark = "[green]ok[/green]  " if s.ok else "[red]FAIL[/red]"
-        out.print(f"  {step_mark} {s.index}. [bold]{s.title}[/bold]: ", end="")
+        out.print(f"  {step_mark} {s.index}. ", end="")
+        out.print(Text.assemble((s.title, "bold"), ": "), end="")
         out.print(s.happened, markup=False)
         if s.note and verbose:
             out.print(f"        ({s.note})", markup=False, style="dim")
@@ -159,18 +160,11 @@ def cmd_new(args: argparse.Namespace) -> int:
               "`custsync mocks` prints), or export its CUSTSYNC_NETSUITE_REST_URL / CUSTSYNC_STRIPE_BASE_URL.",
               file=sys.stderr)
         return EXIT_USAGE
-    ns_url, st_url = config.netsuite.resolved_rest_url(), config.stripe.resolved_base_url()
     try:
-        given = capture_given(MockControl(ns_url), MockControl(st_url), config)  # type: ignore[arg-type]
+        _loaded, *customers = save_mocks(target, config, anonymize=args.anonymize)
     except MockControlError as exc:
         print(f"custsync scenario new: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.anonymize:
-        given = Anonymizer().given(given)
-    name = target.stem.lower()
-    write_scenario(target, scenario_document(name, given, f"mocks {ns_url} and {st_url}"))
-    load_scenario(target)  # fails loudly if we wrote something we cannot read
-    customers = len(given["netsuite"]["customers"]), len(given["stripe"]["customers"])
     print(f"wrote {target}: {customers[0]} NetSuite and {customers[1]} Stripe customers"
           + (" (anonymized)" if args.anonymize else "") + ". Add the steps and a lesson, then: "
           f"custsync scenario run {target}")

@@ -8,10 +8,12 @@ from textual.widgets import DataTable
 from sync_core.journal import Journal
 from testbed import demo
 from tui.screens.detail import DetailScreen
+from tui.screens.mass_sync import MassSyncScreen
+from tui.widgets.type_confirm import TypeToConfirmScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
 
-from tui_helpers import settle, text_of
+from tui_helpers import settle, text_of, wait_for
 
 STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 LIVE_KEY = "sk_live_tui_FAKE_live_key_4321"
@@ -168,8 +170,10 @@ async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, conf
         await settle(app, pilot)
         assert f"Run {run_id} finished: 10 customers" in text_of(app, "#counts")
         per_customer = app.screen.query_one("#customers-plan", DataTable)
-        assert per_customer.row_count == 10
-        assert "1031" in per_customer.rows and "1001" not in per_customer.rows
+        # the screen shows that run, whole: its 30 journaled customers and the 10 the resume did (issue 16)
+        assert per_customer.row_count == 40
+        assert str(per_customer.get_row("1001")[2]) == "ok"
+        assert str(per_customer.get_row("1031")[2]).split()[-2:] != ["pending"]
 
 
 async def test_mass_sync_retry_failed_after_mending(app_for, mocks):
@@ -193,7 +197,9 @@ async def test_mass_sync_retry_failed_after_mending(app_for, mocks):
         counts = text_of(app, "#counts")
         assert "finished: 1 customers" in counts and "ok 1" in counts
         assert ns_customer(mocks, stale)[STRIPE_ID_FIELD].startswith("cus_")
-        assert "Run finished with no failures." in text_of(app, "#mass-status")
+        # no failure is left, but the run still has customers for a person: said, not "no failures" (issue 16)
+        summary = text_of(app, "#summary")
+        assert "failed" not in summary and "need a decision 1" in summary and "skipped 2" in summary
 
 
 def live_config(config, mocks):
@@ -223,13 +229,38 @@ async def test_live_mode_confirms_every_write_and_cancel_writes_nothing(app_for,
             await settle(app, pilot)
         assert (mocks.netsuite.control.state(), mocks.stripe.control.state()) == before
 
+        # a live mass sync starts only from a plan just seen, confirmed by typing the account (issue 16)
         await pilot.press("escape", "f2", "s")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await settle(app, pilot)
+        assert isinstance(app.screen, MassSyncScreen)  # no plan seen: refused with a notice
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen))
+        await pilot.press("y", "enter")  # one key is not the account name
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, TypeToConfirmScreen)
         await pilot.press("escape")
         await settle(app, pilot)
         assert (mocks.netsuite.control.state(), mocks.stripe.control.state()) == before
         assert not Journal(config.sync.journal_path).runs()
+
+
+async def test_live_mass_sync_runs_after_the_account_name_is_typed(app_for, config, mocks):
+    cfg = live_config(config, mocks)
+    app = app_for(cfg)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f2", "p")
+        await settle(app, pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmScreen))
+        app.screen.query_one("#type-word").value = cfg.netsuite.account
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MassSyncScreen)
+        assert "finished: 40 customers" in text_of(app, "#counts")
+        assert len(Journal(config.sync.journal_path).runs()) == 1
 
 
 async def test_live_mode_confirmed_write_goes_through_once(app_for, config, mocks):

@@ -56,7 +56,7 @@ async def test_customers_list_filter_and_open_sync(app_for, mocks):
         await pilot.press("escape")
         await settle(app, pilot)
         row = app.screen.query_one("#customers", DataTable).get_row("1001")
-        assert row[5] == "R3 create ok"  # this session's last sync result
+        assert str(row[5]) == "R3 create ok"  # this session's last sync result
 
 
 async def test_portal_link_from_detail(app_for):
@@ -113,8 +113,11 @@ async def test_mass_sync_plan_then_run_to_the_end(app_for):
         assert "ok " in counts
         bar = app.screen.query_one("#progress")
         assert bar.progress == bar.total == 40
-        # the R3-duplicates need a decision; nothing failed in the demo data
-        assert "Run finished" in text_of(app, "#mass-status")
+        # the R3-duplicates need a decision: the summary names that group and its next step, and never
+        # says "no failures" while customers are left for a person (issue 16)
+        summary = text_of(app, "#summary")
+        assert "need a decision" in summary and "l chooses its Stripe customer" in summary
+        assert "no failures" not in summary and "need you" in text_of(app, "#mass-status")
 
 
 async def test_rules_screen_lists_catalogue(app_for):

@@ -50,3 +50,35 @@ def test_open_customer_and_sync_in_tmux(tmp_path):
         assert "rule R3 create" in screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_decision_from_ask_to_linked_in_tmux(tmp_path):
+    """An operator at 80x24: customer 1016 shares its email with two Stripe customers (R3 ask); l lists
+    them, Enter picks the first, the confirmation states the NetSuite write, y writes it, the rules now
+    take the stored id (R1) and the list shows it."""
+    session = f"custsync-test-{uuid.uuid4().hex[:8]}"
+    command = f"cd {tmp_path} && env -u CUSTSYNC_CONFIG -u COLUMNS -u LINES {CUSTSYNC}"
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    try:
+        wait_for(session, "chosen by the mass sync search")  # reading is done
+        tmux("send-keys", "-t", session, "/")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", session, "-l", "1016")
+        tmux("send-keys", "-t", session, "Enter")  # the filter is applied, the table focused
+        wait_for(session, "1 of 60 customers")
+        tmux("send-keys", "-t", session, "Enter")
+        wait_for(session, "action: ask")
+        tmux("send-keys", "-t", session, "l")
+        wait_for(session, "cus_demo1016dup1")
+        wait_for(session, "oldest first")
+        tmux("send-keys", "-t", session, "Enter")
+        screen = wait_for(session, "Yes, write the link")
+        assert "Link NetSuite customer 1016 to cus_demo1016dup0?" in screen
+        tmux("send-keys", "-t", session, "y")
+        wait_for(session, "R1  action: update")  # the rules now take the stored id
+        tmux("send-keys", "-t", session, "Escape")
+        wait_for(session, "1 of 60 customers")
+        tmux("send-keys", "-t", session, "Enter")  # the list was reread: the customer opens linked
+        wait_for(session, "Stripe customer id: cus_demo1016dup0")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

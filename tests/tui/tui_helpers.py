@@ -24,3 +24,15 @@ async def settle(app, pilot) -> None:
     except WorkerFailed:
         pass
     await pilot.pause()
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """Pause until `condition()` holds. (A worker waiting on a modal never completes until it is
+    answered, so `settle` cannot be used while a question is on screen.)"""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)

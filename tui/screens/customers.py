@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
+from ..widgets.plain import Plain
 
 COLUMNS = ("id", "name", "email", "Stripe customer id", "search", "last sync")
 COLUMN_KEYS = {"search": "search"}
@@ -28,7 +31,7 @@ def matches(values: tuple[str, ...], needle: str) -> bool:
 
 def add_rows(table: DataTable, rows: list[tuple[str, ...]]) -> None:
     for values in rows:
-        table.add_row(*values, key=values[0])  # keyed by the internal id
+        table.add_row(*(Text(v) for v in values), key=values[0])  # keyed by the internal id; text is text
 
 
 class CustomersScreen(Screen[None]):
@@ -50,12 +53,12 @@ class CustomersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
         yield Input(placeholder="filter: id, name, email, Stripe id  (/)", id="filter")
-        yield Static("waiting for the engine...", id="customers-status", classes="status")
+        yield Plain("waiting for the engine...", id="customers-status", classes="status")
         table: DataTable[str] = DataTable(id="customers", cursor_type="row", zebra_stripes=True)
         for label in COLUMNS:
             table.add_column(label, key=COLUMN_KEYS.get(label, label))
         yield table
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready)
@@ -104,8 +107,7 @@ class CustomersScreen(Screen[None]):
 
         async def read() -> None:  # keeps reading while the table takes the pages already read
             try:
-                async for page in engine.netsuite.suiteql(
-                        f"SELECT id, companyname, email, {ns.stripe_id_field} FROM customer ORDER BY id"):
+                async for page in engine.customer_pages():
                     await pages.put(page)
                 await pages.put(None)
             except Exception as exc:  # noqa: BLE001 - handed to the worker, which reports it
@@ -130,7 +132,7 @@ class CustomersScreen(Screen[None]):
             self.in_search.update(page)
         for iid in self.in_search:
             if iid in table.rows:
-                table.update_cell(iid, "search", "yes")
+                table.update_cell(iid, "search", Text("yes"))
         if self._needle() != self._applied:
             self._fill()  # the filter changed while reading
         else:
@@ -155,10 +157,8 @@ class CustomersScreen(Screen[None]):
             "Enter opens a customer.")
 
     def _values(self, row: dict[str, Any]) -> tuple[str, ...]:
-        ns = self.app.config.netsuite  # type: ignore[attr-defined]
-        iid = str(row.get("id"))
-        return (iid, str(row.get("companyname") or ""), str(row.get("email") or ""),
-                str(row.get(ns.stripe_id_field) or ""), "yes" if iid in self.in_search else "",
+        iid = row["id"]
+        return (iid, row["name"], row["email"], row["stripe_customer_id"], "yes" if iid in self.in_search else "",
                 self.app.last_results.get(iid, ""))  # type: ignore[attr-defined]
 
     def _fill(self) -> None:
@@ -217,3 +217,4 @@ class CustomersScreen(Screen[None]):
         if event.state is WorkerState.ERROR:
             self.query_one("#customers-status", Static).update(f"could not read customers: {event.worker.error}")
             self.notify(f"Reading customers failed: {event.worker.error}", severity="error")
+            self.app.worker_failed()  # type: ignore[attr-defined]

@@ -15,19 +15,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.errors import SyncError
 from sync_core.mapping import map_record
 from sync_core.masking import mask_url
-from sync_core.outcome import Status
+from sync_core.outcome import Outcome, Status
 from sync_core.portal_links import check_customer
-from sync_core.rules import normalize_stripe_id
+from sync_core.rules import Action, normalize_stripe_id
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
+from ..widgets.keys import Keys
+from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
+from .link import LinkScreen
+
+
+def needs_a_person(o: Outcome) -> bool:
+    """R3 "ask" (several candidates) or R2 (the stored id names no Stripe customer): a person links one."""
+    d = o.decision
+    return d is not None and (d.action is Action.ASK or d.rule == "R2")
 
 
 def error_text(title: str, exc: BaseException) -> Text:
@@ -45,14 +54,16 @@ def error_text(title: str, exc: BaseException) -> Text:
 
 class DetailScreen(Screen[None]):
     BINDINGS = [
-        Binding("s", "sync", "Sync to Stripe", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
-        Binding("p", "portal", "Portal link", id="detail-portal",
+        Binding("s", "sync", "Sync", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
+        Binding("p", "portal", "Portal", id="detail-portal",
                 tooltip="Write the current signed portal link when the field is empty or stale (R6)"),
         Binding("k", "check_portal", "Check link", id="detail-check-portal",
                 tooltip="Open the stored portal link as the customer would and say what they get (R6-R8)"),
-        Binding("c", "clear_id", "Clear Stripe id", id="detail-clear-id",
+        Binding("l", "link", "Link", id="detail-link",
+                tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
+        Binding("c", "clear_id", "Clear id", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
-        Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal",
+        Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal", show=False,
                 tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
         Binding("o", "open_portal", "Open portal", id="detail-open-portal", show=False,
                 tooltip="Open the portal URL in the browser"),
@@ -67,22 +78,23 @@ class DetailScreen(Screen[None]):
         self.stripe_id: str | None = None
         self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
         self.last_check: str | None = None  # what opening the link gave last, and when
+        self.decision: Outcome | None = None  # the rules' dry run, shown under "Decision"
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static(f"Customer {self.internal_id}", id="customer-title", classes="title")
-        yield Static("reading NetSuite and Stripe...", id="links", classes="status")
+        yield Plain(f"Customer {self.internal_id}", id="customer-title", classes="title")
+        yield Plain("reading NetSuite and Stripe...", id="links", classes="status")
         table: DataTable[Text] = DataTable(id="compare", cursor_type="none", zebra_stripes=True)
         table.add_columns("Stripe field", "NetSuite (synced columns)", "Stripe customer", "")
         yield table
         with VerticalScroll(id="detail-scroll"):
-            yield Static("Decision the rules would take now:", classes="section")
-            yield Static("asking the rules (dry run)...", id="decision", classes="panel")
-            yield Static("Result:", classes="section")
-            yield Static("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, c clears the "
-                         "Stripe id.",
+            yield Plain("Decision the rules would take now:", classes="section")
+            yield Plain("asking the rules (dry run)...", id="decision", classes="panel")
+            yield Plain("Result:", classes="section")
+            yield Plain("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, l chooses the "
+                        "Stripe customer, c clears the Stripe id.",
                          id="outcome", classes="panel")
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -144,7 +156,36 @@ class DetailScreen(Screen[None]):
     @work(exclusive=True, group="detail-plan", exit_on_error=False, description="dry run")
     async def plan(self) -> None:
         outcome = await self._engine().sync_one(self.internal_id, dry_run=True)
-        self.query_one("#decision", Static).update(decision_text(outcome))
+        self.decision = outcome
+        text = Text()
+        if needs_a_person(outcome):
+            text.append("A person decides here: l shows the candidates (or type an id) and links one.\n\n",
+                        style="bold magenta")
+        text.append_text(decision_text(outcome))
+        self.query_one("#decision", Static).update(text)
+
+    # --- the decision the rules leave to a person (R2, R3 ask) --------------------------
+
+    def action_link(self) -> None:
+        self.link_flow()
+
+    @work(exclusive=True, group="detail-link", exit_on_error=False, description="choosing the Stripe customer")
+    async def link_flow(self) -> None:
+        reason = self.decision.cause if self.decision is not None and needs_a_person(self.decision) else ""
+        result = await self.app.push_screen_wait(LinkScreen(self.internal_id, reason or ""))
+        if result is None:
+            return
+        t = Text()
+        t.append("Link: ", style="bold")
+        t.append("OK\n", style="bold green")
+        t.append(f"  change netsuite customer {result.internal_id} {result.field}: {result.previous!r} -> "
+                 f"{result.stripe_customer_id!r}\n")
+        t.append("The decision is journaled. Next: s syncs; the stored id wins (R1).", style="dim")
+        self._result(t)
+        self.app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
+        self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
+        self.action_refresh()
 
     # --- writes (each asks first when the Stripe key is live) -------------------------
 
@@ -169,6 +210,7 @@ class DetailScreen(Screen[None]):
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))
         self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
         severity = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
@@ -196,6 +238,7 @@ class DetailScreen(Screen[None]):
         message = outcome.portal.message if outcome.portal else (outcome.cause or outcome.status.value)
         self.notify(f"Customer {self.internal_id}: {message}",
                     severity="information" if outcome.status is Status.OK else "warning")
+        self.app.data_changed()  # type: ignore[attr-defined]
         self.compare()
 
     def action_check_portal(self) -> None:
@@ -234,7 +277,7 @@ class DetailScreen(Screen[None]):
     async def clear_id(self, previous: str | None) -> None:
         engine = self._engine()
         field = engine.config.netsuite.stripe_id_field
-        await engine.netsuite.patch_customer(self.internal_id, {field: None})
+        previous = await engine.unlink(self.internal_id)
         t = Text()
         t.append("Clear Stripe id: ", style="bold")
         t.append("OK\n", style="bold green")
@@ -242,6 +285,7 @@ class DetailScreen(Screen[None]):
         t.append("Next: s syncs; the rules match by email (R3).", style="dim")
         self._result(t)
         self.app.record_result(self.internal_id, "id cleared")  # type: ignore[attr-defined]
+        self.app.data_changed()  # type: ignore[attr-defined]
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
 
@@ -272,3 +316,4 @@ class DetailScreen(Screen[None]):
         else:
             self._result(error_text(what[:1].upper() + what[1:], error))
         self.notify(f"{what} failed: {getattr(error, 'message', error)}", severity="error")
+        self.app.worker_failed()  # type: ignore[attr-defined]

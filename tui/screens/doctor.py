@@ -14,6 +14,8 @@ from textual.worker import Worker, WorkerState
 from sync_core.doctor import Check, run_doctor
 
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
+from ..widgets.plain import Plain
 
 
 class DoctorScreen(Screen[None]):
@@ -23,13 +25,13 @@ class DoctorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("waiting for the engine...", id="doctor-summary", classes="status")
+        yield Plain("waiting for the engine...", id="doctor-summary", classes="status")
         table: DataTable[Text] = DataTable(id="checks", cursor_type="row")
         table.add_columns("result", "check", "rule", "detail")
         yield table
         with VerticalScroll(id="remedies-box"):
-            yield Static("", id="remedies")
-        yield Footer()
+            yield Plain("", id="remedies")
+        yield Keys()
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", lambda ready: ready and self.action_run())

@@ -1,30 +1,47 @@
-"""Mass sync: the plan (dry run) per rule and per customer, then the run (new, resumed or retrying failures)
-with progress, rate, ETA and failures. The plan stays on screen above the run."""
+"""Mass sync: the plan (dry run) per rule and per customer, then one run (new, resumed, retried, or picked
+from the journal) with progress, rate, ETA, and a summary that names each group (synced, needs a decision,
+skipped, failed, left) with its count and the next step.
+
+The table shows one run only: the plan and the run it started, or the run picked with v; rows filter by
+outcome (o) and sort (t); Enter opens the customer. x stops a running sync (the journal marks it stopped;
+r resumes it). With a live Stripe key a run starts only from a plan just seen, confirmed by typing the
+NetSuite account name.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, RichLog, Static
+from textual.widgets import DataTable, Footer, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
+from sync_core import run_status
 from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
-from sync_core.journal import Journal
+from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 
 from ..messages import MassFailure, MassFinished, MassProgress
 from ..widgets.outcome import STATUS_STYLE, short_result
+from ..widgets.keys import Keys
+from ..widgets.plain import Plain
 from ..widgets.runs import RunPickerScreen
+from ..widgets.type_confirm import TypeToConfirmScreen
 from ..widgets.targets import TargetsBar
 
 FLUSH_SECONDS = 0.25  # the per-customer table takes the run's outcomes in batches, not one by one
+PLAN_FRESH_SECONDS = 15 * 60  # a live run starts only from a plan seen this recently (and data unchanged)
+FILTERS = ("all", "needs-decision", "failed", "skipped", "ok", "planned", "pending")
+SORTS = ("id", "outcome", "rule")
+STATE_STYLE = {**{s.value: style for s, style in STATUS_STYLE.items()}, "pending": "dim", "create-attempted": "dim"}
+NARROW = 110  # below this many columns the plan-by-rule table and the failures log give the run table room
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -48,56 +65,149 @@ def result_cell(o: Outcome) -> Text:
     return Text(text, style=STATUS_STYLE[o.status])
 
 
+def step_cell(step: run_status.Step) -> Text:
+    text = " ".join(p for p in (step.rule, step.action, step.state) if p)
+    if step.state == "failed" and step.error:
+        text += f": {step.error}"
+    elif step.stripe_customer_id:
+        text += f" {step.stripe_customer_id}"
+    return Text(text, style=STATE_STYLE.get(step.state, ""))
+
+
+@dataclass
+class Row:
+    internal_id: str
+    plan: Text | None = None
+    run: Text | None = None
+    state: str = ""  # the run's state for this customer (ok, needs-decision, ...), else the plan's
+    rule: str = ""
+
+    def cells(self) -> tuple[Text, Text, Text]:
+        return Text(self.internal_id), self.plan or Text(""), self.run or Text("")
+
+
+def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: str | None, stopped: str = "") -> Text:
+    """Each group with its count and the next step; "no failures" is said only when all are synced."""
+    t = Text()
+    total = sum(counts.values())
+    t.append(f"{title}: {total} customers", style="bold")
+    if stopped:
+        t.append(f"  {stopped}", style="bold yellow")
+    t.append("\n")
+    if dry_run:
+        t.append(f"  planned {counts.get('planned', 0)}: s starts the run.\n", style="cyan")
+    groups = [
+        ("ok", "synced", "green", "nothing to do"),
+        ("needs-decision", "need a decision", "yellow",
+         "o filters them; Enter opens one, l chooses its Stripe customer; then f retries them"),
+        ("skipped", "skipped", "yellow", "nothing to match on (R4): fill in an email or the Stripe id in NetSuite"),
+        ("failed", "failed", "red", "cause and remedy below; mend them, then f retries them"),
+        ("pending", "not done yet", "dim", "r resumes the run"),
+    ]
+    left = counts.get("pending", 0) + counts.get("create-attempted", 0)
+    shown = {**counts, "pending": left}
+    for key, label, style, step in groups:
+        n = shown.get(key, 0)
+        if n and not (dry_run and key == "ok"):
+            t.append(f"  {label} {n}", style=f"bold {style}")
+            t.append(f": {step}\n")
+    if not dry_run and run_id and total and shown.get("ok", 0) == total:
+        t.append("  Every customer synced: no failures, nothing left.\n", style="green")
+    return t
+
+
 class MassSyncScreen(Screen[None]):
     BINDINGS = [
-        Binding("p", "plan", "Plan (dry run)", id="mass-plan",
+        Binding("p", "plan", "Plan", id="mass-plan",
                 tooltip="What the rules would do for every customer of the saved search; writes nothing"),
-        Binding("s", "start", "Start sync", id="mass-start",
+        Binding("s", "start", "Start", id="mass-start",
                 tooltip="Run the mass sync now (writes to Stripe and NetSuite, journaled)"),
-        Binding("r", "resume", "Resume run", id="mass-resume",
+        Binding("x", "stop", "Stop", id="mass-stop",
+                tooltip="Stop the running sync; the journal marks it stopped and r resumes it"),
+        Binding("v", "view_run", "Runs", id="mass-view",
+                tooltip="Pick a journaled run to show (target, start, counts, status)"),
+        Binding("r", "resume", "Resume", id="mass-resume",
                 tooltip="Pick a journaled run and finish what it did not (failures stay failed)"),
-        Binding("f", "retry_failed", "Retry failed", id="mass-retry-failed",
-                tooltip="Pick a journaled run and redo its failed customers as well as the unfinished ones"),
+        Binding("f", "retry_failed", "Retry", id="mass-retry-failed",
+                tooltip="Pick a journaled run and redo its failed customers, and those decided since it ran"),
+        Binding("o", "cycle_filter", "Filter", id="mass-filter", show=False, tooltip="Show only one outcome (cycles)"),
+        Binding("t", "cycle_sort", "Sort", id="mass-sort", show=False, tooltip="Sort by id, outcome or rule (cycles)"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.running = False
+        self.run_id: str | None = None  # the run the table shows (None: a plan, or nothing)
+        self.rows: dict[str, Row] = {}
+        self.filter, self.sort = "all", "id"
+        self.plan_seen: tuple[float, int] | None = None  # (when, data_version) of the last complete plan
         self._buffer: list[tuple[Outcome, bool]] = []  # (outcome, dry_run), flushed into #customers-plan
         self._started = 0.0
+        self._stopping = False
+        self._requests = (0, 0, 0)  # NetSuite, Stripe, retries before this run: the summary counts this run's
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("Mass sync over the Mass Customer Sync saved search. p: plan (dry run), s: start, "
-                     "r: resume a run, f: retry a run's failures.", id="mass-status", classes="status")
+        yield Plain("Mass sync over the Mass Customer Sync saved search. p plans (dry run), s starts, "
+                    "v shows a journaled run, r resumes one, f retries its failures.", id="mass-status",
+                    classes="status")
         with Horizontal(id="mass-top"):
             with Vertical(id="plan-box"):
-                yield Static("No plan yet.", id="plan-title", classes="section")
+                yield Plain("No plan yet.", id="plan-title", classes="section")
                 table: DataTable[str] = DataTable(id="plan", cursor_type="none")
                 table.add_columns("rule + action", "customers")
                 yield table
-            customers: DataTable[Text] = DataTable(id="customers-plan", cursor_type="row", zebra_stripes=True)
-            customers.add_column("id", key="id")
-            customers.add_column("plan (dry run)", key="plan")
-            customers.add_column("run", key="run")
-            yield customers
+            with Vertical(id="run-box"):
+                yield Plain("No run shown.", id="run-title", classes="status")
+                customers: DataTable[Text] = DataTable(id="customers-plan", cursor_type="row", zebra_stripes=True)
+                customers.add_column("id", key="id")
+                customers.add_column("plan (dry run)", key="plan")
+                customers.add_column("run", key="run")
+                yield customers
         yield ProgressBar(id="progress", show_eta=True)
-        yield Static("", id="counts", classes="status")
-        yield Static("Failures (cause and remedy):", classes="section")
+        yield Plain("", id="counts", classes="status")
+        yield Plain("", id="summary", classes="status")
         yield RichLog(id="failures", wrap=True, markup=False, highlight=False)
-        yield Footer()
+        yield Keys()
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)
+        self.watch(self.app, "dataset_version", self._dataset_changed, init=False)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    def _dataset_changed(self, _version: int) -> None:
+        """A scenario replaced the mocks' customers: rows of the earlier data set are not shown."""
+        if not self.running:
+            self.run_id, self.rows, self.plan_seen = None, {}, None
+            self._render_rows()
+            self.query_one("#plan", DataTable).clear()
+            self.query_one("#plan-title", Plain).update("No plan yet (the data changed).")
+            self.query_one("#summary", Plain).update("")
+            self.query_one("#counts", Plain).update("")
+            self.query_one("#failures", RichLog).clear()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running or None  # greyed out while nothing runs
+        if action in ("plan", "start", "resume", "retry_failed", "view_run"):
+            return (not self.running) or None
+        return True
 
     def _ready(self) -> bool:
         if not self.app.engine_ready:  # type: ignore[attr-defined]
             self.notify("The engine is not open yet.", severity="warning")
             return False
         if self.running:
-            self.notify("A mass sync is already running.", severity="warning")
+            self.notify("A mass sync is already running: x stops it.", severity="warning")
             return False
         return True
+
+    def _journal_path(self):  # noqa: ANN202
+        return self.app.config.sync.journal_path  # type: ignore[attr-defined]
+
+    # --- starting ------------------------------------------------------------------
 
     def action_plan(self) -> None:
         if self._ready():
@@ -105,49 +215,200 @@ class MassSyncScreen(Screen[None]):
 
     def action_start(self) -> None:
         if self._ready():
-            self.app.confirm_write(  # type: ignore[attr-defined]
-                "Start the mass sync", "Syncs every customer the Mass Customer Sync saved search chooses.",
-                lambda: self.run_mass(dry_run=False))
+            self.start_flow()
+
+    @work(exclusive=True, group="mass-ask", exit_on_error=False, description="asking before the run")
+    async def start_flow(self) -> None:
+        app = self.app
+        if app.live:  # type: ignore[attr-defined]
+            fresh = (self.plan_seen is not None and time.time() - self.plan_seen[0] < PLAN_FRESH_SECONDS
+                     and self.plan_seen[1] == app.data_version)  # type: ignore[attr-defined]
+            if not fresh:
+                self.notify("With a live Stripe key a mass sync starts only from a plan you have just seen: "
+                            "p plans (writes nothing), then s.", severity="warning", timeout=10)
+                return
+            account = app.config.netsuite.account  # type: ignore[attr-defined]
+            counts = self.plan_counts()
+            ok = await app.push_screen_wait(TypeToConfirmScreen(
+                "Start the LIVE mass sync", f"The plan you just saw: {counts_line(counts)}. This writes to real "
+                f"Stripe customers and to NetSuite account {account}.", account))
+            if not ok:
+                self.notify("Cancelled: nothing was written.", severity="warning")
+                return
+        self.run_mass(dry_run=False)
+
+    def plan_counts(self) -> dict[str, int]:
+        return dict(Counter(r.rule for r in self.rows.values() if r.plan is not None))
 
     def action_resume(self) -> None:
         self._pick("Resume a run", retry_failed=False)
 
     def action_retry_failed(self) -> None:
-        self._pick("Retry a run's failures", retry_failed=True)
+        self._pick("Retry a run's failures and decided customers", retry_failed=True)
+
+    def action_view_run(self) -> None:
+        if self._ready():
+            self.view_flow()
+
+    @work(exclusive=True, group="mass-ask", exit_on_error=False, description="picking a run")
+    async def view_flow(self) -> None:
+        run_id = await self.app.push_screen_wait(RunPickerScreen(self._journal_path(), "Show a run"))
+        if run_id:
+            self.show_run(run_id)
 
     def _pick(self, purpose: str, *, retry_failed: bool) -> None:
-        if not self._ready():
+        if self._ready():
+            self.pick_flow(purpose, retry_failed)
+
+    @work(exclusive=True, group="mass-ask", exit_on_error=False, description="picking a run")
+    async def pick_flow(self, purpose: str, retry_failed: bool) -> None:
+        app = self.app
+        run_id = await app.push_screen_wait(RunPickerScreen(self._journal_path(), purpose))
+        if not run_id:
             return
-        path = self.app.config.sync.journal_path  # type: ignore[attr-defined]
+        reopened: list[str] = []
+        if retry_failed:
+            reopened = run_status.reopen_decided(self._journal_path(), run_id)
+        what = ("redoes its failed and unfinished customers" if retry_failed else "finishes what it did not")
+        if reopened:
+            what += f", and {len(reopened)} customer(s) decided since it ran ({', '.join(reopened[:5])})"
+        if app.live:  # type: ignore[attr-defined]
+            account = app.config.netsuite.account  # type: ignore[attr-defined]
+            ok = await app.push_screen_wait(TypeToConfirmScreen(f"{purpose}: {run_id}",
+                                                                f"Continues the journaled run: {what}.", account))
+            if not ok:
+                return
+        self.notify(f"{purpose}: {run_id} {what}.")
+        self.run_mass(dry_run=False, run_id=run_id, retry_failed=retry_failed)
 
-        def picked(run_id: str | None) -> None:
-            if run_id:
-                what = "redoes its failed and unfinished customers" if retry_failed else "finishes what it did not"
-                self.app.confirm_write(  # type: ignore[attr-defined]
-                    f"{purpose}: {run_id}", f"Continues the journaled run {run_id}: {what}.",
-                    lambda: self.run_mass(dry_run=False, run_id=run_id, retry_failed=retry_failed))
+    # --- showing one run -----------------------------------------------------------
 
-        self.app.push_screen(RunPickerScreen(path, purpose), picked)
+    def show_run(self, run_id: str) -> None:
+        """The journaled run's customers and summary (an earlier run, or one killed from outside)."""
+        path = self._journal_path()
+        journal = Journal(path)
+        try:
+            info = journal.run(run_id)
+        except JournalError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        finally:
+            journal.close()
+        status = run_status.effective_status(path, info)
+        self.run_id = run_id
+        self.rows = {}
+        for step in run_status.steps(path, run_id):
+            self.rows[step.internal_id] = Row(step.internal_id, run=step_cell(step), state=step.state,
+                                              rule=" ".join(p for p in (step.rule, step.action) if p))
+        self._render_rows()
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.started))
+        stopped = {"interrupted": "INTERRUPTED: its process is gone; r resumes it.",
+                   "stopped": "STOPPED by the operator; r resumes it.",
+                   "running": "still running (another process)."}.get(status, "")
+        self.query_one("#summary", Plain).update(summary_text(f"Run {run_id} ({status}, started {started})",
+                                                              info.counts, dry_run=False, run_id=run_id,
+                                                              stopped=stopped))
+        self.query_one("#counts", Plain).update(f"Journaled counts: {counts_line(info.counts)}")
+        log = self.query_one("#failures", RichLog)
+        log.clear()
+        for step in run_status.steps(path, run_id):
+            if step.state == "failed":
+                self._log_failure(step.internal_id, " ".join(p for p in (step.rule, "failed") if p), step.error,
+                                  step.remedy)
+
+    def _title(self) -> None:
+        what = f"run {self.run_id}" if self.run_id else ("plan (dry run)" if self.rows else "No run shown")
+        shown = self.query_one("#customers-plan", DataTable).row_count
+        self.query_one("#run-title", Plain).update(
+            f"{what}: {shown} of {len(self.rows)} customers  filter (o): {self.filter}  sort (t): {self.sort}  "
+            "Enter opens one")
+
+    def _passes(self, row: Row) -> bool:
+        return self.filter == "all" or row.state == self.filter or (
+            self.filter == "pending" and row.state in ("pending", "create-attempted"))
+
+    def _sorted(self) -> list[Row]:
+        rows = list(self.rows.values())
+
+        def by_id(r: Row) -> tuple[int, str]:
+            return (int(r.internal_id) if r.internal_id.isdigit() else 0, r.internal_id)
+
+        if self.sort == "outcome":
+            return sorted(rows, key=lambda r: (r.state, by_id(r)))
+        if self.sort == "rule":
+            return sorted(rows, key=lambda r: (r.rule, by_id(r)))
+        return sorted(rows, key=by_id)
+
+    def _render_rows(self) -> None:
+        table = self.query_one("#customers-plan", DataTable)
+        table.clear()
+        table.columns["run"].label = Text(f"run {self.run_id}" if self.run_id else "run")
+        for row in self._sorted():
+            if self._passes(row):
+                table.add_row(*row.cells(), key=row.internal_id)
+        self._title()
+
+    def action_cycle_filter(self) -> None:
+        self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
+        self._render_rows()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._render_rows()
+
+    @on(DataTable.RowSelected, "#customers-plan")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from .detail import DetailScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(DetailScreen(str(event.row_key.value)))
+
+    # --- the run -------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self.running:
+            self.stop_run()
+
+    def stop_run(self, *, quitting: bool = False) -> None:
+        """Stop between customers: the customers in flight are cancelled and stay pending in the journal
+        (their create, if sent, is found again by its idempotency key and tag), so resume redoes them."""
+        self._stopping = True
+        if self.run_id:
+            run_status.mark_stopped(self._journal_path(), self.run_id)
+        self.workers.cancel_group(self, "mass")
+        if not quitting:
+            self.notify(f"Stopping run {self.run_id}: r resumes it.", severity="warning")
 
     @work(exclusive=True, group="mass", exit_on_error=False, description="mass sync")
     async def run_mass(self, dry_run: bool, run_id: str | None = None, retry_failed: bool = False) -> None:
-        self.running = True
-        engine = self.app.engine  # type: ignore[attr-defined]
+        self.running, self._stopping = True, False
+        self.refresh_bindings()
+        app = self.app
+        engine = app.engine  # type: ignore[attr-defined]
+        self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self.query_one("#failures", RichLog).clear()
+        self.query_one("#summary", Plain).update("")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
+        for eta in self.query_one("#progress", ProgressBar).query("ETAStatus"):
+            eta.display = True
         if dry_run:
-            self.query_one("#customers-plan", DataTable).clear()
+            self.run_id, self.rows = None, {}
+        elif run_id is not None:
+            self.show_run(run_id)  # the resumed run's journaled rows, updated as it goes
+        else:
+            self.run_id = None
+            self.rows = {iid: Row(iid, plan=r.plan, rule=r.rule, state="pending")
+                         for iid, r in self.rows.items() if r.plan is not None}
+        self._render_rows()
         journal = None if dry_run else Journal(engine.config.sync.journal_path)
         by_rule: Counter[str] = Counter()
         self._started = time.monotonic()
         try:
-            with self.app.live_writes():  # type: ignore[attr-defined]
+            with app.live_writes():  # type: ignore[attr-defined]
                 async for event in engine.mass_sync(journal, dry_run=dry_run, run_id=run_id,
                                                     retry_failed=retry_failed):
                     if isinstance(event, RunStarted):
-                        what = ("plan (dry run: nothing is written)" if event.dry_run else
-                                f"{'resumed' if event.resumed else ''} run {event.run_id}".strip())
-                        self.query_one("#mass-status", Static).update(f"{what} over saved search {event.search_id}")
+                        self._run_started(event, run_id)
                     elif isinstance(event, CustomersFound):
                         self._started = time.monotonic()
                         self.query_one("#progress", ProgressBar).update(total=event.total)
@@ -158,7 +419,7 @@ class MassSyncScreen(Screen[None]):
                         d = o.decision
                         by_rule[f"{d.rule} {d.action.value}" if d else o.status.value] += 1
                         if not dry_run:
-                            self.app.record_result(o.internal_id, short_result(o))  # type: ignore[attr-defined]
+                            app.record_result(o.internal_id, short_result(o))  # type: ignore[attr-defined]
                         self._buffer.append((o, dry_run))
                         if o.status is Status.FAILED:
                             self.post_message(MassFailure(o))
@@ -169,64 +430,125 @@ class MassSyncScreen(Screen[None]):
             self.running = False
             if journal is not None:
                 journal.close()
+            if not dry_run:
+                app.data_changed()  # type: ignore[attr-defined]
+            if self._stopping and self.is_mounted:
+                self._stopped()
+            self.refresh_bindings()
+
+    def _run_started(self, event: RunStarted, resumed_id: str | None) -> None:
+        if event.dry_run:
+            what = "plan (dry run: nothing is written)"
+        else:
+            self.run_id = event.run_id
+            netsuite, stripe, _live = self.app.targets  # type: ignore[attr-defined]
+            run_status.claim(self._journal_path(), event.run_id, f"NetSuite {netsuite}; Stripe {stripe}")
+            what = f"{'resumed' if event.resumed else ''} run {event.run_id}".strip()
+            self._render_rows()
+        self.query_one("#mass-status", Plain).update(f"{what} over saved search {event.search_id}. "
+                                                     + ("x stops it." if not event.dry_run else ""))
+
+    def _stopped(self) -> None:
+        self._flush()
+        if self.run_id:
+            self.show_run(self.run_id)
+        self.query_one("#mass-status", Plain).update(
+            Text(f"Run {self.run_id} stopped: r resumes it (custsync mass-sync --resume {self.run_id}).",
+                 style="bold yellow"))
 
     def _flush(self) -> None:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
         table = self.query_one("#customers-plan", DataTable)
-        new = []
         for o, dry_run in batch:
             cell = result_cell(o)
-            if o.internal_id in table.rows:
-                table.update_cell(o.internal_id, "plan" if dry_run else "run", cell)
+            row = self.rows.setdefault(o.internal_id, Row(o.internal_id))
+            if dry_run:
+                row.plan = cell
             else:
-                new.append((o.internal_id, cell, dry_run))
-        for iid, cell, dry_run in new:
-            table.add_row(Text(iid), cell if dry_run else Text(""), Text("") if dry_run else cell, key=iid)
+                row.run = cell
+            row.state = o.status.value
+            row.rule = f"{o.decision.rule} {o.decision.action.value}" if o.decision else o.status.value
+            if o.internal_id in table.rows:
+                if self._passes(row):
+                    table.update_cell(o.internal_id, "plan" if dry_run else "run", cell, update_width=True)
+                else:
+                    table.remove_row(o.internal_id)
+            elif self._passes(row):
+                table.add_row(*row.cells(), key=o.internal_id)
+        self._title()
 
     def on_mass_progress(self, message: MassProgress) -> None:
         self.query_one("#progress", ProgressBar).update(total=message.total, progress=message.done)
         rate = rate_line(message.done, message.total, time.monotonic() - self._started)
-        self.query_one("#counts", Static).update(f"{rate}: {counts_line(message.counts)}")
+        self.query_one("#counts", Plain).update(f"{rate}: {counts_line(message.counts)}")
+
+    def _log_failure(self, internal_id: str, what: str, cause: str | None, remedy: str | None) -> None:
+        log = self.query_one("#failures", RichLog)
+        log.write(Text(f"customer {internal_id} {what}: {cause or '?'}", style="red"))
+        if remedy:
+            log.write(Text(f"    remedy: {remedy}", style="yellow"))
 
     def on_mass_failure(self, message: MassFailure) -> None:
         o = message.outcome
-        log = self.query_one("#failures", RichLog)
-        log.write(Text(f"customer {o.internal_id} {short_result(o)}: {o.cause or '?'}", style="red"))
-        if o.remedy:
-            log.write(Text(f"    remedy: {o.remedy}", style="yellow"))
+        self._log_failure(o.internal_id, short_result(o), o.cause, o.remedy)
 
     def on_mass_finished(self, message: MassFinished) -> None:
         self._flush()
-        self.query_one("#customers-plan", DataTable).sort("id", key=lambda cell: int(cell.plain))  # done order varies
+        self._render_rows()
         f = message.finished
         total = sum(f.counts.values())
         if message.dry_run:
             table = self.query_one("#plan", DataTable)
             table.clear()
-            self.query_one("#plan-title", Static).update("Plan (dry run): what the rules would do")
+            self.query_one("#plan-title", Plain).update("Plan (dry run): what the rules would do")
             for key, n in sorted(message.by_rule.items()):
                 table.add_row(key, str(n))
-        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=total)
+            self.plan_seen = (time.time(), self.app.data_version)  # type: ignore[attr-defined]
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(total, 1), progress=total)
+        for eta in bar.query("ETAStatus"):
+            eta.display = False  # done: an ETA would only say 00:00:00 or --:--:--
+        ns0, st0, r0 = self._requests
         title = "Plan" if message.dry_run else f"Run {f.run_id}"
-        summary = (f"{title} finished: {total} customers in {f.elapsed:.1f}s: {counts_line(f.counts)}. "
-                   f"Requests: NetSuite {f.netsuite_requests}, Stripe {f.stripe_requests}, retries {f.retries}.")
+        counts = dict(f.counts)
+        if not message.dry_run and f.run_id:  # the whole run's customers, a resumed run's earlier ones too
+            try:
+                journal = Journal(self._journal_path())
+                counts = journal.run(f.run_id).counts
+                journal.close()
+            except JournalError:
+                pass
+        self.query_one("#summary", Plain).update(summary_text(title, counts, dry_run=message.dry_run,
+                                                              run_id=f.run_id))
+        requests = (f"{title} finished: {total} customers in {f.elapsed:.1f}s: {counts_line(f.counts)}. "
+                    f"This run's requests: NetSuite "
+                    f"{f.netsuite_requests - ns0}, Stripe {f.stripe_requests - st0}, retries {f.retries - r0}.")
         if not message.dry_run:
-            summary += f" By rule: {counts_line(message.by_rule)}."
-        self.query_one("#counts", Static).update(summary)
-        self.query_one("#mass-status", Static).update(
+            requests += f" By rule: {counts_line(message.by_rule)}."
+        self.query_one("#counts", Plain).update(requests)
+        needs = counts.get("needs-decision", 0) + counts.get("skipped", 0) + counts.get("failed", 0)
+        self.query_one("#mass-status", Plain).update(
             "Plan ready: s starts the sync." if message.dry_run else
-            (f"Failures to mend, then f retries them (custsync mass-sync --resume {f.run_id} --retry-failed)"
-             if f.failures else "Run finished with no failures."))
-        self.notify(summary, severity="warning" if f.counts.get("failed") else "information")
+            (f"Run {f.run_id} finished; {needs} customer(s) need you (below). After mending, f retries them "
+             f"(custsync mass-sync --resume {f.run_id} --retry-failed)." if needs else
+             f"Run {f.run_id} finished: every customer synced."))
+        self.notify(f"{title} finished: {counts_line(counts)}",
+                    severity="warning" if needs and not message.dry_run else "information")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
+        if event.worker.group == "mass" and event.state is WorkerState.CANCELLED:
             self.running = False
+            self.refresh_bindings()
+        if event.state is WorkerState.ERROR:
             error = event.worker.error
-            text = Text(f"mass sync stopped: {getattr(error, 'message', error)}", style="red")
+            if event.worker.group == "mass":
+                self.running = False
+                self.refresh_bindings()
+            text = Text(f"{event.worker.description} stopped: {getattr(error, 'message', error)}", style="red")
             if getattr(error, "remedy", None):
                 text.append(f"  Remedy: {error.remedy}", style="yellow")  # type: ignore[union-attr]
-            self.query_one("#mass-status", Static).update(text)
+            self.query_one("#mass-status", Plain).update(text)
             self.notify(f"Mass sync stopped: {getattr(error, 'message', error)}", severity="error")
+            self.app.worker_failed()  # type: ignore[attr-defined]

@@ -21,9 +21,13 @@ from textual.worker import Worker, WorkerState
 from sync_core.rules import RULES
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, scenario_files
 from testbed.scenario_report import ScenarioReport, StepReport
+from testbed.save_scenario import save_mocks
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
 
+from ..widgets.path_prompt import PathPrompt
 from ..widgets.targets import TargetsBar
+from ..widgets.keys import Keys
+from ..widgets.plain import Plain
 
 NEEDS_MOCKS = ("Scenarios need the bundled mocks: they reset both systems and load their own customers. "
                "custsync points at real systems now, so nothing here runs. Start custsync without --config "
@@ -39,6 +43,17 @@ def load_scenarios() -> tuple[list[LoadedScenario], list[str]]:
         except ScenarioFileError as exc:
             errors += [str(i) for i in exc.issues]
     return loaded, errors
+
+
+def course_key(s: LoadedScenario) -> tuple[int, int, str]:
+    """The course: one-rule scenarios from R1 to R9, then the combined cases (by their first rule)."""
+    order = list(RULES)
+    indexes = sorted(order.index(r) for r in s.scenario.rules if r in order) or [len(order)]
+    return (0 if len(indexes) == 1 else 1, indexes[0], s.name)
+
+
+def course_order(loaded: list[LoadedScenario]) -> list[LoadedScenario]:
+    return sorted(loaded, key=course_key)
 
 
 def check_lines(t: Text, checks: list[Any]) -> None:
@@ -94,30 +109,41 @@ class ScenariosScreen(Screen[None]):
                 tooltip="Reset both mocks and load the highlighted scenario's customers (Enter does it too)"),
         Binding("n", "step", "Next step", id="scenario-step", tooltip="Run the scenario's next step"),
         Binding("a", "run_all", "Run all", id="scenario-run-all", tooltip="Run the remaining steps and the final checks"),
+        Binding("o", "open_file", "Open file", id="scenario-open",
+                tooltip="Open a scenario file from any path (support: a customer's report)"),
+        Binding("w", "save_mocks", "Save mocks", id="scenario-save",
+                tooltip="Save both mocks' current state as a new scenario file (optionally anonymized)"),
+        Binding("c", "whole_course", "Course", id="scenario-course", show=False,
+                tooltip="Show every scenario in course order (after F4 showed one rule's)"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.scenarios: dict[str, LoadedScenario] = {}
         self.session: ScenarioSession | None = None
+        self.rule_filter: str | None = None  # F4 jumped here for one rule's scenarios
+        self.errors: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
-        yield Static("reading the scenario files...", id="scenarios-status", classes="status")
+        yield Plain("reading the scenario files...", id="scenarios-status", classes="status")
         table: DataTable[str] = DataTable(id="scenario-list", cursor_type="row")
-        table.add_columns("scenario", "rules", "title")
+        table.add_column("done", key="done")
+        table.add_column("scenario", key="scenario")
+        table.add_column("rules", key="rules")
+        table.add_column("title", key="title")
         yield table
         with Horizontal(id="scenarios-body"):
             with VerticalScroll(id="scenario-left"):
-                yield Static("", id="scenario-lesson", classes="panel")
+                yield Plain("", id="scenario-lesson", classes="panel")
             with VerticalScroll(id="scenario-right"):
                 steps: DataTable[Text] = DataTable(id="scenario-steps", cursor_type="row")
                 steps.add_column("#", key="n")
                 steps.add_column("step", key="step")
                 steps.add_column("result", key="result")
                 yield steps
-                yield Static("", id="step-detail", classes="panel")
-        yield Footer()
+                yield Plain("", id="step-detail", classes="panel")
+        yield Keys()
 
     def on_mount(self) -> None:
         self.read_files()
@@ -141,18 +167,95 @@ class ScenariosScreen(Screen[None]):
     @work(exclusive=True, group="scenario-files", exit_on_error=False, description="reading scenario files")
     async def read_files(self) -> None:
         loaded, errors = await asyncio.to_thread(load_scenarios)
-        table = self.query_one("#scenario-list", DataTable)
-        for s in loaded:
-            self.scenarios[s.name] = s
-            table.add_row(s.name, ",".join(s.scenario.rules), s.scenario.title, key=s.name)
-        status = f"{len(loaded)} scenarios. Enter (or l) loads one into both mocks; n steps, a runs all."
-        if errors:
-            status += "  Invalid: " + "; ".join(errors)
-        self.query_one("#scenarios-status", Static).update(status)
+        self.errors = errors
+        for s in course_order(loaded):
+            self.scenarios.setdefault(s.name, s)
+        self.fill_list()
         self._say_where()
-        if loaded:
-            self.show_lesson(loaded[0])
-        table.focus()
+        self.query_one("#scenario-list", DataTable).focus()
+
+    def _completed(self) -> set[str]:
+        return self.app.completed_lessons  # type: ignore[attr-defined]
+
+    def fill_list(self) -> None:
+        """The course (R1..R9, then combined cases), or one rule's scenarios; which were completed."""
+        table = self.query_one("#scenario-list", DataTable)
+        table.clear()
+        shown = [s for s in self.scenarios.values() if self.rule_filter is None or self.rule_filter in s.scenario.rules]
+        done = self._completed()
+        for s in shown:
+            table.add_row(Text("done", style="green") if s.name in done else Text(""), Text(s.name),
+                          Text(",".join(s.scenario.rules)), Text(s.scenario.title), key=s.name)
+        what = (f"{len(shown)} scenario(s) showing {self.rule_filter} (c: the whole course)" if self.rule_filter
+                else f"{len(shown)} scenarios in course order")
+        status = (f"{what}; {len(done & set(self.scenarios))} lesson(s) completed this session. Enter loads one "
+                  "into both mocks; n steps, a runs all; o opens a file, w saves the mocks as a scenario.")
+        if self.errors:
+            status += "  Invalid: " + "; ".join(self.errors)
+        self.query_one("#scenarios-status", Static).update(status)
+        if shown and (self.session is None or self.session.report.name not in {s.name for s in shown}):
+            self.show_lesson(shown[0])
+
+    def show_rule(self, rule_id: str | None) -> None:
+        """F4 jumped here from a rule: its scenarios only."""
+        self.rule_filter = rule_id
+        if self.scenarios:
+            self.fill_list()
+
+    def action_whole_course(self) -> None:
+        self.show_rule(None)
+
+    def action_open_file(self) -> None:
+        self.open_flow()
+
+    @work(exclusive=True, group="scenario-ask", exit_on_error=False, description="opening a scenario file")
+    async def open_flow(self) -> None:
+        answer = await self.app.push_screen_wait(PathPrompt(
+            "Open a scenario file", "Any path: a scenario a customer or a colleague sent. Enter opens it."))
+        if answer is None:
+            return
+        path, _ = answer
+        try:
+            loaded = await asyncio.to_thread(load_scenario, path)
+        except ScenarioFileError as exc:
+            self.query_one("#step-detail", Static).update(Text(f"{path} does not load:\n" + "\n".join(
+                str(i) for i in exc.issues), style="red"))
+            self.notify(f"{path} does not load: see the details", severity="error")
+            return
+        self.scenarios[loaded.name] = loaded
+        self.rule_filter = None
+        self.fill_list()
+        table = self.query_one("#scenario-list", DataTable)
+        table.move_cursor(row=table.get_row_index(loaded.name))
+        self.show_lesson(loaded)
+        self.notify(f"Opened {path}: Enter (or l) loads it into both mocks.")
+
+    def action_save_mocks(self) -> None:
+        if not self._mocks():
+            self.notify(NEEDS_MOCKS, severity="warning")
+            return
+        self.save_flow()
+
+    @work(exclusive=True, group="scenario-ask", exit_on_error=False, description="saving the mocks as a scenario")
+    async def save_flow(self) -> None:
+        answer = await self.app.push_screen_wait(PathPrompt(
+            "Save both mocks as a new scenario", "The file gets the mocks' customers, searches and portal state "
+            "as `given`; add the steps and the lesson after. An existing file is not overwritten.",
+            value="captured.yaml", anonymize=True))
+        if answer is None:
+            return
+        path, anonymize = answer
+        if path.suffix not in (".yaml", ".yml"):
+            path = path.with_suffix(".yaml")
+        if path.exists():
+            self.notify(f"{path} exists: nothing written. Choose another name.", severity="warning")
+            return
+        config = self.app.engine.config  # type: ignore[attr-defined]
+        loaded, n_ns, n_st = await asyncio.to_thread(save_mocks, path, config, anonymize=anonymize)
+        self.scenarios[loaded.name] = loaded
+        self.fill_list()
+        self.notify(f"Wrote {path}: {n_ns} NetSuite and {n_st} Stripe customers"
+                    + (" (anonymized)." if anonymize else "."))
 
     def show_lesson(self, s: LoadedScenario) -> None:
         t = Text()
@@ -194,6 +297,7 @@ class ScenariosScreen(Screen[None]):
         session = ScenarioSession(ScenarioRunner(pair), s)
         self.session = await session.start()
         self.app.data_version += 1  # type: ignore[attr-defined]
+        self.app.dataset_version += 1  # type: ignore[attr-defined]
         detail = self.query_one("#step-detail", Static)
         if session.report.error:
             detail.update(verdict_text(session.report))
@@ -219,6 +323,9 @@ class ScenariosScreen(Screen[None]):
                 break
         if session.done:
             await session.finish()
+            if session.report.ok:
+                self._completed().add(session.report.name)
+                self.fill_list()
             text = Text()
             for shown in session.report.steps if all_steps else session.report.steps[-1:]:
                 text.append_text(step_text(shown))

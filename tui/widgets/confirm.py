@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from .plain import Plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -28,8 +29,8 @@ class ConfirmScreen(ModalScreen[bool]):
             title = Text(self.title_text, style="bold")
             if self.live:
                 title = Text.assemble(("LIVE STRIPE KEY: real customers, real money. ", "bold white on red"), title)
-            yield Static(title, id="confirm-title")
-            yield Static(self.body, id="confirm-body", markup=False)
+            yield Plain(title, id="confirm-title")
+            yield Plain(self.body, id="confirm-body", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.yes_label, id="confirm-yes", variant="error" if self.live else "warning")
                 yield Button("No (Esc)", id="confirm-no", variant="primary")

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from sync_core.journal import Journal, JournalError, RunInfo
+from sync_core.run_status import effective_status, target_of
+from .plain import Plain
 
 
 def recent_runs(path: Path, limit: int = 20) -> list[RunInfo]:
@@ -40,12 +42,12 @@ class RunPickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-box"):
-            yield Static(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
+            yield Plain(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
                          id="runs-title")
             table: DataTable[str] = DataTable(id="runs", cursor_type="row")
-            table.add_columns("run", "started", "status", "customers by state")
+            table.add_columns("run", "target", "started", "status", "customers by state")
             yield table
-            yield Static("", id="runs-status", classes="status")
+            yield Plain("", id="runs-status", classes="status")
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
@@ -56,7 +58,11 @@ class RunPickerScreen(ModalScreen[str | None]):
             return
         for run in runs:
             started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-            table.add_row(run.id, started, run.status, counts_text(run.counts), key=run.id)
+            status = effective_status(self.journal_path, run)
+            style = {"interrupted": "bold red", "running": "bold cyan", "stopped": "yellow"}.get(status, "")
+            target = target_of(self.journal_path, run.id) or run.search_id
+            table.add_row(Text(run.id), Text(target), Text(started), Text(status, style=style),
+                          Text(counts_text(run.counts)), key=run.id)
         self.query_one("#runs-status", Static).update(
             f"{len(runs)} run(s) in {self.journal_path}" if runs else f"No journaled runs in {self.journal_path} yet.")
         table.focus()

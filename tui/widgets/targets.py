@@ -19,6 +19,9 @@ def describe_targets(config: Config) -> tuple[str, str, bool]:
 
 
 class TargetsBar(Static):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+
     """Composed at the top of every screen; follows the app's `health` and `targets`."""
 
     DEFAULT_CLASSES = "targets-bar"
@@ -27,18 +30,38 @@ class TargetsBar(Static):
         self.watch(self.app, "health", self._refresh_text)
         self.watch(self.app, "targets", self._refresh_text)
 
+    def on_resize(self) -> None:
+        self._refresh_text()
+
     def _refresh_text(self, _value: object = None) -> None:
         netsuite, stripe, live = self.app.targets  # type: ignore[attr-defined]
         health: str = self.app.health  # type: ignore[attr-defined]
-        text = Text()
-        text.append(" custsync ", style="bold reverse")
-        if live:
-            text.append("  LIVE STRIPE: real money  ", style="bold white on red")
-        text.append(f"  NetSuite: {netsuite}  ")
-        text.append("Stripe: ")
+        self.set_class(live, "-live")
+        self.update(header_text(netsuite, stripe, live, health, self.size.width or 160))
+
+
+def health_style(health: str) -> str:
+    if health.startswith("connected"):
+        return "green"
+    return "yellow" if health.startswith(("starting", "checking")) else "bold red"
+
+
+def header_text(netsuite: str, stripe: str, live: bool, health: str, width: int) -> Text:
+    """One line: the long form when it fits, else a compact one (80 columns keep targets, mode and health)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" custsync ", style="bold reverse")
+    if live:
+        text.append(" LIVE STRIPE: real money " if width >= 100 else " LIVE ", style="bold white on red")
+    if width >= 120:
+        text.append(f"  NetSuite: {netsuite}  Stripe: ")
         text.append(stripe, style="bold red" if live else "")
         text.append("  health: ")
-        style = "green" if health == "connected" else ("yellow" if health.startswith("starting") else "red")
-        text.append(health, style=style)
-        self.set_class(live, "-live")
-        self.update(text)
+    else:
+        short_ns = "mock" if netsuite == "bundled mock" else netsuite.replace("real account ", "")
+        short_st = stripe.replace("bundled mock", "mock").replace(" mode", "")
+        text.append(f" NS: {short_ns}  Stripe: ")
+        text.append(short_st, style="bold red" if live else "")
+        text.append("  ")
+        health = health.replace("unreachable: ", "DOWN: ")
+    text.append(health, style="bold red" if health.startswith("DOWN") else health_style(health))
+    return text

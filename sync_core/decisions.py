@@ -1,0 +1,214 @@
+"""The operator's decisions: which Stripe customer a NetSuite customer is linked to when the rules ask
+(R3: several customers share the email) or refuse (R2: the stored id names no Stripe customer).
+
+`candidates` gathers what a person chooses by (name, email, created, metadata, and which other NetSuite
+customers already point at each one); `link` validates a Stripe id against Stripe, reports who else points
+at it, writes only STRIPE CUSTOMER ID (PAYPACK) and journals the decision (`DecisionLog`, in the run
+journal's SQLite file). The Engine's `candidates` and `link` methods call these.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import SyncError
+from .rules import normalize_email, normalize_stripe_id
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A Stripe customer as a person choosing between several sees it."""
+
+    id: str
+    name: str | None
+    email: str | None
+    created: int
+    metadata: dict[str, str]
+    pointed_by: tuple[str, ...] = ()  # other NetSuite customers whose STRIPE CUSTOMER ID names it
+    tagged_for: str | None = None  # metadata.<prefix>internal_id: the NetSuite customer it was made for
+
+    def others(self, internal_id: str) -> tuple[str, ...]:
+        """NetSuite customers other than `internal_id` that already claim this Stripe customer."""
+        claims = list(self.pointed_by)
+        if self.tagged_for and self.tagged_for != internal_id and self.tagged_for not in claims:
+            claims.append(self.tagged_for)
+        return tuple(c for c in claims if c != internal_id)
+
+    def as_dict(self, internal_id: str | None = None) -> dict[str, Any]:
+        d = {"id": self.id, "name": self.name, "email": self.email, "created": self.created,
+             "metadata": dict(self.metadata), "pointed_by": list(self.pointed_by), "tagged_for": self.tagged_for}
+        if internal_id is not None:
+            d["other_netsuite_customers"] = list(self.others(internal_id))
+        return d
+
+
+@dataclass(frozen=True)
+class Candidates:
+    internal_id: str
+    name: str
+    email: str | None
+    stored_id: str | None  # STRIPE CUSTOMER ID (PAYPACK) as stored now
+    stored_exists: bool  # the stored id names a live Stripe customer
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass
+class LinkResult:
+    internal_id: str
+    stripe_customer_id: str
+    previous: str | None
+    field: str
+    candidate: Candidate
+    written: bool = False
+    others: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"internal_id": self.internal_id, "stripe_customer_id": self.stripe_customer_id,
+                "previous": self.previous, "field": self.field, "written": self.written,
+                "other_netsuite_customers": list(self.others), "stripe_customer": self.candidate.as_dict()}
+
+    def write_sentence(self) -> str:
+        """The NetSuite write, as the confirmation states it."""
+        return (f"NetSuite customer {self.internal_id}: {self.field} (STRIPE CUSTOMER ID (PAYPACK)) "
+                f"{self.previous or '(empty)'} -> {self.stripe_customer_id}. Nothing else is written, "
+                "in NetSuite or in Stripe.")
+
+
+def candidate_from(customer: dict[str, Any], prefix: str, pointed_by: tuple[str, ...] = ()) -> Candidate:
+    metadata = {str(k): str(v) for k, v in (customer.get("metadata") or {}).items()}
+    return Candidate(id=customer["id"], name=customer.get("name"), email=customer.get("email"),
+                     created=int(customer.get("created") or 0), metadata=metadata, pointed_by=pointed_by,
+                     tagged_for=metadata.get(f"{prefix}internal_id"))
+
+
+async def pointing_at(engine: "Engine", stripe_id: str) -> tuple[str, ...]:
+    """Internal ids of the NetSuite customers whose STRIPE CUSTOMER ID (PAYPACK) names `stripe_id`."""
+    if not STRIPE_ID.match(stripe_id):
+        return ()
+    field_id = engine.config.netsuite.stripe_id_field
+    rows = await engine.netsuite.suiteql_all(f"SELECT id FROM customer WHERE {field_id} = '{stripe_id}'")
+    return tuple(sorted((str(r["id"]) for r in rows), key=lambda i: (len(i), i)))
+
+
+async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | None, str | None]:
+    """(name, email, stored Stripe id) of a NetSuite customer, as the mapping reads them."""
+    ctx = await engine.context()
+    record = await engine.netsuite.get_customer(internal_id)
+    mapped = engine._map(record, ctx.columns)
+    name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
+    return str(name), normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
+
+
+async def find_candidates(engine: "Engine", internal_id: str) -> Candidates:
+    """The Stripe customers a person would choose between: those with the customer's email (exactly, and in
+    lower case: Stripe's filter is case-sensitive), oldest first, each with who else points at it."""
+    internal_id = str(internal_id).strip()
+    prefix = engine.config.sync.metadata_prefix
+    name, email, stored = await read_customer(engine, internal_id)
+    found: dict[str, dict[str, Any]] = {}
+    if email:
+        for address in dict.fromkeys((email, email.lower())):
+            for c in await engine.stripe.list_by_email(address):
+                if not c.get("deleted"):
+                    found[c["id"]] = c
+    stored_exists = False
+    if stored:
+        linked = await engine.stripe.retrieve(stored)
+        stored_exists = linked is not None and not linked.get("deleted")
+    out = []
+    for c in sorted(found.values(), key=lambda c: (int(c.get("created") or 0), c["id"])):
+        out.append(candidate_from(c, prefix, await pointing_at(engine, c["id"])))
+    return Candidates(internal_id, name, email, stored, stored_exists, tuple(out))
+
+
+async def check_link(engine: "Engine", internal_id: str, stripe_id: str) -> LinkResult:
+    """Validate `stripe_id` against Stripe and say what linking would write; writes nothing."""
+    internal_id = str(internal_id).strip()
+    sid = normalize_stripe_id(stripe_id) or ""
+    if not STRIPE_ID.match(sid):
+        raise SyncError(f"{stripe_id!r} is not a Stripe customer id",
+                        remedy="A Stripe customer id starts with cus_ (Stripe Dashboard -> Customers, the id "
+                               "under the customer's name).", code="invalid_stripe_id")
+    customer = await engine.stripe.retrieve(sid)
+    if customer is None:
+        raise SyncError(f"Stripe has no customer {sid} in this account",
+                        remedy="Check the id in the Stripe Dashboard (Customers), and that custsync uses the "
+                               "same account and the same mode (test or live) as the Dashboard.",
+                        code="resource_missing")
+    if customer.get("deleted"):
+        raise SyncError(f"Stripe customer {sid} was deleted",
+                        remedy="Link a customer that exists: pick another candidate, or clear the field so the "
+                               "next sync matches by email (R3).", code="customer_deleted")
+    _name, _email, previous = await read_customer(engine, internal_id)
+    candidate = candidate_from(customer, engine.config.sync.metadata_prefix, await pointing_at(engine, sid))
+    return LinkResult(internal_id, sid, previous, engine.config.netsuite.stripe_id_field, candidate,
+                      others=candidate.others(internal_id))
+
+
+async def write_link(engine: "Engine", result: LinkResult, log: "DecisionLog | None") -> LinkResult:
+    """Write only STRIPE CUSTOMER ID (PAYPACK), then journal the decision."""
+    await engine.netsuite.patch_customer(result.internal_id, {result.field: result.stripe_customer_id})
+    result.written = True
+    if log is not None:
+        log.record(result.internal_id, "link", result.stripe_customer_id, result.previous, result.others)
+    return result
+
+
+DECISIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    at REAL NOT NULL, internal_id TEXT NOT NULL, kind TEXT NOT NULL, stripe_customer_id TEXT,
+    previous TEXT, other_netsuite_customers TEXT);
+CREATE INDEX IF NOT EXISTS decisions_by_customer ON decisions (internal_id, at);
+"""
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    at: float
+    internal_id: str
+    kind: str
+    stripe_customer_id: str | None
+    previous: str | None
+    others: tuple[str, ...]
+
+
+class DecisionLog:
+    """The operator's link decisions, kept in the run journal's SQLite file (table `decisions`)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.executescript(DECISIONS_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise SyncError(f"run journal {self.path}: {exc}",
+                            remedy="Name another file with [sync] journal_path.") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def record(self, internal_id: str, kind: str, stripe_id: str | None, previous: str | None,
+               others: tuple[str, ...] = ()) -> None:
+        self._db.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                         (time.time(), internal_id, kind, stripe_id, previous, ",".join(others)))
+
+    def decided_since(self, since: float) -> set[str]:
+        """Customers with a decision taken at or after `since` (a run's start)."""
+        return {r[0] for r in self._db.execute("SELECT internal_id FROM decisions WHERE at >= ?", (since,))}
+
+    def history(self, internal_id: str) -> list[DecisionRecord]:
+        rows = self._db.execute("SELECT at, internal_id, kind, stripe_customer_id, previous, "
+                                "other_netsuite_customers FROM decisions WHERE internal_id = ? ORDER BY at",
+                                (internal_id,))
+        return [DecisionRecord(at, iid, kind, sid, prev, tuple(o for o in (others or "").split(",") if o))
+                for at, iid, kind, sid, prev, others in rows]

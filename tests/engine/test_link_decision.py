@@ -1,0 +1,113 @@
+"""The operator's decision (R2/R3): candidates with what a person chooses by, and `Engine.link`, which
+validates the id against Stripe, writes only STRIPE CUSTOMER ID (PAYPACK) and journals the decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.decisions import DecisionLog
+from sync_core.errors import SyncError
+from sync_core.outcome import Status
+
+TWINS = [{"id": "801", "companyName": "Twins Ltd", "email": "billing@twins.test"},
+         {"id": "802", "companyName": "Other Co", "email": "other@x.test", ID_FIELD: "cus_twin_old"}]
+STRIPE = [{"id": "cus_twin_old", "email": "billing@twins.test", "name": "Twins (old)", "created": 1600000000,
+           "metadata": {"netsuite_internal_id": "802"}},
+          {"id": "cus_twin_new", "email": "billing@twins.test", "name": "Twins Ltd", "created": 1700000000}]
+
+
+async def test_candidates_say_who_else_points_at_each(world):
+    world.load(TWINS, STRIPE)
+    async with world.engine() as engine:
+        found = await engine.candidates("801")
+    assert [c.id for c in found.candidates] == ["cus_twin_old", "cus_twin_new"]  # oldest first
+    old, new = found.candidates
+    assert old.pointed_by == ("802",) and old.tagged_for == "802" and old.others("801") == ("802",)
+    assert new.others("801") == () and new.name == "Twins Ltd" and new.created == 1700000000
+    assert found.name == "Twins Ltd" and found.stored_id is None
+
+
+async def test_link_writes_only_the_stripe_id_and_journals_it(world, tmp_path):
+    world.load(TWINS, STRIPE)
+    before = world.ns_customers()["801"]
+    stripe_before = world.stripe_customers()
+    journal = tmp_path / "journal.sqlite"
+    async with world.engine(journal_path=journal) as engine:
+        assert (await engine.sync_one("801", dry_run=True)).status is Status.NEEDS_DECISION
+        result = await engine.link("801", "cus_twin_new")
+        after_sync = await engine.sync_one("801")
+    after = world.ns_customers()["801"]
+    assert result.written and result.previous is None and result.others == ()
+    assert {k for k in after if after.get(k) != before.get(k)} <= {ID_FIELD, "lastModifiedDate", "custentity_paypack_portal_url"}
+    assert after[ID_FIELD] == "cus_twin_new"
+    assert after_sync.status is Status.OK and after_sync.rule == "R1"
+    assert set(world.stripe_customers()) == set(stripe_before)  # nothing created
+    log = DecisionLog(journal)
+    [record] = log.history("801")
+    log.close()
+    assert (record.kind, record.stripe_customer_id) == ("link", "cus_twin_new")
+
+
+@pytest.mark.parametrize("bad, code", [("cus_nobody", "resource_missing"), ("not-an-id", "invalid_stripe_id")])
+async def test_link_refuses_an_id_stripe_does_not_have(world, bad, code):
+    world.load(TWINS, STRIPE)
+    async with world.engine() as engine:
+        with pytest.raises(SyncError) as raised:
+            await engine.link("801", bad)
+    assert raised.value.code == code and raised.value.remedy
+    assert not world.ns_customers()["801"].get(ID_FIELD)  # nothing written
+
+
+async def test_link_reports_another_customer_pointing_at_it(world):
+    world.load(TWINS, STRIPE)
+    async with world.engine() as engine:
+        preview = await engine.check_link("801", "cus_twin_old")
+    assert preview.others == ("802",) and not preview.written
+    assert "801" in preview.write_sentence() and "cus_twin_old" in preview.write_sentence()
+
+
+def _cli(world, tmp_path, *args, stdin=None):
+    """`custsync --config FILE ARGS` as a process, pointed at the running mocks."""
+    import os
+    import subprocess
+    import sys
+
+    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
+    path = tmp_path / "custsync.toml"
+    path.write_text(
+        f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
+        f'[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
+        f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\n')
+    env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
+           "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
+           "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
+    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(path), *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_link_json_writes_and_reports(world, tmp_path):
+    import json
+
+    world.load(TWINS, STRIPE)
+    r = _cli(world, tmp_path, "link", "801", "cus_twin_old", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["written"] and out["other_netsuite_customers"] == ["802"]
+    assert world.ns_customers()["801"][ID_FIELD] == "cus_twin_old"
+
+
+def test_cli_link_refuses_a_missing_id_with_a_remedy_and_without_yes(world, tmp_path):
+    world.load(TWINS, STRIPE)
+    missing = _cli(world, tmp_path, "link", "801", "cus_nobody", "--yes")
+    assert missing.returncode == 1 and "cus_nobody" in missing.stderr and "remedy" in missing.stderr
+    no_yes = _cli(world, tmp_path, "link", "801", "cus_twin_new", stdin="")  # no terminal, no --yes
+    assert no_yes.returncode == 2 and "--yes" in no_yes.stderr
+    assert not world.ns_customers()["801"].get(ID_FIELD)
+
+
+def test_cli_candidates_lists_names_literally(world, tmp_path):
+    world.load([{**TWINS[0]}], [{**STRIPE[0], "name": "[b]x[/b] [link=https://evil.test]y[/link]"}, STRIPE[1]])
+    r = _cli(world, tmp_path, "candidates", "801")
+    assert r.returncode == 0, r.stderr
+    assert "[b]x[/b] [link=https://evil.test]y[/link]" in r.stdout and "already linked from NetSuite customer 802" in r.stdout
