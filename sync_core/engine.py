@@ -528,10 +528,12 @@ class Engine:
         portal: bool = True,
         retry_failed: bool = False,
         only: list[str] | None = None,
+        stop: asyncio.Event | None = None,
     ) -> AsyncIterator[Event]:
         """The scheduled mass sync: the customers the Mass Customer Sync Saved Search chooses.
 
-        A dry run writes nothing (not even the journal; it reads one it is given, to plan as the run would).
+        Setting `stop` ends the run between customers: those in flight finish, the rest stay pending
+        and the run is journaled as stopped, for a resume. A dry run writes nothing (not even the journal; it reads one it is given, to plan as the run would).
         A real run needs a journal;
         `run_id` resumes that run, redoing only what it did not finish.
         """
@@ -618,17 +620,19 @@ class Engine:
                 failures.append(outcome)
             return CustomerSynced(outcome, done, len(todo), dict(counts))
 
-        async for outcome in _in_flight(list(enumerate(todo)), read_and_sync_linked, limit):
+        async for outcome in _in_flight(list(enumerate(todo)), read_and_sync_linked, limit, stop):
             if outcome is not None:
                 yield progress(outcome)
         order = {iid: k for k, iid in enumerate(todo)}
         by_email.sort(key=lambda j: order[j.outcome.internal_id])
-        async for outcome in _in_flight(list(enumerate(by_email)), sync_matched, limit):
-            yield progress(outcome)  # type: ignore[arg-type]
+        if not (stop and stop.is_set()):
+            async for outcome in _in_flight(list(enumerate(by_email)), sync_matched, limit, stop):
+                yield progress(outcome)  # type: ignore[arg-type]
+        stopped = bool(stop and stop.is_set())
         if journal is not None and not dry_run and run_id is not None:
-            journal.finish_run(run_id, "finished" if not failures else "finished-with-failures")
+            journal.finish_run(run_id, "stopped" if stopped else "finished-with-failures" if failures else "finished")
         yield RunFinished(run_id if not dry_run else None, dict(counts), time.monotonic() - started, failures,
-                          self.netsuite.requests, self.stripe.requests, self.retries, limit.peak)
+                          self.netsuite.requests, self.stripe.requests, self.retries, limit.peak, stopped)
 
     # --- the operator's decisions and reads for screens (sync_core/decisions.py) ---------
 
@@ -694,9 +698,9 @@ class Engine:
 
 
 async def _in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
-                     limit: InFlightLimit | FixedLimit) -> AsyncIterator[Any]:
-    """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now;
-    results as they finish. A bug in `work` stops the run loudly instead of hanging it."""
+                     limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None = None) -> AsyncIterator[Any]:
+    """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now,
+    until `stop` is set; results as they finish. A bug in `work` stops the run loudly instead of hanging it."""
     queue: asyncio.Queue[Any] = asyncio.Queue()
     pending = iter(items)
     alive: set[int] = set()  # worker k takes an item only while k < limit.limit
@@ -706,7 +710,7 @@ async def _in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
     async def worker(k: int) -> None:
         nonlocal exhausted
         try:
-            while k < limit.limit:
+            while k < limit.limit and not (stop and stop.is_set()):
                 item = next(pending, None)
                 if item is None:
                     exhausted = True

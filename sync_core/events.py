@@ -39,6 +39,7 @@ class RunFinished:
     stripe_requests: int = 0
     retries: int = 0
     in_flight_peak: int = 0  # the highest number of customers the run let be in flight at once
+    stopped: bool = False  # stopped on request between customers; the rest stay pending for a resume
 
 
 Event = RunStarted | CustomersFound | CustomerSynced | RunFinished

@@ -10,6 +10,8 @@ NetSuite account name.
 
 from __future__ import annotations
 
+import asyncio
+
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -144,6 +146,7 @@ class MassSyncScreen(Screen[None]):
         self._buffer: list[tuple[Outcome, bool]] = []  # (outcome, dry_run), flushed into #customers-plan
         self._started = 0.0
         self._stopping = False
+        self._stop = asyncio.Event()  # set: the running mass sync stops between customers
         self._requests = (0, 0, 0)  # NetSuite, Stripe, retries before this run: the summary counts this run's
 
     def compose(self) -> ComposeResult:
@@ -370,18 +373,21 @@ class MassSyncScreen(Screen[None]):
             self.stop_run()
 
     def stop_run(self, *, quitting: bool = False) -> None:
-        """Stop between customers: the customers in flight are cancelled and stay pending in the journal
-        (their create, if sent, is found again by its idempotency key and tag), so resume redoes them."""
+        """Stop between customers: those in flight finish, the rest stay pending in the journal and resume
+        continues the run. Quitting cancels the customers in flight too (a create already sent is found again
+        by its idempotency key and tag, so resume redoes them safely)."""
         self._stopping = True
+        self._stop.set()
         if self.run_id:
             run_status.mark_stopped(self._journal_path(), self.run_id)
-        self.workers.cancel_group(self, "mass")
-        if not quitting:
-            self.notify(f"Stopping run {self.run_id}: r resumes it.", severity="warning")
+        if quitting:
+            self.workers.cancel_group(self, "mass")
+        else:
+            self.notify(f"Stopping run {self.run_id} after the customers in flight: r resumes it.", severity="warning")
 
     @work(exclusive=True, group="mass", exit_on_error=False, description="mass sync")
     async def run_mass(self, dry_run: bool, run_id: str | None = None, retry_failed: bool = False) -> None:
-        self.running, self._stopping = True, False
+        self.running, self._stopping, self._stop = True, False, asyncio.Event()
         self.refresh_bindings()
         app = self.app
         engine = app.engine  # type: ignore[attr-defined]
@@ -406,7 +412,7 @@ class MassSyncScreen(Screen[None]):
         try:
             with app.live_writes():  # type: ignore[attr-defined]
                 async for event in engine.mass_sync(journal, dry_run=dry_run, run_id=run_id,
-                                                    retry_failed=retry_failed):
+                                                    retry_failed=retry_failed, stop=self._stop):
                     if isinstance(event, RunStarted):
                         self._run_started(event, run_id)
                     elif isinstance(event, CustomersFound):
@@ -521,7 +527,9 @@ class MassSyncScreen(Screen[None]):
             except JournalError:
                 pass
         self.query_one("#summary", Plain).update(summary_text(title, counts, dry_run=message.dry_run,
-                                                              run_id=f.run_id))
+                                                              run_id=f.run_id,
+                                                              stopped="STOPPED by the operator; r resumes it."
+                                                              if f.stopped else ""))
         requests = (f"{title} finished: {total} customers in {f.elapsed:.1f}s: {counts_line(f.counts)}. "
                     f"This run's requests: NetSuite "
                     f"{f.netsuite_requests - ns0}, Stripe {f.stripe_requests - st0}, retries {f.retries - r0}.")
@@ -529,6 +537,9 @@ class MassSyncScreen(Screen[None]):
             requests += f" By rule: {counts_line(message.by_rule)}."
         self.query_one("#counts", Plain).update(requests)
         needs = counts.get("needs-decision", 0) + counts.get("skipped", 0) + counts.get("failed", 0)
+        if f.stopped:
+            self.notify(f"{title} stopped: {counts_line(counts)}", severity="warning")
+            return  # the status says how to resume (_stopped)
         self.query_one("#mass-status", Plain).update(
             "Plan ready: s starts the sync." if message.dry_run else
             (f"Run {f.run_id} finished; {needs} customer(s) need you (below). After mending, f retries them "
