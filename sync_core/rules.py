@@ -435,7 +435,7 @@ def _several(
         return Decision(
             rule="R3",
             action=Action.ASK,
-            reason=f"{len(ids)} Stripe customers {what} ({email}): {', '.join(ids)}.",
+            reason=f"{len(ids)} Stripe customers share the email {email} (any letter case): {', '.join(ids)}.",
             trace=tuple(trace),
             candidates=ids,
             remedy=_remedy("R3"),

@@ -57,7 +57,7 @@ class DetailScreen(Screen[None]):
         Binding("s", "sync", "Sync", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
         Binding("p", "portal", "Portal", id="detail-portal",
                 tooltip="Write the current signed portal link when the field is empty or stale (R6)"),
-        Binding("k", "check_portal", "Check link", id="detail-check-portal",
+        Binding("k", "check_portal", "Check", id="detail-check-portal",
                 tooltip="Open the stored portal link as the customer would and say what they get (R6-R8)"),
         Binding("l", "link", "Link", id="detail-link",
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
@@ -67,7 +67,7 @@ class DetailScreen(Screen[None]):
                 tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
         Binding("o", "open_portal", "Open portal", id="detail-open-portal", show=False,
                 tooltip="Open the portal URL in the browser"),
-        Binding("r", "refresh", "Refresh", id="detail-refresh",
+        Binding("r", "refresh", "Refresh", id="detail-refresh", show=False,
                 tooltip="Read both records again and ask the rules what they would do (dry run)"),
         Binding("escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the customers"),
     ]
