@@ -93,11 +93,7 @@ def candidate_from(customer: dict[str, Any], prefix: str, pointed_by: tuple[str,
 
 async def pointing_at(engine: "Engine", stripe_id: str) -> tuple[str, ...]:
     """Internal ids of the NetSuite customers whose STRIPE CUSTOMER ID (PAYPACK) names `stripe_id`."""
-    if not STRIPE_ID.match(stripe_id):
-        return ()
-    field_id = engine.config.netsuite.stripe_id_field
-    rows = await engine.netsuite.suiteql_all(f"SELECT id FROM customer WHERE {field_id} = '{stripe_id}'")
-    return tuple(sorted((str(r["id"]) for r in rows), key=lambda i: (len(i), i)))
+    return (await engine.linked_from([stripe_id])).get(stripe_id, ())
 
 
 async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | None, str | None]:
@@ -110,24 +106,21 @@ async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | 
 
 
 async def find_candidates(engine: "Engine", internal_id: str) -> Candidates:
-    """The Stripe customers a person would choose between: those with the customer's email (exactly, and in
-    lower case: Stripe's filter is case-sensitive), oldest first, each with who else points at it."""
+    """The Stripe customers a person would choose between: those of the customer's mailbox, in any letter case
+    (the ones R3 counted), oldest first, each with who else points at it."""
     internal_id = str(internal_id).strip()
     prefix = engine.config.sync.metadata_prefix
     name, email, stored = await read_customer(engine, internal_id)
     found: dict[str, dict[str, Any]] = {}
     if email:
-        for address in dict.fromkeys((email, email.lower())):
-            for c in await engine.stripe.list_by_email(address):
-                if not c.get("deleted"):
-                    found[c["id"]] = c
+        found = {c["id"]: c for c in await engine.mailboxes.find(email) if not c.get("deleted")}
     stored_exists = False
     if stored:
         linked = await engine.stripe.retrieve(stored)
         stored_exists = linked is not None and not linked.get("deleted")
-    out = []
-    for c in sorted(found.values(), key=lambda c: (int(c.get("created") or 0), c["id"])):
-        out.append(candidate_from(c, prefix, await pointing_at(engine, c["id"])))
+    pointed = await engine.linked_from(list(found)) if found else {}
+    out = [candidate_from(c, prefix, pointed.get(c["id"], ()))
+           for c in sorted(found.values(), key=lambda c: (int(c.get("created") or 0), c["id"]))]
     return Candidates(internal_id, name, email, stored, stored_exists, tuple(out))
 
 

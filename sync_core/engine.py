@@ -50,7 +50,7 @@ from .stripe_gateway import StripeGateway
 from .stripe_lookup import MailboxIndex
 from .turns import Turns
 
-STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
+STRIPE_ID = re.compile(r"^cus_\w+$")  # safe to quote in SuiteQL: letters, digits, _
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ class Engine:
             found.customers[customer["id"]] = customer
             ref = stripe_ref(customer, prefix)
             if ref.netsuite_internal_id and ref.netsuite_internal_id != iid and not ref.deleted:
-                ref = replace(ref, linked_from=(await self._linked_from([ref.id], iid, job.run)).get(ref.id, ()))
+                ref = replace(ref, linked_from=(await self.linked_from([ref.id], iid, job.run)).get(ref.id, ()))
             found.linked = ref
             if not ref.deleted:
                 params = job.mapped.update_params(customer, self.config.sync.blank_clears)
@@ -334,7 +334,7 @@ class Engine:
             if job.run is not None:
                 customers = job.run.same_mailbox(customers, email)
             found.customers.update({c["id"]: c for c in customers})
-            linked_from = await self._linked_from([c["id"] for c in customers], iid, job.run) if customers else {}
+            linked_from = await self.linked_from([c["id"] for c in customers], iid, job.run) if customers else {}
             found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
             if job.create_attempted:
                 found.interrupted = self._made_by_interrupted_create(job.mapped, customers)
@@ -352,10 +352,10 @@ class Engine:
             return None
         return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
-    async def _linked_from(self, stripe_ids: list[str], internal_id: str,
-                           run: RunView | None = None) -> dict[str, tuple[str, ...]]:
-        """For each Stripe id, the other NetSuite customers whose STRIPE CUSTOMER ID names it (one SuiteQL
-        query), with the links a dry run has planned."""
+    async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
+                          run: RunView | None = None) -> dict[str, tuple[str, ...]]:
+        """For each Stripe id, the NetSuite customers (other than `internal_id`) whose STRIPE CUSTOMER ID
+        names it, in one SuiteQL query, with the links a dry run has planned."""
         field = self.config.netsuite.stripe_id_field.lower()
         out: dict[str, set[str]] = {}
         wanted = [s for s in dict.fromkeys(stripe_ids) if STRIPE_ID.match(s)]
