@@ -23,7 +23,7 @@ from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
 from testbed.scenario_state import apply_overrides
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+from .exit_codes import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
 
 
 def _console(stderr: bool = False) -> Console:
