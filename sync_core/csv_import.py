@@ -332,6 +332,13 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
     return facts, strategy
 
 
+async def _netsuite_reads(engine: Engine, rows: list[ImportRow], stripe_ids: set[str],
+                          ticker: Callable[[str, int], Callable[[int], None]]) -> tuple[dict[str, str | None], dict[str, set[str]]]:
+    current = await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
+    holders = await _netsuite_holders(engine, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
+    return current, holders
+
+
 # --- the plan --------------------------------------------------------------------------------------------
 
 
@@ -355,10 +362,10 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
         return tick
 
     try:
-        current = await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
-        holders = await _netsuite_holders(engine, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
-        stripe, plan.stripe_strategy = await _stripe_lookup(engine, stripe_ids,
-                                                            ticker("Stripe customers", len(stripe_ids)))
+        # The two services are read side by side: neither waits for the other.
+        (current, holders), (stripe, plan.stripe_strategy) = await asyncio.gather(
+            _netsuite_reads(engine, rows, stripe_ids, ticker),
+            _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids))))
     except SyncError as exc:
         for r in rows:
             r.action, r.message = "error", exc.message
