@@ -311,10 +311,7 @@ def cmd_import_stripe_ids(args: argparse.Namespace) -> int:
             if args.apply:
                 await apply_import(engine, plan, on_progress=on_progress)
         if args.json:
-            print(json.dumps({"applied": plan.applied, "counts": plan.counts(),
-                              "requests": {"netsuite": plan.netsuite_requests, "stripe": plan.stripe_requests},
-                              "stripe_lookup": plan.stripe_strategy,
-                              "rows": [r.as_dict() for r in plan.rows]}, indent=2))
+            _print_import_json(plan)
         else:
             _print_import(stdout(), plan, args, every_row=args.verbose or not err.is_terminal)
         if plan.count("error"):
@@ -322,6 +319,18 @@ def cmd_import_stripe_ids(args: argparse.Namespace) -> int:
         return EXIT_NEEDS_PERSON if plan.count("conflict") else EXIT_OK
 
     return with_engine(args, work)
+
+
+def _print_import_json(plan: ImportPlan) -> None:
+    """One JSON document, written a row at a time: 200,000 rows never sit in memory as one string."""
+    head = json.dumps({"applied": plan.applied, "counts": plan.counts(),
+                       "requests": {"netsuite": plan.netsuite_requests, "stripe": plan.stripe_requests},
+                       "stripe_lookup": plan.stripe_strategy})
+    write = sys.stdout.write
+    write(head[:-1] + ', "rows": [')
+    for i, r in enumerate(plan.rows):
+        write(("\n  " if i == 0 else ",\n  ") + json.dumps(r.as_dict()))
+    write("\n]}\n")
 
 
 def _print_import(out: Console, plan: ImportPlan, args: argparse.Namespace, *, every_row: bool) -> None:
