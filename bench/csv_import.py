@@ -32,6 +32,7 @@ from sync_core.csv_import import plan_import, read_rows  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
 from testbed.bundled import BundledMocks  # noqa: E402
+from testbed.control import MockControl  # noqa: E402
 
 FIRST_ID = 100_001
 
@@ -42,6 +43,14 @@ def account(rows: int) -> tuple[dict, dict]:
            "email": None, "isInactive": False, "subsidiary": "1"} for i in range(rows)]
     st = [{"id": f"cus_bench{i:07d}", "created": 1_700_000_000 + i, "name": f"Company {i}"} for i in range(rows)]
     return demo.netsuite_state(ns), demo.stripe_state(st)
+
+
+def load(mocks: BundledMocks, ns_state: dict, stripe_state: dict) -> None:
+    """As BundledMocks.load, with room for 200,000 customers (the control calls' default timeout is 30 s)."""
+    for account_ in stripe_state["accounts"]:
+        account_.setdefault("api_keys", [mocks.stripe.info["api_key"]])  # type: ignore[union-attr]
+    MockControl(mocks.netsuite.url, timeout=1800).load(ns_state)  # type: ignore[union-attr]
+    MockControl(mocks.stripe.url, timeout=1800).load(stripe_state)  # type: ignore[union-attr]
 
 
 def write_csv(path: Path, rows: int) -> int:
@@ -93,7 +102,7 @@ def main() -> None:
         path = Path(tmp) / "stripe-export.csv"
         report["file_mb"] = round(write_csv(path, args.rows) / 2**20, 2)
         t = time.monotonic()
-        mocks.load(*account(args.rows))
+        load(mocks, *account(args.rows))
         report["mock_load_s"] = round(time.monotonic() - t, 1)
         report.update(asyncio.run(plan(mocks, path, args)))
     st = int(report["stripe_requests"])  # type: ignore[arg-type]
