@@ -41,6 +41,9 @@ STRIPE_COLUMNS = ("stripe_customer_id", "id")
 BATCH = 1000  # ids per SuiteQL query: Oracle's limit for an IN list, and NetSuite's page size
 STRIPE_PAGE = 100  # Stripe's largest list page
 SUITEQL_RESULT_CAP = 100_000  # a SuiteQL query returns at most this many results, however it is paged
+# SuiteQL batches in flight at once. A batch query is heavy; NetSuite's concurrency limit is shared by every
+# integration of the account, so a bulk read takes a few slots, not all (and more would only queue up).
+PARALLEL_BATCHES = 4
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -193,14 +196,16 @@ async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable
     field_id = engine.config.netsuite.stripe_id_field.lower()
     wanted = {r.internal_id for r in rows}
     current: dict[str, str | None] = {}
+    slots = asyncio.Semaphore(PARALLEL_BATCHES)
 
     async def one(batch: list[int]) -> None:
-        async for page in engine.netsuite.suiteql(
-                f"SELECT id, {field_id} FROM customer WHERE {_batch_condition(batch)}", limit=BATCH):
-            for item in page:
-                iid = str(item.get("id"))
-                if iid in wanted:
-                    current[iid] = str(item.get(field_id) or "").strip()
+        async with slots:
+            async for page in engine.netsuite.suiteql(
+                    f"SELECT id, {field_id} FROM customer WHERE {_batch_condition(batch)}", limit=BATCH):
+                for item in page:
+                    iid = str(item.get("id"))
+                    if iid in wanted:
+                        current[iid] = str(item.get(field_id) or "").strip()
         tick(len(batch))
 
     await asyncio.gather(*(one(b) for b in _id_batches(wanted)))
@@ -239,11 +244,13 @@ async def _netsuite_holders(engine: Engine, stripe_ids: set[str], tick: Callable
         return holders
 
     ordered = sorted(stripe_ids)
+    slots = asyncio.Semaphore(PARALLEL_BATCHES)
 
     async def one(chunk: list[str]) -> None:
-        async for page in engine.netsuite.suiteql(
-                f"SELECT id, {field_id} FROM customer WHERE {field_id} IN ({_quoted(chunk)})", limit=BATCH):
-            take(page)
+        async with slots:
+            async for page in engine.netsuite.suiteql(
+                    f"SELECT id, {field_id} FROM customer WHERE {field_id} IN ({_quoted(chunk)})", limit=BATCH):
+                take(page)
         tick(len(chunk))
 
     await asyncio.gather(*(one(ordered[i:i + BATCH]) for i in range(0, len(ordered), BATCH)))
