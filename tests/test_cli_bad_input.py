@@ -127,3 +127,13 @@ def test_secrets_file_with_an_unknown_key_is_named(tmp_path):
     r = run("doctor", env={"CUSTSYNC_SECRETS_FILE": str(secrets)})
     refused(r, "line 2: unknown key STRIPE_KEY")
     assert "sk_test_abc" not in r.stderr
+
+
+def test_a_mock_that_fails_to_start_is_reported_without_its_traceback():
+    from tui.cli import without_traceback
+
+    child = ("mock_stripe did not start within 20s. Its output:\nTraceback (most recent call last):\n"
+             '  File "x.py", line 1, in <module>\nOSError: [Errno 98] Address already in use\n')
+    assert without_traceback(child) == ("mock_stripe did not start within 20s. Its output: "
+                                        "OSError: [Errno 98] Address already in use")
+    assert without_traceback("plain words") == "plain words"
