@@ -59,6 +59,7 @@ class ImportRow:
     stripe_customer_id: str
     action: str = "pending"  # set | already-set | conflict | error, then written
     message: str = ""
+    current: str | None = None  # STRIPE CUSTOMER ID in NetSuite ('' blank); None: no such customer
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "internal_id": self.internal_id, "stripe_customer_id": self.stripe_customer_id,
@@ -191,11 +192,10 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable[[int], None]) -> dict[str, str | None]:
-    """internal id -> current STRIPE CUSTOMER ID ('' when blank) for the file's customers that exist."""
+async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable[[int], None]) -> None:
+    """Each row's `current`: its customer's STRIPE CUSTOMER ID ('' when blank), None when there is no customer."""
     field_id = engine.config.netsuite.stripe_id_field.lower()
-    wanted = {r.internal_id for r in rows}
-    current: dict[str, str | None] = {}
+    wanted = {r.internal_id: r for r in rows}
     slots = asyncio.Semaphore(PARALLEL_BATCHES)
 
     async def one(batch: list[int]) -> None:
@@ -203,13 +203,12 @@ async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable
             async for page in engine.netsuite.suiteql(
                     f"SELECT id, {field_id} FROM customer WHERE {_batch_condition(batch)}", limit=BATCH):
                 for item in page:
-                    iid = str(item.get("id"))
-                    if iid in wanted:
-                        current[iid] = str(item.get(field_id) or "").strip()
+                    row = wanted.get(str(item.get("id")))
+                    if row is not None:
+                        row.current = str(item.get(field_id) or "").strip() or ""
         tick(len(batch))
 
     await asyncio.gather(*(one(b) for b in _id_batches(wanted)))
-    return current
 
 
 async def _netsuite_holders(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> dict[str, set[str]]:
@@ -266,6 +265,9 @@ class _StripeFact:
     tagged_internal_id: str | None
 
 
+_LIVE = _StripeFact(False, None)
+
+
 async def _list_page(engine: Engine, starting_after: str | None) -> tuple[list[dict[str, Any]], bool]:
     """One page of GET /v1/customers as plain dicts.
 
@@ -296,6 +298,8 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
 
     def fact(c: dict[str, Any]) -> _StripeFact:
         tag = (c.get("metadata") or {}).get(f"{prefix}internal_id")
+        if not c.get("deleted") and tag in (None, ""):
+            return _LIVE  # the common case shares one object: 200,000 ids, not 200,000 objects
         return _StripeFact(bool(c.get("deleted")), str(tag).strip() if tag not in (None, "") else None)
 
     pages = 0
@@ -340,10 +344,9 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
 
 
 async def _netsuite_reads(engine: Engine, rows: list[ImportRow], stripe_ids: set[str],
-                          ticker: Callable[[str, int], Callable[[int], None]]) -> tuple[dict[str, str | None], dict[str, set[str]]]:
-    current = await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
-    holders = await _netsuite_holders(engine, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
-    return current, holders
+                          ticker: Callable[[str, int], Callable[[int], None]]) -> dict[str, set[str]]:
+    await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
+    return await _netsuite_holders(engine, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
 
 
 # --- the plan --------------------------------------------------------------------------------------------
@@ -370,7 +373,7 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
 
     try:
         # The two services are read side by side: neither waits for the other.
-        (current, holders), (stripe, plan.stripe_strategy) = await asyncio.gather(
+        holders, (stripe, plan.stripe_strategy) = await asyncio.gather(
             _netsuite_reads(engine, rows, stripe_ids, ticker),
             _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids))))
     except SyncError as exc:
@@ -380,14 +383,20 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
         plan.stripe_requests = engine.stripe.requests - st_before
         return plan
 
-    in_file: dict[str, list[str]] = {}  # Stripe id -> the file's rows (of existing customers) that claim it
+    # Stripe id -> the file's rows (of existing customers) claiming it, kept only when two rows or more do.
+    first_claim: dict[str, str] = {}
+    in_file: dict[str, list[str]] = {}
     for r in rows:
-        if current.get(r.internal_id) is not None:
-            in_file.setdefault(r.stripe_customer_id, []).append(r.internal_id)
+        if r.current is not None:
+            earlier = first_claim.setdefault(r.stripe_customer_id, r.internal_id)
+            if earlier != r.internal_id:
+                in_file.setdefault(r.stripe_customer_id, [earlier]).append(r.internal_id)
+    del first_claim
+    will_set = f"will set {field_id}"  # one string shared by every such row
 
     for r in rows:
         sid, iid = r.stripe_customer_id, r.internal_id
-        value = current.get(iid)
+        value = r.current
         st = stripe.get(sid)
         if value is None:
             r.action, r.message = "error", f"NetSuite has no customer {iid}"
@@ -411,7 +420,7 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
             elif owners:
                 r.action, r.message = "set", f"will set {field_id} (shared with customer {', '.join(owners[:5])})"
             else:
-                r.action, r.message = "set", f"will set {field_id}"
+                r.action, r.message = "set", will_set
     plan.netsuite_requests = engine.netsuite.requests - ns_before
     plan.stripe_requests = engine.stripe.requests - st_before
     return plan
