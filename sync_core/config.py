@@ -12,6 +12,7 @@ CUSTSYNC_NETSUITE_CONCURRENCY=15, CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY=oldest).
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .rules import DuplicateEmailPolicy
+from .text_files import TextEncodingError, decode_utf8
 
 SECRET_ENV = {
     ("netsuite", "consumer_key"): "CUSTSYNC_NETSUITE_CONSUMER_KEY",
@@ -190,41 +192,69 @@ class Config(BaseModel):
             )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, named_by: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist. Create it (see README) or leave --config out "
-                          "to run against the bundled mocks.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {path}{named_by} does not exist. Create it (see README) or leave "
+                          "--config out to run against the bundled mocks.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(decode_utf8(raw, f"config file {path}"))
+    except TextEncodingError as exc:
+        raise ConfigError(str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def read_secrets_file(path: Path) -> dict[str, str]:
-    """A KEY=value file (blank lines and # comments allowed)."""
+    """A KEY=value file (blank lines and # comments allowed; `export KEY=value` and shell quoting too, as
+    `custsync mocks` prints them). Keys: the secret variables and CUSTSYNC_<SECTION>_<KEY> settings;
+    any other key is an error naming its line."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), f"secrets file {path}")
     except OSError as exc:
         raise ConfigError(f"secrets file {path}: cannot read: {exc.strerror}") from None
+    except TextEncodingError as exc:
+        raise ConfigError(str(exc)) from None
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
+        if line.startswith("export ") or line.startswith("export\t"):
+            line = line[len("export"):].strip()
         key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"secrets file {path}, line {number}: expected KEY=value")
-        values[key.strip()] = value.strip().strip('"').strip("'")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"secrets file {path}, line {number}: expected KEY=value (or export KEY=value)")
+        if key not in _SECRETS_FILE_KEYS and not _is_setting(key):
+            raise ConfigError(f"secrets file {path}, line {number}: unknown key {key}. Known: "
+                              f"{', '.join(sorted(SECRET_ENV.values()))} and CUSTSYNC_<SECTION>_<KEY> settings.")
+        try:
+            parts = shlex.split(value.strip(), comments=True)
+        except ValueError as exc:
+            raise ConfigError(f"secrets file {path}, line {number}: {key}: {exc} (check the quotes)") from None
+        values[key] = " ".join(parts)
     return values
 
 
 _SECTIONS = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
+_SECRETS_FILE_KEYS = set(SECRET_ENV.values())
 
 
-def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def _is_setting(name: str) -> bool:
+    """CUSTSYNC_<SECTION>_<KEY> naming a non-secret key of the configuration."""
+    if not name.startswith("CUSTSYNC_"):
+        return False
+    section, _, key = name[len("CUSTSYNC_"):].lower().partition("_")
+    return section in _SECTIONS and key in _SECTIONS[section].model_fields and (section, key) not in SECRET_ENV
+
+
+def _env_overrides(env: Mapping[str, str], origin: dict[tuple[str, str], str],
+                   label: str = "environment variable {name}") -> dict[str, dict[str, str]]:
+    """CUSTSYNC_<SECTION>_<KEY> values by section; `origin` learns where each came from (for errors)."""
     secret_names = set(SECRET_ENV.values()) | {SECRETS_FILE_ENV, CONFIG_ENV}
     out: dict[str, dict[str, str]] = {}
     for name, value in env.items():
@@ -238,6 +268,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
             raise ConfigError(f"environment variable {name}: [{section}] has no key {key!r}. "
                               f"Known keys: {', '.join(_public_keys(section))}.")
         out.setdefault(section, {})[key] = value
+        origin[(section, key)] = label.format(name=name)
     return out
 
 
@@ -248,12 +279,13 @@ def _public_keys(section: str) -> list[str]:
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Load the configuration. With no path (and no CUSTSYNC_CONFIG): the bundled mocks."""
     env = os.environ if env is None else env
+    named_by = "" if path else f" (named by {CONFIG_ENV})"
     path = path or env.get(CONFIG_ENV) or None
     data: dict[str, Any] = {}
     source = "defaults (bundled mocks)"
     if path:
         p = Path(path)
-        data = _read_toml(p)
+        data = _read_toml(p, named_by)
         source = str(p)
         for section, values in data.items():
             if section not in _SECTIONS:
@@ -267,13 +299,18 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
                         f"Set {SECRET_ENV[(section, key)]} in the environment or in a secrets file "
                         f"named by {SECRETS_FILE_ENV}."
                     )
-    for section, values in _env_overrides(env).items():
-        data.setdefault(section, {}).update(values)
-
     secrets = dict(env)
     secrets_file = env.get(SECRETS_FILE_ENV)
+    origin: dict[tuple[str, str], str] = {}
     if secrets_file:
-        secrets = {**read_secrets_file(Path(secrets_file)), **{k: v for k, v in env.items() if k in SECRET_ENV.values()}}
+        from_file = read_secrets_file(Path(secrets_file))
+        file_settings = {k: v for k, v in from_file.items() if k not in _SECRETS_FILE_KEYS}
+        # Settings in the secrets file (as `custsync mocks` prints them) count as environment, below the real one.
+        for section, values in _env_overrides(file_settings, origin, f"secrets file {secrets_file}: {{name}}").items():
+            data.setdefault(section, {}).update(values)
+        secrets = {**from_file, **{k: v for k, v in env.items() if k in SECRET_ENV.values()}}
+    for section, values in _env_overrides(env, origin).items():
+        data.setdefault(section, {}).update(values)
     for (section, key), var in SECRET_ENV.items():
         if secrets.get(var):
             data.setdefault(section, {})[key] = secrets[var]
@@ -281,12 +318,12 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(_describe(exc, source, origin)) from None
     config.source = source
     return config
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, origin: dict[tuple[str, str], str] | None = None) -> str:
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
@@ -299,5 +336,9 @@ def _describe(exc: ValidationError, source: str) -> str:
             lines.append(f"{source}: {where}: unknown key.{known}")
         else:
             name = f"{SECRET_ENV[tuple(loc[:2])]}" if secret else where
-            lines.append(f"{source}: {name}: {err['msg']}{got}")
+            came_from = (origin or {}).get(tuple(loc[:2]))  # type: ignore[arg-type]
+            if came_from and not secret:
+                lines.append(f"{came_from} ({where}): {err['msg']}{got}")
+            else:
+                lines.append(f"{source}: {name}: {err['msg']}{got}")
     return "\n".join(lines)

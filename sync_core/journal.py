@@ -44,8 +44,12 @@ class RunInfo:
 
 
 class Journal:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, must_exist: bool = False) -> None:
+        """Open (or create) the journal; `must_exist` (to resume a run) never creates a file."""
         self.path = str(path)
+        if must_exist and not Path(self.path).is_file():
+            raise JournalError(f"no run journal at {self.path}, so no run to resume. Name the journal the run "
+                               "wrote with --journal (or [sync] journal_path), or start a new run without --resume.")
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -113,6 +117,14 @@ class Journal:
         rows = self._db.execute("SELECT internal_id, rule, error, remedy FROM steps WHERE run_id = ? AND state = 'failed'"
                                 " ORDER BY CAST(internal_id AS INTEGER)", (run_id,))
         return [dict(zip(("internal_id", "rule", "error", "remedy"), r)) for r in rows]
+
+    def steps_in(self, run_id: str, states: Iterable[str]) -> list[dict[str, str | None]]:
+        """The run's customers in these states, by internal id, with their rule, cause and remedy."""
+        states = tuple(states)
+        marks = ",".join("?" * len(states))
+        rows = self._db.execute(f"SELECT internal_id, state, rule, error, remedy FROM steps WHERE run_id = ? AND "
+                                f"state IN ({marks}) ORDER BY CAST(internal_id AS INTEGER)", (run_id, *states))
+        return [dict(zip(("internal_id", "state", "rule", "error", "remedy"), r)) for r in rows]
 
     def finish_run(self, run_id: str, status: str) -> None:
         self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))

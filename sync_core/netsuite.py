@@ -19,6 +19,7 @@ import httpx
 from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
 from .errors import NetSuiteError
+from .ids import internal_id as checked_internal_id
 from .retry import RetryPolicy, with_retries
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -197,8 +198,10 @@ class NetSuiteClient:
     # --- record service --------------------------------------------------
 
     def record_url(self, record_id: str | None = None) -> str:
+        """The customer collection, or one customer: an id that is not a whole number is refused here
+        (InvalidInternalId), so `../x` or `1?y=1` never changes the request's path or query."""
         base = f"{self.rest_url}/services/rest/record/v1/customer"
-        return f"{base}/{record_id}" if record_id is not None else base
+        return f"{base}/{checked_internal_id(record_id)}" if record_id is not None else base
 
     async def get_customer(self, internal_id: str) -> dict[str, Any]:
         body = await self._json("GET", self.record_url(internal_id), params={"expandSubResources": "true"})
@@ -223,14 +226,22 @@ class NetSuiteClient:
 
     # --- SuiteQL ---------------------------------------------------------
 
-    async def suiteql(self, query: str, *, limit: int = 1000) -> AsyncIterator[list[dict[str, Any]]]:
+    async def suiteql_page(self, query: str, *, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
+        """One page: {"items": [...], "hasMore": bool, "totalResults": int} (links dropped from items)."""
         url = f"{self.rest_url}/services/rest/query/v1/suiteql"
+        body = await self._json("POST", url, params={"limit": limit, "offset": offset},
+                                json={"q": query}, headers={"Prefer": "transient"})
+        if not isinstance(body, dict):
+            raise NetSuiteError("SuiteQL answered with something other than a JSON object")
+        items = [{k: v for k, v in item.items() if k != "links"} for item in body.get("items", [])]
+        return {"items": items, "hasMore": bool(body.get("hasMore")), "totalResults": body.get("totalResults")}
+
+    async def suiteql(self, query: str, *, limit: int = 1000) -> AsyncIterator[list[dict[str, Any]]]:
         offset = 0
         while True:
-            body = await self._json("POST", url, params={"limit": limit, "offset": offset},
-                                    json={"q": query}, headers={"Prefer": "transient"})
-            yield [{k: v for k, v in item.items() if k != "links"} for item in body.get("items", [])]
-            if not body.get("hasMore"):
+            page = await self.suiteql_page(query, limit=limit, offset=offset)
+            yield page["items"]
+            if not page["hasMore"]:
                 return
             offset += limit
 

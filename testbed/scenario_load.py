@@ -11,6 +11,8 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sync_core.text_files import TextEncodingError, decode_utf8
+
 from . import scenario_model as m
 from .scenario_model import Scenario
 
@@ -66,9 +68,12 @@ def load_scenario(path: str | os.PathLike[str]) -> LoadedScenario:
     path = Path(path)
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes(), shown)
     except OSError as exc:
         raise ScenarioFileError([Issue(shown, 0, "", f"cannot read: {exc.strerror}")]) from None
+    except TextEncodingError as exc:
+        message = str(exc).split(": ", 1)[1] if ": " in str(exc) else str(exc)
+        raise ScenarioFileError([Issue(shown, exc.line or 1, "", message)]) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -84,12 +89,48 @@ def load_scenario(path: str | os.PathLike[str]) -> LoadedScenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioFileError([_issue(shown, node, err) for err in exc.errors()]) from None
+    unknown = _unknown_customers(shown, node, scenario)
+    if unknown:
+        raise ScenarioFileError(unknown)
     loaded = LoadedScenario(scenario, path)
     if scenario.name and scenario.name != path.stem:
         line = _line_of(node, ("name",))
         raise ScenarioFileError([Issue(shown, line, "name", f"{scenario.name!r} differs from the file name "
                                                               f"{path.stem!r}: keep them equal (or leave name out)")])
     return loaded
+
+
+# Step actions that name a customer `given` must hold: (action, attribute path to the id, which system).
+_CUSTOMER_REFS: dict[type, tuple[str, tuple[str, ...], str]] = {
+    m.SyncStep: ("sync", (), "netsuite"),
+    m.PortalLinkStep: ("portal_link", (), "netsuite"),
+    m.ClearStripeIdStep: ("clear_stripe_id", (), "netsuite"),
+    m.NetSuiteUpdateStep: ("netsuite_update", ("id",), "netsuite"),
+    m.StripeUpdateStep: ("stripe_update", ("id",), "stripe"),
+    m.StripeDeleteStep: ("stripe_delete", (), "stripe"),
+}
+
+
+def _unknown_customers(file: str, node: yaml.Node | None, scenario: Scenario) -> list[Issue]:
+    """A step naming a customer that `given` lacks fails here, at load time, not halfway through a run."""
+    known = {"netsuite": {c.id for c in scenario.given.netsuite.customers},
+             "stripe": {c.id for c in scenario.given.stripe.customers}}
+    where = {"netsuite": "given.netsuite.customers", "stripe": "given.stripe.customers"}
+    found: list[Issue] = []
+    for index, step in enumerate(scenario.steps):
+        ref = _CUSTOMER_REFS.get(type(step))
+        if ref is None:
+            continue
+        action, path, system = ref
+        value: Any = getattr(step, action)
+        for attr in path:
+            value = getattr(value, attr)
+        if value not in known[system]:
+            loc = ("steps", index, action, *path)
+            field = f"steps[{index}].{action}" + "".join(f".{p}" for p in path)
+            found.append(Issue(file, _line_of(node, loc), field,
+                               f"customer {value} is not in {where[system]}: add it there, or correct the id"))
+    return found
 
 
 def _issue(file: str, node: yaml.Node | None, err: Any) -> Issue:

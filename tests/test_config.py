@@ -105,3 +105,67 @@ def test_real_targets_require_credentials(tmp_path):
 def test_stripe_targets_resolve_base_urls(tmp_path):
     assert load_config(write(tmp_path, '[stripe]\ntarget = "stripe-mock"\n'), env={}).stripe.resolved_base_url() == "http://localhost:12111"
     assert load_config(write(tmp_path, '[stripe]\ntarget = "real"\n'), env={}).stripe.resolved_base_url() == "https://api.stripe.com"
+
+
+# --- bad input: encodings, environment values, secrets files (issue 12) ---------------------------------
+
+@pytest.mark.parametrize("encoding, words", [
+    ("utf-16", "UTF-16"), ("utf-8-sig", "byte-order mark"), ("latin-1", "Latin-1"),
+])
+def test_config_file_in_another_encoding_names_file_and_encoding(tmp_path, encoding, words):
+    p = tmp_path / "custsync.toml"
+    p.write_bytes('[netsuite]\naccount = "1234567_SB1" # Zürich\n'.encode(encoding))
+    with pytest.raises(ConfigError) as e:
+        load_config(p, env={})
+    assert str(p) in str(e.value) and words in str(e.value) and "Save it as UTF-8" in str(e.value)
+
+
+@pytest.mark.parametrize("encoding, words", [("utf-16", "UTF-16"), ("latin-1", "Latin-1")])
+def test_secrets_file_in_another_encoding_names_file_and_encoding(tmp_path, encoding, words):
+    f = tmp_path / "secrets.env"
+    f.write_bytes("CUSTSYNC_STRIPE_API_KEY=sk_test_é\n".encode(encoding))
+    with pytest.raises(ConfigError) as e:
+        load_config(env={"CUSTSYNC_SECRETS_FILE": str(f)})
+    assert str(f) in str(e.value) and words in str(e.value)
+    assert "sk_test" not in str(e.value)
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(ConfigError) as e:
+        load_config(env={"CUSTSYNC_NETSUITE_CONCURRENCY": "lots"})
+    assert "environment variable CUSTSYNC_NETSUITE_CONCURRENCY" in str(e.value) and "'lots'" in str(e.value)
+
+
+def test_missing_config_named_by_the_environment_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="named by CUSTSYNC_CONFIG"):
+        load_config(env={"CUSTSYNC_CONFIG": str(tmp_path / "gone.toml")})
+
+
+def test_secrets_file_with_export_lines_as_custsync_mocks_prints_them(tmp_path):
+    f = tmp_path / "secrets.env"
+    f.write_text("# from custsync mocks\nexport CUSTSYNC_STRIPE_API_KEY=sk_test_abc123\n"
+                 "export CUSTSYNC_NETSUITE_TOKEN_SECRET='tok secret'\n"
+                 "export CUSTSYNC_NETSUITE_REST_URL=http://127.0.0.1:5001\n")
+    c = load_config(env={"CUSTSYNC_SECRETS_FILE": str(f)})
+    assert c.stripe.api_key.get_secret_value() == "sk_test_abc123"
+    assert c.netsuite.token_secret.get_secret_value() == "tok secret"
+    assert c.netsuite.rest_url == "http://127.0.0.1:5001"
+    # the real environment still wins over the file
+    c = load_config(env={"CUSTSYNC_SECRETS_FILE": str(f), "CUSTSYNC_NETSUITE_REST_URL": "http://127.0.0.1:9"})
+    assert c.netsuite.rest_url == "http://127.0.0.1:9"
+
+
+def test_secrets_file_unknown_key_is_reported_with_its_line(tmp_path):
+    f = tmp_path / "secrets.env"
+    f.write_text("CUSTSYNC_STRIPE_API_KEY=sk_test_abc123\nCUSTSYNC_STRIPE_APIKEY=sk_test_typo\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(env={"CUSTSYNC_SECRETS_FILE": str(f)})
+    assert "line 2: unknown key CUSTSYNC_STRIPE_APIKEY" in str(e.value) and "CUSTSYNC_STRIPE_API_KEY" in str(e.value)
+    assert "sk_test" not in str(e.value)
+
+
+def test_bad_setting_in_secrets_file_names_the_file(tmp_path):
+    f = tmp_path / "secrets.env"
+    f.write_text("export CUSTSYNC_NETSUITE_CONCURRENCY=zero\n")
+    with pytest.raises(ConfigError, match=f"secrets file {f}: CUSTSYNC_NETSUITE_CONCURRENCY"):
+        load_config(env={"CUSTSYNC_SECRETS_FILE": str(f)})

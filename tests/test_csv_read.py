@@ -74,3 +74,9 @@ def test_any_file_gives_rows_or_a_clear_error(tmp_path_factory, content):
         return
     assert rows and all(r.internal_id.isdigit() and r.stripe_customer_id.startswith("cus_") for r in rows)
     assert len({r.internal_id for r in rows}) == len(rows)
+
+
+def test_utf16_file_names_the_encoding(tmp_path):
+    p = csv_file(tmp_path, "internal_id,stripe_customer_id\n101,cus_A\n", encoding="utf-16")
+    with pytest.raises(CsvFileError, match=r"ids.csv: not UTF-8: the file is encoded as UTF-16"):
+        read_rows(p)

@@ -17,9 +17,9 @@ from sync_core.rules import RULES
 
 from .commands import add_commands
 from .link_command import add_link_command
+from .exit_codes import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from .exit_codes import HELP as EXIT_CODES_HELP
 from .scenario_commands import add_scenario_commands
-
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and reproduce, test and teach that sync against bundled mocks. With no COMMAND, opens the "
         "operator's TUI. Without --config "
         "(or CUSTSYNC_CONFIG) every command runs against the bundled mocks with demo data.",
-        epilog="Exit codes: 0 ok, 1 some customers failed, 2 usage or configuration error. "
+        epilog=EXIT_CODES_HELP + " "
         "Secrets come from the environment (CUSTSYNC_STRIPE_API_KEY, CUSTSYNC_NETSUITE_*) "
         "or a file named by CUSTSYNC_SECRETS_FILE, never from the config file.",
     )
@@ -77,11 +77,21 @@ def run_tui(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def interactive() -> bool:
+    """A person at a terminal (both ends): only then can the TUI start."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
+            if not interactive():
+                parser.print_usage(sys.stderr)
+                print("custsync: no command given, and the TUI needs a terminal (stdin and stdout). Name a "
+                      "command (custsync --help lists them), or run custsync in a terminal.", file=sys.stderr)
+                return EXIT_USAGE
             return run_tui(args)
         return args.func(args)
     except ConfigError as exc:
@@ -91,11 +101,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"custsync: {exc}", file=sys.stderr)
         return EXIT_FAILURES
     except MockStartError as exc:
-        print(f"custsync: the bundled mocks could not start: {exc}", file=sys.stderr)
+        print(f"custsync: the bundled mocks could not start: {without_traceback(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("custsync: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def without_traceback(text: str) -> str:
+    """A child's output with its Python traceback reduced to the line that says what went wrong."""
+    if "Traceback (most recent call last)" not in text:
+        return text
+    head = text.split("Traceback (most recent call last)")[0].rstrip()
+    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+    return f"{head} {last}".strip()
 
 
 if __name__ == "__main__":

@@ -9,24 +9,40 @@ import sys
 from typing import Any, Awaitable, Callable
 
 import httpx
+from pathlib import Path
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from pathlib import Path
-
 from sync_core.config import load_config
-from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
+from sync_core.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
+from sync_core.ids import InvalidInternalId, internal_id
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 from sync_core.portal_links import check_customer
 from testbed.session import open_engine
 
+from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
 from .render import print_checks, print_outcome
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+NEEDS_PERSON = (Status.NEEDS_DECISION, Status.SKIPPED)
+SHOWN = 10  # customers named in a terminal summary before pointing at the command that lists them all
+
+
+def customer_id(value: str) -> str:
+    """argparse type: a NetSuite internal id, refused (exit 2) before anything is read or written."""
+    try:
+        return internal_id(value)
+    except InvalidInternalId as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message}. {exc.remedy}") from None
+
+
+def refuse(command: str, text: str) -> int:
+    print(f"custsync {command}: {text}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def stdout() -> Console:
@@ -58,16 +74,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(json.dumps(outcome.as_dict(), indent=2))
         else:
             print_outcome(stdout(), outcome)
-        return EXIT_OK if outcome.status in (Status.OK, Status.PLANNED) else EXIT_FAILURES
+        return exit_for([outcome.status])
 
     return with_engine(args, work)
 
 
 def cmd_portal_link(args: argparse.Namespace) -> int:
     if not args.id and not args.all:
-        print("custsync portal-link: give a customer internal id, or --all for every linked customer of the "
-              "mass sync saved search.", file=sys.stderr)
-        return EXIT_USAGE
+        return refuse("portal-link", "give a customer internal id, or --all for every linked customer of the "
+                      "mass sync saved search.")
+    if args.id and args.all:
+        return refuse("portal-link", f"give a customer internal id ({args.id}) or --all, not both.")
 
     async def work(engine: Engine) -> int:
         ids = [args.id] if args.id else [i async for page in engine.netsuite.search_pages(
@@ -82,9 +99,8 @@ def cmd_portal_link(args: argparse.Namespace) -> int:
         else:
             for o in outcomes:
                 print_outcome(stdout(), o, verbose=bool(args.id) or args.check)
-        if args.check:  # customers not linked have no link to check: skipped, not failed
-            return EXIT_OK if all(o.status in (Status.OK, Status.SKIPPED) for o in outcomes) else EXIT_FAILURES
-        return EXIT_OK if all(o.status is not Status.FAILED for o in outcomes) else EXIT_FAILURES
+        # Customers not linked have no link to write or check: skipped, which needs nobody here.
+        return exit_for(Status.OK if o.status is Status.SKIPPED else o.status for o in outcomes)
 
     return with_engine(args, work)
 
@@ -112,6 +128,29 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_mass_sync(args: argparse.Namespace) -> int:
+    if args.retry_failed and not args.resume:
+        return refuse("mass-sync", "--retry-failed redoes the failures of an earlier run: name that run with "
+                      "--resume RUN (custsync mass-sync --resume RUN --retry-failed).")
+    if args.dry_run and args.resume:
+        return refuse("mass-sync", "--dry-run plans a new run and journals nothing, so it cannot --resume one; "
+                      "give one of the two.")
+    if args.list_run and (args.resume or args.dry_run or args.retry_failed):
+        return refuse("mass-sync", "--list RUN only shows a run's customers; it does not go with --resume, "
+                      "--retry-failed or --dry-run.")
+    journal_path = Path(args.journal or load_config(args.config).sync.journal_path)
+    if args.list_run:
+        return _list_run(journal_path, args.list_run, args.json)
+    if args.resume:
+        # Before any mock starts or any file is made: an unknown run (or journal) is a usage error.
+        try:
+            journal = Journal(journal_path, must_exist=True)
+            try:
+                journal.run(args.resume)
+            finally:
+                journal.close()
+        except JournalError as exc:
+            return refuse("mass-sync", str(exc))
+
     async def work(engine: Engine) -> int:
         journal = None if args.dry_run else Journal(engine.config.sync.journal_path)
         try:
@@ -123,16 +162,64 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
     try:
         return with_engine(args, work)
     except JournalError as exc:
-        print(f"custsync mass-sync: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return refuse("mass-sync", str(exc))
+
+
+def _list_run(journal_path: Path, run_id: str, as_json: bool) -> int:
+    """`mass-sync --list RUN`: the run's customers that failed or need a person, from the journal."""
+    try:
+        journal = Journal(journal_path, must_exist=True)
+    except JournalError as exc:
+        return refuse("mass-sync", str(exc))
+    try:
+        info = journal.run(run_id)
+        steps = journal.steps_in(run_id, ("failed", "needs-decision", "skipped"))
+    except JournalError as exc:
+        return refuse("mass-sync", str(exc))
+    finally:
+        journal.close()
+    if as_json:
+        print(json.dumps({"run_id": info.id, "status": info.status, "counts": info.counts, "customers": steps}, indent=2))
+    else:
+        out = stdout()
+        out.print(f"[bold]Run {info.id}[/bold] ({info.status}): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(info.counts.items())))
+        for step in steps:
+            out.print(f"{step['internal_id']:>8}  {step['state']:<15} {step['rule'] or '-':<4} ", end="")
+            out.print(step["error"] or "", markup=False)
+            if step["remedy"]:
+                out.print("          remedy: ", end="", style="yellow")
+                out.print(step["remedy"], markup=False)
+        if not steps:
+            out.print("no customer failed or needs a person in this run")
+    return EXIT_OK
+
+
+class _NeedsPerson:
+    """The customers of a run that need a person: the first few kept, the rest counted (memory stays flat)."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.shown: list[Outcome] = []
+        self.total = 0
+
+    def add(self, o: Outcome) -> None:
+        self.total += 1
+        if len(self.shown) < self.keep:
+            self.shown.append(o)
 
 
 async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Namespace) -> int:
     err = stderr()
-    show_progress = not args.json and err.is_terminal
+    on_terminal = err.is_terminal
+    show_progress = not args.json and on_terminal
+    # A person at a terminal gets a bar and a summary; -v, or output to a file or pipe, a line per customer.
+    per_customer = not args.json and (args.verbose or not on_terminal)
     rows: list[dict[str, Any]] = []
+    actions: dict[str, int] = {}
+    needs_person = _NeedsPerson(SHOWN)
     progress = Progress(TextColumn("[bold]mass sync"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-                        TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
                         console=err, disable=not show_progress)
     task = progress.add_task("sync", total=None, rate="", counts="")
     finished: RunFinished | None = None
@@ -151,9 +238,13 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                 elapsed = progress.tasks[0].elapsed or 0
                 progress.update(task, completed=event.done, rate=f"{event.done / elapsed:.1f}/s" if elapsed else "",
                                 counts=" ".join(f"{k}:{v}" for k, v in sorted(event.counts.items())))
-                if args.json or args.dry_run:
+                if args.json:
                     rows.append(o.as_dict())
-                if not args.json and (args.dry_run or not show_progress or o.status is Status.FAILED):
+                key = f"{o.rule} {o.decision.action.value}" if o.decision else o.status.value
+                actions[key] = actions.get(key, 0) + 1
+                if o.status in NEEDS_PERSON:
+                    needs_person.add(o)
+                if per_customer:
                     progress.console.print(_row(o), markup=False, highlight=False)
             elif isinstance(event, RunFinished):
                 finished = event
@@ -164,8 +255,8 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
                           "in_flight_peak": finished.in_flight_peak, "customers": rows}, indent=2))
     else:
-        _summary(stdout(), finished, args.dry_run, rows)
-    return EXIT_FAILURES if finished.counts.get("failed") else EXIT_OK
+        _summary(stdout(), finished, args.dry_run, actions, needs_person, cap=not args.verbose)
+    return exit_for_counts(finished.counts)
 
 
 def _row(o: Any) -> str:
@@ -175,25 +266,40 @@ def _row(o: Any) -> str:
     return f"{o.internal_id:>8}  {what:<18} {o.status.value:<15} {o.stripe_customer_id or '':<22} {extra}"
 
 
-def _summary(console: Console, finished: RunFinished, dry_run: bool, rows: list[dict[str, Any]]) -> None:
+def _print_customer(console: Console, label: str, style: str, o: Outcome) -> None:
+    console.print(f"[{style}]{label}[/{style}] customer {o.internal_id}"
+                  + (f" ({o.rule})" if o.rule else "") + ": ", end="")
+    console.print(o.cause or "?", markup=False)
+    if o.remedy:
+        console.print("   remedy: ", style="yellow", end="")
+        console.print(o.remedy, markup=False)
+
+
+def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: dict[str, int],
+             needs_person: _NeedsPerson, *, cap: bool = True) -> None:
     total = sum(finished.counts.values())
     rate = total / finished.elapsed if finished.elapsed else 0
     title = "Plan" if dry_run else f"Run {finished.run_id}"
     console.print(f"[bold]{title}[/bold]: {total} customers in {finished.elapsed:.1f}s ({rate:.1f}/s); "
                   + ", ".join(f"{k} {v}" for k, v in sorted(finished.counts.items())))
     if dry_run:
-        actions: dict[str, int] = {}
-        for r in rows:
-            key = f"{r['rule']} {r['action']}" if r["action"] else r["status"]
-            actions[key] = actions.get(key, 0) + 1
         console.print("by rule and action: " + ", ".join(f"{k}: {v}" for k, v in sorted(actions.items())))
     console.print(f"requests: NetSuite {finished.netsuite_requests}, Stripe {finished.stripe_requests}, retries "
                   f"{finished.retries}; up to {finished.in_flight_peak} customers in flight", style="dim")
-    for o in finished.failures:
-        console.print(f"[red]failed[/red] customer {o.internal_id}: ", end="")
-        console.print(o.cause or "?", markup=False)
-        if o.remedy:
-            console.print(f"   [yellow]remedy:[/yellow] {o.remedy}")
+    list_all = (f"custsync mass-sync --list {finished.run_id}" if finished.run_id
+                else "custsync mass-sync --dry-run -v")
+    failures = finished.failures[:SHOWN] if cap else finished.failures
+    for o in failures:
+        _print_customer(console, "failed", "red", o)
+    if len(failures) < len(finished.failures):
+        console.print(f"... and {len(finished.failures) - len(failures)} more failed: {list_all}")
+    if needs_person.total:
+        console.print(f"[yellow]{needs_person.total} customer(s) need a person[/yellow] (R3: choose the Stripe "
+                      "customer; R4: give the customer an email or a Stripe id):")
+        for o in needs_person.shown:
+            _print_customer(console, o.status.value, "yellow", o)
+        if needs_person.total > len(needs_person.shown):
+            console.print(f"... and {needs_person.total - len(needs_person.shown)} more: {list_all}")
     if finished.failures and finished.run_id:
         console.print(f"Mend the causes, then retry the failures: custsync mass-sync --resume {finished.run_id} --retry-failed")
 
@@ -202,29 +308,70 @@ def cmd_import_stripe_ids(args: argparse.Namespace) -> int:
     try:
         rows = read_rows(Path(args.file), id_column=args.id_column, stripe_column=args.stripe_column)
     except CsvFileError as exc:
-        print(f"custsync import-stripe-ids: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return refuse("import-stripe-ids", str(exc))
+    err = stderr()
 
     async def work(engine: Engine) -> int:
-        plan = await plan_import(engine, rows)
-        if args.apply:
-            await apply_import(engine, plan)
+        progress = Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=err,
+                            disable=args.json or not err.is_terminal)
+        tasks: dict[str, Any] = {}
+
+        def on_progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = progress.add_task(phase, total=total)
+            progress.update(tasks[phase], completed=done, total=total)
+
+        with progress:
+            plan = await plan_import(engine, rows, allow_shared=args.allow_shared, on_progress=on_progress)
+            if args.apply:
+                await apply_import(engine, plan, on_progress=on_progress)
         if args.json:
-            print(json.dumps({"applied": plan.applied, "rows": [r.as_dict() for r in plan.rows]}, indent=2))
+            _print_import_json(plan)
         else:
-            out = stdout()
-            for r in plan.rows:
-                style = {"set": "cyan", "written": "green", "already-set": "dim", "conflict": "yellow"}.get(r.action, "red")
-                out.print(f"line {r.line:>5}  customer {r.internal_id:>8} -> {r.stripe_customer_id:<24} "
-                          f"[{style}]{r.action}[/{style}]  ", end="")
-                out.print(r.message, markup=False)
-            counts = {a: plan.count(a) for a in ("set", "written", "already-set", "conflict", "error") if plan.count(a)}
-            out.print(", ".join(f"{k} {v}" for k, v in counts.items()))
-            if not args.apply and plan.count("set"):
-                out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
-        return EXIT_FAILURES if plan.count("error") or plan.count("conflict") else EXIT_OK
+            _print_import(stdout(), plan, args, every_row=args.verbose or not err.is_terminal)
+        if plan.count("error"):
+            return EXIT_FAILURES
+        return EXIT_NEEDS_PERSON if plan.count("conflict") else EXIT_OK
 
     return with_engine(args, work)
+
+
+def _print_import_json(plan: ImportPlan) -> None:
+    """One JSON document, written a row at a time: 200,000 rows never sit in memory as one string."""
+    head = json.dumps({"applied": plan.applied, "counts": plan.counts(),
+                       "requests": {"netsuite": plan.netsuite_requests, "stripe": plan.stripe_requests},
+                       "stripe_lookup": plan.stripe_strategy})
+    write = sys.stdout.write
+    write(head[:-1] + ', "rows": [')
+    for i, r in enumerate(plan.rows):
+        write(("\n  " if i == 0 else ",\n  ") + json.dumps(r.as_dict()))
+    write("\n]}\n")
+
+
+def _print_import(out: Console, plan: ImportPlan, args: argparse.Namespace, *, every_row: bool) -> None:
+    """Every row (-v, or not a terminal), else only the rows a person must look at, the first 50."""
+    shown = 0
+    problems = 0
+    for r in plan.rows:
+        problem = r.action in ("conflict", "error")
+        problems += problem
+        if not every_row and (not problem or shown >= 50):
+            continue
+        shown += 1
+        style = {"set": "cyan", "written": "green", "already-set": "dim", "conflict": "yellow"}.get(r.action, "red")
+        out.print(f"line {r.line:>5}  customer {r.internal_id:>8} -> {r.stripe_customer_id:<24} "
+                  f"[{style}]{r.action}[/{style}]  ", end="")
+        out.print(r.message, markup=False)
+    if not every_row and problems > shown:
+        out.print(f"... and {problems - shown} more rows with a conflict or an error: "
+                  f"custsync import-stripe-ids {args.file} --json lists every row")
+    counts = plan.counts()
+    out.print(", ".join(f"{k} {counts[k]}" for k in ("set", "written", "already-set", "conflict", "error") if k in counts))
+    out.print(f"requests: NetSuite {plan.netsuite_requests}, Stripe {plan.stripe_requests} ({plan.stripe_strategy})",
+              style="dim")
+    if not args.apply and plan.count("set"):
+        out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -236,7 +383,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Sync one NetSuite customer to Stripe by the rules R1-R9, write the Stripe id "
                        "back, then write its portal link when the field is empty or stale (R6-R8). Prints the rule that fired, the trace, the "
                        "changes on each side and any remedy.")
-    p.add_argument("id", help="the NetSuite customer's internal id")
+    p.add_argument("id", type=customer_id, help="the NetSuite customer's internal id (digits)")
     p.add_argument("--dry-run", action="store_true", help="show the decision; write nothing")
     p.add_argument("--no-portal", action="store_true", help="do not write the portal link")
     p.set_defaults(func=cmd_sync)
@@ -244,10 +391,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mass-sync", parents=[common], help="sync every customer the mass sync saved search chooses",
                        description="The scheduled mass sync: every customer chosen by the Mass Customer Sync Saved "
                        "Search, concurrently within NetSuite's and Stripe's limits, journaled so that a killed "
-                       "run resumes with --resume RUN.")
+                       "run resumes with --resume RUN. On a terminal: a progress bar with rate and ETA, then a "
+                       "summary naming the failures (cause and remedy) and the customers that need a person; -v, "
+                       "or output to a file or pipe, prints a line per customer.")
     p.add_argument("--dry-run", action="store_true", help="plan: the rule and action per customer; write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
+    p.add_argument("--list", dest="list_run", metavar="RUN",
+                   help="list a journaled run's customers that failed or need a person (writes nothing)")
+    p.add_argument("-v", "--verbose", action="store_true", help="a line per customer, also on a terminal")
     p.add_argument("--no-portal", action="store_true", help="do not write portal links")
     p.add_argument("--journal", metavar="FILE", help="the run journal (default: [sync] journal_path)")
     p.set_defaults(func=cmd_mass_sync)
@@ -258,7 +410,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        "no Stripe request. With --check, open the stored link as the customer would (no "
                        "redirect followed) and report: ok (a Stripe session), R7 (portal not activated), R8 "
                        "(deployment not released), stale link (re-sync), R2 (stored Stripe id deleted).")
-    p.add_argument("id", nargs="?", help="the NetSuite customer's internal id")
+    p.add_argument("id", nargs="?", type=customer_id, help="the NetSuite customer's internal id (digits)")
     p.add_argument("--all", action="store_true", help="every customer of the mass sync saved search")
     p.add_argument("--check", action="store_true", help="open the stored link and report what the customer gets")
     p.set_defaults(func=cmd_portal_link)
@@ -274,9 +426,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        description="Read NetSuite internal id + Stripe customer id pairs from a CSV (ours: columns "
                        "internal_id, stripe_customer_id; or Stripe's customer export, with the column holding the "
                        "NetSuite id named by --id-column), check every row against both systems, show the plan, "
-                       "and write only with --apply. A malformed file is refused whole, naming each bad line.")
-    p.add_argument("file", help="the CSV file (UTF-8)")
+                       "and write only with --apply. A malformed file is refused whole, naming each bad line. A Stripe customer "
+                       "that already belongs to another NetSuite customer is a conflict (see --allow-shared). "
+                       "NetSuite is read in batches of 1000 ids; progress shows on a terminal.")
+    p.add_argument("file", help="the CSV file (UTF-8; a byte-order mark is accepted)")
     p.add_argument("--apply", action="store_true", help="write the ids (default: only show the plan)")
+    p.add_argument("--allow-shared", action="store_true",
+                   help="also write a Stripe id that another NetSuite customer already holds (or that the Stripe "
+                   "customer's metadata.netsuite_internal_id gives to another customer); default: report a conflict")
+    p.add_argument("-v", "--verbose", action="store_true", help="a line per row, also on a terminal")
     p.add_argument("--id-column", help="column with the NetSuite internal id (default: internal_id or "
                    "'netsuite_internal_id (metadata)')")
     p.add_argument("--stripe-column", help="column with the Stripe customer id (default: stripe_customer_id or id)")

@@ -23,7 +23,7 @@ from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
 from testbed.scenario_state import apply_overrides
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+from .exit_codes import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
 
 
 def _console(stderr: bool = False) -> Console:
@@ -197,7 +197,40 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def port_number(value: str) -> int:
+    """argparse type: a TCP port, 1-65535."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _port_problem(args: argparse.Namespace) -> str | None:
+    """Why the ports asked for cannot be used, in words (before a mock starts and fails with a traceback)."""
+    import socket
+
+    asked = [(flag, port) for flag, port in (("--port-netsuite", args.port_netsuite),
+                                               ("--port-stripe", args.port_stripe)) if port]
+    if len(asked) == 2 and asked[0][1] == asked[1][1]:
+        return f"--port-netsuite and --port-stripe are both {asked[0][1]}: give each mock its own port."
+    for flag, port in asked:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                why = "is busy (another program listens there)" if exc.errno == 98 else f"cannot be used ({exc.strerror})"
+                return f"port {port} ({flag}) {why}. Choose another port, or leave {flag} out for a free one."
+    return None
+
+
 def cmd_mocks(args: argparse.Namespace) -> int:
+    problem = _port_problem(args)
+    if problem:
+        print(f"custsync mocks: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     scenario = None
     if args.scenario:
         try:
@@ -280,8 +313,8 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
                        "(or demo data), and print their URLs, credentials and the settings that point custsync "
                        "or any client at them.")
     p.add_argument("--scenario", metavar="NAME|PATH", help="load this scenario's `given`")
-    p.add_argument("--port-netsuite", type=int, metavar="P", help="NetSuite mock port (default: a free one)")
-    p.add_argument("--port-stripe", type=int, metavar="P", help="Stripe mock port (default: a free one)")
+    p.add_argument("--port-netsuite", type=port_number, metavar="P", help="NetSuite mock port (default: a free one)")
+    p.add_argument("--port-stripe", type=port_number, metavar="P", help="Stripe mock port (default: a free one)")
     p.add_argument("--realistic", action="store_true",
                    help="Stripe's rate limits: 25 requests/s in test mode, 100 live (docs/mocks.md)")
     p.set_defaults(func=cmd_mocks)

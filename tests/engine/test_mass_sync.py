@@ -157,7 +157,7 @@ def test_killed_run_resumes_without_duplicates(world, tmp_path):
     assert at_kill.get("create-attempted", 0) > 0, f"the kill did not land between create and write-back: {at_kill}"
     world.mocks.netsuite.control.faults(latency_ms=0)
     resumed = _resume(world, tmp_path, run_id)
-    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.returncode in (0, 3), resumed.stderr  # no failure (3: some customers need a person)
     report = json.loads(resumed.stdout)
     redone = {c["internal_id"] for c in report["customers"]}
     assert len(redone) == 160 - at_kill.get("ok", 0) - at_kill.get("skipped", 0) - at_kill.get("needs-decision", 0)
@@ -173,5 +173,5 @@ def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_p
     world.mocks.netsuite.control.faults(latency_ms=0)
     world.mocks.stripe.control.advance_clock(25 * 3600)  # Stripe forgets idempotency keys after 24 h
     resumed = _resume(world, tmp_path, run_id)
-    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.returncode in (0, 3), resumed.stderr  # no failure (3: some customers need a person)
     assert_exactly_once(world)

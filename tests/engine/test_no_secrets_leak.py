@@ -24,7 +24,7 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     for args in runs:
         r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
                            capture_output=True, text=True, timeout=120)
-        assert r.returncode in (0, 1), r.stderr
+        assert r.returncode in (0, 1, 3), r.stderr  # 3: some customers need a person (exit codes, issue 12)
         texts += [r.stdout, r.stderr]
     texts.append((tmp_path / "journal.sqlite").read_bytes().decode("latin-1"))
     portal_urls = [c.get("custentity_paypack_portal_url") for c in world.ns_customers().values()]

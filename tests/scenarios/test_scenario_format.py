@@ -70,3 +70,28 @@ def test_config_override_is_checked_by_the_config_model(write_scenario):
 def test_name_must_match_file(write_scenario):
     [issue] = issues(write_scenario("file-name", "name: other\n" + GOOD))
     assert issue.field == "name" and issue.line == 1
+
+
+# --- bad input (issue 12): caught at load time, with the file and the line ----------------------------------
+
+@pytest.mark.parametrize("step, line, field", [
+    ("  - sync: 999", 8, "steps[0].sync"),
+    ("  - portal_link: 999", 8, "steps[0].portal_link"),
+    ("  - netsuite_update: {id: 999, email: x@y.test}", 8, "steps[0].netsuite_update.id"),
+    ("  - stripe_delete: cus_NOPE", 8, "steps[0].stripe_delete"),
+])
+def test_step_naming_a_customer_given_lacks_fails_at_load(write_scenario, step, line, field):
+    text = GOOD.replace("  - sync: 101\n    expect: {rule: R3}", step)
+    [issue] = issues(write_scenario("unknown-customer", text))
+    assert (issue.line, issue.field) == (line, field)
+    assert "is not in given." in issue.message and str(issue).startswith(f"{issue.file}:{line}:")
+
+
+@pytest.mark.parametrize("encoding, words", [
+    ("utf-16", "UTF-16"), ("utf-8-sig", "byte-order mark"), ("latin-1", "Latin-1"),
+])
+def test_scenario_in_another_encoding_names_file_and_encoding(tmp_path, encoding, words):
+    path = tmp_path / "enc.yaml"
+    path.write_bytes(GOOD.replace("title: t", "title: Zürich").encode(encoding))
+    [issue] = issues(path)
+    assert issue.file == str(path) and words in issue.message and "Save it as UTF-8" in issue.message

@@ -45,8 +45,15 @@ def test_wrong_expectation_reports_expected_and_actual(write_scenario, runner):
     assert "FAIL  wrong" in text and "expected 'R3', actual 'R1'" in text
 
 
-def test_step_that_cannot_run_is_an_error(write_scenario, runner):
+def test_step_that_cannot_run_is_refused_when_the_file_loads(write_scenario):
+    # Issue 12: a step naming a customer that `given` lacks fails at load time (file and line), not mid-run.
+    import pytest
+
+    from testbed.scenario_load import ScenarioFileError
+
     text = WRONG.replace("  - sync: 101\n    expect: {rule: R3, action: link-existing, status: ok}",
                          "  - clear_stripe_id: 999")
-    report = runner.run(load_scenario(write_scenario("missing", text)))
-    assert not report.ok and "no customer 999" in report.steps[0].error
+    with pytest.raises(ScenarioFileError) as info:
+        load_scenario(write_scenario("missing", text))
+    [issue] = info.value.issues
+    assert issue.field == "steps[0].clear_stripe_id" and "customer 999 is not in given.netsuite.customers" in issue.message

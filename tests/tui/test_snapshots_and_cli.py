@@ -24,6 +24,7 @@ def test_no_command_opens_the_tui(monkeypatch):
             opened.append(True)
 
     monkeypatch.setattr("tui.app.make_app", lambda config, engine_factory=None: FakeApp())
+    monkeypatch.setattr(cli, "interactive", lambda: True)  # a person at a terminal
     assert cli.main([]) == cli.EXIT_OK
     assert opened == [True]
 
