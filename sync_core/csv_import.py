@@ -25,17 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .engine import Engine
 from .errors import SyncError
-from .ids import is_internal_id
+from .ids import is_stripe_customer_id, is_internal_id
 from .text_files import TextEncodingError, decode_utf8
 
-STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9]{1,60}$")
 ID_COLUMNS = ("internal_id", "netsuite_internal_id (metadata)", "netsuite_internal_id")
 STRIPE_COLUMNS = ("stripe_customer_id", "id")
 BATCH = 1000  # ids per SuiteQL query: Oracle's limit for an IN list, and NetSuite's page size
@@ -147,7 +145,7 @@ def read_rows(path: Path, *, id_column: str | None = None, stripe_column: str | 
             if not is_internal_id(iid):
                 problems.append(f"line {line}: {id_col} {iid!r} is not a NetSuite internal id (digits)")
                 continue
-            if not STRIPE_ID.match(sid):
+            if not is_stripe_customer_id(sid):
                 problems.append(f"line {line}: {stripe_col} {sid!r} is not a Stripe customer id (cus_...)")
                 continue
             first = seen.get(iid)
@@ -269,20 +267,8 @@ _LIVE = _StripeFact(False, None)
 
 
 async def _list_page(engine: Engine, starting_after: str | None) -> tuple[list[dict[str, Any]], bool]:
-    """One page of GET /v1/customers as plain dicts.
-
-    The gateway has no "list every customer" verb yet, so this goes through its request path (limiter,
-    retries, error translation) with the official client's raw request: turning 100 customers into
-    StripeObjects costs the client about 25 ms a page, which 2000 pages would feel.
-    """
-    gateway = engine.stripe
-    params: dict[str, Any] = {"limit": STRIPE_PAGE}
-    if starting_after:
-        params["starting_after"] = starting_after
-    response = await gateway._call(  # noqa: SLF001
-        lambda: gateway._client.raw_request_async("get", "/v1/customers", **params))  # noqa: SLF001
-    body = response.data if isinstance(response.data, dict) else {}
-    return list(body.get("data") or []), bool(body.get("has_more"))
+    """One page of GET /v1/customers as plain dicts."""
+    return await engine.stripe.customers_page(starting_after, limit=STRIPE_PAGE)
 
 
 async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:

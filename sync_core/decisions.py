@@ -9,7 +9,6 @@ journal's SQLite file). The Engine's `candidates` and `link` methods call these.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -17,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import SyncError
+from .ids import is_stripe_customer_id
 from .rules import normalize_email, normalize_stripe_id
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-STRIPE_ID = re.compile(r"^cus_[A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ async def check_link(engine: "Engine", internal_id: str, stripe_id: str) -> Link
     """Validate `stripe_id` against Stripe and say what linking would write; writes nothing."""
     internal_id = str(internal_id).strip()
     sid = normalize_stripe_id(stripe_id) or ""
-    if not STRIPE_ID.match(sid):
+    if not is_stripe_customer_id(sid):
         raise SyncError(f"{stripe_id!r} is not a Stripe customer id",
                         remedy="A Stripe customer id starts with cus_ (Stripe Dashboard -> Customers, the id "
                                "under the customer's name).", code="invalid_stripe_id")

@@ -45,10 +45,7 @@ async def stored_stripe_ids(engine: Engine) -> Check:
     field = engine.config.netsuite.stripe_id_field
     mode = "live" if engine.stripe.live else "test"
     query = f"SELECT id, {field} FROM customer WHERE {field} IS NOT NULL ORDER BY id"
-    rows: list[dict[str, object]] = []
-    async for page in engine.netsuite.suiteql(query, limit=STORED_ID_SAMPLE):
-        rows = page[:STORED_ID_SAMPLE]
-        break
+    rows = (await engine.netsuite.suiteql_page(query, limit=STORED_ID_SAMPLE))["items"]
     sampled = [(str(r["id"]), normalize_stripe_id(str(r.get(field) or ""))) for r in rows]
     sampled = [(cid, sid) for cid, sid in sampled if sid]
     if not sampled:
@@ -74,11 +71,8 @@ async def check_portal_link(engine: Engine) -> Check:
     Opening a link makes one Stripe portal session (short-lived, unused)."""
     ns = engine.config.netsuite
     field = ns.stripe_id_field
-    rows: list[dict[str, object]] = []
-    async for page in engine.netsuite.suiteql(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
-                                              limit=DOCTOR_LINK_SAMPLES):
-        rows = page  # the first page only (suiteql_all would read every linked customer)
-        break
+    rows = (await engine.netsuite.suiteql_page(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
+                                               limit=DOCTOR_LINK_SAMPLES))["items"]
     if not rows:
         return Check("portal-link", PORTAL_LINK_TITLE, True, "no linked customer yet: no link to open", rule="R6")
     samples = [str(r["id"]) for r in rows[:DOCTOR_LINK_SAMPLES]]
@@ -106,7 +100,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
     ns = cfg.netsuite
 
     async def netsuite_login() -> Check:
-        await engine.netsuite.suiteql_all("SELECT id FROM customer", limit=1)
+        await engine.netsuite.suiteql_page("SELECT id FROM customer", limit=1)
         return Check("netsuite-credentials", "NetSuite token credentials", True, f"account {ns.account} accepted the token")
 
     async def stripe_login() -> Check:
@@ -137,7 +131,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
     async def paypack_fields() -> Check:
         fields = f"{ns.stripe_id_field}, {ns.portal_url_field}"
         try:
-            await engine.netsuite.suiteql_all(f"SELECT id, {fields} FROM customer", limit=1)
+            await engine.netsuite.suiteql_page(f"SELECT id, {fields} FROM customer", limit=1)
         except NetSuiteError as exc:
             if exc.status == 400:
                 return Check("paypack-fields", "PayPack customer fields", False,
@@ -165,7 +159,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
 
     async def concurrency() -> Check:
         n = ns.concurrency
-        probe = [engine.netsuite.suiteql_all("SELECT id FROM customer", limit=1) for _ in range(n)]
+        probe = [engine.netsuite.suiteql_page("SELECT id FROM customer", limit=1) for _ in range(n)]
         retries_before = engine.retries
         await asyncio.gather(*probe)
         if engine.retries > retries_before:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import time
 from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -44,13 +43,14 @@ from .rules import (
     portal_plan,
     portal_write,
 )
-from .portal_links import holds_link, require_internal_id, source_for
+from .ids import internal_id as require_internal_id
+from .ids import is_stripe_customer_id
+from .portal_links import holds_link, source_for
 from .run_view import RunView, pushed, stripe_ref
 from .stripe_gateway import StripeGateway
 from .stripe_lookup import MailboxIndex
 from .turns import Turns
 
-STRIPE_ID = re.compile(r"^cus_\w+$")  # safe to quote in SuiteQL: letters, digits, _
 
 
 @dataclass(frozen=True)
@@ -358,7 +358,7 @@ class Engine:
         names it, in one SuiteQL query, with the links a dry run has planned."""
         field = self.config.netsuite.stripe_id_field.lower()
         out: dict[str, set[str]] = {}
-        wanted = [s for s in dict.fromkeys(stripe_ids) if STRIPE_ID.match(s)]
+        wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
         if wanted:
             listed = ", ".join(f"'{s}'" for s in wanted)
             for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {field} IN ({listed})"):

@@ -1,4 +1,4 @@
-"""NetSuite internal ids: checked before they reach a URL or a query.
+"""NetSuite internal ids and Stripe customer ids: checked before they reach a URL or a query.
 
 An internal id is a positive whole number (NetSuite shows it in Lists > Relationships > Customers,
 column Internal ID). Anything else (`../customer/1002`, `1002?x=1`, `abc`, empty) would change the
@@ -32,3 +32,12 @@ def internal_id(value: object) -> str:
         raise InvalidInternalId(f"{shown} is not a NetSuite internal id (a whole number such as 1002)",
                                 code="INVALID_INTERNAL_ID", remedy=REMEDY)
     return text
+
+
+# A Stripe customer id as custsync quotes it into a SuiteQL query or a CSV row: `cus_` and word characters
+# only, so no quote or separator can ride along.
+STRIPE_CUSTOMER_ID = re.compile(r"cus_\w{1,255}")
+
+
+def is_stripe_customer_id(value: object) -> bool:
+    return isinstance(value, str) and STRIPE_CUSTOMER_ID.fullmatch(value) is not None

@@ -31,17 +31,6 @@ COALESCE_S = 0.01  # how long a request for one link waits for others to share i
 MAX_BODY_CHARS = 20_000  # a page is read for its marker only
 
 
-INTERNAL_ID = re.compile(r"^[1-9][0-9]{0,9}$")
-
-
-def require_internal_id(value: str) -> str:
-    """A NetSuite internal id (digits) or a clear error: an id goes into URLs and into a signed link."""
-    text = str(value).strip()
-    if not INTERNAL_ID.match(text):
-        raise SyncError(f"{text[:40]!r} is not a NetSuite customer internal id",
-                        remedy="Give the customer's internal id: digits only (Lists > Relationships > Customers, "
-                        "column Internal ID).")
-    return text
 
 
 def holds_link(stored: str | None, link: str) -> bool:

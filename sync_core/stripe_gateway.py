@@ -175,6 +175,19 @@ class StripeGateway:
         """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
         return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
 
+    async def customers_page(self, starting_after: str | None = None, *,
+                             limit: int = 100) -> tuple[list[dict[str, Any]], bool]:
+        """One page of every customer of the account (newest first) as plain dicts, and whether more follow.
+
+        Through the official client's raw request: building StripeObjects for 100 customers costs the
+        client about 25 ms a page, which listing a large account would feel."""
+        params: dict[str, Any] = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        response = await self._call(lambda: self._client.raw_request_async("get", "/v1/customers", **params))
+        body = response.data if isinstance(response.data, dict) else {}
+        return list(body.get("data") or []), bool(body.get("has_more"))
+
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Stripe search: eventually consistent, so never used for read-after-write.
 
