@@ -333,8 +333,12 @@ class Engine:
             customers = await self.mailboxes.find(email)
             if job.run is not None:
                 customers = job.run.same_mailbox(customers, email)
+            linked_from = await self.linked_from([c["id"] for c in customers], iid, job.run, mailbox_of=email)
+            # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
+            # customer of this mailbox holds is of this mailbox too once synced, even one that another process
+            # created or moved here a moment ago, in a spelling the list filter does not match.
+            customers += await self.mailboxes.confirm(set(linked_from) - {c["id"] for c in customers}, email)
             found.customers.update({c["id"]: c for c in customers})
-            linked_from = await self.linked_from([c["id"] for c in customers], iid, job.run) if customers else {}
             found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
             if job.create_attempted:
                 found.interrupted = self._made_by_interrupted_create(job.mapped, customers)
@@ -353,15 +357,19 @@ class Engine:
         return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
-                          run: RunView | None = None) -> dict[str, tuple[str, ...]]:
+                          run: RunView | None = None, *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
         """For each Stripe id, the NetSuite customers (other than `internal_id`) whose STRIPE CUSTOMER ID
-        names it, in one SuiteQL query, with the links a dry run has planned."""
+        names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of`, the same
+        query also returns the Stripe ids that linked NetSuite customers of that mailbox hold."""
         field = self.config.netsuite.stripe_id_field.lower()
         out: dict[str, set[str]] = {}
         wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
-        if wanted:
-            listed = ", ".join(f"'{s}'" for s in wanted)
-            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {field} IN ({listed})"):
+        where = [f"{field} IN ({', '.join(repr(s) for s in wanted)})"] if wanted else []
+        box = mailbox(mailbox_of)
+        if box:
+            where.append(f"(LOWER(email) = '{box.replace(chr(39), chr(39) * 2)}' AND {field} IS NOT NULL)")
+        if where:
+            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {' OR '.join(where)}"):
                 out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
         if run is not None:
             for sid in stripe_ids:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .errors import SyncError
+from .ids import internal_id as parse_internal_id
 from .outcome import Outcome, Status
 from .rules import LINK_CHECKS, PortalDecision, normalize_stripe_id
 
@@ -157,7 +158,7 @@ async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.As
     outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
     ns = engine.config.netsuite
     try:
-        require_internal_id(internal_id)
+        internal_id = parse_internal_id(internal_id)
         record = await engine.netsuite.get_customer(internal_id)
         stored = record.get(ns.portal_url_field) or None
         stored = stored if isinstance(stored, str) and stored.strip() else None

@@ -12,8 +12,10 @@ So one mailbox is looked up three ways and the answers are merged:
   ignores letter case; its behaviour, as widely reported, and our mock's is
   that it does (unconfirmed by a primary source: if it did not, the lists
   above still hold the common cases and the memory below the run's own);
-- the customers this process created, which neither list nor search may show
-  yet in another spelling; each is retrieved again to confirm it still lives.
+- the customers this process created or moved, which neither list nor search may
+  show yet in another spelling; each is retrieved again to confirm it still lives.
+  (The engine adds the Stripe customers that linked NetSuite customers of the
+  mailbox hold: NetSuite is consistent, so that covers other processes too.)
 """
 
 from __future__ import annotations
@@ -52,9 +54,16 @@ class MailboxIndex:
         for customers in answers:
             for c in customers:
                 found.setdefault(c["id"], c)
-        for cid in self._made.get(box, {}):
-            if cid not in found:
-                current = await self._stripe.retrieve(cid)
-                if current is not None and not current.get("deleted"):
-                    found[cid] = current
+        for c in await self.confirm(set(self._made.get(box, {})) - set(found), email):
+            found[c["id"]] = c
         return [c for c in found.values() if mailbox(c.get("email")) == box]
+
+    async def confirm(self, stripe_ids: set[str], email: str) -> list[dict[str, Any]]:
+        """Those of `stripe_ids` that are live Stripe customers of this mailbox now (one retrieve each)."""
+        box = mailbox(email)
+        out = []
+        for sid in sorted(stripe_ids):
+            current = await self._stripe.retrieve(sid)
+            if current is not None and not current.get("deleted") and mailbox(current.get("email")) == box:
+                out.append(current)
+        return out

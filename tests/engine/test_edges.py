@@ -194,3 +194,18 @@ async def test_stripe_refusing_the_email_is_a_failed_customer_with_a_remedy(worl
     assert (out.status, out.rule, out.decision.action) == (Status.FAILED, "R3", Action.ERROR)
     assert "Invalid email address" in out.cause and "Correct the email address" in out.remedy
     assert not world.stripe_customers() and not world.ns_customers()["101"].get(ID_FIELD)
+
+
+async def test_a_stored_id_from_the_other_mode_is_r2_with_its_own_remedy(world):
+    # Stripe answers a test key asking for a live customer "No such customer: ...; a similar object exists in
+    # live mode, but a test mode key was used to make this request" (the PayPack error table's commonest mix-up).
+    world.load([customer(sid="cus_LIVE1")], [])
+    state = world.mocks.stripe.control.state()
+    state["accounts"][0]["live"] = {"customers": [{"id": "cus_LIVE1", "email": "ap@acme.test"}],
+                                    "portal_configuration": "active", "payment_methods": []}
+    world.mocks.stripe.control.load(state)
+    async with world.engine() as engine:
+        out = await engine.sync_one("101", portal=False)
+    assert (out.status, out.rule) == (Status.FAILED, "R2")
+    assert "other Stripe mode" in out.cause and "test-mode id with a live key" in out.remedy
+    assert not world.stripe_customers() and world.ns_customers()["101"][ID_FIELD] == "cus_LIVE1"

@@ -42,7 +42,7 @@ def test_mass_sync_then_every_linked_link_redirects_to_a_new_session_each_time(w
     world.mocks.load(*demo.generate(30, seed=5))
     config, env = _config_file(world, tmp_path)
     r = cli(config, env, "mass-sync")
-    assert r.returncode in (0, 1), r.stderr
+    assert r.returncode in (0, 3), r.stderr  # 3: some customers need a person (R4 skips)
     linked = {iid: c for iid, c in world.ns_customers().items() if c.get(ID_FIELD)}
     with_link = [c for c in linked.values() if c.get(URL_FIELD)]
     assert len(with_link) >= 20
@@ -161,7 +161,7 @@ async def test_ids_that_are_not_numbers_are_refused_cleanly(world):
     async with world.engine() as engine:
         for bad in ("10x", "1 OR 1=1", "../101", "1" * 5000):
             out = await check_customer(engine, bad)
-            assert out.status is Status.FAILED and "not a NetSuite customer internal id" in out.error.message
+            assert out.status is Status.FAILED and "is not a NetSuite internal id" in out.error.message
             assert "digits" in out.remedy
             written = await engine.portal_link(bad)
             assert written.status is Status.FAILED and written.error is not None
