@@ -130,6 +130,8 @@ def create_configuration(store, caller, params: dict, **_):
     # configuration is the default. If true, this configuration can be managed in the Dashboard";
     # https://docs.stripe.com/api/customer_portal/configurations).
     check_known(params, CONFIG_PARAMS)
+    if "features" not in params:  # required: https://docs.stripe.com/api/customer_portal/configurations/create
+        raise missing_parameter("features")
     with store.tx():
         now = store.now()
         obj = config_defaults(new_id("bpc_"), now, caller.livemode, is_default=False)

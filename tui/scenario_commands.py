@@ -124,7 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_USAGE
     running = _with_urls(args)
-    pair = MockPair.attach(running) if running else MockPair.start(load_config(args.config) if args.config else None)
+    if running and args.realistic:
+        print("custsync scenario run: --realistic starts its own mocks with Stripe's rate limits; mocks already "
+              "running keep the profile they were started with (custsync mocks --realistic).", file=sys.stderr)
+        return EXIT_USAGE
+    pair = MockPair.attach(running) if running else MockPair.start(
+        load_config(args.config) if args.config else None, profile="realistic" if args.realistic else "fast")
     reports = []
     out = _console()
     with pair:
@@ -295,6 +300,9 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--all", action="store_true", help="every file in the scenarios directory")
     q.add_argument("--json", action="store_true", help="one JSON document on stdout (for scripts)")
     q.add_argument("-v", "--verbose", action="store_true", help="the lesson, every step's trace and every check")
+    q.add_argument("--realistic", action="store_true",
+                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
+                   "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
     q.set_defaults(func=cmd_run)
 

@@ -76,7 +76,12 @@ def test_configurations(client, ctl):
         "features": {"invoice_history": {"enabled": True}},
         "default_return_url": "https://erp.test"})
     assert first.object == "billing_portal.configuration" and first.is_default is False and first.active is True
-    second = client.v1.billing_portal.configurations.create({})
+    # `features` is required (https://docs.stripe.com/api/customer_portal/configurations/create).
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.billing_portal.configurations.create({})
+    assert (ei.value.code, ei.value.param) == ("parameter_missing", "features")
+    assert ei.value.user_message == "Missing required param: features."
+    second = client.v1.billing_portal.configurations.create({"features": {"invoice_history": {"enabled": True}}})
     assert second.is_default is False
     assert client.v1.billing_portal.configurations.retrieve(first.id).business_profile.headline == "Hi"
     assert client.v1.billing_portal.configurations.list({"is_default": True}).data == []

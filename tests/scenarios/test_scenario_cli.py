@@ -55,3 +55,12 @@ def test_list_json():
     assert result.returncode == 0
     names = {s["name"] for s in json.loads(result.stdout)["scenarios"]}
     assert {"missing-email", "stale-link", "mass-sync"} <= names
+
+
+def test_run_realistic_starts_rate_limited_mocks_and_refuses_running_ones():
+    result = run("scenario", "run", "--realistic", "email-case-one-mailbox", "case-variants-in-one-run", "--json")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert json.loads(result.stdout)["passed"] == 2
+    refused = run("scenario", "run", "--realistic", "email-change", "--netsuite-url", "http://127.0.0.1:9",
+                  "--stripe-url", "http://127.0.0.1:9")
+    assert refused.returncode == 2 and "keep the profile they were started with" in refused.stderr
