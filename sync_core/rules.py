@@ -62,7 +62,8 @@ RULES: dict[str, Rule] = {
             "another NetSuite customer is shared, and the plan says so; only the customer it was made "
             "for pushes fields to it.",
             remedy="Choose the right Stripe customer and enter its id in STRIPE CUSTOMER ID "
-            "(PAYPACK), or set the duplicate-email policy to oldest/newest.",
+            "(PAYPACK) (custsync candidates ID, then custsync link ID STRIPE_ID; or l on the customer in "
+            "the TUI), or set the duplicate-email policy to oldest/newest.",
         ),
         Rule(
             "R4",
