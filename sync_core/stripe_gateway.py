@@ -149,13 +149,7 @@ class StripeGateway:
 
     async def retrieve(self, customer_id: str) -> dict[str, Any] | None:
         """The customer, `{'deleted': True, ...}` when deleted, None when it does not exist here."""
-        try:
-            obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id))
-        except StripeServiceError as exc:
-            if exc.status == 404 or exc.code == "resource_missing":
-                return None
-            raise
-        return _to_dict(obj)
+        return (await self.retrieve_linked(customer_id))[0]
 
     async def retrieve_linked(self, customer_id: str) -> tuple[dict[str, Any] | None, bool]:
         """Like `retrieve`, and whether Stripe said the id exists in the other mode (test vs live)."""

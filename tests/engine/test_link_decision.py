@@ -69,19 +69,12 @@ async def test_link_reports_another_customer_pointing_at_it(world):
 
 def _cli(world, tmp_path, *args, stdin=None):
     """`custsync --config FILE ARGS` as a process, pointed at the running mocks."""
-    import os
     import subprocess
     import sys
 
-    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
-    path = tmp_path / "custsync.toml"
-    path.write_text(
-        f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
-        f'[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
-        f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\n')
-    env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
-           "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
-           "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
+    from test_mass_sync import _config_file
+
+    path, env = _config_file(world, tmp_path)
     return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(path), *args], env=env, input=stdin,
                           capture_output=True, text=True, timeout=60)
 
