@@ -85,6 +85,8 @@ class NetSuiteConfig(_Section):
     restlet_script: str = Field("customscript_custsync_search", pattern=r"^customscript\w+$")
     restlet_deploy: str = Field("customdeploy_custsync_search", pattern=r"^customdeploy\w+$")
     portal_deployment: str = Field(PORTAL_DEPLOYMENT, pattern=r"^customdeploy\w+$")
+    write_back_batch: int = Field(200, ge=1, le=1000, description="customers whose PayPack fields a mass sync writes "
+                                  "back in one RESTlet call")
     consumer_key: SecretStr | None = None
     consumer_secret: SecretStr | None = None
     token_id: SecretStr | None = None

@@ -248,3 +248,20 @@ def _check_lengths(internal_id: str, params: dict[str, Any]) -> None:
 def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:
     """Would pushing `params` change the Stripe customer?"""
     return bool(changed_fields(params, customer))
+
+
+def record_from_row(internal_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A row of the RESTlet's `customers` page as the record read would give it, so that `map_record`
+    maps both alike: body values by column id, the bill* columns as the default billing address."""
+    record: dict[str, Any] = {"id": internal_id}
+    address: dict[str, Any] = {}
+    for column, value in values.items():
+        low = column.lower()
+        if low in ADDRESS:
+            if value is not None:
+                address[ADDRESS[low][0]] = value
+        else:
+            record[column] = value
+    if address:
+        record["addressBook"] = {"items": [{"defaultBilling": True, "addressBookAddress": address}]}
+    return record
