@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import reads
 from .errors import SyncError
 from .ids import is_stripe_customer_id
 from .rules import normalize_email, normalize_stripe_id
@@ -99,7 +100,7 @@ async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | 
     """(name, email, stored Stripe id) of a NetSuite customer, as the mapping reads them."""
     ctx = await engine.context()
     record = await engine.netsuite.get_customer(internal_id)
-    mapped = engine._map(record, ctx.columns)
+    mapped = reads.map_for(engine, record, ctx.columns)
     name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
     return str(name), normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
 

@@ -23,7 +23,6 @@ from .events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinishe
 from .in_flight import FixedLimit, InFlightLimit, in_flight
 from .job import Job, SyncContext
 from .journal import Journal
-from .mapping import MappedCustomer
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
@@ -39,6 +38,7 @@ from .stripe_lookup import MailboxIndex
 from .turns import Turns
 
 PATHS = ("plan", "per-customer")
+STRIPE_PAGE = 100  # customers a Stripe list request returns at most
 
 
 class KeyedLocks:
@@ -397,7 +397,9 @@ class Engine:
         read = [j for j in jobs if j.mapped is not None]
         stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
         emails = {j.facts.email for j in read if j.kind is LookupKind.BY_EMAIL and j.facts.email}
-        index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=emails)
+        expected_pages = -(-await reads.linked_count(self) // STRIPE_PAGE) if stored or emails else 0
+        index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=emails,
+                                  expected_pages=expected_pages)
         boxes = {mailbox(e) or "" for e in emails}
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())}
         index.netsuite_links, index.netsuite_mailbox_links = await reads.netsuite_links(self, stored | candidates, boxes)

@@ -239,9 +239,9 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
         return
     done: asyncio.Queue[Outcome] = asyncio.Queue()
     made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
-    previous: dict[str, asyncio.Future[None]] = {}
-    after: dict[int, asyncio.Future[None] | None] = {}
-    mine: dict[int, asyncio.Future[None]] = {}
+    previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
+    after: dict[int, asyncio.Future[bool] | None] = {}
+    mine: dict[int, asyncio.Future[bool]] = {}
     loop = asyncio.get_running_loop()
     for k, row in enumerate(todo):
         key = row.stripe_id or f"row:{k}"
@@ -252,13 +252,20 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
     batches = WriteBackBatches(engine, batch_size)
 
     async def one(k: int, row: PlanRow) -> None:
+        wrote = False
         try:
-            if after[k] is not None:
-                await after[k]
-            await _execute_row(engine, row, made, batches, done, finished)
+            if after[k] is not None and not await after[k]:  # type: ignore[misc]
+                # Its plan counted on the row before it, which failed: deciding it again is the next run's.
+                row.job.outcome.decision = row.decision
+                row.job.outcome.error = StripeServiceError(
+                    f"planned after another customer's write to {row.stripe_id}, which failed: nothing written "
+                    "for this one", remedy="Run the mass sync again: it decides this customer anew.")
+                await done.put(finished(row.job))
+                return
+            wrote = await _execute_row(engine, row, made, batches, done, finished)
         finally:
             if not mine[k].done():
-                mine[k].set_result(None)
+                mine[k].set_result(wrote)
             stand_in = f"(new for {row.internal_id})"
             if stand_in in made and not made[stand_in].done():
                 made[stand_in].set_result(None)
@@ -269,6 +276,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
                 pass
         finally:
             await batches.close()
+            await asyncio.sleep(0)  # let the last batch's results reach `done` first
             await done.put(None)  # type: ignore[arg-type]
 
     runner = asyncio.create_task(run_rows())
@@ -304,7 +312,8 @@ def _current_link(row: PlanRow) -> str | None:
 
 async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.Future[str | None]],
                        batches: WriteBackBatches, done: asyncio.Queue[Outcome],
-                       finished: Callable[[Job], Outcome]) -> None:
+                       finished: Callable[[Job], Outcome]) -> bool:
+    """Returns whether the Stripe side was done (the rows after it may go on)."""
     job, outcome = row.job, row.job.outcome
     decision = row.decision
     assert decision is not None and row.found is not None
@@ -331,7 +340,7 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
                     raise
                 outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
                 await done.put(finished(job))
-                return
+                return False
         if decision.action is Action.CREATE:
             made[f"(new for {row.internal_id})"].set_result(stripe_id)
         outcome.stripe_customer_id = stripe_id
@@ -340,11 +349,11 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
     except SyncError as exc:
         outcome.status, outcome.error = Status.FAILED, exc
         await done.put(finished(job))
-        return
+        return False
     if not patch:
         outcome.status = Status.OK
         await done.put(finished(job))
-        return
+        return True
     result = batches.add(job.mapped.internal_id, patch)
 
     def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
@@ -357,3 +366,4 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
         done.put_nowait(finished(job))
 
     result.add_done_callback(settle)
+    return True

@@ -166,11 +166,10 @@ class PlanRow:
     def writes_stripe(self) -> bool:
         return self.creates or bool(self.stripe_diff)
 
-    def writes_netsuite(self, stripe_id_field_value: str | None = None) -> bool:
+    def writes_netsuite(self) -> bool:
         if self.decision is None or self.decision.action in TERMINAL:
             return False
-        stored = (self.job.mapped.stripe_customer_id or "").strip()
-        return stored != (self.stripe_id or "") or self.portal_url is not None
+        return normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
 
     @property
     def action(self) -> str:
@@ -260,3 +259,17 @@ def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -
                               "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
     current = holds_link(job.mapped.portal_url, link)
     return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
+
+
+def describe(summary: dict[str, Any]) -> list[str]:
+    """The plan in a few lines of plain text (the CLI prints them, the TUI shows them before a run)."""
+    reads = summary.get("reads") or {}
+    lines = [f"{summary['customers']} customers: {summary['unchanged']} unchanged, "
+             f"{summary['stripe_creates']} Stripe creates, {summary['stripe_updates']} Stripe updates, "
+             f"{summary['netsuite_write_backs']} NetSuite write-backs",
+             "by rule and action: " + ", ".join(f"{r['rule']} {r['action']} {r['customers']}"
+                                                for r in summary["by_rule_and_action"])]
+    if reads:
+        lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
+                     f"({summary.get('stripe_index') or 'nothing to look up'})")
+    return lines

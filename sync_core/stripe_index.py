@@ -4,8 +4,9 @@ Stripe has no batch read. Two ways remain: page through the account's customers 
 is consistent, unlike search) or look each customer up: a retrieve for a stored id, the mailbox lookups of
 `stripe_lookup` for an email (the list filter in each spelling, and search). The account's size is not
 known in advance, so the index lists while the pages read stay below the lookups still needed (at most
-about twice the cheaper way), then looks up the rest; with the size the last listing of this account
-found (`expected_pages`), it takes the cheaper way at once.
+about twice the cheaper way), then looks up the rest. Given the account's expected size in pages (the
+engine estimates it from the NetSuite customers that hold a Stripe id), it skips a listing that would
+cost more than the lookups.
 
 A stored id the listing does not show is retrieved to learn whether it was deleted (or is of the other
 mode). The index then answers `planner.find` from memory, as the live lookups would.
@@ -121,7 +122,7 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
                 for c in page:
                     listed[c["id"]] = slim(c)
                 left = len(wanted_ids - listed.keys()) + mailbox_cost
-                if expected_pages is None and index.pages >= left:
+                if index.pages >= left:
                     break  # listing stopped paying: look up the rest
             else:
                 index.listed_all = True

@@ -18,7 +18,8 @@ from sync_core.config import load_config
 from sync_core.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
-from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
+from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
+from sync_core.planner import describe as describe_plan
 from sync_core.ids import InvalidInternalId, internal_id
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
@@ -223,12 +224,20 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                         console=err, disable=not show_progress)
     task = progress.add_task("sync", total=None, rate="", counts="")
     finished: RunFinished | None = None
+    plan: dict[str, Any] | None = None
     with progress:
         async for event in engine.mass_sync(journal, run_id=args.resume, dry_run=args.dry_run,
                                             portal=not args.no_portal, retry_failed=args.retry_failed):
             if isinstance(event, RunStarted) and not args.json:
                 what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
                 err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+            elif isinstance(event, PlanReady):
+                plan = event.plan.summary()
+                if not args.json:
+                    out = stdout()
+                    out.print("[bold]Plan[/bold]" + (" (a dry run: nothing is written)" if args.dry_run else ""))
+                    for line in describe_plan(plan):
+                        out.print("  " + line, markup=False, highlight=False)
             elif isinstance(event, CustomersFound):
                 progress.update(task, total=event.total)
                 if not args.json and event.already_done:
@@ -253,7 +262,7 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
         print(json.dumps({"run_id": finished.run_id, "dry_run": args.dry_run, "counts": finished.counts,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
-                          "in_flight_peak": finished.in_flight_peak, "customers": rows}, indent=2))
+                          "in_flight_peak": finished.in_flight_peak, "plan": plan, "customers": rows}, indent=2))
     else:
         _summary(stdout(), finished, args.dry_run, actions, needs_person, cap=not args.verbose)
     return exit_for_counts(finished.counts)
@@ -282,8 +291,6 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: di
     title = "Plan" if dry_run else f"Run {finished.run_id}"
     console.print(f"[bold]{title}[/bold]: {total} customers in {finished.elapsed:.1f}s ({rate:.1f}/s); "
                   + ", ".join(f"{k} {v}" for k, v in sorted(finished.counts.items())))
-    if dry_run:
-        console.print("by rule and action: " + ", ".join(f"{k}: {v}" for k, v in sorted(actions.items())))
     console.print(f"requests: NetSuite {finished.netsuite_requests}, Stripe {finished.stripe_requests}, retries "
                   f"{finished.retries}; up to {finished.in_flight_peak} customers in flight", style="dim")
     list_all = (f"custsync mass-sync --list {finished.run_id}" if finished.run_id

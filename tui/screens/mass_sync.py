@@ -26,7 +26,8 @@ from textual.widgets import DataTable, Footer, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
 from sync_core import run_status
-from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
+from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
+from sync_core.planner import describe as describe_plan
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 
@@ -168,6 +169,7 @@ class MassSyncScreen(Screen[None]):
                 customers.add_column("run", key="run")
                 yield customers
         yield ProgressBar(id="progress", show_eta=True)
+        yield Plain("", id="plan-summary", classes="status")
         yield Plain("", id="counts", classes="status")
         yield Plain("", id="summary", classes="status")
         yield RichLog(id="failures", wrap=True, markup=False, highlight=False)
@@ -394,6 +396,7 @@ class MassSyncScreen(Screen[None]):
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self.query_one("#failures", RichLog).clear()
         self.query_one("#summary", Plain).update("")
+        self.query_one("#plan-summary", Plain).update("Reading the customers and planning…")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
         for eta in self.query_one("#progress", ProgressBar).query("ETAStatus"):
             eta.display = True
@@ -415,6 +418,11 @@ class MassSyncScreen(Screen[None]):
                                                     retry_failed=retry_failed, stop=self._stop):
                     if isinstance(event, RunStarted):
                         self._run_started(event, run_id)
+                    elif isinstance(event, PlanReady):
+                        self._started = time.monotonic()
+                        self.query_one("#plan-summary", Plain).update(
+                            "\n".join(["Plan" + (" (nothing written)" if dry_run else ", now carried out") + ":"]
+                                      + ["  " + line for line in describe_plan(event.plan.summary())]))
                     elif isinstance(event, CustomersFound):
                         self._started = time.monotonic()
                         self.query_one("#progress", ProgressBar).update(total=event.total)
