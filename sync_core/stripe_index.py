@@ -50,9 +50,12 @@ class StripeIndex:
 
     @property
     def how(self) -> str:
+        pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
         if self.listed_all:
-            return f"listed the account ({self.pages} pages) and looked up {self.lookups}"
-        return f"looked up {self.lookups} (after {self.pages} list pages)" if self.pages else f"looked up {self.lookups}"
+            return f"listed the account, {pages}" + (f", and retrieved {self.lookups}" if self.lookups else "")
+        if self.pages:
+            return f"listed {pages}, then looked up one by one ({self.lookups} requests)"
+        return f"looked up one by one ({self.lookups} requests)"
 
     # --- planner.Lookups, from memory ------------------------------------------------------------
 
