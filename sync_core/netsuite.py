@@ -328,24 +328,3 @@ def _describe_body(response: httpx.Response) -> str:
 def _host(url: str) -> str:
     return httpx.URL(url).host or url
 
-
-# TEMP(plan branch): stand-ins for the RESTlet's `customers` and `writeBack` actions until they land.
-async def _customer_rows(self, search_id, columns_from, fields, *, modified_after=None, page_size=1000):
-    async for ids in self.search_pages(search_id, page_size=page_size):
-        records = await asyncio.gather(*(self.get_customer(i) for i in ids))
-        yield {"results": [{"id": r["id"], "values": {k: v for k, v in r.items() if k != "id"}} for r in records]}
-
-
-async def _write_back(self, updates):
-    out = {}
-    for iid, patch in updates:
-        try:
-            await self.patch_customer(iid, patch)
-            out[iid] = None
-        except NetSuiteError as exc:
-            out[iid] = exc
-    return out
-
-
-NetSuiteClient.customer_rows = _customer_rows  # type: ignore[attr-defined]
-NetSuiteClient.write_back = _write_back  # type: ignore[attr-defined]
