@@ -9,6 +9,7 @@ import threading
 
 from . import dates, search_filters
 from .portal_suitelet_config import ConfigError, validate_config
+from .restlet_parameters import ParameterError, validate_parameters
 from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
                      custom_field_types, empty_customer, search_column_ids)
 
@@ -43,7 +44,8 @@ DEFAULT_STATE = {
     ],
 }
 
-TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet")
+TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet",
+            "restlet_parameters")
 ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[A-Z0-9]+)?$")
 
 
@@ -218,8 +220,13 @@ def validate_document(doc, loaded_at: str | None = None) -> dict:
         portal_suitelet = validate_config(doc.get("portal_suitelet"))
     except ConfigError as exc:
         raise StateError(exc.field, exc.message) from None
+    try:
+        restlet_parameters = validate_parameters(doc.get("restlet_parameters"))
+    except ParameterError as exc:
+        raise StateError(exc.field, exc.message) from None
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
-            "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet}
+            "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet,
+            "restlet_parameters": restlet_parameters}
 
 
 class Store:
@@ -249,7 +256,8 @@ class Store:
             try:
                 self._db.execute("DELETE FROM config")
                 self._db.execute("DELETE FROM customer")
-                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet"):
+                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet",
+                            "restlet_parameters"):
                     self._db.execute("INSERT INTO config VALUES (?, ?)", (key, json.dumps(doc[key])))
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
