@@ -5,12 +5,12 @@ import json
 
 from flask import Blueprint, Response, request
 
-from . import portal_suitelet, restlet_customers, restlet_writeback, search_filters
+from . import portal_suitelet, restlet_customers, restlet_writeback
 from .portal_suitelet_config import DEFAULT_CONFIG as SUITELET_DEFAULTS
 from .context import current
 from .errors import RestletError
 from .fields import search_value
-from .restlet_search import describe_columns, find_search, page_args, page_of, search_id_of
+from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
 
 bp = Blueprint("restlet", __name__)
 
@@ -71,7 +71,7 @@ def handle(body) -> dict:
         return {"searchId": search_id, "recordType": search["recordType"], "columns": columns}
 
     page, page_size = page_args(body)
-    matching = [c for c in current().store.customers() if search_filters.matches(search["criteria"], c)]
+    matching = matching_customers(search["criteria"])
     paged = page_of(matching, page, page_size)
     rows = paged.pop("rows")
     results = [{"id": c["id"], "values": {col["name"]: _value(c, col["name"]) for col in columns}} for c in rows]

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from . import dates, search_filters
+from . import dates
 from .context import current
 from .errors import RestletError
 from .fields import READ_ONLY_BY_LOWER, search_column_ids, search_value, subsidiary_name
 from .records import COUNTRY_NAMES
-from .restlet_search import describe_columns, find_search, page_args, page_of, search_id_of
+from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
 
 
 def customers(body: dict) -> dict:
@@ -30,8 +30,7 @@ def customers(body: dict) -> dict:
         raise RestletError("INVALID_FIELD", f"{json.dumps(unknown[0])[:60]} is not a customer field.")
     columns = describe_columns(mapping)
     names = list(dict.fromkeys([c["name"] for c in columns] + [f.lower() for f in fields]))
-    matching = [c for c in current().store.customers()
-                if search_filters.matches(search["criteria"], c) and _changed_after(c, modified_after)]
+    matching = matching_customers(search["criteria"], lambda c: _changed_after(c, modified_after), modified_after)
     paged = page_of(matching, page, page_size)
     results = [{"id": c["id"], "lastModifiedDate": c["lastModifiedDate"],
                 "values": {name: display_value(c, name) for name in names}} for c in paged.pop("rows")]

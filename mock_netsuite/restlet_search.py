@@ -1,8 +1,12 @@
 """What the RESTlet's search actions share: finding a saved search, checking page arguments, slicing a page."""
 from __future__ import annotations
 
+import json
 import math
+import threading
+from typing import Callable
 
+from . import search_filters
 from .context import current
 from .errors import RestletError
 
@@ -26,6 +30,29 @@ def find_search(search_id: str) -> dict:
 def describe_columns(search: dict) -> list[dict]:
     return [{"name": c["name"], "label": c["label"], "join": c["join"], "summary": c["summary"]}
             for c in search["columns"]]
+
+
+_MATCHING_KEPT = 8
+_matching: dict[tuple, list[dict]] = {}
+_matching_lock = threading.Lock()
+
+
+def matching_customers(criteria: list, also: Callable[[dict], bool] | None = None, also_key=None) -> list[dict]:
+    """The customers a search's criteria (and `also`, named by `also_key`) choose, in internal id order;
+    kept per store generation so that the pages of one read filter the account once."""
+    store = current().store
+    generation, customers = store.snapshot()
+    key = (id(store), generation, json.dumps(criteria), also_key)
+    with _matching_lock:
+        hit = _matching.get(key)
+    if hit is not None:
+        return hit
+    chosen = [c for c in customers if search_filters.matches(criteria, c) and (also is None or also(c))]
+    with _matching_lock:
+        if len(_matching) >= _MATCHING_KEPT:
+            _matching.pop(next(iter(_matching)))
+        _matching[key] = chosen
+    return chosen
 
 
 def page_args(body: dict) -> tuple[int, int]:

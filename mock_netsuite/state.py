@@ -236,6 +236,8 @@ class Store:
         self._lock = threading.RLock()
         self.started_at = dates.now_iso()
         self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
+        self._snapshot: tuple[int, list[dict]] | None = None
+        self._custom_types: dict[str, str] | None = None  # read on every write; changes only with replace()
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -263,6 +265,7 @@ class Store:
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
                 self._db.execute("COMMIT")
                 self.generation += 1
+                self._custom_types = None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -282,11 +285,22 @@ class Store:
             return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM config")}
 
     def custom_types(self) -> dict[str, str]:
-        return custom_field_types(self.config()["custom_fields"])
+        with self._lock:
+            if self._custom_types is None:
+                self._custom_types = custom_field_types(self.config()["custom_fields"])
+            return dict(self._custom_types)
 
     def customers(self) -> list[dict]:
         with self._lock:
             return [json.loads(d) for (d,) in self._db.execute("SELECT data FROM customer ORDER BY id")]
+
+    def snapshot(self) -> tuple[int, list[dict]]:
+        """(generation, customers), read once per generation: paging a large account reads it once,
+        not once a page. Callers must not change the list or its customers."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != self.generation:
+                self._snapshot = (self.generation, self.customers())
+            return self._snapshot
 
     def customer(self, cid: str) -> dict | None:
         if not cid.isdigit():
