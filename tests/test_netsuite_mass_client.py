@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from werkzeug.wrappers import Response
 
@@ -32,16 +34,17 @@ def json_response(body, status=200) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 
+def page_body(request_body: dict, page_count: int) -> dict:
+    assert request_body["action"] == "customers"
+    page = request_body["page"]
+    return {"searchId": request_body["searchId"], "page": page, "pageCount": page_count,
+            "totalResults": page_count * 2, "hasMore": page + 1 < page_count,
+            "results": [{"id": str(100 + 2 * page + i), "lastModifiedDate": "2026-11-27T05:00:00Z", "values": {}}
+                        for i in range(2)]}
+
+
 def pages_handler(page_count: int):
-    def handler(request):
-        body = json.loads(request.get_data())
-        assert body["action"] == "customers"
-        page = body["page"]
-        return json_response({"searchId": body["searchId"], "page": page, "pageCount": page_count,
-                              "totalResults": page_count * 2, "hasMore": page + 1 < page_count,
-                              "results": [{"id": str(100 + 2 * page + i), "lastModifiedDate": "2026-11-27T05:00:00Z",
-                                           "values": {}} for i in range(2)]})
-    return handler
+    return lambda request: json_response(page_body(json.loads(request.get_data()), page_count))
 
 
 async def test_customer_pages_come_in_page_order_each_asked_once(ns, httpserver):
@@ -55,6 +58,23 @@ async def test_customer_pages_come_in_page_order_each_asked_once(ns, httpserver)
     assert sorted(r["page"] for r in requests) == list(range(7))
     assert requests[0] == {"action": "customers", "searchId": "customsearch_mass", "columnsFrom": "customsearch_map",
                            "fields": [SID, "email"], "pageSize": 5, "modifiedAfter": "2026-11-27T05:00:00Z", "page": 0}
+
+
+async def test_later_pages_are_read_concurrently_within_the_clients_limit():
+    in_flight, peak = 0, 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02 if json.loads(request.content)["page"] % 2 else 0.05)  # odd pages answer first
+        in_flight -= 1
+        return httpx.Response(200, json=page_body(json.loads(request.content), 12))
+
+    ns = NetSuiteClient(rest_url="http://ns.test", restlet_url="http://ns.test", auth=TokenAuth("A", "b", "c", "d", "e"),
+                        concurrency=3, transport=httpx.MockTransport(handler))
+    pages = [p["page"] async for p in ns.customer_rows("customsearch_mass", "customsearch_map", [])]
+    assert pages == list(range(12)) and peak == 3
 
 
 async def test_an_empty_search_is_one_page(ns, httpserver):

@@ -292,6 +292,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                 return;
             }
             try {
+                // ignoreMandatoryFields: a customer missing a field made mandatory later still gets its link.
                 record.submitFields({ type: record.Type.CUSTOMER, id: u.id, values: u.values,
                     options: { enableSourcing: false, ignoreMandatoryFields: true } });
                 results.push({ id: u.id, ok: true });
