@@ -7,6 +7,7 @@ null. bill* columns read the default billing address, as the customer search's o
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 from . import dates
@@ -73,8 +74,12 @@ def _modified_after(body: dict) -> datetime | None:
     return moment
 
 
+# The script's ISO_INSTANT: extended format, a time of day, and a zone (Z or ±HH:MM).
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
 def _parse_instant(raw) -> datetime | None:
-    if not isinstance(raw, str) or "T" not in raw:
+    if not isinstance(raw, str) or not ISO_INSTANT.match(raw):
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))

@@ -90,6 +90,7 @@ def test_a_write_makes_a_customer_changed(ns, seed):
     ({"modifiedAfter": "2026-11-27"}, "INVALID_DATE"),
     ({"modifiedAfter": "2026-11-27T05:00:00"}, "INVALID_DATE"),  # no time zone: which instant?
     ({"modifiedAfter": 1764219600}, "INVALID_DATE"),
+    ({"modifiedAfter": "20261127T050000Z"}, "INVALID_DATE"),  # basic format: the script refuses it too
     ({"pageSize": 4}, "INVALID_PAGE_SIZE"),
     ({"pageSize": 1001}, "INVALID_PAGE_SIZE"),
     ({"page": 1}, "INVALID_PAGE_RANGE"),
