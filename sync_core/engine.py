@@ -354,13 +354,14 @@ class Engine:
     async def _plan_path(self, run: "_RunState", search_id: str, dry_run: bool, portal: bool, only: list[str] | None,
                          skip: set[str], stop: asyncio.Event | None, changed_since: datetime | None,
                          journal: Journal | None) -> AsyncIterator[Event]:
+        counted_from = (self.netsuite.requests, self.stripe.requests)
         ctx = await self.context(search_id)
         jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
         if run.journal is not None:
             run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
-        plan = await self._plan(jobs, ctx, dry_run, portal)
+        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from)
         yield PlanReady(plan)
         if dry_run:
             for row in plan.rows:
@@ -391,9 +392,10 @@ class Engine:
                 jobs.append(job)
         return jobs
 
-    async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool) -> Plan:
+    async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
+                    counted_from: tuple[int, int]) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
-        ns_before, stripe_before = self.netsuite.requests, self.stripe.requests
+        ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
         stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
         emails = {j.facts.email for j in read if j.kind is LookupKind.BY_EMAIL and j.facts.email}

@@ -420,9 +420,11 @@ class MassSyncScreen(Screen[None]):
                         self._run_started(event, run_id)
                     elif isinstance(event, PlanReady):
                         self._started = time.monotonic()
+                        summary = event.plan.summary()
                         self.query_one("#plan-summary", Plain).update(
-                            "\n".join(["Plan" + (" (nothing written)" if dry_run else ", now carried out") + ":"]
-                                      + ["  " + line for line in describe_plan(event.plan.summary())]))
+                            f"Plan{' (nothing written)' if dry_run else ''}: {describe_plan(summary)[0]}; "
+                            f"planning read NetSuite {summary['reads'].get('netsuite', 0)}, Stripe "
+                            f"{summary['reads'].get('stripe', 0)} requests.")
                     elif isinstance(event, CustomersFound):
                         self._started = time.monotonic()
                         self.query_one("#progress", ProgressBar).update(total=event.total)
