@@ -52,7 +52,7 @@ def _sync_once(mocks, account, path: str):
 
     keys = {i: key(o, set(made)) for i, o in outcomes.items()}
     netsuite = {iid: named(c.get(ID_FIELD)) for iid, c in ns_after.items()}
-    stripe_state = {named(cid): {k: v for k, v in c.items() if k not in ("id", "created")}
+    stripe_state = {named(cid): {k: v for k, v in c.items() if k not in ("id", "created", "invoice_prefix")}
                     for cid, c in stripe_after.items()}
     return keys, netsuite, stripe_state
 
