@@ -13,8 +13,10 @@ import time
 from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
+from .changed_since import changed_customer_ids
 from .config import Config, ConfigError
 from .errors import SyncError, StripeServiceError
 from .events import CustomersFound, CustomerSynced, Event, RunFinished, RunStarted
@@ -24,6 +26,7 @@ from .mapping import MappedCustomer, changed_fields, map_record
 from .netsuite import NetSuiteClient, SearchColumn, TokenAuth
 from .outcome import Change, Outcome, Status
 from .retry import RetryPolicy, counting_retries
+from .run_target import current_target
 from .rules import (
     Action,
     CustomerFacts,
@@ -537,6 +540,7 @@ class Engine:
         retry_failed: bool = False,
         only: list[str] | None = None,
         stop: asyncio.Event | None = None,
+        changed_since: datetime | None = None,
     ) -> AsyncIterator[Event]:
         """The scheduled mass sync: the customers the Mass Customer Sync Saved Search chooses.
 
@@ -552,11 +556,15 @@ class Engine:
         if not dry_run:
             self.stripe.guard_write("run a mass sync")
         resumed = run_id is not None
+        if changed_since is not None and (resumed or only is not None):
+            raise ValueError("changed_since takes a new run over the saved search: not with run_id or only")
         if journal is not None and not dry_run:
+            target = await current_target(self.config, self.netsuite, self.stripe)
             if run_id is None:
-                run_id = journal.start_run(search_id)
+                run_id = journal.start_run(search_id, target, explicit_ids=only is not None,
+                                           changed_since=changed_since.timestamp() if changed_since else None)
             else:
-                journal.run(run_id)  # raises JournalError naming the known runs
+                journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
         yield RunStarted(run_id if not dry_run else None, search_id, dry_run, resumed)
 
         ctx = await self.context(search_id)
@@ -566,6 +574,9 @@ class Engine:
         else:
             async for page in self.netsuite.search_pages(search_id):
                 ids.extend(page)
+        if changed_since is not None:
+            changed = await changed_customer_ids(self.netsuite, changed_since)
+            ids = [i for i in ids if i in changed]
         skip: set[str] = set()
         if journal is not None and not dry_run and run_id is not None:
             skip = journal.finished_ids(run_id, include_failed=not retry_failed) if resumed else set()
