@@ -155,7 +155,7 @@ async def test_shared_stripe_customer_is_said_so_and_a_second_run_writes_nothing
             stripe_requests = engine.stripe.requests
         assert all(not o.changes for o in again), [(o.internal_id, o.changes) for o in again]
         assert {o.decision.action for o in again} == {Action.USE_LINKED}
-        assert stripe_requests == 2  # one retrieve each, no write
+        assert stripe_requests == 3  # one retrieve each, no write; and GET /v1/account, the run's target
     after = world.stripe_customers()[sid]
     assert after["metadata"]["netsuite_internal_id"] == "101" and after["name"] == before["name"] == "Acme East"
 
