@@ -9,11 +9,13 @@ import sys
 import time
 
 import pytest
+from pydantic import SecretStr
 from test_mass_sync import _config_file, run
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.engine import Engine
 from sync_core.journal import Journal, JournalError
-from sync_core.run_target import RunTarget, netsuite_account_id
+from sync_core.run_target import RunTarget, current_target, netsuite_account_id
 from testbed import demo
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
@@ -73,10 +75,6 @@ async def test_resume_against_another_target_is_refused_naming_both_and_writes_n
 
 
 def _engine_with_key(world, key, *, confirm_live=False):
-    from pydantic import SecretStr
-
-    from sync_core.engine import Engine
-
     config = world.config.model_copy(deep=True)
     config.stripe.api_key = SecretStr(key)
     return Engine.from_config(config, confirm_live=confirm_live)
@@ -148,3 +146,12 @@ def test_changed_since_a_time_ago_takes_only_recent_edits(world, tmp_path):
     r = cli(config, env, "--changed-since", "10m", "--dry-run", "--json")
     assert r.returncode == 0, r.stderr
     assert [c["internal_id"] for c in json.loads(r.stdout)["customers"]] == ["104"]
+
+
+async def test_a_restricted_key_s_target_is_its_account_named_in_stripe_s_refusal(world):
+    restricted = "rk_test_custsync_restricted_key_0003"
+    stripe = demo.stripe_state([])
+    stripe["accounts"][0]["api_keys"] = [world.mocks.stripe.info["api_key"], restricted]
+    world.mocks.load(demo.netsuite_state(CUSTOMERS), stripe)
+    async with _engine_with_key(world, restricted) as engine:
+        assert await current_target(engine.config, engine.netsuite, engine.stripe) == world_target(world)
