@@ -87,8 +87,10 @@ def query_moment(since: datetime) -> datetime:
 async def changed_customer_ids(netsuite: "NetSuiteClient", since: datetime) -> set[str]:
     """Internal ids of the customers modified at or after `since` (query_moment), by SuiteQL.
 
-    Relative to SYSDATE, so that NetSuite compares in its own time zone, whatever it is (a literal would
-    be read in the account's time zone: unconfirmed which). The plan-based mass sync filters in the
+    Relative to SYSDATE ("lastmodifieddate >= SYSDATE - n/86400"), so that NetSuite compares two of its own
+    dates whatever its time zone; a literal would be read in the account's or the user's time zone (unconfirmed
+    which), and this machine cannot know it. Unconfirmed too: that SuiteQL's SYSDATE is in the same zone as
+    lastmodifieddate (the usual "modified lately" filter assumes it). The plan-based mass sync filters in the
     RESTlet's page read instead; this serves the per-customer path."""
     seconds_ago = max(0.0, time.time() - query_moment(since).timestamp())
     query = (f"SELECT id FROM customer WHERE lastmodifieddate >= SYSDATE - ({math.ceil(seconds_ago)} / 86400) "
