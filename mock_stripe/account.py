@@ -22,7 +22,7 @@ from .auth import key_from_header, mask
 from .errors import StripeError
 from .forms import check_known
 
-# Fields of the Account object a client of ours may read; the rest of Stripe's object is not modelled.
+# Every mock account is a US account in usd; the rest of Stripe's Account object is not modelled.
 COUNTRY = "US"
 DEFAULT_CURRENCY = "usd"
 

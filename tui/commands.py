@@ -142,7 +142,7 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                       "--retry-failed or --dry-run.")
     if args.changed_since is not None and (args.resume or args.list_run):
         return refuse("mass-sync", "--changed-since starts a new run over the customers changed since then; a "
-                      f"resumed run keeps the customers it took, and --list only shows a run: give "
+                      "resumed run keeps the customers it took, and --list only shows a run: give "
                       f"{'--resume' if args.resume else '--list'} or --changed-since, not both.")
     journal_path = Path(args.journal or load_config(args.config).sync.journal_path)
     if args.list_run:
