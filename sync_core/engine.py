@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from . import executor, reads
+from .changed_since import query_moment
 from .config import Config, ConfigError
 from .errors import SyncError, StripeServiceError
 from .events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinished, RunStarted
@@ -28,6 +29,7 @@ from .outcome import Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
 from .stripe_index import build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
+from .run_target import current_target
 from .rules import Action, LookupKind, mailbox, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
 from .ids import internal_id as require_internal_id
 from .ids import is_stripe_customer_id
@@ -327,6 +329,8 @@ class Engine:
         """
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}")
+        if changed_since is not None and (run_id is not None or only is not None or path != "plan"):
+            raise ValueError("changed_since takes a new planned run over the saved search: not with run_id or only")
         started = time.monotonic()
         search_id = self.config.netsuite.mass_customer_sync_search
         if not dry_run and journal is None:
@@ -335,10 +339,12 @@ class Engine:
             self.stripe.guard_write("run a mass sync")
         resumed = run_id is not None
         if journal is not None and not dry_run:
+            target = await current_target(self.config, self.netsuite, self.stripe)
             if run_id is None:
-                run_id = journal.start_run(search_id)
+                run_id = journal.start_run(search_id, target, explicit_ids=only is not None,
+                                           changed_since=changed_since.timestamp() if changed_since else None)
             else:
-                journal.run(run_id)  # raises JournalError naming the known runs
+                journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
         yield RunStarted(run_id if not dry_run else None, search_id, dry_run, resumed)
         run = _RunState(self, journal if not dry_run else None, run_id if not dry_run else None, started)
         skip: set[str] = set()
@@ -383,7 +389,8 @@ class Engine:
                 await self._stage(job, reads.read_record(self, job))
                 jobs.append(job)
             return [j for j in jobs if j.outcome.internal_id not in skip]
-        async for page in reads.row_pages(self, ctx, changed_since=changed_since):
+        modified_after = query_moment(changed_since) if changed_since is not None else None
+        async for page in reads.row_pages(self, ctx, changed_since=modified_after):
             for internal_id, record in page:
                 if internal_id in skip:
                     continue
