@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
