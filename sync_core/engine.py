@@ -25,7 +25,7 @@ from .in_flight import FixedLimit, InFlightLimit, in_flight
 from .job import Job, SyncContext
 from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
-from .outcome import Outcome, Status
+from .outcome import Change, Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
 from .stripe_index import build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
