@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .engine import Engine
 from .errors import SyncError
 from .ids import is_stripe_customer_id, is_internal_id
+from .stripe_listing import DEFAULT_PARTITIONS
 from .text_files import TextEncodingError, decode_utf8
 
 ID_COLUMNS = ("internal_id", "netsuite_internal_id (metadata)", "netsuite_internal_id")
@@ -266,18 +268,20 @@ class _StripeFact:
 _LIVE = _StripeFact(False, None)
 
 
-async def _list_page(engine: Engine, starting_after: str | None) -> tuple[list[dict[str, Any]], bool]:
-    """One page of GET /v1/customers as plain dicts."""
-    return await engine.stripe.customers_page(starting_after, limit=STRIPE_PAGE)
+def _listing_partitions(ids: int) -> int:
+    """Ranges listed at once: more only for a file large enough that listing is likely to pay, since
+    stopping a listing early wastes the pages in flight (at most one per range)."""
+    return max(1, min(DEFAULT_PARTITIONS, ids // 5000))
 
 
 async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
     """Stripe id -> what Stripe says about it (absent: no such customer here), and the strategy taken.
 
     Stripe has no batch retrieve. Listing costs one request per 100 customers of the account, a
-    retrieve one per id; the account's size is not known in advance. So list, and give up listing
-    listing while it finds more than one of the file's ids a page (then retrieve the rest): at most
-    a few pages more than retrieving, and a full listing when the file names much of the account.
+    retrieve one per id; the account's size is not known in advance. So list (several `created` ranges
+    at once, StripeGateway.all_customers), and give up listing while it finds no more than one of the
+    file's ids a page (then retrieve the rest): at most a few pages more than retrieving, and a full
+    listing when the file names much of the account.
     """
     prefix = engine.config.sync.metadata_prefix
     facts: dict[str, _StripeFact] = {}
@@ -288,32 +292,33 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
             return _LIVE  # the common case shares one object: 200,000 ids, not 200,000 objects
         return _StripeFact(bool(c.get("deleted")), str(tag).strip() if tag not in (None, "") else None)
 
-    pages = 0
-    cursor: str | None = None
     if len(stripe_ids) > STRIPE_PAGE:
-        while True:
-            customers, more = await _list_page(engine, cursor)
-            pages += 1
-            found = 0
-            for c in customers:
-                if c["id"] in stripe_ids and c["id"] not in facts:
-                    facts[c["id"]] = fact(c)
-                    found += 1
-            tick(found)
-            if not more or not customers:
-                return facts, (f"listed every Stripe customer ({pages} page(s) of {STRIPE_PAGE}) instead of "
-                               f"{len(stripe_ids)} retrieves")
-            cursor = customers[-1]["id"]
-            left = len(stripe_ids) - len(facts)
-            if left == 0:
-                return facts, f"listed {pages} page(s) of {STRIPE_PAGE} until every id was found"
-            # A page that finds less than one wanted id costs more than retrieving that id: past the first
-            # few pages, list on only while the pages so far found more than one id each, and never spend
-            # more pages than there were ids to retrieve.
-            if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
-                strategy = (f"listed {pages} page(s) of {STRIPE_PAGE}, then retrieved the {left} id(s) not seen "
-                            "(listing found too few of the file's ids per page)")
-                break
+        pages_before = engine.stripe.list_pages
+        pages = 0
+        strategy = ""
+        async with aclosing(engine.stripe.all_customers(partitions=_listing_partitions(len(stripe_ids)))) as listing:
+            async for customers in listing:
+                pages += 1
+                found = 0
+                for c in customers:
+                    if c["id"] in stripe_ids and c["id"] not in facts:
+                        facts[c["id"]] = fact(c)
+                        found += 1
+                tick(found)
+                left = len(stripe_ids) - len(facts)
+                if left == 0:
+                    strategy = f"listed {pages} page(s) of {STRIPE_PAGE} until every id was found"
+                    break
+                # A page that finds less than one wanted id costs more than retrieving that id: past the
+                # first few pages, list on only while the pages so far found more than one id each, and
+                # never spend more pages than there were ids to retrieve.
+                if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
+                    strategy = (f"listed {pages} page(s) of {STRIPE_PAGE}, then retrieved the {left} id(s) not "
+                                "seen (listing found too few of the file's ids per page)")
+                    break
+        if not strategy:
+            return facts, (f"listed every Stripe customer ({engine.stripe.list_pages - pages_before} page(s) of "
+                           f"{STRIPE_PAGE}) instead of {len(stripe_ids)} retrieves")
     else:
         strategy = f"retrieved {len(stripe_ids)} id(s) one by one (fewer requests than listing the account)"
 
