@@ -94,6 +94,7 @@ async def plan(mocks: BundledMocks, path: Path, args: argparse.Namespace) -> dic
         "netsuite_requests": result.netsuite_requests,
         "stripe_requests": result.stripe_requests,
         "stripe_lookup": result.stripe_strategy,
+        "reads_s": result.seconds,
         "rss_peak_mb": rss.peak_mb,
         "rss_growth_mb": rss.growth_mb,
         "cpu_s": {k: round(v, 2) for k, v in cpu.seconds.items()},
@@ -140,6 +141,8 @@ def main() -> None:
     print(f"  requests: NetSuite {report['netsuite_requests']}, Stripe {report['stripe_requests']} "
           f"({report['stripe_lookup']}); at Stripe's limits: {report['stripe_requests_at_25_per_s']} s test mode, "
           f"{report['stripe_requests_at_100_per_s']} s live")
+    reads = report["reads_s"]
+    print(f"  reads side by side: NetSuite {reads.get('netsuite')} s, Stripe {reads.get('stripe')} s")  # type: ignore[union-attr]
     print(f"  client peak RSS {report['rss_peak_mb']} MB (growth {report['rss_growth_mb']} MB)")
     print(f"  CPU seconds: {report['cpu_s']}")
     print(f"  (mocks loaded in {report['mock_load_s']} s, not timed)")

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
 
 from .engine import Engine
 from .errors import SyncError
@@ -46,6 +47,7 @@ SUITEQL_RESULT_CAP = 100_000  # a SuiteQL query returns at most this many result
 PARALLEL_BATCHES = 4
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+T = TypeVar("T")
 
 
 class CsvFileError(Exception):
@@ -73,6 +75,7 @@ class ImportPlan:
     netsuite_requests: int = 0
     stripe_requests: int = 0
     stripe_strategy: str = ""  # how Stripe ids were looked up, and why
+    seconds: dict[str, float] = field(default_factory=dict)  # each service's reads (side by side), wall time
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -270,7 +273,7 @@ _LIVE = _StripeFact(False, None)
 
 def _listing_partitions(ids: int) -> int:
     """Ranges listed at once: more only for a file large enough that listing is likely to pay, since
-    stopping a listing early wastes the pages in flight (at most one per range)."""
+    stopping a listing early wastes the pages in flight and queued (a few per range)."""
     return max(1, min(DEFAULT_PARTITIONS, ids // 5000))
 
 
@@ -334,6 +337,14 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
     return facts, strategy
 
 
+async def _timed(seconds: dict[str, float], name: str, work: Awaitable[T]) -> T:
+    started = time.monotonic()
+    try:
+        return await work
+    finally:
+        seconds[name] = round(time.monotonic() - started, 2)
+
+
 async def _netsuite_reads(engine: Engine, rows: list[ImportRow], stripe_ids: set[str],
                           ticker: Callable[[str, int], Callable[[int], None]]) -> dict[str, set[str]]:
     await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
@@ -365,8 +376,8 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
     try:
         # The two services are read side by side: neither waits for the other.
         holders, (stripe, plan.stripe_strategy) = await asyncio.gather(
-            _netsuite_reads(engine, rows, stripe_ids, ticker),
-            _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids))))
+            _timed(plan.seconds, "netsuite", _netsuite_reads(engine, rows, stripe_ids, ticker)),
+            _timed(plan.seconds, "stripe", _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids)))))
     except SyncError as exc:
         for r in rows:
             r.action, r.message = "error", exc.message

@@ -9,12 +9,15 @@ cursor, side by side.
 
 The ranges adapt (nothing is known of the account's spread over time): the newest page is read first;
 what lies below its last customer is one range [0, that customer's second], continued from that
-customer. A worker whose range is exhausted takes the lower half of the widest range left (the part
-below where its owner has read to): an account created in one busy week costs a few probes of empty
-halves (one request each), then splits evenly. A range split while its page is in flight drops what
-the page holds below its new lower bound (that part now belongs to the other range), so every customer
-is read exactly once. Ranges are whole seconds, so customers sharing a second are never split between
-two ranges; within a range, the cursor orders them.
+customer. Each range estimates what it has left from the density it has read. An idle worker takes the
+older part of the range with the most left: half of it, but that range keeps at most a chunk (growing
+with what the listing has read so far), so the unknown oldest stretch goes whole to the idle worker,
+which lists it from its newest end and so finds the data wherever it starts (an empty stretch costs one
+request). Ranges with little left are not split (each split costs a partial last page); workers with
+nothing to take wait for one. A range split while its page is in flight drops what the page holds
+below its new lower bound (that part belongs to the other range now), so every customer is read exactly
+once. Ranges are whole seconds, so customers sharing a second are never split between two ranges;
+within a range, the cursor orders them.
 
 A customer created while the listing runs is newer than the first page's cursor and is not listed; a
 customer deleted meanwhile may still be. Deleted customers are not listed (Stripe lists live objects).
@@ -28,7 +31,11 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 PAGE = 100  # Stripe's largest list page
-DEFAULT_PARTITIONS = 8  # ranges listed at once; the gateway's rate limiter still spaces the requests
+# Ranges listed at once; the gateway's rate limiter still spaces the requests. Stripe also has a
+# concurrency limiter whose number it does not publish, and "API endpoints have a default limit of 25
+# requests per second" (https://docs.stripe.com/rate-limits): a few lists at once, not dozens; a 429 from
+# either is retried like any other (the gateway's RetryPolicy).
+DEFAULT_PARTITIONS = 8
 MIN_SPLIT = 4 * PAGE  # customers a range must have left (estimated) to be shared with an idle worker
 CHUNK = 10 * PAGE  # at least what a split range keeps of its older part: the rest goes to the idle worker
 
