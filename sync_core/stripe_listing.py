@@ -124,14 +124,20 @@ async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS) ->
             customers, more = await fetch(rng.params())
             # The range may have been split meanwhile: below `lo` belongs to another range now.
             kept = [c for c in customers if int(c["created"]) >= rng.lo]
+            done = not more or not kept or len(kept) < len(customers)
+            # The range's state moves on before handing the page over (which may wait for the consumer):
+            # a split in between must see where this range has got to, or it would give away read customers.
+            if done:
+                ranges.remove(rng)
+            else:
+                rng.advance(kept)
+                read[0] += len(kept)
             if kept:
                 await pages.put(kept)
-            if not more or not kept or len(kept) < len(customers):
-                return
-            rng.advance(kept)
-            read[0] += len(kept)
             async with changed:
                 changed.notify_all()
+            if done:
+                return
 
     async def worker(own: _Range | None) -> None:
         try:
@@ -142,14 +148,12 @@ async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS) ->
                         await changed.wait()
                     continue
                 await page_through(own)
-                ranges.remove(own)
                 own = None
-                async with changed:
-                    changed.notify_all()
         except Exception as exc:  # noqa: BLE001 - handed to the consumer, who raises it
             await pages.put(exc)
             return
         await pages.put(_DONE)
+
     tasks = [asyncio.create_task(worker(ranges[0]))]
     tasks += [asyncio.create_task(worker(None)) for _ in range(partitions - 1)]
     try:
