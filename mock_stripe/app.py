@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 
-from . import account, customers, payment_methods, portal
+from . import account, customers, listing, payment_methods, portal
 from . import state as state_doc
 from .auth import authenticate
 from .control import control
@@ -153,7 +153,7 @@ def _execute(handler, caller, params: dict, kwargs: dict) -> tuple[int, str, boo
     rt.faults.delay()
     try:
         status, body = handler(rt.store, caller, params, **kwargs)
-        return status, json.dumps(body, indent=2), True
+        return status, listing.dumps(body), True
     except StripeError as err:
         return err.status, json.dumps(_error_body(err), indent=2), err.executed
     except Exception:
