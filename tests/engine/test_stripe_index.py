@@ -39,8 +39,8 @@ async def test_without_an_estimate_listing_stops_once_it_stops_paying(world):
     async with world.engine() as engine:
         index = await build_index(engine.stripe, engine.mailboxes, stored_ids=oldest, emails=set())
         requests = engine.stripe.requests
-    assert not index.listed_all and index.pages == 3  # pages read reached the lookups still needed
-    assert requests == 3 + 3 and all(index.linked(s)[0] for s in oldest)  # at most twice the cheaper way
+    assert not index.listed_all and index.pages <= 4  # pages read reached the lookups still needed (one more in flight)
+    assert requests <= 4 + 3 and all(index.linked(s)[0] for s in oldest)  # about twice the cheaper way, at most
 
 
 async def test_a_stored_id_the_listing_does_not_show_is_retrieved(world):
