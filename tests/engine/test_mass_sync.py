@@ -182,29 +182,35 @@ def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_p
 def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_path):
     """SIGKILL while the RESTlet's writeBack call is on its way: NetSuite writes the batch, the run never learns
     it. The resumed run finds those customers linked and the rest recovered: nothing created twice."""
-    ns_state = _load_slow_world(world, 60)
-    world.mocks.netsuite.control.faults(latency_ms=700)  # every NetSuite call waits, then is handled
-    config, env = _config_file(world, tmp_path)
-    journal_path = tmp_path / "journal.sqlite"
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and _journal_counts(journal_path).get("create-attempted", 0) == 0:
-        time.sleep(0.01)
-    # The batch goes a second after its first customer (executor.WRITE_BACK_WINDOW_S), then waits 700 ms.
-    time.sleep(1.0 + 0.35)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    time.sleep(1.0)  # NetSuite handles the call its client no longer waits for
-    with sqlite3.connect(journal_path) as db:
-        run_id = db.execute("SELECT id FROM runs").fetchone()[0]
-        attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}
     from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 
-    written_unknown = [i for i, c in world.ns_customers().items() if i in attempted and c.get(ID_FIELD)]
-    assert written_unknown, "the kill did not land inside a write-back batch"
+    # The batch goes a second after its first customer (executor.WRITE_BACK_WINDOW_S), then waits 700 ms at
+    # NetSuite: the kill aims inside that wait; where this machine's timing misses it, try again a bit off.
+    for attempt, delay in enumerate((1.35, 1.15, 1.55, 0.95, 1.75)):
+        ns_state = _load_slow_world(world, 60)
+        world.mocks.netsuite.control.faults(latency_ms=700)  # every NetSuite call waits, then is handled
+        run_dir = tmp_path / f"attempt-{attempt}"
+        run_dir.mkdir()
+        config, env = _config_file(world, run_dir)
+        journal_path = run_dir / "journal.sqlite"
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _journal_counts(journal_path).get("create-attempted", 0) == 0:
+            time.sleep(0.01)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        time.sleep(1.0)  # NetSuite handles the call its client no longer waits for
+        with sqlite3.connect(journal_path) as db:
+            run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+            attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}
+        if [i for i, c in world.ns_customers().items() if i in attempted and c.get(ID_FIELD)]:
+            break
+    else:
+        raise AssertionError("the kill never landed inside a write-back batch")
     world.mocks.netsuite.control.faults(latency_ms=0)
-    resumed = _resume(world, tmp_path, run_id)
+    resumed = _resume(world, run_dir, run_id)
     assert resumed.returncode in (0, 3), resumed.stderr
     assert_exactly_once(world)
     assert len(world.ns_customers()) == len(ns_state["customers"])
