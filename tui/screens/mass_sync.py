@@ -169,7 +169,6 @@ class MassSyncScreen(Screen[None]):
                 customers.add_column("run", key="run")
                 yield customers
         yield ProgressBar(id="progress", show_eta=True)
-        yield Plain("", id="plan-summary", classes="status")
         yield Plain("", id="counts", classes="status")
         yield Plain("", id="summary", classes="status")
         yield RichLog(id="failures", wrap=True, markup=False, highlight=False)
@@ -395,8 +394,7 @@ class MassSyncScreen(Screen[None]):
         engine = app.engine  # type: ignore[attr-defined]
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self.query_one("#failures", RichLog).clear()
-        self.query_one("#summary", Plain).update("")
-        self.query_one("#plan-summary", Plain).update("Reading the customers and planning…")
+        self.query_one("#summary", Plain).update("Reading the customers and planning…")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
         for eta in self.query_one("#progress", ProgressBar).query("ETAStatus"):
             eta.display = True
@@ -421,7 +419,7 @@ class MassSyncScreen(Screen[None]):
                     elif isinstance(event, PlanReady):
                         self._started = time.monotonic()
                         summary = event.plan.summary()
-                        self.query_one("#plan-summary", Plain).update(
+                        self.query_one("#summary", Plain).update(
                             f"Plan{' (nothing written)' if dry_run else ''}: {describe_plan(summary)[0]}; "
                             f"planning read NetSuite {summary['reads'].get('netsuite', 0)}, Stripe "
                             f"{summary['reads'].get('stripe', 0)} requests.")
