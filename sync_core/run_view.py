@@ -49,6 +49,7 @@ class RunView:
     prefix: str = "netsuite_"
     turns: Turns = field(default_factory=Turns)
     _pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # Stripe id -> as this run's push left it
+    _pushed_by_box: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # mailbox -> id -> pushed
     _made: dict[str, dict[str, Any]] = field(default_factory=dict)  # dry run: mailbox -> stand-in of a planned create
     _links: dict[str, list[str]] = field(default_factory=dict)  # dry run: Stripe id -> customers planned to link it
 
@@ -56,7 +57,11 @@ class RunView:
         return self._pushed.get(customer["id"], customer)
 
     def record_push(self, customer: dict[str, Any]) -> None:
+        before = self._pushed.get(customer["id"])
+        if before is not None:
+            self._pushed_by_box.get(mailbox(before.get("email")) or "", {}).pop(customer["id"], None)
         self._pushed[customer["id"]] = customer
+        self._pushed_by_box.setdefault(mailbox(customer.get("email")) or "", {})[customer["id"]] = customer
 
     def plan(self, facts: CustomerFacts, decision: Decision, push: dict[str, Any] | None) -> None:
         """Remember what a dry run decided, as the run would have written it (`push`: the customer after
@@ -78,9 +83,8 @@ class RunView:
         """The customers of this mailbox as the run has left them, with a dry run's planned create."""
         box = mailbox(email)
         out = {c["id"]: self.current(c) for c in customers}
-        for cid, c in self._pushed.items():
-            if mailbox(c.get("email")) == box:
-                out.setdefault(cid, c)
+        for cid, c in self._pushed_by_box.get(box or "", {}).items():
+            out.setdefault(cid, c)
         made = self._made.get(box or "") if self.dry_run else None
         if made is not None:
             out.setdefault(made["id"], made)
