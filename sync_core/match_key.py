@@ -72,8 +72,3 @@ class MatchKey:
         if self.by_email:
             return f"LOWER(email) IN ({listed})"
         return f"TRIM({self.field}) IN ({listed})"
-
-    @property
-    def column(self) -> str:
-        """The SuiteQL column holding the value."""
-        return self.field

@@ -83,7 +83,7 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
             where.append(f"{field} IN ({', '.join(sql_literal(s) for s in some_ids)})")
         if some_boxes:
             where.append(f"({key.suiteql_in(some_boxes)} AND {field} IS NOT NULL)")
-        queries.append(f"SELECT id, {key.column}, {field} FROM customer WHERE {' OR '.join(where)}")
+        queries.append(f"SELECT id, {key.field}, {field} FROM customer WHERE {' OR '.join(where)}")
     links: dict[str, set[str]] = {}
     by_mailbox: dict[str, set[str]] = {}
     for rows in await asyncio.gather(*(engine.netsuite.suiteql_all(q) for q in queries)):
@@ -92,7 +92,7 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
             if not sid:
                 continue
             links.setdefault(sid, set()).add(str(row.get("id")))
-            box = key.of_value(row.get(key.column))
+            box = key.of_value(row.get(key.field))
             if box:
                 by_mailbox.setdefault(box, set()).add(sid)
     return links, by_mailbox
