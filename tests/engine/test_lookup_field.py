@@ -11,24 +11,9 @@ from sync_core.outcome import Status
 from sync_core.rules import Action
 from testbed import demo
 
-from sync_core.events import CustomerSynced
+from test_edges import customer, synced, trace_text
 
 FIELD = "custentity_account_no"
-
-
-def customer(iid, email, sid=None, **extra):
-    c = {"id": iid, "companyName": f"Customer {iid}", "email": email, **extra}
-    if sid:
-        c[ID_FIELD] = sid
-    return c
-
-
-async def synced(engine, journal=None, **kw):
-    return [e.outcome async for e in engine.mass_sync(journal, **kw) if isinstance(e, CustomerSynced)]
-
-
-def trace_text(outcome) -> str:
-    return " | ".join(s.outcome for s in outcome.decision.trace)
 
 
 def load(world, ns_customers, stripe_customers=()):
