@@ -139,3 +139,18 @@ async def test_the_index_groups_a_listing_by_the_value_and_looks_a_value_up_with
     # One value costs one request (a search: Stripe's list has no metadata filter), less than two pages.
     assert looked_up.pages == 0 and looked_up.lookups == 1
     assert [c["id"] for c in await looked_up.same_mailbox(" AC-7 ")] == ["cus_007"]
+
+
+async def test_the_per_customer_path_decides_as_the_plan_does(world, tmp_path):
+    accounts = [account("101", "AC-1"), account("102", "AC-2"), account("103", "AC-2", email="b@x.test"),
+                account("104", ""), account("105", "AC-1", sid="cus_A")]
+    stripe = [{"id": "cus_A", "email": "a@x.test", "metadata": {FIELD: "AC-1"}}]
+    outcomes = {}
+    for path in ("per-customer", "plan"):
+        load(world, accounts, stripe)
+        async with engine(world) as eng:
+            done = await synced(eng, Journal(tmp_path / f"{path}.sqlite"), portal=False, path=path)
+        outcomes[path] = {o.internal_id: (o.rule, o.decision.action, o.decision.shared_with) for o in done}
+        assert len(world.stripe_customers()) == 2  # one create for AC-2, whichever path
+    assert outcomes["per-customer"] == outcomes["plan"]
+    assert outcomes["plan"]["103"] == ("R3", Action.LINK_EXISTING, ("102",))
