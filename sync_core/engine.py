@@ -30,7 +30,7 @@ from .planner import Plan, decide_for, find, plan_run, planned_push
 from .stripe_index import build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
-from .rules import Action, LookupKind, mailbox, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
+from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
 from .ids import internal_id as require_internal_id
 from .ids import is_stripe_customer_id
 from .portal_links import holds_link, source_for
@@ -78,7 +78,7 @@ class Engine:
         self.netsuite = netsuite
         self.stripe = stripe
         self.turn_locks = KeyedLocks()
-        self.mailboxes = MailboxIndex(stripe)
+        self.mailboxes = MailboxIndex(stripe, config.sync.match_key())
 
     @classmethod
     def from_config(cls, config: Config, *, confirm_live: bool = False) -> "Engine":
@@ -138,24 +138,26 @@ class Engine:
 
     # --- planner.Lookups, live: what single sync asks Stripe and NetSuite as it needs it ----------
 
-    async def same_mailbox(self, email: str) -> list[dict[str, Any]]:
-        return await self.mailboxes.find(email)
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]:
+        return await self.mailboxes.find(value)
 
-    async def confirm(self, stripe_ids: set[str], email: str) -> list[dict[str, Any]]:
-        return await self.mailboxes.confirm(stripe_ids, email)
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]:
+        return await self.mailboxes.confirm(stripe_ids, value)
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
                           run: RunView | None = None, *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
         """For each Stripe id, the NetSuite customers (other than `internal_id`) whose STRIPE CUSTOMER ID
-        names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of`, the same
-        query also returns the Stripe ids that linked NetSuite customers of that mailbox hold."""
+        names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of` (a value of the
+        lookup field), the same query also returns the Stripe ids that linked NetSuite customers with the same
+        match key (mailbox, or lookup-field value) hold."""
         field = self.config.netsuite.stripe_id_field.lower()
         out: dict[str, set[str]] = {}
         wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
         where = [f"{field} IN ({', '.join(repr(s) for s in wanted)})"] if wanted else []
-        box = mailbox(mailbox_of)
+        key = self.config.sync.match_key()
+        box = key.of_value(mailbox_of)
         if box:
-            where.append(f"(LOWER(email) = '{box.replace(chr(39), chr(39) * 2)}' AND {field} IS NOT NULL)")
+            where.append(f"({key.suiteql_in([box])} AND {field} IS NOT NULL)")
         if where:
             for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {' OR '.join(where)}"):
                 out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
@@ -405,11 +407,12 @@ class Engine:
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
         stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
-        emails = {j.facts.email for j in read if j.kind is LookupKind.BY_EMAIL and j.facts.email}
+        key = self.config.sync.match_key()
+        emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
         expected_pages = -(-await reads.linked_count(self) // STRIPE_PAGE) if stored or emails else 0
         index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=emails,
                                   expected_pages=expected_pages)
-        boxes = {mailbox(e) or "" for e in emails}
+        boxes = {key.of_value(e) or "" for e in emails}
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())}
         index.netsuite_links, index.netsuite_mailbox_links = await reads.netsuite_links(self, stored | candidates, boxes)
         await retrieve_more(index, self.stripe, {sid for box in boxes for sid in index.netsuite_mailbox_links.get(box, ())})
@@ -447,7 +450,7 @@ class Engine:
             await source_for(self.netsuite).prime(todo)  # the signed links in batches, not one call each
         yield CustomersFound(total=len(todo), already_done=len(skip))
         run.total = len(todo)
-        view = RunView(dry_run, self.config.sync.metadata_prefix)
+        view = RunView(dry_run, self.config.sync.metadata_prefix, self.config.sync.match_key())
         run.limit = limit = self.in_flight_limit(len(todo))
         # Linked customers first, those matched by email after them: a push to a linked Stripe customer may
         # move it to another mailbox or tag it for its owner, and the matching must see that, as a

@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 from .mapping import MappedCustomer
 from .outcome import Outcome
-from .rules import CustomerFacts, LookupKind, StripeCustomerRef, mailbox, normalize_stripe_id
+from .match_key import MatchKey
+from .rules import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
 from .run_view import RunView
 
 
@@ -37,17 +38,19 @@ class Job:
     linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
 
     def turn_keys(self) -> set[str]:
-        """What customers that must go one after another share: the stored Stripe id, the mailbox of the
-        NetSuite email, and the mailbox the linked Stripe customer has now (a push may move it)."""
+        """What customers that must go one after another share: the stored Stripe id, the match key of the
+        NetSuite customer (the mailbox of its email, or its lookup field's value), and the match key the
+        linked Stripe customer has now (a push may move it)."""
         if self.kind is LookupKind.NONE:
             return set()
         keys = set()
         sid = normalize_stripe_id(self.facts.stripe_customer_id)
         if sid:
             keys.add(f"id:{sid}")
-        for email in (self.facts.email, (self.linked[0] or {}).get("email")):
-            if mailbox(email):
-                keys.add(f"mailbox:{mailbox(email)}")
+        match = MatchKey(self.facts.lookup_field)
+        for box in (match.of_value(self.facts.match_value()), match.of_customer(self.linked[0])):
+            if box:
+                keys.add(f"{match.kind}:{box}")
         return keys
 
 

@@ -26,7 +26,6 @@ from .rules import (
     TraceStep,
     decide,
     email_problem,
-    normalize_email,
     normalize_stripe_id,
     portal_plan,
     portal_write,
@@ -43,9 +42,11 @@ class Lookups(Protocol):
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
                           *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]: ...
 
-    async def same_mailbox(self, email: str) -> list[dict[str, Any]]: ...
+    # `value`: the customer's value of the lookup field ([sync] lookup_field; the email by default), matched
+    # as its match key (match_key.MatchKey: the mailbox, or the value in Stripe metadata).
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]: ...
 
-    async def confirm(self, stripe_ids: set[str], email: str) -> list[dict[str, Any]]: ...
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]: ...
 
 
 async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str, ...] | list[str] = ()) -> Found:
@@ -66,18 +67,18 @@ async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str,
         if not ref.deleted:
             params = job.mapped.update_params(customer, blank_clears)
             found.fields_differ = bool(changed_fields(params, customer))
-    elif job.kind is LookupKind.BY_EMAIL:
-        email = normalize_email(job.facts.email)
+    elif job.kind is LookupKind.BY_EMAIL:  # by the lookup field: the email unless configured otherwise
+        email = job.facts.match_value()
         assert email is not None
-        if email_problem(email):
+        if job.facts.by_email and email_problem(email):
             return found  # the rules refuse it; nothing to look up
         customers = await lookups.same_mailbox(email)
         if job.run is not None:
             customers = job.run.same_mailbox(customers, email)
         linked_from = await lookups.linked_from([c["id"] for c in customers], iid, job.run, mailbox_of=email)
         # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
-        # customer of this mailbox holds is of this mailbox too once synced, even one that another process
-        # created or moved here a moment ago, in a spelling the list filter does not match.
+        # customer of this mailbox (lookup-field value) holds is of this mailbox too once synced, even one that
+        # another process created or moved here a moment ago, in a spelling the list filter does not match.
         customers += await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
         found.customers.update({c["id"]: c for c in customers})
         found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
@@ -224,7 +225,7 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
     owner), then those matched by email, each in the search's order. `links`: the current portal links
     (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
     prefix, blank_clears = config.sync.metadata_prefix, config.sync.blank_clears
-    view = RunView(True, prefix)  # planned creates, links and pushes, seen by the customers after them
+    view = RunView(True, prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
     rows: dict[int, PlanRow] = {}
     order = ([(k, j) for k, j in enumerate(jobs) if j.mapped is None or j.kind is not LookupKind.BY_EMAIL]
              + [(k, j) for k, j in enumerate(jobs) if j.mapped is not None and j.kind is LookupKind.BY_EMAIL])

@@ -17,7 +17,8 @@ from .errors import SyncError
 from .ids import is_stripe_customer_id
 from .job import Job, SyncContext
 from .mapping import MappedCustomer, map_record, record_from_row
-from .rules import CustomerFacts, lookup_needed, mailbox, normalize_stripe_id
+from .match_key import sql_literal
+from .rules import CustomerFacts, lookup_needed, normalize_stripe_id
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -27,13 +28,15 @@ LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well ins
 
 def map_for(engine: "Engine", record: dict[str, Any], columns: tuple[Any, ...]) -> MappedCustomer:
     ns = engine.config.netsuite
+    sync = engine.config.sync
     return map_record(record, columns, stripe_id_field=ns.stripe_id_field, portal_url_field=ns.portal_url_field,
-                      metadata_prefix=engine.config.sync.metadata_prefix)
+                      metadata_prefix=sync.metadata_prefix, lookup_field=sync.lookup_field)
 
 
 def set_facts(job: Job, mapped: MappedCustomer) -> None:
     job.mapped = mapped
-    job.facts = CustomerFacts(job.outcome.internal_id, mapped.email, mapped.stripe_customer_id)
+    job.facts = CustomerFacts(job.outcome.internal_id, mapped.email, mapped.stripe_customer_id,
+                              lookup_field=mapped.lookup_field, lookup_value=mapped.lookup_value)
     job.kind = lookup_needed(job.facts)
 
 
@@ -46,9 +49,10 @@ async def read_record(engine: "Engine", job: Job) -> None:
 async def row_pages(engine: "Engine", ctx: SyncContext, *,
                     changed_since: datetime | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
     """The mass sync's customers, page by page, as (internal id, record-like dict): the values of the
-    search's own columns (R9) and of the PayPack fields and the email (R3 matches on the record's email)."""
-    ns = engine.config.netsuite
-    fields = [ns.stripe_id_field, ns.portal_url_field, "email"]
+    search's own columns (R9) and of the PayPack fields, the email and the lookup field (R3 matches on the
+    record's value)."""
+    ns, key = engine.config.netsuite, engine.config.sync.match_key()
+    fields = [ns.stripe_id_field, ns.portal_url_field, "email"] + ([] if key.by_email else [key.field])
     async for page in engine.netsuite.customer_rows(ctx.search_id, ctx.search_id, fields,
                                                     modified_after=changed_since):
         yield [(str(r["id"]), record_from_row(str(r["id"]), r.get("values") or {})) for r in page.get("results", [])]
@@ -65,8 +69,10 @@ def job_from_row(engine: "Engine", job: Job, record: dict[str, Any]) -> None:
 async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
                          ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Which NetSuite customers hold each of `stripe_ids` in STRIPE CUSTOMER ID, and which Stripe ids the
-    linked customers of each mailbox in `boxes` hold: (Stripe id -> internal ids, mailbox -> Stripe ids)."""
+    linked customers of each match key in `boxes` (mailboxes, or lookup-field values) hold:
+    (Stripe id -> internal ids, key -> Stripe ids)."""
     field = engine.config.netsuite.stripe_id_field.lower()
+    key = engine.config.sync.match_key()
     ids = sorted(s for s in stripe_ids if is_stripe_customer_id(s))
     mailboxes = sorted(b for b in boxes if b)
     queries = []
@@ -74,10 +80,10 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
         some_ids, some_boxes = ids[k:k + LINK_QUERY_BATCH], mailboxes[k:k + LINK_QUERY_BATCH]
         where = []
         if some_ids:
-            where.append(f"{field} IN ({', '.join(_literal(s) for s in some_ids)})")
+            where.append(f"{field} IN ({', '.join(sql_literal(s) for s in some_ids)})")
         if some_boxes:
-            where.append(f"(LOWER(email) IN ({', '.join(_literal(b) for b in some_boxes)}) AND {field} IS NOT NULL)")
-        queries.append(f"SELECT id, email, {field} FROM customer WHERE {' OR '.join(where)}")
+            where.append(f"({key.suiteql_in(some_boxes)} AND {field} IS NOT NULL)")
+        queries.append(f"SELECT id, {key.field}, {field} FROM customer WHERE {' OR '.join(where)}")
     links: dict[str, set[str]] = {}
     by_mailbox: dict[str, set[str]] = {}
     for rows in await asyncio.gather(*(engine.netsuite.suiteql_all(q) for q in queries)):
@@ -86,14 +92,10 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
             if not sid:
                 continue
             links.setdefault(sid, set()).add(str(row.get("id")))
-            box = mailbox(row.get("email"))
+            box = key.of_value(row.get(key.field))
             if box:
                 by_mailbox.setdefault(box, set()).add(sid)
     return links, by_mailbox
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 async def linked_count(engine: "Engine") -> int:

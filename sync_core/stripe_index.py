@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ids import is_stripe_customer_id
-from .rules import mailbox
+from .match_key import MatchKey
 from .run_view import RunView
 from .stripe_gateway import StripeGateway
 from .stripe_lookup import MailboxIndex
@@ -41,7 +41,8 @@ class StripeIndex:
 
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     other_mode: set[str] = field(default_factory=set)  # stored ids Stripe knows in the other mode only
-    by_mailbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    key: MatchKey = field(default_factory=MatchKey)  # what groups customers: the mailbox, or a lookup field's value
+    by_mailbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # match key -> its Stripe customers
     netsuite_links: dict[str, set[str]] = field(default_factory=dict)  # Stripe id -> NetSuite customers holding it
     netsuite_mailbox_links: dict[str, set[str]] = field(default_factory=dict)  # mailbox -> Stripe ids its linked customers hold
     listed_all: bool = False
@@ -62,18 +63,18 @@ class StripeIndex:
     def linked(self, stripe_id: str) -> tuple[dict[str, Any] | None, bool]:
         return self.by_id.get(stripe_id), stripe_id in self.other_mode
 
-    async def same_mailbox(self, email: str) -> list[dict[str, Any]]:
-        return list(self.by_mailbox.get(mailbox(email) or "", ()))
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]:
+        return list(self.by_mailbox.get(self.key.of_value(value) or "", ()))
 
-    async def confirm(self, stripe_ids: set[str], email: str) -> list[dict[str, Any]]:
-        box = mailbox(email)
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]:
+        box = self.key.of_value(value)
         return [c for sid in sorted(stripe_ids) if (c := self.by_id.get(sid)) is not None
-                and not c.get("deleted") and mailbox(c.get("email")) == box]
+                and not c.get("deleted") and self.key.of_customer(c) == box]
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
                           *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
         out: dict[str, set[str]] = {sid: set(self.netsuite_links.get(sid, ())) for sid in dict.fromkeys(stripe_ids)}
-        box = mailbox(mailbox_of)
+        box = self.key.of_value(mailbox_of)
         if box:
             for sid in self.netsuite_mailbox_links.get(box, ()):
                 out.setdefault(sid, set()).update(self.netsuite_links.get(sid, ()))
@@ -84,23 +85,24 @@ class StripeIndex:
                 if ids - {internal_id}}
 
 
-def lookup_cost(email: str) -> int:
-    """Requests the mailbox lookups of one email take: the list filter in each spelling, and search."""
-    spellings = {email.strip(), mailbox(email)}
-    return len(spellings) + 1
+def lookup_cost(mailboxes: MailboxIndex, value: str) -> int:
+    """Requests the lookups of one value take: the list filter in each spelling of an email, and search."""
+    return len(mailboxes.spellings(value)) + 1
 
 
 async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_ids: set[str], emails: set[str],
                       expected_pages: int | None = None) -> StripeIndex:
-    """Learn what Stripe holds for these stored ids and emails, listing or looking up, whichever costs less."""
-    index = StripeIndex()
+    """Learn what Stripe holds for these stored ids and emails (the lookup field's values, emails by default),
+    listing or looking up, whichever costs less."""
+    key = mailboxes.key
+    index = StripeIndex(key=key)
     wanted_ids = {s for s in stored_ids if is_stripe_customer_id(s)}
     spellings: dict[str, str] = {}
     for email in sorted(emails):
-        box = mailbox(email)
+        box = key.of_value(email)
         if box:
             spellings.setdefault(box, email)
-    mailbox_cost = sum(lookup_cost(e) for e in spellings.values())
+    mailbox_cost = sum(lookup_cost(mailboxes, e) for e in spellings.values())
     cost = len(wanted_ids) + mailbox_cost
     listed: dict[str, dict[str, Any]] = {}
     if cost and (expected_pages is None or expected_pages < cost):
@@ -121,7 +123,7 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
     if index.listed_all:
         index.by_id = listed
         for c in listed.values():
-            box = mailbox(c.get("email"))
+            box = key.of_customer(c)
             if box in spellings:
                 index.by_mailbox.setdefault(box, []).append(c)
         missing = wanted_ids - listed.keys()
@@ -147,7 +149,7 @@ async def _look_up_mailboxes(index: StripeIndex, mailboxes: MailboxIndex, spelli
     boxes = sorted(spellings)
     answers = await _bounded([lambda e=spellings[b]: mailboxes.find(e) for b in boxes])
     for box, customers in zip(boxes, answers):
-        index.lookups += lookup_cost(spellings[box])
+        index.lookups += lookup_cost(mailboxes, spellings[box])
         index.by_mailbox[box] = [slim(c) for c in customers]
         for c in index.by_mailbox[box]:
             index.by_id.setdefault(c["id"], c)

@@ -192,3 +192,21 @@ def test_cursor_paging_within_created_range_and_shared_seconds(client, ctl, put_
     body = ctl.get("/v1/customers", params={"limit": 2}, headers={"Authorization": f"Bearer {DEMO_KEY}"}).json()
     assert body["object"] == "list" and body["url"] == "/v1/customers" and body["has_more"] is True
     assert body["data"] == [client.v1.customers.retrieve(i).to_dict() for i in newest_first[:2]]
+
+
+def test_search_by_a_metadata_key_named_after_a_netsuite_field(client, ctl):
+    # https://docs.stripe.com/search#search-query-language: `metadata["key"]:"value"` matches records whose
+    # metadata includes key with that value; values quote with ' or " and escape quotes with a backslash.
+    # This is the query custsync sends for a [sync] lookup_field other than the email.
+    ctl.put("/_mock/faults", json={"search_lag_seconds": 0})
+    a = client.v1.customers.create({"email": "a@x.test", "metadata": {"custentity_account_no": "AC-1001"}})
+    b = client.v1.customers.create({"email": "b@x.test", "metadata": {"custentity_account_no": "O'Brien-7"}})
+    client.v1.customers.create({"email": "c@x.test", "metadata": {"netsuite_custentity_account_no": "AC-1001"}})
+
+    def ids(query):
+        return {c.id for c in client.v1.customers.search({"query": query}).data}
+
+    assert ids("metadata['custentity_account_no']:'AC-1001'") == {a.id}
+    assert ids('metadata["custentity_account_no"]:"AC-1001"') == {a.id}
+    assert ids("metadata['custentity_account_no']:'O\\'Brien-7'") == {b.id}
+    assert ids("metadata['custentity_account_no']:'AC-2002'") == set()
