@@ -19,7 +19,7 @@ from sync_core.events import CustomerSynced
 from sync_core.journal import Journal
 
 from conftest import World
-from test_edges_properties import accounts, key, snapshot
+from test_edges_properties import accounts, key, snapshot, start
 
 
 async def _run(world: World, journal: Journal, path: str):
@@ -29,17 +29,9 @@ async def _run(world: World, journal: Journal, path: str):
 
 
 def _sync_once(mocks, account, path: str):
-    ns, stripe, interrupted = account
-    world = World(mocks)
-    mocks.netsuite.control.reset()
-    mocks.stripe.control.reset()
-    world.load(ns, stripe)
     with tempfile.TemporaryDirectory() as tmp:
         journal = Journal(Path(tmp) / "j.sqlite")
-        if interrupted:
-            died = journal.start_run("customsearch_paypack_mass_customer_sync")
-            for iid in interrupted:
-                journal.mark(died, iid, "create-attempted")
+        world = start(mocks, account, journal)
         before = set(world.stripe_customers(include_deleted=True))
         outcomes = asyncio.run(_run(world, journal, path))
         journal.close()
