@@ -8,6 +8,7 @@ write only with an explicit confirmation.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 from contextlib import aclosing, contextmanager
 from typing import Any, AsyncIterator, Callable, Iterator
 
@@ -213,17 +214,23 @@ class StripeGateway:
                                      search=True)
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
-        """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
+        """Create a customer; returns it and whether Stripe replayed an earlier create for this key.
+
+        Creates and updates go through the official client's raw request, as list pages do: a mass sync sends
+        thousands, and building a StripeObject for each response costs the client about a millisecond that the
+        plain JSON does not (the request, its encoding, retries and errors are the client's own)."""
         self.guard_write("create a Stripe customer")
-        obj = await self._call(lambda: self._client.v1.customers.create_async(
-            params, options={"idempotency_key": idempotency_key}))
-        headers = getattr(getattr(obj, "last_response", None), "headers", None) or {}
+        response = await self._call(lambda: self._client.raw_request_async(
+            "post", "/v1/customers", idempotency_key=idempotency_key, **params))
+        headers = response.headers or {}
         replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
-        return _to_dict(obj), replayed
+        return dict(response.data), replayed
 
     async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
         self.guard_write("update a Stripe customer")
-        return _to_dict(await self._call(lambda: self._client.v1.customers.update_async(customer_id, params)))
+        response = await self._call(lambda: self._client.raw_request_async(
+            "post", f"/v1/customers/{quote(customer_id, safe='')}", **params))
+        return dict(response.data)
 
     # --- billing portal --------------------------------------------------
 
