@@ -27,7 +27,7 @@ from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
-from .stripe_index import build_index, retrieve_more
+from .stripe_index import StripeIndex, build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
 from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
@@ -409,19 +409,29 @@ class Engine:
         stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
         key = self.config.sync.match_key()
         emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
-        expected_pages = -(-await reads.linked_count(self) // STRIPE_PAGE) if stored or emails else 0
-        index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=emails,
-                                  expected_pages=expected_pages)
         boxes = {key.of_value(e) or "" for e in emails}
-        candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())}
-        index.netsuite_links, index.netsuite_mailbox_links = await reads.netsuite_links(self, stored | candidates, boxes)
-        await retrieve_more(index, self.stripe, {sid for box in boxes for sid in index.netsuite_mailbox_links.get(box, ())})
-        links: dict[str, str] | None = None
-        if portal and not dry_run:
-            links = await self._portal_links([j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE])
+        # Stripe, NetSuite's links and the portal links are independent reads: all at once.
+        wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
+        index, (links_held, box_links), links = await asyncio.gather(
+            self._index(stored, emails),
+            reads.netsuite_links(self, stored, boxes),
+            self._portal_links(wanted_links) if portal and not dry_run else _none(),
+        )
+        candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
+        if candidates:  # held by a NetSuite customer of another mailbox, maybe
+            more, _ = await reads.netsuite_links(self, candidates, set())
+            links_held.update(more)
+        index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
+        await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
         rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
+
+    async def _index(self, stored: set[str], values: set[str]) -> StripeIndex:
+        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says."""
+        expected_pages = -(-await reads.linked_count(self) // STRIPE_PAGE) if stored or values else 0
+        return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
+                                 expected_pages=expected_pages)
 
     async def _portal_links(self, internal_ids: list[str]) -> dict[str, str] | None:
         """The current signed links, a RESTlet call per 1,000 customers; None when NetSuite cannot give them
@@ -593,3 +603,7 @@ class _RunState:
         return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
                            engine.netsuite.requests, engine.stripe.requests, engine.retries,
                            self.limit.peak if self.limit else 0, stopped)
+
+
+async def _none() -> None:
+    return None
