@@ -412,13 +412,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("mass-sync", parents=[common], help="sync every customer the mass sync saved search chooses",
                        description="The scheduled mass sync: every customer chosen by the Mass Customer Sync Saved "
-                       "Search, concurrently within NetSuite's and Stripe's limits, journaled so that a killed "
-                       "run resumes with --resume RUN. On a terminal: a progress bar with rate and ETA, then a "
+                       "Search, read in pages and decided locally into a plan, printed first (counts by rule and "
+                       "action, Stripe creates and updates, NetSuite write-backs, customers unchanged); then only "
+                       "the writes the plan needs, concurrently within NetSuite's and Stripe's limits, journaled "
+                       "so that a killed run resumes with --resume RUN. On a terminal: a progress bar with rate and ETA, then a "
                        "summary naming the failures (cause and remedy) and the customers that need a person; -v, "
                        "or output to a file or pipe, prints a line per customer. On a schedule, --changed-since "
                        "last takes only the customers modified since the last finished run against the same "
                        "NetSuite account and Stripe account and mode.")
-    p.add_argument("--dry-run", action="store_true", help="plan: the rule and action per customer; write nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (and the rule and action per customer with -v or --json); write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
     p.add_argument("--list", dest="list_run", metavar="RUN",
