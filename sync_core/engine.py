@@ -363,13 +363,20 @@ class Engine:
                          skip: set[str], stop: asyncio.Event | None, changed_since: datetime | None,
                          journal: Journal | None) -> AsyncIterator[Event]:
         counted_from = (self.netsuite.requests, self.stripe.requests)
-        ctx = await self.context(search_id)
-        jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
+        # The Stripe account's size estimate does not depend on the pages: asked while they are read.
+        linked_count = asyncio.create_task(reads.linked_count(self))
+        try:
+            ctx = await self.context(search_id)
+            jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
+        except BaseException:
+            linked_count.cancel()
+            await asyncio.gather(linked_count, return_exceptions=True)
+            raise
         if run.journal is not None:
             run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
-        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from)
+        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count)
         yield PlanReady(plan)
         if dry_run:
             for row in plan.rows:
@@ -402,7 +409,7 @@ class Engine:
         return jobs
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
-                    counted_from: tuple[int, int]) -> Plan:
+                    counted_from: tuple[int, int], linked_count: Awaitable[int]) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
@@ -413,7 +420,7 @@ class Engine:
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
         wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
         index, (links_held, box_links), links = await asyncio.gather(
-            self._index(stored, emails),
+            self._index(stored, emails, linked_count),
             reads.netsuite_links(self, stored, boxes),
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
         )
@@ -427,9 +434,9 @@ class Engine:
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
 
-    async def _index(self, stored: set[str], values: set[str]) -> StripeIndex:
+    async def _index(self, stored: set[str], values: set[str], linked_count: Awaitable[int]) -> StripeIndex:
         """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says."""
-        expected_pages = -(-await reads.linked_count(self) // STRIPE_PAGE) if stored or values else 0
+        expected_pages = -(-await linked_count // STRIPE_PAGE)
         return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
                                  expected_pages=expected_pages)
 
