@@ -316,12 +316,12 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
     """Returns whether the Stripe side was done (the rows after it may go on)."""
     job, outcome = row.job, row.job.outcome
     decision = row.decision
-    assert decision is not None and row.found is not None
+    assert decision is not None
     outcome.decision, outcome.portal = decision, row.portal
     started = time.monotonic()
     try:
         sid = decision.stripe_customer_id
-        customers = row.found.customers
+        customers = row.found.customers if row.found is not None else {}
         if sid in made and decision.action is not Action.CREATE:
             real = await made[sid]
             if real is None:

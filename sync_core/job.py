@@ -21,7 +21,7 @@ class SyncContext:
     deployment_released: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """One customer's sync, from reading its record (or its row of the run's pages) to writing."""
 
@@ -54,7 +54,7 @@ class Job:
         return keys
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """What the lookups found, in the terms `rules.decide` takes."""
 

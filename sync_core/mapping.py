@@ -8,6 +8,7 @@ configured prefix (default `netsuite_`), next to `netsuite_internal_id`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from .errors import MappingError
@@ -40,7 +41,7 @@ STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5
 ADDRESS_LENGTH_LIMIT = 5000
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedCustomer:
     internal_id: str
     email: str | None
@@ -150,6 +151,12 @@ def default_billing_address(record: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+@lru_cache(maxsize=16)
+def mapped_columns(columns: tuple[SearchColumn, ...]) -> tuple[str, ...]:
+    """The search's body columns, by lower-case id: one tuple every customer of a run shares."""
+    return tuple(c.name.lower() for c in columns if not c.join and not c.summary)
+
+
 def map_record(
     record: dict[str, Any],
     columns: Iterable[SearchColumn],
@@ -162,7 +169,7 @@ def map_record(
     """`lookup_field` other than the email: its value (trimmed) also goes to metadata under the field id,
     where R3 matches it."""
     internal_id = str(record["id"])
-    names = [c.name.lower() for c in columns if not c.join and not c.summary]
+    names = mapped_columns(tuple(columns))
     params: dict[str, Any] = {}
     metadata: dict[str, str] = {f"{metadata_prefix}internal_id": internal_id}
     name_parts: dict[str, str | None] = {}
@@ -233,7 +240,7 @@ def map_record(
         stripe_customer_id=sid,
         portal_url=url,
         params=params,
-        columns=tuple(names),
+        columns=names,
         blank_metadata=tuple(blank_metadata),
         lookup_field=lookup_field,
         lookup_value=lookup_value,

@@ -19,7 +19,7 @@ class Status(StrEnum):
     FAILED = "failed"  # an error (R2, a service error, a mapping error)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     system: str  # "netsuite" | "stripe"
     record: str  # "customer 101" | "cus_..."
@@ -28,7 +28,7 @@ class Change:
     after: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     internal_id: str
     status: Status

@@ -139,7 +139,7 @@ def with_step(decision: Decision, step: TraceStep) -> Decision:
 # --- the run's plan ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class PlanRow:
     """One customer's planned writes. `stripe_id` may name a create planned earlier in the run, as
     "(new for 101)", which the executor replaces by the id Stripe gives."""
@@ -238,7 +238,9 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             job.linked = index.linked(normalize_stripe_id(job.facts.stripe_customer_id))
         row.found = await find(job, index, prefix, blank_clears)
         row.decision = decision = decide_for(job, row.found, config)
+        job.linked = (None, False)  # read into `found`; a run of 100,000 keeps no more than it needs
         if decision.action in TERMINAL:
+            row.found = None
             continue
         push = planned_push(job, decision, row.found.customers, blank_clears)
         if push is not None:
@@ -247,6 +249,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         view.plan(job.facts, decision, push)
         if job.portal:
             row.portal, row.portal_url = _portal(job, links, deployment_released)
+        if decision.action in (Action.CREATE, Action.USE_LINKED):
+            row.found = None  # executing reads it only to push (update, link existing)
     return [rows[k] for k in range(len(jobs))]
 
 

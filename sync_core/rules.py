@@ -136,7 +136,7 @@ class DuplicateEmailPolicy(StrEnum):
     NEWEST = "newest"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StripeCustomerRef:
     """What the rules need to know of one Stripe customer."""
 
@@ -156,7 +156,7 @@ class StripeCustomerRef:
         return tuple(sorted(others, key=lambda i: (len(i), i)))  # internal ids in numeric order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerFacts:
     """What the rules need to know of one NetSuite customer (raw field values)."""
 
@@ -177,13 +177,13 @@ class CustomerFacts:
         return normalize_email(self.lookup_value)  # the same trim; the letter case is kept
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TraceStep:
     rule: str
     outcome: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     rule: str
     action: Action
@@ -524,7 +524,7 @@ class PortalOutcome(StrEnum):
     UNREACHABLE = "unreachable"  # the Suitelet could not reach Stripe, or custsync the Suitelet
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PortalDecision:
     rule: str
     outcome: PortalOutcome
