@@ -178,6 +178,7 @@ class Bench:
             "client_cpu_ms_per_customer": round(result["client_cpu_s"] * 1000 / customers, 3),
             "mock_cpu_s": {k: round(v, 2) for k, v in cpu.seconds.items() if k != "client"},
             "client_peak_rss_mb": result["client_peak_rss_mb"], "retries": result["retries"],
+            "in_flight_peak": result["in_flight_peak"],
             "failures": result["failures"], "counts": result["counts"], "started_at": result["started_at"],
         }
         if before_stripe is not None:
@@ -337,7 +338,8 @@ def show_run(r: dict[str, Any]) -> None:
           f"({r['stripe_requests_per_customer']}/customer)")
     mock_cpu = ", ".join(f"{k} {v} s" for k, v in r["mock_cpu_s"].items())
     print(f"  {'':<38} client CPU {r['client_cpu_ms_per_customer']} ms/customer ({r['client_cpu_s']} s), "
-          f"mock CPU {mock_cpu}; client peak RSS {r['client_peak_rss_mb']} MB; retries {r['retries']}, "
+          f"mock CPU {mock_cpu}; client peak RSS {r['client_peak_rss_mb']} MB; customers in flight up to "
+          f"{r['in_flight_peak']}; retries {r['retries']}, "
           f"failures {r['failures']}; outcomes {r['counts']}")
     if "stripe_writes" in r:
         w = r["stripe_writes"]
@@ -370,7 +372,7 @@ def show(report: dict[str, Any]) -> None:
     for m in report.get("memory", []):
         print(f"  memory (unthrottled), seeded in {m['seed_seconds']} s:")
         show_run(m)
-    print("  goals:")
+    print("  goals:" + ("" if PLAN in report["paths_available"] else " (they are the plan path's: none judged)"))
     for name, g in report["goals"].items():
         verdict = "reported" if g["met"] is None else ("met" if g["met"] else "NOT MET")
         extra = " (extrapolated per-customer side)" if g.get("extrapolated") else ""

@@ -62,6 +62,7 @@ async def run(request: dict) -> dict:
             "client_cpu_s": round(time.process_time() - cpu, 3),
             "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "counts": finished.counts, "failures": len(finished.failures), "retries": finished.retries,
+            "in_flight_peak": finished.in_flight_peak,
             "client_netsuite_requests": finished.netsuite_requests,
             "client_stripe_requests": finished.stripe_requests, "started_at": started_at}
 
