@@ -51,6 +51,10 @@ EDITED = 50  # customers edited in NetSuite before the changed-since run
 # Requests a changed-since run may make besides one per edited customer (goal: "within 60 + a constant"):
 # the saved-search page, the Stripe index of 50 customers, the write-back batch, the journal's reads.
 CHANGED_SINCE_CONSTANT = 10
+# A changed-since run takes customers modified after its moment less a clock margin (2 s, the plan path's
+# sync_core/changed_since.py): (b) starts this long after (a) so that (a)'s own write-backs are not taken
+# again by (c), whose moment is (b)'s start. A scheduled run does take the previous run's write-backs.
+GAP_BEFORE_SECOND_RUN_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 initial = bench.run("a initial", path, n, journal, limits, floor=True)
                 report.setdefault("initial", {})[path] = initial
                 if runs & {"b", "c"}:
+                    time.sleep(GAP_BEFORE_SECOND_RUN_S)
                     second = bench.run("b second", path, n, journal, limits)
                     report.setdefault("second", {})[path] = second
                 if "c" in runs and path == PLAN:
@@ -273,7 +278,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     time.sleep(1.1)  # NetSuite dates have whole seconds: the edits are later than (b)'s start
                     kinds = bench.edit_in_netsuite(edited)
                     since = report["second"][path]["started_at"]
-                    changed = bench.run("c changed-since", path, n, journal, limits, changed_since=since)
+                    changed = bench.run("c changed-since", path, n, journal, limits, changed_since=since, floor=True)
                     report["changed_since"] = {**changed, "edited": kinds, "since": since}
             if PER_CUSTOMER in report.get("initial", {}) and report["initial"][PER_CUSTOMER]["customers"] != args.n:
                 report["initial_per_customer_at_n"] = extrapolated(report["initial"][PER_CUSTOMER], args.n)
@@ -314,7 +319,11 @@ def goals(report: dict[str, Any], profile: str) -> dict[str, Any]:
     if changed:
         total = changed["netsuite_requests"] + changed["stripe_requests"]
         bound = 60 + CHANGED_SINCE_CONSTANT
-        out["changed_since_requests"] = {"value": total, **goal(total <= bound, f"<= 60 + {CHANGED_SINCE_CONSTANT}")}
+        writes = changed.get("stripe_writes", {})
+        out["changed_since_requests"] = {
+            "value": total, **goal(total <= bound, f"<= 60 + {CHANGED_SINCE_CONSTANT}"),
+            "detail": f"NetSuite {changed['netsuite_requests']} + Stripe {changed['stripe_requests']} (of which "
+                      f"{sum(writes.values())} writes) for {sum(changed['counts'].values())} customers taken"}
     for memory in report.get("memory", []):
         if memory["customers"] == 10_000:
             out["unthrottled_10k_seconds"] = {"value": memory["seconds"], **goal(memory["seconds"] < 20, "< 20 s")}
@@ -376,7 +385,8 @@ def show(report: dict[str, Any]) -> None:
     for name, g in report["goals"].items():
         verdict = "reported" if g["met"] is None else ("met" if g["met"] else "NOT MET")
         extra = " (extrapolated per-customer side)" if g.get("extrapolated") else ""
-        print(f"    {name}: {g['value']}{extra}; goal {g['goal']}: {verdict}")
+        detail = f" [{g['detail']}]" if g.get("detail") else ""
+        print(f"    {name}: {g['value']}{extra}{detail}; goal {g['goal']}: {verdict}")
 
 
 def main() -> None:
