@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
@@ -194,6 +194,7 @@ class Bench:
                 floor_s = (creates + updates) / limits.stripe_rps
                 out["floor_seconds"] = round(floor_s, 2)
                 out["fraction_of_floor"] = round(floor_s / seconds, 3) if seconds else None
+        show_run(out, file=sys.stderr)  # as it goes: a long benchmark cut short keeps the runs it finished
         return out
 
 
@@ -335,26 +336,26 @@ def goals(report: dict[str, Any], profile: str) -> dict[str, Any]:
     return out
 
 
-def show_run(r: dict[str, Any]) -> None:
+def show_run(r: dict[str, Any], file: TextIO = sys.stdout) -> None:
     label = f"{r['run']:<16} {r['path']:<12} N={r['customers']:<7}"
     if "extrapolated_from" in r:
         print(f"  {label} EXTRAPOLATED from N={r['extrapolated_from']}: {r['seconds']} s, "
               f"requests NetSuite {r['netsuite_requests']} ({r['netsuite_requests_per_customer']}/customer), "
-              f"Stripe {r['stripe_requests']} ({r['stripe_requests_per_customer']}/customer)")
+              f"Stripe {r['stripe_requests']} ({r['stripe_requests_per_customer']}/customer)", file=file)
         return
-    print(f"  {label} {r['seconds']} s = {r['customers_per_s']} customers/s; requests NetSuite {r['netsuite_requests']} "
-          f"({r['netsuite_requests_per_customer']}/customer), Stripe {r['stripe_requests']} "
-          f"({r['stripe_requests_per_customer']}/customer)")
     mock_cpu = ", ".join(f"{k} {v} s" for k, v in r["mock_cpu_s"].items())
-    print(f"  {'':<38} client CPU {r['client_cpu_ms_per_customer']} ms/customer ({r['client_cpu_s']} s), "
-          f"mock CPU {mock_cpu}; client peak RSS {r['client_peak_rss_mb']} MB; customers in flight up to "
-          f"{r['in_flight_peak']}; retries {r['retries']}, "
-          f"failures {r['failures']}; outcomes {r['counts']}")
+    lines = [f"  {label} {r['seconds']} s = {r['customers_per_s']} customers/s; requests NetSuite "
+             f"{r['netsuite_requests']} ({r['netsuite_requests_per_customer']}/customer), Stripe {r['stripe_requests']} "
+             f"({r['stripe_requests_per_customer']}/customer)",
+             f"  {'':<38} client CPU {r['client_cpu_ms_per_customer']} ms/customer ({r['client_cpu_s']} s), "
+             f"mock CPU {mock_cpu}; client peak RSS {r['client_peak_rss_mb']} MB; customers in flight up to "
+             f"{r['in_flight_peak']}; retries {r['retries']}, failures {r['failures']}; outcomes {r['counts']}"]
     if "stripe_writes" in r:
         w = r["stripe_writes"]
         floor = (f"; floor {r['floor_seconds']} s at the Stripe rate, fraction of floor {r['fraction_of_floor']}"
                  if "floor_seconds" in r else "")
-        print(f"  {'':<38} Stripe writes: {w['creates']} creates + {w['updates']} updates{floor}")
+        lines.append(f"  {'':<38} Stripe writes: {w['creates']} creates + {w['updates']} updates{floor}")
+    print("\n".join(lines), file=file, flush=True)
 
 
 def show(report: dict[str, Any]) -> None:
