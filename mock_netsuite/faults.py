@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 
 DEFAULT_FAULTS = {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0, "drop_rate": 0.0, "seed": None,
-                  "concurrency_limit": 5}
+                  "concurrency_limit": 5, "restlet_usage_limit": None, "writeback_failures": {}}
+RESTLET_USAGE_LIMIT = 5000  # usage units a RESTlet call starts with (SuiteScript governance)
+FAILURE_CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,60}$")
 
 
 class FaultSettingsError(ValueError):
@@ -31,6 +34,19 @@ def _check(key: str, value):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise FaultSettingsError(key, "must be an integer >= 1 (or null for no limit)")
         return value
+    if key == "restlet_usage_limit":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 0 <= value <= RESTLET_USAGE_LIMIT):
+            raise FaultSettingsError(key, f"must be an integer from 0 to {RESTLET_USAGE_LIMIT} (or null for "
+                                          f"{RESTLET_USAGE_LIMIT}, a RESTlet's limit)")
+        return value
+    if key == "writeback_failures":
+        # {"<internal id>": "<error code>"}: the RESTlet's writeBack fails that record with that code.
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and k.isdigit() and isinstance(v, str) and FAILURE_CODE.match(v)
+                for k, v in value.items()):
+            raise FaultSettingsError(key, 'must map internal ids to error codes, e.g. {"102": "RCRD_HAS_BEEN_CHANGED"}')
+        return dict(value)
     raise FaultSettingsError(key, f"unknown fault setting '{key}'")
 
 

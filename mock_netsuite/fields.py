@@ -29,6 +29,9 @@ ADDRESS_FIELDS = ["addressee", "attention", "addr1", "addr2", "addr3", "city", "
 
 CUSTOM_FIELD_TYPES = {"text", "textarea", "url", "email", "phone", "checkbox", "integer"}
 CUSTOM_FIELD_ID = re.compile(r"^custentity[a-z0-9_]+$")
+# Unconfirmed (no Oracle page in our references): a Free-Form Text custom field holds 300 characters,
+# the limit NetSuite administrators commonly cite; the mock refuses longer values on every write.
+CUSTOM_FIELD_MAX_LENGTH = {"text": 300}
 
 # Unconfirmed: the mock has no subsidiary records; id 1 is the OneWorld root ("Parent Company").
 SUBSIDIARY_NAMES = {"1": "Parent Company"}
@@ -178,6 +181,10 @@ def apply_changes(cust: dict, changes: dict, custom: dict[str, str], path_prefix
             out[name] = check_address_book(path_prefix + name, value)
         else:
             value = check_value(path_prefix + name, ftype, value)
+            limit = CUSTOM_FIELD_MAX_LENGTH.get(ftype) if name in custom else None
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise FieldError(path_prefix + name, f"Invalid value for field {name}: {len(value)} characters; "
+                                                     f"the field holds at most {limit}.")
             if value is None and ftype in ("boolean", "checkbox"):
                 value = False
             if value is None and name == "subsidiary":

@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 import json
-import math
 
 from flask import Blueprint, Response, request
 
-from . import portal_suitelet, search_filters
+from . import portal_suitelet, restlet_customers, restlet_writeback
 from .portal_suitelet_config import DEFAULT_CONFIG as SUITELET_DEFAULTS
 from .context import current
 from .errors import RestletError
 from .fields import search_value
+from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
 
 bp = Blueprint("restlet", __name__)
 
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
 SEARCH_SCRIPT = "customscript_custsync_search"
-MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000  # N/search runPaged limits
 MAX_LINK_IDS = 1000  # customer ids a portalLinks call may ask for
+ACTIONS = '"columns", "results", "customers", "writeBack" or "portalLinks"'
 
 
 def _find_deployment(script: str | None, deploy: str | None) -> dict:
@@ -58,35 +58,24 @@ def handle(body) -> dict:
     action = body.get("action")
     if action == "portalLinks":
         return portal_links(body)
+    if action == "customers":
+        return restlet_customers.customers(body)
+    if action == "writeBack":
+        return restlet_writeback.write_back(body)
     if action not in ("columns", "results"):
-        raise RestletError("INVALID_ACTION", f"Unknown action {json.dumps(action)}; use \"columns\", \"results\" "
-                                             "or \"portalLinks\".")
-    search_id = body.get("searchId")
-    if not isinstance(search_id, str) or not search_id:
-        raise RestletError("SSS_MISSING_REQD_ARGUMENT", "Missing a required argument: searchId")
-    search = next((s for s in current().store.config()["saved_searches"] if s["id"] == search_id), None)
-    if search is None:
-        raise RestletError("INVALID_SEARCH", f"That search or mass update does not exist: {search_id}")
-    columns = [{"name": c["name"], "label": c["label"], "join": c["join"], "summary": c["summary"]}
-               for c in search["columns"]]
+        raise RestletError("INVALID_ACTION", f"Unknown action {json.dumps(action)}; use {ACTIONS}.")
+    search_id = search_id_of(body)
+    search = find_search(search_id)
+    columns = describe_columns(search)
     if action == "columns":
         return {"searchId": search_id, "recordType": search["recordType"], "columns": columns}
 
-    page, page_size = body.get("page", 0), body.get("pageSize", MAX_PAGE_SIZE)
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
-        raise RestletError("INVALID_PAGE_SIZE", f"pageSize must be an integer from {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}.")
-    if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-        raise RestletError("INVALID_PAGE_RANGE", "page must be an integer from 0.")
-    matching = [c for c in current().store.customers() if search_filters.matches(search["criteria"], c)]
-    total = len(matching)
-    page_count = math.ceil(total / page_size)
-    if page >= max(page_count, 1):
-        raise RestletError("INVALID_PAGE_RANGE", f"page {page} is out of range; the search has {page_count} page(s).")
-    rows = matching[page * page_size:(page + 1) * page_size]
+    page, page_size = page_args(body)
+    matching = matching_customers(search["criteria"])
+    paged = page_of(matching, page, page_size)
+    rows = paged.pop("rows")
     results = [{"id": c["id"], "values": {col["name"]: _value(c, col["name"]) for col in columns}} for c in rows]
-    return {"searchId": search_id, "columns": columns, "page": page, "pageSize": page_size,
-            "pageCount": page_count, "totalResults": total, "hasMore": page + 1 < page_count,
-            "results": results}
+    return {"searchId": search_id, "columns": columns, **paged, "results": results}
 
 
 def _value(customer: dict, column: str):

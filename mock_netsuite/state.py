@@ -9,6 +9,7 @@ import threading
 
 from . import dates, search_filters
 from .portal_suitelet_config import ConfigError, validate_config
+from .restlet_parameters import ParameterError, validate_parameters
 from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
                      custom_field_types, empty_customer, search_column_ids)
 
@@ -43,7 +44,8 @@ DEFAULT_STATE = {
     ],
 }
 
-TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet")
+TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet",
+            "restlet_parameters")
 ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[A-Z0-9]+)?$")
 
 
@@ -218,8 +220,13 @@ def validate_document(doc, loaded_at: str | None = None) -> dict:
         portal_suitelet = validate_config(doc.get("portal_suitelet"))
     except ConfigError as exc:
         raise StateError(exc.field, exc.message) from None
+    try:
+        restlet_parameters = validate_parameters(doc.get("restlet_parameters"))
+    except ParameterError as exc:
+        raise StateError(exc.field, exc.message) from None
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
-            "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet}
+            "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet,
+            "restlet_parameters": restlet_parameters}
 
 
 class Store:
@@ -229,6 +236,8 @@ class Store:
         self._lock = threading.RLock()
         self.started_at = dates.now_iso()
         self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
+        self._snapshot: tuple[int, list[dict]] | None = None
+        self._custom_types: dict[str, str] | None = None  # read on every write; changes only with replace()
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL" if path else "PRAGMA journal_mode=MEMORY")
         self._db.execute("CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -249,12 +258,14 @@ class Store:
             try:
                 self._db.execute("DELETE FROM config")
                 self._db.execute("DELETE FROM customer")
-                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet"):
+                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet",
+                            "restlet_parameters"):
                     self._db.execute("INSERT INTO config VALUES (?, ?)", (key, json.dumps(doc[key])))
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
                 self._db.execute("COMMIT")
                 self.generation += 1
+                self._custom_types = None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -274,11 +285,22 @@ class Store:
             return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM config")}
 
     def custom_types(self) -> dict[str, str]:
-        return custom_field_types(self.config()["custom_fields"])
+        with self._lock:
+            if self._custom_types is None:
+                self._custom_types = custom_field_types(self.config()["custom_fields"])
+            return dict(self._custom_types)
 
     def customers(self) -> list[dict]:
         with self._lock:
             return [json.loads(d) for (d,) in self._db.execute("SELECT data FROM customer ORDER BY id")]
+
+    def snapshot(self) -> tuple[int, list[dict]]:
+        """(generation, customers), read once per generation: paging a large account reads it once,
+        not once a page. Callers must not change the list or its customers."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != self.generation:
+                self._snapshot = (self.generation, self.customers())
+            return self._snapshot
 
     def customer(self, cid: str) -> dict | None:
         if not cid.isdigit():

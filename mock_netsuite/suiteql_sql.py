@@ -206,6 +206,8 @@ _DATE_COLUMNS = {"datecreated", "lastmodifieddate"}
 def _is_dateish(node) -> bool:
     if isinstance(node, exp.Column):
         return node.name.lower() in _DATE_COLUMNS
+    if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp)):
+        return True  # SYSDATE, still untranslated when its arithmetic is (the tree is rewritten top-down)
     return isinstance(node, exp.Anonymous) and node.name.upper() in ("NS_TO_DATE", "NS_TRUNC", "NS_SYSDATE",
                                                                       "NS_ADD_DAYS")
 
@@ -274,7 +276,8 @@ def _translate(node):
         return _fn("NS_TRUNC", node.this, exp.Literal.string(str(node.args.get("unit") or "DD")))
     if isinstance(node, (exp.Add, exp.Sub)) and _is_dateish(node.this) and not _is_dateish(node.expression):
         days = node.expression if isinstance(node, exp.Add) else exp.Neg(this=node.expression)
-        return _fn("NS_ADD_DAYS", node.this, days)
+        base = _fn("NS_SYSDATE") if isinstance(node.this, (exp.CurrentDate, exp.CurrentTimestamp)) else node.this
+        return _fn("NS_ADD_DAYS", base, days)
     if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
         for side, other in (("this", "expression"), ("expression", "this")):
             if _is_dateish(node.args[side]) and isinstance(node.args[other], exp.Literal) \

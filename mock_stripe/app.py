@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 
-from . import customers, payment_methods, portal
+from . import account, customers, listing, payment_methods, portal
 from . import state as state_doc
 from .auth import authenticate
 from .control import control
@@ -153,7 +153,7 @@ def _execute(handler, caller, params: dict, kwargs: dict) -> tuple[int, str, boo
     rt.faults.delay()
     try:
         status, body = handler(rt.store, caller, params, **kwargs)
-        return status, json.dumps(body, indent=2), True
+        return status, listing.dumps(body), True
     except StripeError as err:
         return err.status, json.dumps(_error_body(err), indent=2), err.executed
     except Exception:
@@ -248,6 +248,7 @@ def _register_api(app: Flask) -> None:
     def lag(rt):
         return rt.faults.settings["search_lag_seconds"]
 
+    add("/v1/account", "GET", account.retrieve_current, "account_retrieve_current")
     add("/v1/customers", "POST", customers.create, "customers_create", lag_seconds=lag)
     add("/v1/customers", "GET", customers.list_, "customers_list")
     add("/v1/customers/search", "GET", customers.search, "customers_search", search=True)

@@ -258,8 +258,8 @@ def list_(store, caller, params: dict, **_):
     if "test_clock" in params:
         raise resource_missing("test_clock", as_str(params["test_clock"], "test_clock"), param="test_clock",
                                status=400)
-    return 200, list_object(store, caller, KIND, "customer", params, filters, "/v1/customers",
-                            render=lambda data: _render(store, caller, data, expand, "data."))
+    render = (lambda data: _render(store, caller, data, expand, "data.")) if expand else None
+    return 200, list_object(store, caller, KIND, "customer", params, filters, "/v1/customers", render=render)
 
 
 def _page_token(query: str, offset: int) -> str:

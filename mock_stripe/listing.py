@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .errors import StripeError, resource_missing
 from .forms import as_int, as_str, check_known
 
@@ -32,8 +34,25 @@ def created_filters(params: dict) -> list[tuple[str, tuple]]:
     return [(f"created {ops[k]} ?", (as_int(v, f"created[{k}]"),)) for k, v in created.items()]
 
 
+class StoredJSON(str):
+    """An object's JSON document as stored, put into a response as it is."""
+
+
+def dumps(body) -> str:
+    """A response body as Stripe prints it (indented by two), but a list's objects as stored, one a line.
+
+    json's indenting encoder is pure Python: indenting 100 customers cost about 4 ms a page, more than
+    reading them; the compact stored text is the same JSON value."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not data or not all(isinstance(item, StoredJSON) for item in data):
+        return json.dumps(body, indent=2)
+    envelope = json.dumps({**body, "data": []}, indent=2)
+    return envelope.replace('"data": []', '"data": [\n    ' + ",\n    ".join(data) + "\n  ]", 1)
+
+
 def list_object(store, caller, kind: str, label: str, params: dict, filters: list, url: str,
-                render=lambda data: data) -> dict:
+                render=None) -> dict:
+    """One page of a list; `render` (None: each object as stored) shapes an object, e.g. for expand[]."""
     limit = parse_limit(params)
     if "starting_after" in params and "ending_before" in params:
         raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
@@ -47,4 +66,5 @@ def list_object(store, caller, kind: str, label: str, params: dict, filters: lis
                 raise resource_missing(label, obj_id, param=name, status=400)
             cursors[name] = row
     rows, has_more = store.page(caller.account, caller.mode, kind, filters, limit, **cursors)
-    return {"object": "list", "data": [render(r.data) for r in rows], "has_more": has_more, "url": url}
+    data = [StoredJSON(r.text) for r in rows] if render is None else [render(r.data) for r in rows]
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}

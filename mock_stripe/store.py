@@ -13,6 +13,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, pos INTEGER NOT NULL);
@@ -41,7 +42,12 @@ class Row:
     id: str
     created: int
     deleted: bool
-    data: dict
+    text: str  # the stored JSON document
+
+    @cached_property
+    def data(self) -> dict:
+        """The document, parsed on first use (a list page rendered as stored never parses it)."""
+        return json.loads(self.text)
 
 
 class Store:
@@ -167,12 +173,15 @@ class Store:
             where.append(sql)
             args.extend(filter_args)
         order = "DESC"
+        # Row values keep the cursor a range of the (account, mode, kind, created, seq) index: a page
+        # deep in a large account costs what the first one does (an OR of two conditions scanned the
+        # index from the newest row on).
         if starting_after is not None:
-            where.append("(created < ? OR (created = ? AND seq < ?))")
-            args += [starting_after.created, starting_after.created, starting_after.seq]
+            where.append("(created, seq) < (?, ?)")
+            args += [starting_after.created, starting_after.seq]
         elif ending_before is not None:
-            where.append("(created > ? OR (created = ? AND seq > ?))")
-            args += [ending_before.created, ending_before.created, ending_before.seq]
+            where.append("(created, seq) > (?, ?)")
+            args += [ending_before.created, ending_before.seq]
             order = "ASC"
         sql = (f"SELECT seq, id, created, deleted, data FROM objects WHERE {' AND '.join(where)} "
                f"ORDER BY created {order}, seq {order} LIMIT ?")
@@ -210,4 +219,4 @@ class Store:
 
 
 def _row(r) -> Row:
-    return Row(seq=r[0], id=r[1], created=r[2], deleted=bool(r[3]), data=json.loads(r[4]))
+    return Row(seq=r[0], id=r[1], created=r[2], deleted=bool(r[3]), text=r[4])

@@ -18,8 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from .match_key import EMAIL, MatchKey
 from .rules import DuplicateEmailPolicy
 from .text_files import TextEncodingError, decode_utf8
 
@@ -39,6 +40,10 @@ DEFAULT_STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 DEFAULT_PORTAL_URL_FIELD = "custentity_paypack_portal_url"
 PORTAL_DEPLOYMENT = "customdeploy_nm_paypack_external_cus_por"
 STRIPE_MOCK_URL = "http://localhost:12111"
+# Body fields that may be the lookup field besides the email: identifiers NetSuite holds one per customer.
+# Not phone (written in many forms, an exact match misses) nor names (not unique, and they change).
+LOOKUP_BODY_FIELDS = ("externalid", "entityid")
+STRIPE_METADATA_KEY_LIMIT = 40  # a non-email lookup field is written to Stripe metadata under its id
 
 
 class BlankClearable(StrEnum):
@@ -85,6 +90,8 @@ class NetSuiteConfig(_Section):
     restlet_script: str = Field("customscript_custsync_search", pattern=r"^customscript\w+$")
     restlet_deploy: str = Field("customdeploy_custsync_search", pattern=r"^customdeploy\w+$")
     portal_deployment: str = Field(PORTAL_DEPLOYMENT, pattern=r"^customdeploy\w+$")
+    write_back_batch: int = Field(200, ge=1, le=1000, description="customers whose PayPack fields a mass sync writes "
+                                  "back in one RESTlet call")
     consumer_key: SecretStr | None = None
     consumer_secret: SecretStr | None = None
     token_id: SecretStr | None = None
@@ -156,6 +163,30 @@ class SyncConfig(_Section):
         default_factory=list,
         description="Stripe fields that a blank NetSuite value clears; by default a blank leaves Stripe's value")
 
+    lookup_field: str = Field(EMAIL, description="what R3 matches on: email, or a customer field id whose value is "
+                              "matched against and written to Stripe metadata under that id")
+
+    @field_validator("lookup_field", mode="before")
+    @classmethod
+    def _lookup_field(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        field = value.strip().lower()
+        if field == EMAIL or field in LOOKUP_BODY_FIELDS:
+            return field
+        if not field.startswith("custentity"):
+            raise ValueError(f"{value!r} cannot be the lookup field: use email (the default), "
+                             f"{' or '.join(LOOKUP_BODY_FIELDS)}, or a custom entity field id (custentity...)")
+        if not field[len("custentity"):] or not all(ch.isalnum() or ch == "_" for ch in field) or not field.isascii():
+            raise ValueError(f"{value!r} is not a NetSuite field id: custentity followed by letters, digits and _")
+        if len(field) > STRIPE_METADATA_KEY_LIMIT:
+            raise ValueError(f"{value!r} is {len(field)} characters: Stripe metadata keys hold at most "
+                             f"{STRIPE_METADATA_KEY_LIMIT}, and the value is written under the field id")
+        return field
+
+    def match_key(self) -> MatchKey:
+        return MatchKey(self.lookup_field)
+
     @field_validator("blank_clears", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -170,6 +201,15 @@ class Config(BaseModel):
     stripe: StripeConfig = Field(default_factory=StripeConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
     source: str = Field("defaults (bundled mocks)", exclude=True)
+
+    @model_validator(mode="after")
+    def _lookup_field_is_not_a_paypack_field(self) -> "Config":
+        paypack = {self.netsuite.stripe_id_field.lower(): "stripe_id_field",
+                   self.netsuite.portal_url_field.lower(): "portal_url_field"}
+        if self.sync.lookup_field in paypack:
+            raise ValueError(f"[sync] lookup_field {self.sync.lookup_field!r} is [netsuite] "
+                             f"{paypack[self.sync.lookup_field]}, which custsync writes: it cannot be what R3 matches on")
+        return self
 
     @property
     def uses_bundled_mocks(self) -> bool:
@@ -327,6 +367,9 @@ def _describe(exc: ValidationError, source: str, origin: dict[tuple[str, str], s
     lines = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
+        if not loc:  # a check across sections names its keys itself
+            lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
+            continue
         where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
         secret = tuple(loc[:2]) in SECRET_ENV
         got = "" if secret or err["type"] in ("extra_forbidden", "missing") else f" (got {err.get('input')!r})"

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import time
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
 
 from .engine import Engine
 from .errors import SyncError
 from .ids import is_stripe_customer_id, is_internal_id
+from .stripe_listing import DEFAULT_PARTITIONS
 from .text_files import TextEncodingError, decode_utf8
 
 ID_COLUMNS = ("internal_id", "netsuite_internal_id (metadata)", "netsuite_internal_id")
@@ -44,6 +47,7 @@ SUITEQL_RESULT_CAP = 100_000  # a SuiteQL query returns at most this many result
 PARALLEL_BATCHES = 4
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
+T = TypeVar("T")
 
 
 class CsvFileError(Exception):
@@ -71,6 +75,7 @@ class ImportPlan:
     netsuite_requests: int = 0
     stripe_requests: int = 0
     stripe_strategy: str = ""  # how Stripe ids were looked up, and why
+    seconds: dict[str, float] = field(default_factory=dict)  # each service's reads (side by side), wall time
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -266,18 +271,20 @@ class _StripeFact:
 _LIVE = _StripeFact(False, None)
 
 
-async def _list_page(engine: Engine, starting_after: str | None) -> tuple[list[dict[str, Any]], bool]:
-    """One page of GET /v1/customers as plain dicts."""
-    return await engine.stripe.customers_page(starting_after, limit=STRIPE_PAGE)
+def _listing_partitions(ids: int) -> int:
+    """Ranges listed at once: more only for a file large enough that listing is likely to pay, since
+    stopping a listing early wastes the pages in flight and queued (a few per range)."""
+    return max(1, min(DEFAULT_PARTITIONS, ids // 5000))
 
 
 async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
     """Stripe id -> what Stripe says about it (absent: no such customer here), and the strategy taken.
 
     Stripe has no batch retrieve. Listing costs one request per 100 customers of the account, a
-    retrieve one per id; the account's size is not known in advance. So list, and give up listing
-    listing while it finds more than one of the file's ids a page (then retrieve the rest): at most
-    a few pages more than retrieving, and a full listing when the file names much of the account.
+    retrieve one per id; the account's size is not known in advance. So list (several `created` ranges
+    at once, StripeGateway.all_customers), and give up listing while it finds no more than one of the
+    file's ids a page (then retrieve the rest): at most a few pages more than retrieving, and a full
+    listing when the file names much of the account.
     """
     prefix = engine.config.sync.metadata_prefix
     facts: dict[str, _StripeFact] = {}
@@ -288,32 +295,33 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
             return _LIVE  # the common case shares one object: 200,000 ids, not 200,000 objects
         return _StripeFact(bool(c.get("deleted")), str(tag).strip() if tag not in (None, "") else None)
 
-    pages = 0
-    cursor: str | None = None
     if len(stripe_ids) > STRIPE_PAGE:
-        while True:
-            customers, more = await _list_page(engine, cursor)
-            pages += 1
-            found = 0
-            for c in customers:
-                if c["id"] in stripe_ids and c["id"] not in facts:
-                    facts[c["id"]] = fact(c)
-                    found += 1
-            tick(found)
-            if not more or not customers:
-                return facts, (f"listed every Stripe customer ({pages} page(s) of {STRIPE_PAGE}) instead of "
-                               f"{len(stripe_ids)} retrieves")
-            cursor = customers[-1]["id"]
-            left = len(stripe_ids) - len(facts)
-            if left == 0:
-                return facts, f"listed {pages} page(s) of {STRIPE_PAGE} until every id was found"
-            # A page that finds less than one wanted id costs more than retrieving that id: past the first
-            # few pages, list on only while the pages so far found more than one id each, and never spend
-            # more pages than there were ids to retrieve.
-            if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
-                strategy = (f"listed {pages} page(s) of {STRIPE_PAGE}, then retrieved the {left} id(s) not seen "
-                            "(listing found too few of the file's ids per page)")
-                break
+        pages_before = engine.stripe.list_pages
+        pages = 0
+        strategy = ""
+        async with aclosing(engine.stripe.all_customers(partitions=_listing_partitions(len(stripe_ids)))) as listing:
+            async for customers in listing:
+                pages += 1
+                found = 0
+                for c in customers:
+                    if c["id"] in stripe_ids and c["id"] not in facts:
+                        facts[c["id"]] = fact(c)
+                        found += 1
+                tick(found)
+                left = len(stripe_ids) - len(facts)
+                if left == 0:
+                    strategy = f"listed {pages} page(s) of {STRIPE_PAGE} until every id was found"
+                    break
+                # A page that finds less than one wanted id costs more than retrieving that id: past the
+                # first few pages, list on only while the pages so far found more than one id each, and
+                # never spend more pages than there were ids to retrieve.
+                if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
+                    strategy = (f"listed {pages} page(s) of {STRIPE_PAGE}, then retrieved the {left} id(s) not "
+                                "seen (listing found too few of the file's ids per page)")
+                    break
+        if not strategy:
+            return facts, (f"listed every Stripe customer ({engine.stripe.list_pages - pages_before} page(s) of "
+                           f"{STRIPE_PAGE}) instead of {len(stripe_ids)} retrieves")
     else:
         strategy = f"retrieved {len(stripe_ids)} id(s) one by one (fewer requests than listing the account)"
 
@@ -327,6 +335,14 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
     for start in range(0, len(missing), BATCH):  # bounded: at most BATCH requests pending at once
         await asyncio.gather(*(one(s) for s in missing[start:start + BATCH]))
     return facts, strategy
+
+
+async def _timed(seconds: dict[str, float], name: str, work: Awaitable[T]) -> T:
+    started = time.monotonic()
+    try:
+        return await work
+    finally:
+        seconds[name] = round(time.monotonic() - started, 2)
 
 
 async def _netsuite_reads(engine: Engine, rows: list[ImportRow], stripe_ids: set[str],
@@ -360,8 +376,8 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
     try:
         # The two services are read side by side: neither waits for the other.
         holders, (stripe, plan.stripe_strategy) = await asyncio.gather(
-            _netsuite_reads(engine, rows, stripe_ids, ticker),
-            _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids))))
+            _timed(plan.seconds, "netsuite", _netsuite_reads(engine, rows, stripe_ids, ticker)),
+            _timed(plan.seconds, "stripe", _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids)))))
     except SyncError as exc:
         for r in rows:
             r.action, r.message = "error", exc.message

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import reads
 from .errors import SyncError
 from .ids import is_stripe_customer_id
 from .rules import normalize_email, normalize_stripe_id
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .mapping import MappedCustomer
 
 
 
@@ -97,11 +99,16 @@ async def pointing_at(engine: "Engine", stripe_id: str) -> tuple[str, ...]:
 
 async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | None, str | None]:
     """(name, email, stored Stripe id) of a NetSuite customer, as the mapping reads them."""
+    name, mapped = await _read_mapped(engine, internal_id)
+    return name, normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
+
+
+async def _read_mapped(engine: "Engine", internal_id: str) -> tuple[str, "MappedCustomer"]:
     ctx = await engine.context()
     record = await engine.netsuite.get_customer(internal_id)
-    mapped = engine._map(record, ctx.columns)
+    mapped = reads.map_for(engine, record, ctx.columns)
     name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
-    return str(name), normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
+    return str(name), mapped
 
 
 async def find_candidates(engine: "Engine", internal_id: str) -> Candidates:
@@ -109,10 +116,12 @@ async def find_candidates(engine: "Engine", internal_id: str) -> Candidates:
     (the ones R3 counted), oldest first, each with who else points at it."""
     internal_id = str(internal_id).strip()
     prefix = engine.config.sync.metadata_prefix
-    name, email, stored = await read_customer(engine, internal_id)
+    name, mapped = await _read_mapped(engine, internal_id)
+    email, stored = normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
+    value = email if engine.mailboxes.key.by_email else mapped.lookup_value  # what R3 matches on
     found: dict[str, dict[str, Any]] = {}
-    if email:
-        found = {c["id"]: c for c in await engine.mailboxes.find(email) if not c.get("deleted")}
+    if value:
+        found = {c["id"]: c for c in await engine.mailboxes.find(value) if not c.get("deleted")}
     stored_exists = False
     if stored:
         linked = await engine.stripe.retrieve(stored)

@@ -1,65 +1,46 @@
 """The sync engine: single sync (the "Sync to Stripe (PayPack)" button), mass sync, portal links.
 
-It gathers the facts from NetSuite and Stripe, asks `rules.decide` what to do,
-does it, and writes back only the two PayPack fields (R5).
+Every sync goes the same four steps, each in a module of its own:
+- read (`reads`): the customer's record, or a mass sync's customers in pages of 1,000;
+- index (`stripe_index`): what Stripe knows of them; single sync looks each thing up as it needs it;
+- plan (`planner`): `rules.decide` for every customer, as a one-at-a-time run in the same order would;
+- execute (`executor`): only the writes the plan needs, the PayPack fields back to NetSuite (R5).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
+from . import executor, reads
+from .changed_since import query_moment
 from .config import Config, ConfigError
 from .errors import SyncError, StripeServiceError
-from .events import CustomersFound, CustomerSynced, Event, RunFinished, RunStarted
-from .in_flight import FixedLimit, InFlightLimit
+from .events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinished, RunStarted
+from .in_flight import FixedLimit, InFlightLimit, in_flight
+from .job import Job, SyncContext
 from .journal import Journal
-from .mapping import MappedCustomer, changed_fields, map_record
-from .netsuite import NetSuiteClient, SearchColumn, TokenAuth
+from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
+from .planner import Plan, decide_for, find, plan_run, planned_push
+from .stripe_index import StripeIndex, build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
-from .rules import (
-    Action,
-    CustomerFacts,
-    Decision,
-    LookupKind,
-    PortalDecision,
-    PortalOutcome,
-    StripeCustomerRef,
-    TraceStep,
-    INVALID_EMAIL_REMEDY,
-    decide,
-    email_problem,
-    lookup_needed,
-    mailbox,
-    normalize_email,
-    normalize_stripe_id,
-    portal_plan,
-    portal_write,
-)
+from .run_target import current_target
+from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
 from .ids import internal_id as require_internal_id
 from .ids import is_stripe_customer_id
 from .portal_links import holds_link, source_for
-from .run_view import RunView, pushed, stripe_ref
+from .run_view import RunView, stripe_ref
 from .stripe_gateway import StripeGateway
 from .stripe_lookup import MailboxIndex
 from .turns import Turns
 
-
-
-@dataclass(frozen=True)
-class SyncContext:
-    """What one sync or one run reads once: the search's columns and the portal deployment's state."""
-
-    search_id: str
-    columns: tuple[SearchColumn, ...]
-    deployment_released: bool
+PATHS = ("plan", "per-customer")
+STRIPE_PAGE = 100  # customers a Stripe list request returns at most
 
 
 class KeyedLocks:
@@ -91,65 +72,13 @@ class KeyedLocks:
                 self._locks[key] = (lock, users - 1)
 
 
-@dataclass
-class _Job:
-    """One customer's sync, from reading its record to writing."""
-
-    outcome: Outcome
-    dry_run: bool
-    portal: bool
-    run: RunView | None = None
-    create_attempted: bool = False  # the journal says a create was sent for it and never recorded
-    on_create_attempt: Callable[[], None] | None = None
-    ctx: SyncContext | None = None
-    mapped: MappedCustomer = None  # type: ignore[assignment]  # set by Engine._read
-    facts: CustomerFacts = None  # type: ignore[assignment]
-    kind: LookupKind = LookupKind.NONE
-    linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's retrieve, and "other mode"
-
-    def turn_keys(self) -> set[str]:
-        """What customers that must go one after another share: the stored Stripe id, the mailbox of the
-        NetSuite email, and the mailbox the linked Stripe customer has now (a push may move it)."""
-        if self.kind is LookupKind.NONE:
-            return set()
-        keys = set()
-        sid = normalize_stripe_id(self.facts.stripe_customer_id)
-        if sid:
-            keys.add(f"id:{sid}")
-        for email in (self.facts.email, (self.linked[0] or {}).get("email")):
-            if mailbox(email):
-                keys.add(f"mailbox:{mailbox(email)}")
-        return keys
-
-
-@dataclass
-class _Found:
-    """What the lookups found, in the terms `rules.decide` takes."""
-
-    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # every Stripe customer read, by id
-    linked: StripeCustomerRef | None = None
-    other_mode: bool = False
-    same_mailbox: tuple[StripeCustomerRef, ...] = ()
-    interrupted: StripeCustomerRef | None = None
-    fields_differ: bool = True
-
-
-def _refused_email(exc: StripeServiceError, email: str | None) -> Decision | None:
-    """Stripe's refusal of the email ("Invalid email address: …") as a failed R3 decision with its remedy."""
-    if exc.code != "email_invalid" and not exc.message.lower().startswith("invalid email"):
-        return None
-    return Decision(rule="R3", action=Action.ERROR, reason=f"Stripe refused the email address {email!r}: {exc.message}",
-                    trace=(TraceStep("R3", f"Stripe refused {email!r} ({exc.message}): nothing created or changed"),),
-                    remedy=INVALID_EMAIL_REMEDY)
-
-
 class Engine:
     def __init__(self, config: Config, netsuite: NetSuiteClient, stripe: StripeGateway) -> None:
         self.config = config
         self.netsuite = netsuite
         self.stripe = stripe
-        self._turn_locks = KeyedLocks()
-        self.mailboxes = MailboxIndex(stripe)
+        self.turn_locks = KeyedLocks()
+        self.mailboxes = MailboxIndex(stripe, config.sync.match_key())
 
     @classmethod
     def from_config(cls, config: Config, *, confirm_live: bool = False) -> "Engine":
@@ -207,10 +136,36 @@ class Engine:
         )
         return SyncContext(search_id, tuple(columns), status == "RELEASED")
 
-    def _map(self, record: dict[str, Any], columns: tuple[SearchColumn, ...]) -> MappedCustomer:
-        ns = self.config.netsuite
-        return map_record(record, columns, stripe_id_field=ns.stripe_id_field, portal_url_field=ns.portal_url_field,
-                          metadata_prefix=self.config.sync.metadata_prefix)
+    # --- planner.Lookups, live: what single sync asks Stripe and NetSuite as it needs it ----------
+
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]:
+        return await self.mailboxes.find(value)
+
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]:
+        return await self.mailboxes.confirm(stripe_ids, value)
+
+    async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
+                          run: RunView | None = None, *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
+        """For each Stripe id, the NetSuite customers (other than `internal_id`) whose STRIPE CUSTOMER ID
+        names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of` (a value of the
+        lookup field), the same query also returns the Stripe ids that linked NetSuite customers with the same
+        match key (mailbox, or lookup-field value) hold."""
+        field = self.config.netsuite.stripe_id_field.lower()
+        out: dict[str, set[str]] = {}
+        wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
+        where = [f"{field} IN ({', '.join(repr(s) for s in wanted)})"] if wanted else []
+        key = self.config.sync.match_key()
+        box = key.of_value(mailbox_of)
+        if box:
+            where.append(f"({key.suiteql_in([box])} AND {field} IS NOT NULL)")
+        if where:
+            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {' OR '.join(where)}"):
+                out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
+        if run is not None:
+            for sid in stripe_ids:
+                out.setdefault(sid, set()).update(run.planned_links(sid))
+        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
+                if ids - {internal_id}}
 
     # --- single sync -----------------------------------------------------
 
@@ -222,13 +177,13 @@ class Engine:
         portal: bool = True,
         context: SyncContext | None = None,
     ) -> Outcome:
-        """The "Sync to Stripe (PayPack)" button for one customer: read, decide, write."""
-        job = _Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
+        """The "Sync to Stripe (PayPack)" button for one customer: read, look up, decide, write."""
+        job = Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
         if await self._stage(job, self._read(job, context)):
-            await self._stage(job, self._decide_and_write(job, self._turn_locks.hold))
+            await self._stage(job, self._decide_and_write(job, self.turn_locks.hold))
         return job.outcome
 
-    async def _stage(self, job: "_Job", work: Awaitable[None]) -> bool:
+    async def _stage(self, job: Job, work: Awaitable[None]) -> bool:
         """One stage of a customer's sync; a SyncError fails the customer with its cause and remedy."""
         started = time.monotonic()
         with counting_retries() as retries:
@@ -241,38 +196,32 @@ class Engine:
         job.outcome.timings["total"] = job.outcome.timings.get("total", 0.0) + time.monotonic() - started
         return ok
 
-    async def _read(self, job: "_Job", context: SyncContext | None = None) -> None:
+    async def _read(self, job: Job, context: SyncContext | None = None) -> None:
         """The NetSuite record, mapped (R9); for a linked customer, the Stripe customer it names."""
         started = time.monotonic()
         if not job.dry_run:
             self.stripe.guard_write("sync")
         job.ctx = context or job.ctx or await self.context()
-        record = await self.netsuite.get_customer(job.outcome.internal_id)
+        await reads.read_record(self, job)
         job.outcome.timings["netsuite_read"] = time.monotonic() - started
-        job.mapped = self._map(record, job.ctx.columns)
-        job.facts = CustomerFacts(job.outcome.internal_id, job.mapped.email, job.mapped.stripe_customer_id)
-        job.kind = lookup_needed(job.facts)
         if job.kind is LookupKind.BY_ID:
             job.linked = await self.stripe.retrieve_linked(normalize_stripe_id(job.facts.stripe_customer_id))  # type: ignore[arg-type]
 
-    async def _decide_and_write(self, job: "_Job",
+    async def _decide_and_write(self, job: Job,
                                 gate: Callable[[set[str]], AbstractAsyncContextManager[None]]) -> None:
         """Decide and write while holding the customer's turn keys (`gate`), so that customers sharing a
         mailbox or a Stripe customer go one after another."""
         async with gate(job.turn_keys()):
             await self._sync_customer(job)
 
-    async def _sync_customer(self, job: "_Job") -> None:
+    async def _sync_customer(self, job: Job) -> None:
         """Look up, decide, and (unless a dry run) write: the Stripe side, then the PayPack fields."""
         outcome, mapped = job.outcome, job.mapped
         t = time.monotonic()
-        found = await self._look_up(job)
+        found = await find(job, self, self.config.sync.metadata_prefix, self.config.sync.blank_clears)
         outcome.timings["stripe_lookup"] = time.monotonic() - t
 
-        decision = decide(job.facts, linked=found.linked, linked_other_mode=found.other_mode,
-                          same_mailbox=found.same_mailbox, interrupted_create=found.interrupted,
-                          fields_differ=found.fields_differ, policy=self.config.sync.duplicate_email_policy)
-        decision = self._note_kept_blanks(decision, mapped, found.customers.get(decision.stripe_customer_id or ""))
+        decision = decide_for(job, found, self.config)
         outcome.decision = decision
         outcome.stripe_customer_id = decision.stripe_customer_id
         terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
@@ -281,17 +230,18 @@ class Engine:
             return
         if job.dry_run:
             if job.run is not None:
-                job.run.plan(job.facts, decision, self._planned_push(job, decision, found.customers))
+                job.run.plan(job.facts, decision,
+                             planned_push(job, decision, found.customers, self.config.sync.blank_clears))
             outcome.status = Status.PLANNED
             if job.portal:
-                outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)
+                outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
             return
 
         t = time.monotonic()
         try:
-            stripe_id = await self._write_stripe(job, decision, found.customers)
+            stripe_id = await executor.write_stripe(self, job, decision, found.customers)
         except StripeServiceError as exc:
-            refused = _refused_email(exc, mapped.email)
+            refused = executor.refused_email(exc, mapped.email)
             if refused is None:
                 raise
             outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
@@ -301,182 +251,9 @@ class Engine:
 
         portal_url = None
         if job.portal:
-            outcome.portal, portal_url = await self._portal(mapped, job.ctx)
-
-        await self._write_back(outcome, mapped, stripe_id, portal_url, outcome.decision)  # type: ignore[arg-type]
+            outcome.portal, portal_url = await executor.portal(self, mapped, job.ctx)  # type: ignore[arg-type]
+        await executor.write_back(self, outcome, mapped, stripe_id, portal_url)
         outcome.status = Status.OK
-
-    async def _look_up(self, job: "_Job") -> "_Found":
-        """What Stripe (and, for shared customers, NetSuite) knows that the rules need."""
-        prefix = self.config.sync.metadata_prefix
-        iid = job.facts.internal_id
-        found = _Found()
-        if job.kind is LookupKind.BY_ID:
-            customer, found.other_mode = job.linked
-            if customer is None:
-                return found
-            if job.run is not None:
-                customer = job.run.current(customer)
-            found.customers[customer["id"]] = customer
-            ref = stripe_ref(customer, prefix)
-            if ref.netsuite_internal_id and ref.netsuite_internal_id != iid and not ref.deleted:
-                ref = replace(ref, linked_from=(await self.linked_from([ref.id], iid, job.run)).get(ref.id, ()))
-            found.linked = ref
-            if not ref.deleted:
-                params = job.mapped.update_params(customer, self.config.sync.blank_clears)
-                found.fields_differ = bool(changed_fields(params, customer))
-        elif job.kind is LookupKind.BY_EMAIL:
-            email = normalize_email(job.facts.email)
-            assert email is not None
-            if email_problem(email):
-                return found  # the rules refuse it; nothing to look up
-            customers = await self.mailboxes.find(email)
-            if job.run is not None:
-                customers = job.run.same_mailbox(customers, email)
-            linked_from = await self.linked_from([c["id"] for c in customers], iid, job.run, mailbox_of=email)
-            # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
-            # customer of this mailbox holds is of this mailbox too once synced, even one that another process
-            # created or moved here a moment ago, in a spelling the list filter does not match.
-            customers += await self.mailboxes.confirm(set(linked_from) - {c["id"] for c in customers}, email)
-            found.customers.update({c["id"]: c for c in customers})
-            found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
-            if job.create_attempted:
-                found.interrupted = self._made_by_interrupted_create(job.mapped, customers)
-        return found
-
-    def _made_by_interrupted_create(self, mapped: MappedCustomer,
-                                    customers: list[dict[str, Any]]) -> StripeCustomerRef | None:
-        """A customer tagged for this NetSuite customer that holds exactly the data a create would send now:
-        what an interrupted create of the same intent made. Tagged with other data, it is an ordinary candidate."""
-        prefix = self.config.sync.metadata_prefix
-        params = mapped.create_params()
-        same = [c for c in customers if (c.get("metadata") or {}).get(f"{prefix}internal_id") == mapped.internal_id
-                and not changed_fields(params, c)]
-        if not same:
-            return None
-        return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
-
-    async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
-                          run: RunView | None = None, *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
-        """For each Stripe id, the NetSuite customers (other than `internal_id`) whose STRIPE CUSTOMER ID
-        names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of`, the same
-        query also returns the Stripe ids that linked NetSuite customers of that mailbox hold."""
-        field = self.config.netsuite.stripe_id_field.lower()
-        out: dict[str, set[str]] = {}
-        wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
-        where = [f"{field} IN ({', '.join(repr(s) for s in wanted)})"] if wanted else []
-        box = mailbox(mailbox_of)
-        if box:
-            where.append(f"(LOWER(email) = '{box.replace(chr(39), chr(39) * 2)}' AND {field} IS NOT NULL)")
-        if where:
-            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {' OR '.join(where)}"):
-                out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
-        if run is not None:
-            for sid in stripe_ids:
-                out.setdefault(sid, set()).update(run.planned_links(sid))
-        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
-                if ids - {internal_id}}
-
-    def _planned_push(self, job: "_Job", decision: Decision,
-                      customers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-        """The customer as the update this decision plans would leave it (None: no update)."""
-        sid = decision.stripe_customer_id
-        if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and sid in customers):
-            return None
-        current = customers[sid]  # type: ignore[index]
-        return pushed(current, job.mapped.update_params(current, self.config.sync.blank_clears))
-
-    def _note_kept_blanks(self, decision: Decision, mapped: MappedCustomer,
-                          current: dict[str, Any] | None) -> Decision:
-        """Say in the trace which Stripe values a blank in NetSuite leaves as they are, and why."""
-        if current is None or not decision.push or decision.action not in (Action.UPDATE, Action.USE_LINKED,
-                                                                            Action.LINK_EXISTING):
-            return decision
-        kept = mapped.kept_blanks(current, self.config.sync.blank_clears)
-        if not kept:
-            return decision
-        return _with_step(decision, TraceStep(decision.rule, f"blank in NetSuite, so left as they are in Stripe: "
-                                              f"{', '.join(kept)} (a blank is not a value; [sync] blank_clears "
-                                              "names fields a blank should clear)"))
-
-    async def _write_stripe(self, job: "_Job", decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
-        """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to."""
-        outcome, mapped = job.outcome, job.mapped
-        stripe_id = decision.stripe_customer_id
-        if decision.action is Action.CREATE:
-            if job.on_create_attempt:
-                job.on_create_attempt()
-            created, replayed = await self._create(mapped)
-            self.mailboxes.remember(created)
-            if replayed:
-                outcome.decision = _with_step(decision, TraceStep(
-                    "R3", f"Stripe replayed an earlier create of the same data: recovered {created['id']}, "
-                          "nothing created twice"))
-            outcome.changes.append(Change("stripe", created["id"], "(recovered)" if replayed else "(created)", None,
-                                          created.get("email")))
-            return created["id"]
-        assert stripe_id is not None
-        if decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING):
-            current = customers.get(stripe_id) or {}
-            params = mapped.update_params(current, self.config.sync.blank_clears)
-            diff = changed_fields(params, current)
-            if diff:
-                updated = await self.stripe.update(stripe_id, params)
-                self.mailboxes.remember(updated)
-                if job.run is not None:
-                    job.run.record_push(updated)
-                outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)
-        return stripe_id
-
-    async def _create(self, mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
-        """Create exactly once per intent: the idempotency key names the NetSuite customer and the data sent,
-        so a retry or a resumed run gets the first customer back, while a later create with other data (an
-        email change, then a cleared field: the guide's rematch) is a new request, not a replay of the old one.
-        Returns the customer and whether Stripe replayed an earlier create."""
-        params = mapped.create_params()
-        digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-        base_key = f"custsync-{self.config.netsuite.account}-{mapped.internal_id}-create-{digest}"
-        for generation in range(3):
-            key = base_key if generation == 0 else f"{base_key}-{generation}"
-            customer, replayed = await self.stripe.create(params, idempotency_key=key)
-            if not replayed:
-                return customer, False
-            current = await self.stripe.retrieve(customer["id"])
-            if current is not None and not current.get("deleted"):
-                return current, True
-            # The customer an earlier create made was deleted since: a new one is wanted.
-        raise StripeServiceError(f"could not create a Stripe customer for NetSuite customer {mapped.internal_id}: "
-                                 "earlier creates under its idempotency keys were all deleted",
-                                 remedy="Try again after 24 hours, when Stripe forgets the keys.")
-
-    async def _portal(self, mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
-        """R6: the customer's current signed link (from NetSuite, which holds the secret); no Stripe request.
-        Returns the decision and the current link (None when NetSuite could not give it)."""
-        try:
-            link = await source_for(self.netsuite).link(mapped.internal_id)
-        except SyncError as exc:
-            return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
-        current = holds_link(mapped.portal_url, link)
-        return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
-
-    async def _write_back(self, outcome: Outcome, mapped: MappedCustomer, stripe_id: str, portal_url: str | None,
-                          decision: Decision) -> None:
-        """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
-        field does not hold it already."""
-        ns = self.config.netsuite
-        patch: dict[str, Any] = {}
-        if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
-            patch[ns.stripe_id_field] = stripe_id
-            outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
-                                          mapped.stripe_customer_id, stripe_id))
-        if portal_url and not holds_link(mapped.portal_url, portal_url):
-            patch[ns.portal_url_field] = portal_url
-            outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.portal_url_field,
-                                          mapped.portal_url, portal_url))
-        if patch:
-            outcome.decision = _with_step(decision, TraceStep("R5", "wrote back only: " + ", ".join(patch)))
-            await self.netsuite.patch_customer(mapped.internal_id, patch)
-        outcome.portal_url = portal_url
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
         """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
@@ -488,7 +265,7 @@ class Engine:
             self.stripe.guard_write("write a portal link")
             ctx = context or await self.context()
             record = await self.netsuite.get_customer(internal_id)
-            mapped = self._map(record, ctx.columns)
+            mapped = reads.map_for(self, record, ctx.columns)
             sid = normalize_stripe_id(mapped.stripe_customer_id)
             if not sid:
                 outcome.portal = portal_write(linked=False, current=False, deployment_released=ctx.deployment_released)
@@ -502,7 +279,7 @@ class Engine:
             if stale.rule == "R2":  # a link would only open the Suitelet's stale-link page
                 outcome.decision = stale
                 return outcome
-            outcome.portal, url = await self._portal(mapped, ctx)
+            outcome.portal, url = await executor.portal(self, mapped, ctx)
             if url:
                 field = self.config.netsuite.portal_url_field
                 if not holds_link(mapped.portal_url, url):
@@ -537,14 +314,25 @@ class Engine:
         retry_failed: bool = False,
         only: list[str] | None = None,
         stop: asyncio.Event | None = None,
+        changed_since: datetime | None = None,
+        path: str = "plan",
     ) -> AsyncIterator[Event]:
         """The scheduled mass sync: the customers the Mass Customer Sync Saved Search chooses.
 
-        Setting `stop` ends the run between customers: those in flight finish, the rest stay pending
-        and the run is journaled as stopped, for a resume. A dry run writes nothing (not even the journal; it reads one it is given, to plan as the run would).
-        A real run needs a journal;
-        `run_id` resumes that run, redoing only what it did not finish.
+        It reads them in pages, indexes Stripe, plans every customer locally (`PlanReady` carries the plan)
+        and executes only the writes the plan needs. A dry run stops at the plan and writes nothing (not even
+        the journal; it reads one it is given, to plan as the run would). A real run needs a journal;
+        `run_id` resumes that run, redoing only what it did not finish. `changed_since` takes only the
+        customers modified after that time. Setting `stop` ends the run between customers: those in flight
+        finish, the rest stay pending and the run is journaled as stopped, for a resume.
+
+        `path="per-customer"` runs every customer through single sync's path instead (the benchmark's
+        baseline): a request or more per customer, changed or not.
         """
+        if path not in PATHS:
+            raise ValueError(f"path must be one of {PATHS}")
+        if changed_since is not None and (run_id is not None or only is not None or path != "plan"):
+            raise ValueError("changed_since takes a new planned run over the saved search: not with run_id or only")
         started = time.monotonic()
         search_id = self.config.netsuite.mass_customer_sync_search
         if not dry_run and journal is None:
@@ -553,12 +341,118 @@ class Engine:
             self.stripe.guard_write("run a mass sync")
         resumed = run_id is not None
         if journal is not None and not dry_run:
+            target = await current_target(self.config, self.netsuite, self.stripe)
             if run_id is None:
-                run_id = journal.start_run(search_id)
+                run_id = journal.start_run(search_id, target, explicit_ids=only is not None,
+                                           changed_since=changed_since.timestamp() if changed_since else None)
             else:
-                journal.run(run_id)  # raises JournalError naming the known runs
+                journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
         yield RunStarted(run_id if not dry_run else None, search_id, dry_run, resumed)
+        run = _RunState(self, journal if not dry_run else None, run_id if not dry_run else None, started)
+        skip: set[str] = set()
+        if run.journal is not None and resumed:
+            skip = run.journal.finished_ids(run_id, include_failed=not retry_failed)  # type: ignore[arg-type]
+        steps = (self._plan_path(run, search_id, dry_run, portal, only, skip, stop, changed_since, journal)
+                 if path == "plan" else
+                 self._per_customer_path(run, search_id, dry_run, portal, only, skip, stop, journal))
+        async for event in steps:
+            yield event
+        yield run.finish(stopped=bool(stop and stop.is_set()))
 
+    async def _plan_path(self, run: "_RunState", search_id: str, dry_run: bool, portal: bool, only: list[str] | None,
+                         skip: set[str], stop: asyncio.Event | None, changed_since: datetime | None,
+                         journal: Journal | None) -> AsyncIterator[Event]:
+        counted_from = (self.netsuite.requests, self.stripe.requests)
+        # The Stripe account's size estimate does not depend on the pages: asked while they are read.
+        linked_count = asyncio.create_task(reads.linked_count(self))
+        try:
+            ctx = await self.context(search_id)
+            jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
+        except BaseException:
+            linked_count.cancel()
+            await asyncio.gather(linked_count, return_exceptions=True)
+            raise
+        if run.journal is not None:
+            run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
+        yield CustomersFound(total=len(jobs), already_done=len(skip))
+        run.total = len(jobs)
+        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count)
+        yield PlanReady(plan)
+        if dry_run:
+            for row in plan.rows:
+                yield run.progress(executor.planned_outcome(row))
+            return
+        limit = self.in_flight_limit(sum(executor.needs_requests(r) for r in plan.rows))
+        run.limit = limit
+        async for outcome in executor.execute_plan(self, plan.rows, run.finished, limit=limit, stop=stop,
+                                                   batch_size=self.config.netsuite.write_back_batch):
+            yield run.progress(outcome)
+
+    async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: set[str],
+                        changed_since: datetime | None, journal: Journal | None, run: "_RunState") -> list[Job]:
+        """The run's customers in the search's order: its pages (or, for `only`, each record)."""
+        jobs: list[Job] = []
+        if only is not None:
+            for internal_id in only:
+                job = run.job(internal_id, dry_run, portal, ctx, journal)
+                await self._stage(job, reads.read_record(self, job))
+                jobs.append(job)
+            return [j for j in jobs if j.outcome.internal_id not in skip]
+        modified_after = query_moment(changed_since) if changed_since is not None else None
+        async for page in reads.row_pages(self, ctx, changed_since=modified_after):
+            for internal_id, record in page:
+                if internal_id in skip:
+                    continue
+                job = run.job(internal_id, dry_run, portal, ctx, journal)
+                reads.job_from_row(self, job, record)
+                jobs.append(job)
+        return jobs
+
+    async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
+                    counted_from: tuple[int, int], linked_count: Awaitable[int]) -> Plan:
+        """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
+        ns_before, stripe_before = counted_from
+        read = [j for j in jobs if j.mapped is not None]
+        stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
+        key = self.config.sync.match_key()
+        emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
+        boxes = {key.of_value(e) or "" for e in emails}
+        # Stripe, NetSuite's links and the portal links are independent reads: all at once.
+        wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
+        index, (links_held, box_links), links = await asyncio.gather(
+            self._index(stored, emails, linked_count),
+            reads.netsuite_links(self, stored, boxes),
+            self._portal_links(wanted_links) if portal and not dry_run else _none(),
+        )
+        candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
+        if candidates:  # held by a NetSuite customer of another mailbox, maybe
+            more, _ = await reads.netsuite_links(self, candidates, set())
+            links_held.update(more)
+        index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
+        await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
+        reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
+        return Plan(rows, reads=reads_made, index=index.how)
+
+    async def _index(self, stored: set[str], values: set[str], linked_count: Awaitable[int]) -> StripeIndex:
+        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says."""
+        expected_pages = -(-await linked_count // STRIPE_PAGE)
+        return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
+                                 expected_pages=expected_pages)
+
+    async def _portal_links(self, internal_ids: list[str]) -> dict[str, str] | None:
+        """The current signed links, a RESTlet call per 1,000 customers; None when NetSuite cannot give them
+        (each customer's portal decision then says so; the Stripe side still syncs)."""
+        if not internal_ids:
+            return {}
+        try:
+            return await self.netsuite.portal_links(internal_ids)
+        except SyncError:
+            return None
+
+    async def _per_customer_path(self, run: "_RunState", search_id: str, dry_run: bool, portal: bool,
+                                 only: list[str] | None, skip: set[str], stop: asyncio.Event | None,
+                                 journal: Journal | None) -> AsyncIterator[Event]:
         ctx = await self.context(search_id)
         ids: list[str] = []
         if only is not None:
@@ -566,43 +460,23 @@ class Engine:
         else:
             async for page in self.netsuite.search_pages(search_id):
                 ids.extend(page)
-        skip: set[str] = set()
-        if journal is not None and not dry_run and run_id is not None:
-            skip = journal.finished_ids(run_id, include_failed=not retry_failed) if resumed else set()
-            journal.add_pending(run_id, ids)
         todo = [i for i in ids if i not in skip]
+        if run.journal is not None:
+            run.journal.add_pending(run.run_id, todo)  # type: ignore[arg-type]
         if portal and not dry_run and todo:
             await source_for(self.netsuite).prime(todo)  # the signed links in batches, not one call each
         yield CustomersFound(total=len(todo), already_done=len(skip))
-
-        counts: Counter[str] = Counter()
-        failures: list[Outcome] = []
-        view = RunView(dry_run, self.config.sync.metadata_prefix)
-        limit = self.in_flight_limit(len(todo))
+        run.total = len(todo)
+        view = RunView(dry_run, self.config.sync.metadata_prefix, self.config.sync.match_key())
+        run.limit = limit = self.in_flight_limit(len(todo))
         # Linked customers first, those matched by email after them: a push to a linked Stripe customer may
         # move it to another mailbox or tag it for its owner, and the matching must see that, as a
         # one-at-a-time run in this order would (and a second run then finds nothing left to do).
         first, later = Turns(), Turns()
-        by_email: list[_Job] = []
-
-        def job_for(internal_id: str) -> _Job:
-            job = _Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
-            job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
-            if journal is not None and not dry_run:
-                job.on_create_attempt = lambda: journal.mark(run_id, internal_id, "create-attempted")  # type: ignore[arg-type]
-            return job
-
-        def finished(job: _Job) -> Outcome:
-            outcome = job.outcome
-            if journal is not None and not dry_run:
-                journal.mark(run_id, outcome.internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
-                             action=outcome.decision.action.value if outcome.decision else None,
-                             stripe_customer_id=outcome.stripe_customer_id, error=outcome.cause,
-                             remedy=outcome.remedy)
-            return outcome
+        by_email: list[Job] = []
 
         async def read_and_sync_linked(position: int, internal_id: str) -> Outcome | None:
-            job = job_for(internal_id)
+            job = run.job(internal_id, dry_run, portal, ctx, journal, view)
             read = await self._stage(job, self._read(job))
             if read and job.kind is LookupKind.BY_EMAIL:
                 await first.announce(position)
@@ -611,36 +485,21 @@ class Engine:
             await first.announce(position, job.turn_keys() if read else ())
             if read:
                 await self._stage(job, self._decide_and_write(job, lambda keys: first.turn(position, keys)))
-            return finished(job)
+            return run.finished(job)
 
-        async def sync_matched(position: int, job: _Job) -> Outcome:
+        async def sync_matched(position: int, job: Job) -> Outcome:
             await later.announce(position, job.turn_keys())
             await self._stage(job, self._decide_and_write(job, lambda keys: later.turn(position, keys)))
-            return finished(job)
+            return run.finished(job)
 
-        done = 0
-
-        def progress(outcome: Outcome) -> CustomerSynced:
-            nonlocal done
-            done += 1
-            counts[outcome.status.value] += 1
-            if outcome.status is Status.FAILED:
-                failures.append(outcome)
-            return CustomerSynced(outcome, done, len(todo), dict(counts))
-
-        async for outcome in _in_flight(list(enumerate(todo)), read_and_sync_linked, limit, stop):
+        async for outcome in in_flight(list(enumerate(todo)), read_and_sync_linked, limit, stop):
             if outcome is not None:
-                yield progress(outcome)
+                yield run.progress(outcome)
         order = {iid: k for k, iid in enumerate(todo)}
         by_email.sort(key=lambda j: order[j.outcome.internal_id])
         if not (stop and stop.is_set()):
-            async for outcome in _in_flight(list(enumerate(by_email)), sync_matched, limit, stop):
-                yield progress(outcome)  # type: ignore[arg-type]
-        stopped = bool(stop and stop.is_set())
-        if journal is not None and not dry_run and run_id is not None:
-            journal.finish_run(run_id, "stopped" if stopped else "finished-with-failures" if failures else "finished")
-        yield RunFinished(run_id if not dry_run else None, dict(counts), time.monotonic() - started, failures,
-                          self.netsuite.requests, self.stripe.requests, self.retries, limit.peak, stopped)
+            async for outcome in in_flight(list(enumerate(by_email)), sync_matched, limit, stop):
+                yield run.progress(outcome)
 
     # --- the operator's decisions and reads for screens (sync_core/decisions.py) ---------
 
@@ -705,56 +564,53 @@ class Engine:
         return "; ".join(problems) or None
 
 
-async def _in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
-                     limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None = None) -> AsyncIterator[Any]:
-    """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now,
-    until `stop` is set; results as they finish. A bug in `work` stops the run loudly instead of hanging it."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    pending = iter(items)
-    alive: set[int] = set()  # worker k takes an item only while k < limit.limit
-    stopped = object()
-    exhausted = False
-
-    async def worker(k: int) -> None:
-        nonlocal exhausted
-        try:
-            while k < limit.limit and not (stop and stop.is_set()):
-                item = next(pending, None)
-                if item is None:
-                    exhausted = True
-                    break
-                await queue.put(("result", await work(*item)))
-        except Exception as exc:  # noqa: BLE001
-            await queue.put(("error", exc))
-        finally:
-            await queue.put((stopped, k))
-
-    tasks: list[asyncio.Task[None]] = []
-
-    def spawn() -> None:
-        tasks[:] = [t for t in tasks if not t.done()]
-        for k in range(limit.limit):
-            if k not in alive:
-                alive.add(k)
-                tasks.append(asyncio.create_task(worker(k)))
-
-    spawn()
-    try:
-        while alive:
-            kind, value = await queue.get()
-            if kind is stopped:
-                alive.discard(value)
-                continue
-            if kind == "error":
-                raise value
-            if limit.observe() > len(alive) and not exhausted:
-                spawn()
-            yield value
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _with_step(decision: Decision, step: TraceStep) -> Decision:
-    return replace(decision, trace=decision.trace + (step,))
+
+class _RunState:
+    """What both mass-sync paths keep while a run goes: its jobs' journal hooks, its counts, its end."""
+
+    def __init__(self, engine: Engine, journal: Journal | None, run_id: str | None, started: float) -> None:
+        self.engine, self.journal, self.run_id, self.started = engine, journal, run_id, started
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Outcome] = []
+        self.done = 0
+        self.total = 0
+        self.limit: InFlightLimit | FixedLimit | None = None
+
+    def job(self, internal_id: str, dry_run: bool, portal: bool, ctx: SyncContext, journal: Journal | None,
+            view: RunView | None = None) -> Job:
+        job = Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
+        job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
+        if self.journal is not None:
+            job.on_create_attempt = lambda: self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
+        return job
+
+    def finished(self, job: Job) -> Outcome:
+        outcome = job.outcome
+        if self.journal is not None:
+            self.journal.mark(self.run_id, outcome.internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
+                              action=outcome.decision.action.value if outcome.decision else None,
+                              stripe_customer_id=outcome.stripe_customer_id, error=outcome.cause,
+                              remedy=outcome.remedy)
+        return outcome
+
+    def progress(self, outcome: Outcome) -> CustomerSynced:
+        self.done += 1
+        self.counts[outcome.status.value] += 1
+        if outcome.status is Status.FAILED:
+            self.failures.append(outcome)
+        return CustomerSynced(outcome, self.done, self.total, dict(self.counts))
+
+    def finish(self, *, stopped: bool) -> RunFinished:
+        if self.journal is not None and self.run_id is not None:
+            self.journal.finish_run(self.run_id, "stopped" if stopped else
+                                    "finished-with-failures" if self.failures else "finished")
+        engine = self.engine
+        return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
+                           engine.netsuite.requests, engine.stripe.requests, engine.retries,
+                           self.limit.peak if self.limit else 0, stopped)
+
+
+async def _none() -> None:
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .outcome import Outcome
 
@@ -19,6 +20,13 @@ class RunStarted:
 class CustomersFound:
     total: int  # chosen by the saved search's criteria
     already_done: int  # finished in the run being resumed
+
+
+@dataclass(frozen=True)
+class PlanReady:
+    """The run's plan, decided before anything is written: a dry run ends with it."""
+
+    plan: Any  # planner.Plan
 
 
 @dataclass(frozen=True)
@@ -42,4 +50,4 @@ class RunFinished:
     stopped: bool = False  # stopped on request between customers; the rest stay pending for a resume
 
 
-Event = RunStarted | CustomersFound | CustomerSynced | RunFinished
+Event = RunStarted | CustomersFound | PlanReady | CustomerSynced | RunFinished

@@ -16,8 +16,9 @@ screen also holds the sync back instead of the sync freezing the screen.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 MINIMUM = 4  # below this the client stops overlapping its work with the services' (measured: 2-6 alike)
 WINDOW_SECONDS = 0.25
@@ -70,3 +71,54 @@ class FixedLimit:
 
     def observe(self) -> int:
         return self.limit
+
+
+async def in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
+                     limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None = None) -> AsyncIterator[Any]:
+    """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now,
+    until `stop` is set; results as they finish. A bug in `work` stops the run loudly instead of hanging it."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    pending = iter(items)
+    alive: set[int] = set()  # worker k takes an item only while k < limit.limit
+    stopped = object()
+    exhausted = False
+
+    async def worker(k: int) -> None:
+        nonlocal exhausted
+        try:
+            while k < limit.limit and not (stop and stop.is_set()):
+                item = next(pending, None)
+                if item is None:
+                    exhausted = True
+                    break
+                await queue.put(("result", await work(*item)))
+        except Exception as exc:  # noqa: BLE001
+            await queue.put(("error", exc))
+        finally:
+            await queue.put((stopped, k))
+
+    tasks: list[asyncio.Task[None]] = []
+
+    def spawn() -> None:
+        tasks[:] = [t for t in tasks if not t.done()]
+        for k in range(limit.limit):
+            if k not in alive:
+                alive.add(k)
+                tasks.append(asyncio.create_task(worker(k)))
+
+    spawn()
+    try:
+        while alive:
+            kind, value = await queue.get()
+            if kind is stopped:
+                alive.discard(value)
+                continue
+            if kind == "error":
+                raise value
+            if limit.observe() > len(alive) and not exhausted:
+                spawn()
+            yield value
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

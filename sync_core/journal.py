@@ -4,6 +4,11 @@ A customer is `pending`, then `create-attempted` (a Stripe create was sent and
 not yet written back: a resume must look for that customer before creating),
 then finished: `ok`, `skipped`, `needs-decision` or `failed`. Resuming a run
 redoes only what is not finished (and, with retry_failed, what failed).
+
+Each run records its target (NetSuite account, Stripe account and mode, `run_target.RunTarget`): a run is
+resumed only against its own target, and `--changed-since last` takes the last finished run of the same
+target. Runs journaled before targets were recorded have an unknown target and are never resumed (a new
+run does their work: it recovers any create they left unrecorded, `create_attempted_anywhere`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+
+from .run_target import RunTarget
 
 FINISHED = ("ok", "skipped", "needs-decision")
 
@@ -27,6 +34,10 @@ CREATE TABLE IF NOT EXISTS steps (
     PRIMARY KEY (run_id, internal_id));
 CREATE INDEX IF NOT EXISTS steps_by_customer ON steps (internal_id, state);
 """
+# Columns added after the first journals were written: added to an older file when it is opened.
+RUN_COLUMNS = {"netsuite_account": "TEXT", "stripe_account": "TEXT", "stripe_mode": "TEXT",
+               "changed_since": "REAL", "explicit_ids": "INTEGER NOT NULL DEFAULT 0"}
+COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
 
 
 class JournalError(Exception):
@@ -41,6 +52,8 @@ class RunInfo:
     search_id: str
     status: str
     counts: dict[str, int]
+    target: RunTarget | None = None  # None: journaled before custsync recorded targets
+    changed_since: float | None = None  # the run took only customers modified since then (unix seconds)
 
 
 class Journal:
@@ -55,28 +68,71 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"run journal {self.path}: {exc}. Name another file with [sync] journal_path.") from None
 
     def close(self) -> None:
         self._db.close()
 
-    def start_run(self, search_id: str) -> str:
+    def _add_missing_columns(self) -> None:
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        for name, kind in RUN_COLUMNS.items():
+            if name not in have:
+                self._db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+
+    def start_run(self, search_id: str, target: RunTarget | None = None, *, changed_since: float | None = None,
+                  explicit_ids: bool = False) -> str:
+        """A new run. `target` is what it writes to; `changed_since` (unix seconds) when it takes only the
+        customers modified since then; `explicit_ids` when it takes named customers, not the whole search (such a
+        run is never the base of `--changed-since last`)."""
         run_id = time.strftime("run-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-        self._db.execute("INSERT INTO runs (id, started, search_id) VALUES (?, ?, ?)", (run_id, time.time(), search_id))
+        account, stripe_account, mode = (target.netsuite_account, target.stripe_account, target.stripe_mode) \
+            if target else (None, None, None)
+        self._db.execute("INSERT INTO runs (id, started, search_id, netsuite_account, stripe_account, stripe_mode, "
+                         "changed_since, explicit_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (run_id, time.time(), search_id, account, stripe_account, mode, changed_since, int(explicit_ids)))
         return run_id
 
     def run(self, run_id: str) -> RunInfo:
-        row = self._db.execute("SELECT id, started, finished, search_id, status FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = self._db.execute("SELECT id, started, finished, search_id, status, netsuite_account, stripe_account, "
+                               "stripe_mode, changed_since FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             known = ", ".join(r.id for r in self.runs(limit=5)) or "none"
             raise JournalError(f"no run {run_id!r} in the journal {self.path} (latest: {known}).")
         counts = dict(self._db.execute("SELECT state, COUNT(*) FROM steps WHERE run_id = ? GROUP BY state", (run_id,)).fetchall())
-        return RunInfo(*row, counts=counts)
+        target = RunTarget(*row[5:8]) if all(row[5:8]) else None
+        return RunInfo(*row[:5], counts=counts, target=target, changed_since=row[8])
 
     def runs(self, limit: int = 20) -> list[RunInfo]:
         ids = [r[0] for r in self._db.execute("SELECT id FROM runs ORDER BY started DESC LIMIT ?", (limit,))]
         return [self.run(i) for i in ids]
+
+    def check_target(self, run_id: str, target: RunTarget) -> RunInfo:
+        """The run, if it may be resumed against `target`; else JournalError naming both targets and the remedy."""
+        info = self.run(run_id)
+        if info.target is None:
+            raise JournalError(
+                f"run {run_id} was journaled without its target (by a custsync that did not record it), so "
+                f"resuming it against {target.describe()} could skip customers it never synced there. Start a new "
+                "run instead (custsync mass-sync without --resume): it redoes nothing already in sync and recovers "
+                "any Stripe create the old run left unrecorded.")
+        if info.target != target:
+            raise JournalError(
+                f"run {run_id} ran against {info.target.describe()}, not against this configuration's "
+                f"{target.describe()}. Resume it with the configuration (and Stripe key) of its own target, or "
+                "start a new run against this one (custsync mass-sync without --resume).")
+        return info
+
+    def last_finished(self, target: RunTarget) -> RunInfo | None:
+        """The last run against `target` that went through every customer it took (finished, with or without
+        failures; not stopped, not still running or interrupted, not of named customers only)."""
+        marks = ",".join("?" * len(COMPLETED))
+        row = self._db.execute(
+            f"SELECT id FROM runs WHERE netsuite_account = ? AND stripe_account = ? AND stripe_mode = ? AND status IN "
+            f"({marks}) AND explicit_ids = 0 ORDER BY started DESC LIMIT 1",
+            (target.netsuite_account, target.stripe_account, target.stripe_mode, *COMPLETED)).fetchone()
+        return self.run(row[0]) if row else None
 
     def add_pending(self, run_id: str, internal_ids: Iterable[str]) -> None:
         now = time.time()

@@ -49,6 +49,8 @@ class MappedCustomer:
     params: dict[str, Any] = field(default_factory=dict)  # Stripe create parameters (no empty values)
     columns: tuple[str, ...] = ()
     blank_metadata: tuple[str, ...] = ()  # metadata keys whose column is blank in NetSuite
+    lookup_field: str = "email"  # [sync] lookup_field
+    lookup_value: str | None = None  # its value, trimmed, when it is not the email
 
     def create_params(self) -> dict[str, Any]:
         """What a create sends: every mapped value NetSuite has (blanks are not sent)."""
@@ -155,7 +157,10 @@ def map_record(
     stripe_id_field: str,
     portal_url_field: str,
     metadata_prefix: str = "netsuite_",
+    lookup_field: str = "email",
 ) -> MappedCustomer:
+    """`lookup_field` other than the email: its value (trimmed) also goes to metadata under the field id,
+    where R3 matches it."""
     internal_id = str(record["id"])
     names = [c.name.lower() for c in columns if not c.join and not c.summary]
     params: dict[str, Any] = {}
@@ -204,6 +209,19 @@ def map_record(
         params["address"] = address
     params["metadata"] = metadata
 
+    lookup_value = None
+    if lookup_field != "email":
+        _, raw = _body_value(record, lookup_field.lower())
+        lookup_value = raw.strip() if raw else None
+        if lookup_value and len(lookup_value) > METADATA_VALUE_LIMIT:
+            raise MappingError(f"customer {internal_id}: the lookup field {lookup_field} is {len(lookup_value)} "
+                               f"characters (Stripe metadata values hold {METADATA_VALUE_LIMIT})",
+                               remedy="Shorten the value, or choose another [sync] lookup_field.")
+        if lookup_value:
+            metadata[lookup_field] = lookup_value
+        else:
+            blank_metadata.append(lookup_field)
+
     _check_lengths(internal_id, params)
     _, sid = _body_value(record, stripe_id_field.lower())
     _, url = _body_value(record, portal_url_field.lower())
@@ -217,6 +235,8 @@ def map_record(
         params=params,
         columns=tuple(names),
         blank_metadata=tuple(blank_metadata),
+        lookup_field=lookup_field,
+        lookup_value=lookup_value,
     )
 
 
@@ -248,3 +268,20 @@ def _check_lengths(internal_id: str, params: dict[str, Any]) -> None:
 def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:
     """Would pushing `params` change the Stripe customer?"""
     return bool(changed_fields(params, customer))
+
+
+def record_from_row(internal_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A row of the RESTlet's `customers` page as the record read would give it, so that `map_record`
+    maps both alike: body values by column id, the bill* columns as the default billing address."""
+    record: dict[str, Any] = {"id": internal_id}
+    address: dict[str, Any] = {}
+    for column, value in values.items():
+        low = column.lower()
+        if low in ADDRESS:
+            if value is not None:
+                address[ADDRESS[low][0]] = value
+        else:
+            record[column] = value
+    if address:
+        record["addressBook"] = {"items": [{"defaultBilling": True, "addressBookAddress": address}]}
+    return record

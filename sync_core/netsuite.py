@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
@@ -24,6 +25,8 @@ from .retry import RetryPolicy, with_retries
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 PORTAL_LINKS_BATCH = 1000  # the RESTlet's limit per portalLinks call
+WRITE_BACK_BATCH = 500  # the RESTlet's limit per writeBack call (governance: 5 units a record of 5,000)
+WRITE_BACK_STALLS = 3  # calls in a row that write nothing before the ids left are given up
 RETRYABLE_CODES = {"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"}
 
 REMEDIES = {
@@ -40,7 +43,17 @@ REMEDIES = {
     "SSS_INVALID_SCRIPTLET_ID": "Deploy deploy/netsuite/custsync_search_restlet.js as a RESTlet with status "
     "Released and set [netsuite] restlet_script / restlet_deploy to its ids.",
     "INVALID_ACTION": "Deploy the current deploy/netsuite/custsync_search_restlet.js: this one lacks an action "
-    "custsync needs (portalLinks gives the signed portal links).",
+    "custsync needs (portalLinks gives the signed portal links; customers and writeBack serve the mass sync).",
+    "INVALID_FIELD": "Check the field ids in [netsuite] (stripe_id_field, portal_url_field) and the saved "
+    "search's columns: each must be a customer field (Customization > Lists, Records, & Fields > Entity Fields).",
+    "FIELD_NOT_ALLOWED": "Add the field to the RESTlet deployment's parameter custscript_custsync_writeback_fields "
+    "(Customization > Scripting > Script Deployments > custsync saved search RESTlet), or correct [netsuite] "
+    "stripe_id_field / portal_url_field.",
+    "RCRD_DSNT_EXIST": "The customer was deleted in NetSuite after it was read; nothing to write back.",
+    "INVALID_FLD_VALUE": "Check the field's type and length on the customer record (a Free-Form Text field holds "
+    "300 characters; use a Hyperlink or Text Area field for longer values).",
+    "RCRD_HAS_BEEN_CHANGED": "Someone saved the customer at the same time; run the sync again.",
+    "RCRD_LOCKED_BY_WF": "A workflow locks the customer; release it or exclude the customer from the saved search.",
     "INVALID_SEARCH": "Check the saved search id in [netsuite] (customer_sync_search / "
     "mass_customer_sync_search): it must exist, be a customer search, and be shared with the token's role.",
 }
@@ -108,6 +121,7 @@ class NetSuiteClient:
         self.restlet_url = restlet_url.rstrip("/")
         self.restlet_params = {"script": restlet_script, "deploy": restlet_deploy}
         self._gate = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         self._policy = policy
         self.requests = 0
         self.retries = 0
@@ -283,6 +297,98 @@ class NetSuiteClient:
                 return
             page += 1
 
+    async def customer_rows(self, search_id: str, columns_from: str, fields: list[str], *,
+                            modified_after: datetime | None = None, page_size: int = 1000) -> AsyncIterator[dict]:
+        """The RESTlet's `customers` pages, in page order: each page's JSON as the RESTlet answers it
+        ({"columns", "pageCount", "totalResults", "results": [{"id", "lastModifiedDate", "values"}], ...}).
+
+        Page 0 tells the page count; the other pages are fetched concurrently (at most as many ahead as
+        the client's concurrency, which the semaphore bounds anyway). Pages are offsets into a live
+        search sorted by internal id: a customer that leaves the search while the pages are read may
+        shift a later page by one (seen again next run).
+        """
+        payload: dict[str, Any] = {"action": "customers", "searchId": search_id, "columnsFrom": columns_from,
+                                   "fields": list(fields), "pageSize": page_size}
+        if modified_after is not None:
+            if modified_after.tzinfo is None:
+                raise ValueError("modified_after must be timezone-aware (which instant is it otherwise?)")
+            payload["modifiedAfter"] = modified_after.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        async def page(number: int) -> dict[str, Any]:
+            body = await self._restlet({**payload, "page": number})
+            if not isinstance(body.get("results"), list) or body.get("page", number) != number:
+                raise NetSuiteError(f"the custsync RESTlet answered page {number} of {search_id} without its results",
+                                    remedy=REMEDIES["INVALID_ACTION"])
+            return body
+
+        first = await page(0)
+        yield first
+        page_count = int(first.get("pageCount") or 0)
+        ahead = max(1, self.concurrency)
+        pending: dict[int, asyncio.Task] = {}
+        try:
+            for number in range(1, page_count):
+                for upcoming in range(number, min(number + ahead, page_count)):
+                    if upcoming not in pending:
+                        pending[upcoming] = asyncio.ensure_future(page(upcoming))
+                yield await pending.pop(number)
+        finally:
+            for task in pending.values():
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending.values(), return_exceptions=True)
+
+    async def write_back(self, updates: list[tuple[str, dict[str, Any]]]) -> dict[str, NetSuiteError | None]:
+        """Write fields of many customers through the RESTlet's writeBack action (R5), WRITE_BACK_BATCH a call.
+
+        Returns, per internal id, None (written) or a NetSuiteError naming the customer, NetSuite's code
+        and a remedy. Ids the RESTlet did not reach (its usage ran low) are sent again; a call that fails
+        as a whole (after the client's retries) gives its error to every id of that call; after a timeout
+        or a 5xx whether those were written is unknown (the message says which). An id given twice is
+        written with its last values.
+        """
+        outcome: dict[str, NetSuiteError | None] = {}
+        values = {cid: fields for cid, fields in updates}
+        batches = [list(values)[start:start + WRITE_BACK_BATCH] for start in range(0, len(values), WRITE_BACK_BATCH)]
+        await asyncio.gather(*(self._write_back_batch(batch, values, outcome) for batch in batches))
+        return outcome
+
+    async def _write_back_batch(self, ids: list[str], values: dict[str, dict[str, Any]],
+                                outcome: dict[str, NetSuiteError | None]) -> None:
+        stalls = 0
+        while ids:
+            try:
+                body = await self._restlet({"action": "writeBack",
+                                            "updates": [{"id": cid, "values": values[cid]} for cid in ids]})
+            except NetSuiteError as exc:
+                # The script checks the whole call before its first write: its own 400 means nothing was written.
+                known = "nothing was written" if exc.status == 400 and exc.code else "it may or may not be written"
+                for cid in ids:
+                    outcome[cid] = NetSuiteError(f"customer {cid}: the write-back call failed, {known}: {exc.message}",
+                                                 code=exc.code, status=exc.status, retryable=exc.retryable,
+                                                 remedy=exc.remedy)
+                return
+            for entry in body.get("results") or []:
+                cid = str(entry.get("id")) if isinstance(entry, dict) else None
+                if cid in values:
+                    outcome[cid] = None if entry.get("ok") is True else _write_back_error(cid, entry.get("error"))
+            asked = set(ids)
+            unprocessed = [str(cid) for cid in body.get("unprocessed") or [] if str(cid) in asked]
+            silent = [cid for cid in ids if cid not in outcome and cid not in unprocessed]
+            for cid in silent:
+                outcome[cid] = NetSuiteError(f"customer {cid}: the custsync RESTlet did not report the write-back",
+                                             remedy=REMEDIES["INVALID_ACTION"])
+            stalls = stalls + 1 if len(unprocessed) == len(ids) else 0
+            if stalls >= WRITE_BACK_STALLS:
+                for cid in unprocessed:
+                    outcome[cid] = NetSuiteError(
+                        f"customer {cid}: not written back; the RESTlet's usage ran out {stalls} calls in a row "
+                        f"(remaining usage {body.get('remainingUsage')})", code="SSS_USAGE_LIMIT_EXCEEDED",
+                        retryable=True, remedy="Scripts triggered by saving a customer may use the RESTlet's "
+                        "governance; run the sync again, or check the customer's user event scripts.")
+                return
+            ids = unprocessed
+
     async def portal_links(self, internal_ids: list[str]) -> dict[str, str]:
         """The current signed portal link of each customer (R6), computed by the RESTlet where the secret lives.
 
@@ -301,6 +407,16 @@ class NetSuiteClient:
                                     remedy="Deploy the current deploy/netsuite/custsync_search_restlet.js (it has the "
                                     "portalLinks action) and set its portal Suitelet script parameters.")
         return links
+
+
+def _write_back_error(cid: str, error: Any) -> NetSuiteError:
+    error = error if isinstance(error, dict) else {}
+    code = error.get("code") or "UNKNOWN_ERROR"
+    detail = error.get("message") or "no message"
+    retryable = code in {"RCRD_HAS_BEEN_CHANGED", "RCRD_LOCKED_BY_WF"}
+    return NetSuiteError(f"customer {cid}: NetSuite refused the write-back: {detail}", code=code, retryable=retryable,
+                         remedy=REMEDIES.get(code) or "Open the customer in NetSuite and save it by hand: the form "
+                         "shows what NetSuite objects to.")
 
 
 def _column(raw: dict[str, Any]) -> SearchColumn:
@@ -327,3 +443,4 @@ def _describe_body(response: httpx.Response) -> str:
 
 def _host(url: str) -> str:
     return httpx.URL(url).host or url
+

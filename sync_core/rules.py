@@ -163,6 +163,18 @@ class CustomerFacts:
     internal_id: str
     email: str | None
     stripe_customer_id: str | None
+    lookup_field: str = "email"  # [sync] lookup_field: what R3 matches on (match_key.MatchKey)
+    lookup_value: str | None = None  # that field's value, when it is not the email
+
+    @property
+    def by_email(self) -> bool:
+        return self.lookup_field == "email"
+
+    def match_value(self) -> str | None:
+        """The value R3 matches on, trimmed: the email, or the lookup field's value."""
+        if self.by_email:
+            return normalize_email(self.email)
+        return normalize_email(self.lookup_value)  # the same trim; the letter case is kept
 
 
 @dataclass(frozen=True)
@@ -242,10 +254,11 @@ class LookupKind(StrEnum):
 
 
 def lookup_needed(facts: CustomerFacts) -> LookupKind:
-    """The lookup-priority order: STRIPE CUSTOMER ID (PAYPACK) first, then EMAIL ADDRESS."""
+    """The lookup-priority order: STRIPE CUSTOMER ID (PAYPACK) first, then EMAIL ADDRESS (or the configured
+    lookup field; BY_EMAIL then means "by that field")."""
     if normalize_stripe_id(facts.stripe_customer_id):
         return LookupKind.BY_ID
-    if normalize_email(facts.email):
+    if facts.match_value():
         return LookupKind.BY_EMAIL
     return LookupKind.NONE
 
@@ -292,6 +305,8 @@ def decide(
         return _linked(facts, stored_id, linked, linked_other_mode, fields_differ, trace)
 
     trace.append(TraceStep("R1", "STRIPE CUSTOMER ID (PAYPACK) is blank"))
+    if not facts.by_email:
+        return _by_field(facts, same_mailbox, interrupted_create, policy, trace)
     if not email:
         trace.append(TraceStep("R4", "no email address either: nothing to match on"))
         return Decision(
@@ -316,16 +331,7 @@ def decide(
         )
 
     if interrupted_create is not None and not interrupted_create.deleted:
-        trace.append(TraceStep("R3", f"{interrupted_create.id} was made for this customer by an interrupted create "
-                                     "of the same data: recovered, not created again"))
-        return Decision(
-            rule="R3",
-            action=Action.LINK_EXISTING,
-            reason=f"Recovered {interrupted_create.id}, which an interrupted create made for this customer.",
-            trace=tuple(trace),
-            stripe_customer_id=interrupted_create.id,
-            recovered=True,
-        )
+        return _recovered(interrupted_create, trace)
 
     box = mailbox(email)
     live = tuple(c for c in same_mailbox if not c.deleted and mailbox(c.email) == box)
@@ -345,6 +351,53 @@ def decide(
         reason="No Stripe customer has this email; one will be created and linked.",
         trace=tuple(trace),
     )
+
+
+def _recovered(interrupted_create: StripeCustomerRef, trace: list[TraceStep]) -> Decision:
+    trace.append(TraceStep("R3", f"{interrupted_create.id} was made for this customer by an interrupted create "
+                                 "of the same data: recovered, not created again"))
+    return Decision(
+        rule="R3",
+        action=Action.LINK_EXISTING,
+        reason=f"Recovered {interrupted_create.id}, which an interrupted create made for this customer.",
+        trace=tuple(trace),
+        stripe_customer_id=interrupted_create.id,
+        recovered=True,
+    )
+
+
+def no_key_remedy(field: str) -> str:
+    """R4's remedy when the lookup field is not the email."""
+    return (f"Populate STRIPE CUSTOMER ID (PAYPACK), e.g. from a Stripe customer export imported with custsync "
+            f"import-stripe-ids FILE, or fill in the lookup field {field} ([sync] lookup_field) on the customer.")
+
+
+def _by_field(facts: CustomerFacts, candidates: tuple[StripeCustomerRef, ...],
+              interrupted_create: StripeCustomerRef | None, policy: DuplicateEmailPolicy,
+              trace: list[TraceStep]) -> Decision:
+    """R3/R4 with a lookup field other than the email: its value, trimmed, matched exactly (letter case
+    counts) against the Stripe customers' metadata under the field id. `candidates` are the Stripe
+    customers that hold it (the lookups match; see match_key)."""
+    field, value = facts.lookup_field, facts.match_value()
+    if not value:
+        trace.append(TraceStep("R4", f"no value in the lookup field {field} either: nothing to match on"))
+        return Decision(rule="R4", action=Action.SKIP,
+                        reason=f"No Stripe customer id and no value in the lookup field {field}.",
+                        trace=tuple(trace), remedy=no_key_remedy(field))
+    if facts.lookup_value != value:
+        trace.append(TraceStep("R3", f"{field} trimmed of surrounding spaces to {value!r}"))
+    if interrupted_create is not None and not interrupted_create.deleted:
+        return _recovered(interrupted_create, trace)
+    live = tuple(c for c in candidates if not c.deleted)
+    trace.append(TraceStep("R3", f"Stripe customers with metadata {field} = {value!r} (exact): {len(live)}"))
+    if len(live) == 1:
+        return _link_existing(facts, live[0], f"One Stripe customer holds {field} {value!r}: {live[0].id}.", trace)
+    if len(live) > 1:
+        return _several(facts, live, value, policy, trace, what=f"hold {field} {value!r}")
+    trace.append(TraceStep("R3", f"no Stripe customer holds {field} {value!r}: create one (with it in metadata)"))
+    return Decision(rule="R3", action=Action.CREATE,
+                    reason=f"No Stripe customer holds {field} {value!r}; one will be created with it and linked.",
+                    trace=tuple(trace))
 
 
 INVALID_EMAIL_REMEDY = ("Correct the email address on the NetSuite customer, or enter the Stripe customer id in "
@@ -427,8 +480,11 @@ def _several(
     email: str,
     policy: DuplicateEmailPolicy,
     trace: list[TraceStep],
+    what: str | None = None,
 ) -> Decision:
-    what = "share this email (any letter case)"
+    """Several candidates: ask, or let the policy pick. `what` says what they share (default: the email)."""
+    said = what or f"share the email {email} (any letter case)"
+    what = what or "share this email (any letter case)"
     ordered = tuple(sorted(candidates, key=lambda c: (c.created, c.id)))
     ids = tuple(c.id for c in ordered)
     if policy is DuplicateEmailPolicy.ASK:
@@ -436,7 +492,7 @@ def _several(
         return Decision(
             rule="R3",
             action=Action.ASK,
-            reason=f"{len(ids)} Stripe customers share the email {email} (any letter case): {', '.join(ids)}.",
+            reason=f"{len(ids)} Stripe customers {said}: {', '.join(ids)}.",
             trace=tuple(trace),
             candidates=ids,
             remedy=_remedy("R3"),

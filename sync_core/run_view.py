@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import Action, CustomerFacts, Decision, StripeCustomerRef, mailbox, normalize_email
+from .match_key import MatchKey
+from .rules import Action, CustomerFacts, Decision, StripeCustomerRef, normalize_email
 from .turns import Turns
 
 
@@ -47,44 +48,53 @@ def pushed(current: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 class RunView:
     dry_run: bool
     prefix: str = "netsuite_"
+    key: MatchKey = field(default_factory=MatchKey)  # what R3 matches on: the mailbox, or a lookup field's value
     turns: Turns = field(default_factory=Turns)
     _pushed: dict[str, dict[str, Any]] = field(default_factory=dict)  # Stripe id -> as this run's push left it
-    _made: dict[str, dict[str, Any]] = field(default_factory=dict)  # dry run: mailbox -> stand-in of a planned create
+    _pushed_by_box: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # match key -> id -> pushed
+    _made: dict[str, dict[str, Any]] = field(default_factory=dict)  # dry run: match key -> stand-in of a planned create
     _links: dict[str, list[str]] = field(default_factory=dict)  # dry run: Stripe id -> customers planned to link it
 
     def current(self, customer: dict[str, Any]) -> dict[str, Any]:
         return self._pushed.get(customer["id"], customer)
 
     def record_push(self, customer: dict[str, Any]) -> None:
+        before = self._pushed.get(customer["id"])
+        if before is not None:
+            self._pushed_by_box.get(self.key.of_customer(before) or "", {}).pop(customer["id"], None)
         self._pushed[customer["id"]] = customer
+        self._pushed_by_box.setdefault(self.key.of_customer(customer) or "", {})[customer["id"]] = customer
 
     def plan(self, facts: CustomerFacts, decision: Decision, push: dict[str, Any] | None) -> None:
         """Remember what a dry run decided, as the run would have written it (`push`: the customer after
         the planned update, if any)."""
         sid = decision.stripe_customer_id
         if decision.action is Action.CREATE:
-            box = mailbox(facts.email)
+            box = self.key.of_value(facts.match_value())
             if box and box not in self._made:
                 stand_in = f"(new for {facts.internal_id})"
+                metadata = {f"{self.prefix}internal_id": facts.internal_id}
+                if not self.key.by_email:
+                    metadata[self.key.field] = box  # the create writes the lookup field's value there
                 self._made[box] = {"id": stand_in, "email": normalize_email(facts.email), "created": int(time.time()),
-                                   "metadata": {f"{self.prefix}internal_id": facts.internal_id}, "planned": True}
+                                   "metadata": metadata, "planned": True}
                 self._links[stand_in] = [facts.internal_id]
         elif decision.action is Action.LINK_EXISTING and sid:
             self._links.setdefault(sid, []).append(facts.internal_id)
         if push is not None:
             self.record_push(push)
 
-    def same_mailbox(self, customers: list[dict[str, Any]], email: str) -> list[dict[str, Any]]:
-        """The customers of this mailbox as the run has left them, with a dry run's planned create."""
-        box = mailbox(email)
+    def same_mailbox(self, customers: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
+        """The customers of this match key (mailbox, or lookup-field value) as the run has left them, with a
+        dry run's planned create."""
+        box = self.key.of_value(value)
         out = {c["id"]: self.current(c) for c in customers}
-        for cid, c in self._pushed.items():
-            if mailbox(c.get("email")) == box:
-                out.setdefault(cid, c)
+        for cid, c in self._pushed_by_box.get(box or "", {}).items():
+            out.setdefault(cid, c)
         made = self._made.get(box or "") if self.dry_run else None
         if made is not None:
             out.setdefault(made["id"], made)
-        return [c for c in out.values() if mailbox(c.get("email")) == box]
+        return [c for c in out.values() if self.key.of_customer(c) == box]
 
     def planned_links(self, stripe_id: str) -> tuple[str, ...]:
         return tuple(self._links.get(stripe_id, ())) if self.dry_run else ()

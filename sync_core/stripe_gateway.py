@@ -7,17 +7,23 @@ write only with an explicit confirmation.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+import re
+from urllib.parse import quote
+from contextlib import aclosing, contextmanager
+from typing import Any, AsyncIterator, Callable, Iterator
 
 import stripe
 
 from .errors import LiveModeRefused, StripeServiceError
 from .retry import RateLimiter, RetryPolicy, with_retries
 from .rules import is_portal_not_activated
+from .stripe_listing import DEFAULT_PARTITIONS, list_all
 
 KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or a restricted rk_ key with "
               "Customers and Customer portal write access) of the right account.")
+
+
+_ACCOUNT_IN_REFUSAL = re.compile(r"on account '?(acct_[A-Za-z0-9]+)'?")
 
 
 def _names_other_mode(message: str | None) -> bool:
@@ -94,6 +100,8 @@ class StripeGateway:
         self._policy = policy
         self.requests = 0
         self.retries = 0
+        self._account_id: str | None = None
+        self.list_pages = 0  # pages of GET /v1/customers read (customers_page, all_customers)
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
@@ -171,15 +179,30 @@ class StripeGateway:
 
     async def customers_page(self, starting_after: str | None = None, *,
                              limit: int = 100) -> tuple[list[dict[str, Any]], bool]:
-        """One page of every customer of the account (newest first) as plain dicts, and whether more follow.
-
-        Through the official client's raw request: building StripeObjects for 100 customers costs the
-        client about 25 ms a page, which listing a large account would feel."""
+        """One page of every customer of the account (newest first) as plain dicts, and whether more follow."""
         params: dict[str, Any] = {"limit": limit}
         if starting_after:
             params["starting_after"] = starting_after
+        return await self._list_page(params)
+
+    async def all_customers(self, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every (non-deleted) customer of the account, a page (up to 100) at a time, in no particular order.
+
+        Lists `partitions` (default 8) disjoint `created` ranges at once, adapting them to the account
+        (stripe_listing), each request through the rate limiter and retries; `list_pages` counts the pages.
+        A customer created during the listing is not listed (one deleted meanwhile may be). To stop early,
+        iterate inside `contextlib.aclosing(...)` (or call aclose()): the pages in flight are cancelled."""
+        async with aclosing(list_all(self._list_page, partitions=partitions or DEFAULT_PARTITIONS)) as pages:
+            async for page in pages:
+                yield page
+
+    async def _list_page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """GET /v1/customers through the official client's raw request, as plain dicts: building
+        StripeObjects for 100 customers costs the client about 25 ms a page, which listing a large
+        account would feel."""
         response = await self._call(lambda: self._client.raw_request_async("get", "/v1/customers", **params))
         body = response.data if isinstance(response.data, dict) else {}
+        self.list_pages += 1
         return list(body.get("data") or []), bool(body.get("has_more"))
 
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -191,17 +214,23 @@ class StripeGateway:
                                      search=True)
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
-        """Create a customer; returns it and whether Stripe replayed an earlier create for this key."""
+        """Create a customer; returns it and whether Stripe replayed an earlier create for this key.
+
+        Creates and updates go through the official client's raw request, as list pages do: a mass sync sends
+        thousands, and building a StripeObject for each response costs the client about a millisecond that the
+        plain JSON does not (the request, its encoding, retries and errors are the client's own)."""
         self.guard_write("create a Stripe customer")
-        obj = await self._call(lambda: self._client.v1.customers.create_async(
-            params, options={"idempotency_key": idempotency_key}))
-        headers = getattr(getattr(obj, "last_response", None), "headers", None) or {}
+        response = await self._call(lambda: self._client.raw_request_async(
+            "post", "/v1/customers", idempotency_key=idempotency_key, **params))
+        headers = response.headers or {}
         replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
-        return _to_dict(obj), replayed
+        return dict(response.data), replayed
 
     async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
         self.guard_write("update a Stripe customer")
-        return _to_dict(await self._call(lambda: self._client.v1.customers.update_async(customer_id, params)))
+        response = await self._call(lambda: self._client.raw_request_async(
+            "post", f"/v1/customers/{quote(customer_id, safe='')}", **params))
+        return dict(response.data)
 
     # --- billing portal --------------------------------------------------
 
@@ -220,6 +249,29 @@ class StripeGateway:
         page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
             {"is_default": True, "limit": 1}))
         return any(getattr(c, "active", False) for c in page.data)
+
+    async def account_id(self) -> str:
+        """The id (acct_...) of the account the key belongs to: GET /v1/account, asked once per gateway.
+
+        A restricted key is refused that endpoint (403) unless it has a permission Stripe does not
+        always offer (dj-stripe/dj-stripe#1131; stripe/stripe-node#2246 names rak_accounts_kyc_id_numbers_read);
+        the refusal names the account ("... on account 'acct_...'"), so that id is taken from it.
+        Unconfirmed: that the wording stays so; when it names no account the key's owner must widen it."""
+        if self._account_id is None:
+            try:
+                account = await self._call(lambda: self._client.v1.accounts.retrieve_current_async())
+                self._account_id = str(account.id)
+            except StripeServiceError as exc:
+                named = _ACCOUNT_IN_REFUSAL.search(exc.message or "") if exc.status == 403 else None
+                if named is None:
+                    raise
+                self._account_id = named.group(1)
+        return self._account_id
+
+    @property
+    def mode(self) -> str:
+        """"test" or "live": Stripe keeps the two modes' data apart, and the key says which one it reaches."""
+        return "live" if self.live else "test"
 
     async def check_key(self) -> None:
         """A cheap authenticated read; raises StripeServiceError with a remedy on a bad key."""

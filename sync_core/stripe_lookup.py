@@ -16,6 +16,12 @@ So one mailbox is looked up three ways and the answers are merged:
   show yet in another spelling; each is retrieved again to confirm it still lives.
   (The engine adds the Stripe customers that linked NetSuite customers of the
   mailbox hold: NetSuite is consistent, so that covers other processes too.)
+
+With another lookup field ([sync] lookup_field, `match_key.MatchKey`), its value is looked up in the Stripe
+customers' metadata under the field id: Stripe's list has no metadata filter, so search
+`metadata['F']:'value'` (eventually consistent, 20/s), the customers this process created or moved, and
+(the engine again) those that NetSuite customers with the same value hold, each confirmed by a retrieve.
+Search's answer is filtered to the exact value (letter case counts), whatever search itself matches.
 """
 
 from __future__ import annotations
@@ -23,32 +29,35 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .rules import mailbox
+from .match_key import MatchKey
 from .stripe_gateway import StripeGateway
 
 
-def search_literal(value: str) -> str:
-    """A value quoted for Stripe's search language (quotes and backslashes escaped)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class MailboxIndex:
-    def __init__(self, stripe: StripeGateway) -> None:
+    def __init__(self, stripe: StripeGateway, key: MatchKey | None = None) -> None:
         self._stripe = stripe
-        self._made: dict[str, dict[str, dict[str, Any]]] = {}  # mailbox -> id -> customer this process created
+        self.key = key or MatchKey()
+        self._made: dict[str, dict[str, dict[str, Any]]] = {}  # match key -> id -> customer this process created
 
     def remember(self, customer: dict[str, Any]) -> None:
-        box = mailbox(customer.get("email"))
+        box = self.key.of_customer(customer)
         if box:
             self._made.setdefault(box, {})[customer["id"]] = customer
 
+    def spellings(self, value: str) -> list[str]:
+        """The spellings the list filter is asked for (none for a metadata field: the list has no such filter)."""
+        if not self.key.by_email:
+            return []
+        return list(dict.fromkeys((value.strip(), self.key.of_value(value))))
+
     async def find(self, email: str) -> list[dict[str, Any]]:
-        box = mailbox(email)
+        """Every Stripe customer of this match key (`email`: the lookup field's value, the email by default)."""
+        key = self.key
+        box = key.of_value(email)
         assert box is not None
-        spellings = list(dict.fromkeys((email.strip(), box)))
         answers = await asyncio.gather(
-            *(self._stripe.list_by_email(s) for s in spellings),
-            self._stripe.search(f"email:{search_literal(email.strip())}"),
+            *(self._stripe.list_by_email(s) for s in self.spellings(email)),
+            self._stripe.search(key.search_query(email)),
         )
         found: dict[str, dict[str, Any]] = {}
         for customers in answers:
@@ -56,14 +65,14 @@ class MailboxIndex:
                 found.setdefault(c["id"], c)
         for c in await self.confirm(set(self._made.get(box, {})) - set(found), email):
             found[c["id"]] = c
-        return [c for c in found.values() if mailbox(c.get("email")) == box]
+        return [c for c in found.values() if key.of_customer(c) == box]
 
     async def confirm(self, stripe_ids: set[str], email: str) -> list[dict[str, Any]]:
-        """Those of `stripe_ids` that are live Stripe customers of this mailbox now (one retrieve each)."""
-        box = mailbox(email)
+        """Those of `stripe_ids` that are live Stripe customers of this match key now (one retrieve each)."""
+        box = self.key.of_value(email)
         out = []
         for sid in sorted(stripe_ids):
             current = await self._stripe.retrieve(sid)
-            if current is not None and not current.get("deleted") and mailbox(current.get("email")) == box:
+            if current is not None and not current.get("deleted") and self.key.of_customer(current) == box:
                 out.append(current)
         return out

@@ -169,3 +169,17 @@ def test_bad_setting_in_secrets_file_names_the_file(tmp_path):
     f.write_text("export CUSTSYNC_NETSUITE_CONCURRENCY=zero\n")
     with pytest.raises(ConfigError, match=f"secrets file {f}: CUSTSYNC_NETSUITE_CONCURRENCY"):
         load_config(env={"CUSTSYNC_SECRETS_FILE": str(f)})
+
+
+def test_lookup_field_is_email_or_an_identifier_field(tmp_path):
+    assert load_config(env={}).sync.lookup_field == "email"
+    path = tmp_path / "c.toml"
+    path.write_text('[sync]\nlookup_field = "CustEntity_Account_No"\n')
+    assert load_config(path, env={}).sync.match_key().field == "custentity_account_no"  # NetSuite ids: any case
+    assert load_config(env={"CUSTSYNC_SYNC_LOOKUP_FIELD": "externalid"}).sync.lookup_field == "externalid"
+    for bad, says in (("phone", "cannot be the lookup field: use email"), ("companyname", "custentity"),
+                      ("custentity-no", "not a NetSuite field id"), ("custentity_" + "x" * 40, "at most 40"),
+                      ("custentity_paypack_stripe_customer_id", "is [netsuite] stripe_id_field")):
+        with pytest.raises(ConfigError, match=r"lookup_field") as e:
+            load_config(env={"CUSTSYNC_SYNC_LOOKUP_FIELD": bad})
+        assert says in str(e.value), str(e.value)

@@ -218,3 +218,28 @@ def test_r7_recognises_stripes_refusal_and_gives_the_seed_text_and_remedy():
     assert "Getting error while generating customer portal Session URL" in p.message
     assert "Settings -> Customer Portal" in p.remedy
     assert LINK_CHECKS["stale-customer"].rule == "R2" and LINK_CHECKS["not-released"].rule == "R8"
+
+
+def by_account(value, email="ap@acme.test", sid=None):
+    return CustomerFacts("101", email, sid, lookup_field="custentity_account_no", lookup_value=value)
+
+
+def test_with_another_lookup_field_the_email_is_not_a_key_and_r4_names_the_field():
+    assert lookup_needed(by_account(None)) is LookupKind.NONE  # an email alone no longer matches
+    d = decide(by_account("  "))
+    assert (d.rule, d.action) == ("R4", Action.SKIP)
+    assert "custentity_account_no" in d.reason and "custentity_account_no" in d.remedy
+    assert lookup_needed(by_account(" AC-1 ")) is LookupKind.BY_EMAIL  # "by the lookup field"
+
+
+def test_with_another_lookup_field_r3_links_creates_asks_and_the_policy_picks():
+    one = decide(by_account(" AC-1 "), same_mailbox=(cus("cus_A", email=None),))
+    assert (one.action, one.stripe_customer_id) == (Action.LINK_EXISTING, "cus_A")
+    assert "custentity_account_no trimmed of surrounding spaces to 'AC-1'" in [s.outcome for s in one.trace]
+    assert decide(by_account("AC-1")).action is Action.CREATE
+    two = (cus("cus_B", created=2), cus("cus_A", created=1))
+    asked = decide(by_account("AC-1"), same_mailbox=two)
+    assert (asked.action, asked.candidates) == (Action.ASK, ("cus_A", "cus_B"))
+    assert asked.reason == "2 Stripe customers hold custentity_account_no 'AC-1': cus_A, cus_B."
+    newest = decide(by_account("AC-1"), same_mailbox=two, policy=DuplicateEmailPolicy.NEWEST)
+    assert newest.stripe_customer_id == "cus_B"

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 import httpx
@@ -18,13 +19,16 @@ from sync_core.config import load_config
 from sync_core.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
-from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
+from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
+from sync_core.planner import describe as describe_plan
 from sync_core.ids import InvalidInternalId, internal_id
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 from sync_core.portal_links import check_customer
 from testbed.session import open_engine
 
+from .changed_since_option import HELP as CHANGED_SINCE_HELP
+from .changed_since_option import changed_since_value, resolve as resolve_changed_since
 from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
 from .render import print_checks, print_outcome
 
@@ -137,6 +141,10 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
     if args.list_run and (args.resume or args.dry_run or args.retry_failed):
         return refuse("mass-sync", "--list RUN only shows a run's customers; it does not go with --resume, "
                       "--retry-failed or --dry-run.")
+    if args.changed_since is not None and (args.resume or args.list_run):
+        return refuse("mass-sync", "--changed-since starts a new run over the customers changed since then; a "
+                      "resumed run keeps the customers it took, and --list only shows a run: give "
+                      f"{'--resume' if args.resume else '--list'} or --changed-since, not both.")
     journal_path = Path(args.journal or load_config(args.config).sync.journal_path)
     if args.list_run:
         return _list_run(journal_path, args.list_run, args.json)
@@ -152,9 +160,14 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
             return refuse("mass-sync", str(exc))
 
     async def work(engine: Engine) -> int:
+        since, base_run = await resolve_changed_since(engine, args.changed_since, Path(engine.config.sync.journal_path))
+        if since is not None and not args.json:
+            stderr().print(f"taking the customers changed since {since:%Y-%m-%dT%H:%M:%SZ}"
+                           + (f" (the start of run {base_run}, the last finished one against this target)"
+                              if base_run else ""), markup=False)
         journal = None if args.dry_run else Journal(engine.config.sync.journal_path)
         try:
-            return await _mass_sync(engine, journal, args)
+            return await _mass_sync(engine, journal, args, since)
         finally:
             if journal is not None:
                 journal.close()
@@ -209,7 +222,8 @@ class _NeedsPerson:
             self.shown.append(o)
 
 
-async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Namespace) -> int:
+async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Namespace,
+                     changed_since: datetime | None = None) -> int:
     err = stderr()
     on_terminal = err.is_terminal
     show_progress = not args.json and on_terminal
@@ -223,12 +237,21 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                         console=err, disable=not show_progress)
     task = progress.add_task("sync", total=None, rate="", counts="")
     finished: RunFinished | None = None
+    plan: dict[str, Any] | None = None
     with progress:
         async for event in engine.mass_sync(journal, run_id=args.resume, dry_run=args.dry_run,
-                                            portal=not args.no_portal, retry_failed=args.retry_failed):
+                                            portal=not args.no_portal, retry_failed=args.retry_failed,
+                                            changed_since=changed_since):
             if isinstance(event, RunStarted) and not args.json:
                 what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
                 err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+            elif isinstance(event, PlanReady):
+                plan = event.plan.summary()
+                if not args.json:
+                    out = stdout()
+                    out.print("[bold]Plan[/bold]" + (" (a dry run: nothing is written)" if args.dry_run else ""))
+                    for line in describe_plan(plan):
+                        out.print("  " + line, markup=False, highlight=False)
             elif isinstance(event, CustomersFound):
                 progress.update(task, total=event.total)
                 if not args.json and event.already_done:
@@ -251,9 +274,10 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     assert finished is not None
     if args.json:
         print(json.dumps({"run_id": finished.run_id, "dry_run": args.dry_run, "counts": finished.counts,
+                          "changed_since": changed_since.strftime("%Y-%m-%dT%H:%M:%SZ") if changed_since else None,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
-                          "in_flight_peak": finished.in_flight_peak, "customers": rows}, indent=2))
+                          "in_flight_peak": finished.in_flight_peak, "plan": plan, "customers": rows}, indent=2))
     else:
         _summary(stdout(), finished, args.dry_run, actions, needs_person, cap=not args.verbose)
     return exit_for_counts(finished.counts)
@@ -282,8 +306,6 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: di
     title = "Plan" if dry_run else f"Run {finished.run_id}"
     console.print(f"[bold]{title}[/bold]: {total} customers in {finished.elapsed:.1f}s ({rate:.1f}/s); "
                   + ", ".join(f"{k} {v}" for k, v in sorted(finished.counts.items())))
-    if dry_run:
-        console.print("by rule and action: " + ", ".join(f"{k}: {v}" for k, v in sorted(actions.items())))
     console.print(f"requests: NetSuite {finished.netsuite_requests}, Stripe {finished.stripe_requests}, retries "
                   f"{finished.retries}; up to {finished.in_flight_peak} customers in flight", style="dim")
     list_all = (f"custsync mass-sync --list {finished.run_id}" if finished.run_id
@@ -390,11 +412,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("mass-sync", parents=[common], help="sync every customer the mass sync saved search chooses",
                        description="The scheduled mass sync: every customer chosen by the Mass Customer Sync Saved "
-                       "Search, concurrently within NetSuite's and Stripe's limits, journaled so that a killed "
-                       "run resumes with --resume RUN. On a terminal: a progress bar with rate and ETA, then a "
+                       "Search, read in pages and decided locally into a plan, printed first (counts by rule and "
+                       "action, Stripe creates and updates, NetSuite write-backs, customers unchanged); then only "
+                       "the writes the plan needs, concurrently within NetSuite's and Stripe's limits, journaled "
+                       "so that a killed run resumes with --resume RUN. On a terminal: a progress bar with rate and ETA, then a "
                        "summary naming the failures (cause and remedy) and the customers that need a person; -v, "
-                       "or output to a file or pipe, prints a line per customer.")
-    p.add_argument("--dry-run", action="store_true", help="plan: the rule and action per customer; write nothing")
+                       "or output to a file or pipe, prints a line per customer. On a schedule, --changed-since "
+                       "last takes only the customers modified since the last finished run against the same "
+                       "NetSuite account and Stripe account and mode.")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (and the rule and action per customer with -v or --json); write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
     p.add_argument("--list", dest="list_run", metavar="RUN",
@@ -402,6 +429,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="a line per customer, also on a terminal")
     p.add_argument("--no-portal", action="store_true", help="do not write portal links")
     p.add_argument("--journal", metavar="FILE", help="the run journal (default: [sync] journal_path)")
+    p.add_argument("--changed-since", metavar="TIME|last", type=changed_since_value, help=CHANGED_SINCE_HELP)
     p.set_defaults(func=cmd_mass_sync)
 
     p = sub.add_parser("portal-link", parents=[common], help="write or check portal links of linked customers",

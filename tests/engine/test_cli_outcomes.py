@@ -68,3 +68,23 @@ def test_mass_sync_piped_or_verbose_prints_a_line_per_customer(world, tmp_path):
     verbose = cli(config, env, "mass-sync", "--dry-run", "-v", terminal=True)
     for r in (piped, verbose):
         assert len(re.findall(r"^\s+10\d\d\s+R\d", r.stdout + r.stderr, re.M)) == 12, r.stdout
+
+
+def test_mass_sync_prints_its_plan_first_and_the_json_carries_it(world, tmp_path):
+    world.mocks.load(*demo.generate(30, seed=7))
+    config, env = _config_file(world, tmp_path)
+    planned = cli(config, env, "mass-sync", "--dry-run", "--json")
+    plan = json.loads(planned.stdout)["plan"]
+    rows = json.loads(planned.stdout)["customers"]
+    assert plan["customers"] == len(rows) == 30
+    by_action = {}
+    for r in rows:
+        by_action[(r["rule"], r["action"])] = by_action.get((r["rule"], r["action"]), 0) + 1
+    assert {(e["rule"], e["action"]): e["customers"] for e in plan["by_rule_and_action"]} == by_action
+    assert plan["stripe_creates"] == by_action.get(("R3", "create"), 0)
+    run = cli(config, env, "mass-sync", terminal=True)
+    assert run.stdout.index("Plan") < run.stdout.index("Run run-"), run.stdout[:600]
+    assert f"{plan['stripe_creates']} Stripe creates" in run.stdout  # the run carries out what the dry run planned
+    again = cli(config, env, "mass-sync", "--json")
+    assert json.loads(again.stdout)["plan"]["unchanged"] == sum(
+        n for (rule, action), n in by_action.items() if action not in ("skip", "ask", "error"))

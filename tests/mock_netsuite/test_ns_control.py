@@ -84,11 +84,13 @@ def test_custom_fields_are_configuration(control, ns):
 
 def test_faults_get_and_merge(control):
     assert control.get("/_mock/faults").json() == {"latency_ms": 0, "error_rate": 0.0, "rate_429": 0.0,
-                                                   "drop_rate": 0.0, "seed": None, "concurrency_limit": 5}
+                                                   "drop_rate": 0.0, "seed": None, "concurrency_limit": 5,
+                                                   "restlet_usage_limit": None, "writeback_failures": {}}
     merged = control.put("/_mock/faults", json={"error_rate": 0.25, "seed": 3}).json()
     assert merged["error_rate"] == 0.25 and merged["seed"] == 3 and merged["concurrency_limit"] == 5
     assert control.get("/_mock/faults").json() == merged
-    for bad in ({"error_rate": 2}, {"nope": 1}, {"concurrency_limit": 0}):
+    for bad in ({"error_rate": 2}, {"nope": 1}, {"concurrency_limit": 0}, {"restlet_usage_limit": 5001},
+                {"writeback_failures": {"x": "RCRD_HAS_BEEN_CHANGED"}}, {"writeback_failures": {"101": "bad code"}}):
         resp = control.put("/_mock/faults", json=bad)
         assert resp.status_code == 400 and resp.json()["field"] == next(iter(bad))
 

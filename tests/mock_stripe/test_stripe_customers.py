@@ -163,3 +163,50 @@ async def test_async_customer_calls(aclient, ctl):
     with pytest.raises(stripe.InvalidRequestError) as ei:
         await aclient.v1.customers.retrieve_async("cus_missing")
     assert ei.value.http_status == 404
+
+
+def test_cursor_paging_within_created_range_and_shared_seconds(client, ctl, put_state):
+    # https://docs.stripe.com/api/pagination: newest first; starting_after / ending_before take an object id
+    # and page from it; has_more says whether more lie beyond. https://docs.stripe.com/api/customers/list:
+    # created[gte]/created[lt] filter on the creation time. Customers sharing a second keep one order.
+    custs = [{"id": f"cus_s{i:02d}", "created": 1000 + i // 4} for i in range(20)]  # 4 a second
+    put_state({"accounts": [{"id": "acct_demo", "api_keys": [DEMO_KEY], "test": {"customers": custs}}]})
+    newest_first = [c["id"] for c in reversed(custs)]
+    in_range = [c for c in newest_first if 1001 <= 1000 + int(c[5:]) // 4 < 1004]
+
+    def page(**params):
+        return client.v1.customers.list({"limit": 3, "created": {"gte": 1001, "lt": 1004}, **params})
+
+    seen, cursor = [], None
+    while True:
+        p = page(**({"starting_after": cursor} if cursor else {}))
+        seen += [c.id for c in p.data]
+        if not p.has_more:
+            break
+        cursor = p.data[-1].id
+    assert seen == in_range
+    back = page(ending_before=in_range[5])
+    assert [c.id for c in back.data] == in_range[2:5] and back.has_more is True
+
+    # The body is one JSON value whatever the rendering: the same customers as a retrieve answers.
+    body = ctl.get("/v1/customers", params={"limit": 2}, headers={"Authorization": f"Bearer {DEMO_KEY}"}).json()
+    assert body["object"] == "list" and body["url"] == "/v1/customers" and body["has_more"] is True
+    assert body["data"] == [client.v1.customers.retrieve(i).to_dict() for i in newest_first[:2]]
+
+
+def test_search_by_a_metadata_key_named_after_a_netsuite_field(client, ctl):
+    # https://docs.stripe.com/search#search-query-language: `metadata["key"]:"value"` matches records whose
+    # metadata includes key with that value; values quote with ' or " and escape quotes with a backslash.
+    # This is the query custsync sends for a [sync] lookup_field other than the email.
+    ctl.put("/_mock/faults", json={"search_lag_seconds": 0})
+    a = client.v1.customers.create({"email": "a@x.test", "metadata": {"custentity_account_no": "AC-1001"}})
+    b = client.v1.customers.create({"email": "b@x.test", "metadata": {"custentity_account_no": "O'Brien-7"}})
+    client.v1.customers.create({"email": "c@x.test", "metadata": {"netsuite_custentity_account_no": "AC-1001"}})
+
+    def ids(query):
+        return {c.id for c in client.v1.customers.search({"query": query}).data}
+
+    assert ids("metadata['custentity_account_no']:'AC-1001'") == {a.id}
+    assert ids('metadata["custentity_account_no"]:"AC-1001"') == {a.id}
+    assert ids("metadata['custentity_account_no']:'O\\'Brien-7'") == {b.id}
+    assert ids("metadata['custentity_account_no']:'AC-2002'") == set()

@@ -6,6 +6,7 @@ from pydantic import SecretStr
 from textual.widgets import DataTable
 
 from sync_core.journal import Journal
+from sync_core.run_target import RunTarget, netsuite_account_id
 from testbed import demo
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen
@@ -154,7 +155,8 @@ async def test_check_key_opens_the_link_and_shows_the_last_check_masked(app_for,
 
 async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config):
     journal = Journal(config.sync.journal_path)
-    run_id = journal.start_run(config.netsuite.mass_customer_sync_search)
+    target = RunTarget(netsuite_account_id(config.netsuite.account), "acct_demo", "test")  # the bundled mocks'
+    run_id = journal.start_run(config.netsuite.mass_customer_sync_search, target)
     for i in range(1001, 1031):  # a run killed after 30 customers
         journal.mark(run_id, str(i), "ok")
     journal.close()

@@ -26,7 +26,8 @@ from textual.widgets import DataTable, Footer, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
 from sync_core import run_status
-from sync_core.events import CustomersFound, CustomerSynced, RunFinished, RunStarted
+from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
+from sync_core.planner import describe as describe_plan
 from sync_core.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 
@@ -393,7 +394,7 @@ class MassSyncScreen(Screen[None]):
         engine = app.engine  # type: ignore[attr-defined]
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self.query_one("#failures", RichLog).clear()
-        self.query_one("#summary", Plain).update("")
+        self.query_one("#summary", Plain).update("Reading the customers and planning…")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
         for eta in self.query_one("#progress", ProgressBar).query("ETAStatus"):
             eta.display = True
@@ -415,6 +416,13 @@ class MassSyncScreen(Screen[None]):
                                                     retry_failed=retry_failed, stop=self._stop):
                     if isinstance(event, RunStarted):
                         self._run_started(event, run_id)
+                    elif isinstance(event, PlanReady):
+                        self._started = time.monotonic()
+                        summary = event.plan.summary()
+                        self.query_one("#summary", Plain).update(
+                            f"Plan{' (nothing written)' if dry_run else ''}: {describe_plan(summary)[0]}; "
+                            f"planning read NetSuite {summary['reads'].get('netsuite', 0)}, Stripe "
+                            f"{summary['reads'].get('stripe', 0)} requests.")
                     elif isinstance(event, CustomersFound):
                         self._started = time.monotonic()
                         self.query_one("#progress", ProgressBar).update(total=event.total)

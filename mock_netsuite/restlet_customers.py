@@ -1,0 +1,93 @@
+"""The RESTlet's `customers` action: the mass sync's customers a page at a time, with the values the sync maps.
+
+Values are what the record read (REST GET) gives, in search form: text as a string, a checkbox as a
+boolean, a reference as its display text (getText on a real account: the record's refName), blank as
+null. bill* columns read the default billing address, as the customer search's own columns do.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+
+from . import dates
+from .context import current
+from .errors import RestletError
+from .fields import READ_ONLY_BY_LOWER, search_column_ids, search_value, subsidiary_name
+from .records import COUNTRY_NAMES
+from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
+
+
+def customers(body: dict) -> dict:
+    search_id = search_id_of(body)
+    columns_from = search_id_of(body, "columnsFrom")
+    fields = _fields(body)
+    modified_after = _modified_after(body)
+    page, page_size = page_args(body)
+    search = find_search(search_id)
+    mapping = find_search(columns_from)
+    unknown = [f for f in fields if f.lower() not in _customer_field_ids()]
+    if unknown:
+        raise RestletError("INVALID_FIELD", f"{json.dumps(unknown[0])[:60]} is not a customer field.")
+    columns = describe_columns(mapping)
+    names = list(dict.fromkeys([c["name"] for c in columns] + [f.lower() for f in fields]))
+    matching = matching_customers(search["criteria"], lambda c: _changed_after(c, modified_after), modified_after)
+    paged = page_of(matching, page, page_size)
+    results = [{"id": c["id"], "lastModifiedDate": c["lastModifiedDate"],
+                "values": {name: display_value(c, name) for name in names}} for c in paged.pop("rows")]
+    return {"searchId": search_id, "columnsFrom": columns_from, "columns": columns, "fields": fields,
+            **paged, "results": results}
+
+
+def display_value(customer: dict, name: str):
+    """One column's value as the RESTlet returns it (see the module docstring)."""
+    if name in READ_ONLY_BY_LOWER:
+        value = customer.get(READ_ONLY_BY_LOWER[name])
+    else:
+        value = search_value(customer, name)
+        if name == "subsidiary" and value is not None:
+            value = subsidiary_name(value)
+        elif name == "billcountry" and value is not None:
+            value = COUNTRY_NAMES.get(value, value)
+    return None if value == "" else value
+
+
+def _customer_field_ids() -> set[str]:
+    return search_column_ids(current().store.custom_types()) | set(READ_ONLY_BY_LOWER)
+
+
+def _fields(body: dict) -> list[str]:
+    fields = body.get("fields", [])
+    if not isinstance(fields, list) or not all(isinstance(f, str) and f for f in fields):
+        raise RestletError("INVALID_REQUEST", "fields must be a list of customer field ids.")
+    return fields
+
+
+def _modified_after(body: dict) -> datetime | None:
+    raw = body.get("modifiedAfter")
+    if raw is None:
+        return None
+    moment = _parse_instant(raw)
+    if moment is None:
+        raise RestletError("INVALID_DATE", f"modifiedAfter must be an ISO 8601 date and time with a time zone, "
+                                           f"e.g. 2026-11-27T05:00:00Z; got {json.dumps(raw)[:60]}.")
+    return moment
+
+
+# The script's ISO_INSTANT: extended format, a time of day, and a zone (Z or ±HH:MM).
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _parse_instant(raw) -> datetime | None:
+    if not isinstance(raw, str) or not ISO_INSTANT.match(raw):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment.tzinfo else None
+
+
+def _changed_after(customer: dict, moment: datetime | None) -> bool:
+    """NetSuite's `after` operator: strictly later."""
+    return moment is None or dates.parse_iso(customer["lastModifiedDate"]) > moment

@@ -1,0 +1,369 @@
+"""Executing: the writes a decision needs, and nothing else (R4, R5, R6).
+
+Single sync writes one customer at once (`write_stripe`, then `write_back`). A mass sync executes its
+plan (`execute_plan`): only the rows that write anything cost a request; rows naming the same Stripe
+customer (or a create planned earlier in the run, "(new for 101)") go in the plan's order; the PayPack
+fields go back to NetSuite in batches through the RESTlet (`WriteBackBatches`), each customer's result
+reported on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+
+from .errors import NetSuiteError, StripeServiceError, SyncError
+from .job import Job, SyncContext
+from .mapping import MappedCustomer, changed_fields
+from .outcome import Change, Outcome, Status
+from .planner import TERMINAL, PlanRow, with_step
+from .portal_links import holds_link, source_for
+from .rules import (
+    Action,
+    Decision,
+    INVALID_EMAIL_REMEDY,
+    PortalDecision,
+    PortalOutcome,
+    TraceStep,
+    normalize_stripe_id,
+    portal_write,
+)
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .in_flight import FixedLimit, InFlightLimit
+
+WRITE_BACK_WINDOW_S = 1.0  # a partial batch goes after this long, so progress shows and a kill loses little
+WRITE_BACKS_IN_FLIGHT = 2  # NetSuite's concurrency is shared by every integration of the account
+
+
+def refused_email(exc: StripeServiceError, email: str | None) -> Decision | None:
+    """Stripe's refusal of the email ("Invalid email address: …") as a failed R3 decision with its remedy."""
+    if exc.code != "email_invalid" and not exc.message.lower().startswith("invalid email"):
+        return None
+    return Decision(rule="R3", action=Action.ERROR, reason=f"Stripe refused the email address {email!r}: {exc.message}",
+                    trace=(TraceStep("R3", f"Stripe refused {email!r} ({exc.message}): nothing created or changed"),),
+                    remedy=INVALID_EMAIL_REMEDY)
+
+
+async def write_stripe(engine: "Engine", job: Job, decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
+    """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to."""
+    outcome, mapped = job.outcome, job.mapped
+    stripe_id = decision.stripe_customer_id
+    if decision.action is Action.CREATE:
+        if job.on_create_attempt:
+            job.on_create_attempt()
+        created, replayed = await create(engine, mapped)
+        engine.mailboxes.remember(created)
+        if replayed:
+            outcome.decision = with_step(decision, TraceStep(
+                "R3", f"Stripe replayed an earlier create of the same data: recovered {created['id']}, "
+                      "nothing created twice"))
+        outcome.changes.append(Change("stripe", created["id"], "(recovered)" if replayed else "(created)", None,
+                                      created.get("email")))
+        return created["id"]
+    assert stripe_id is not None
+    if decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING):
+        current = customers.get(stripe_id) or {}
+        params = mapped.update_params(current, engine.config.sync.blank_clears)
+        diff = changed_fields(params, current)
+        if diff:
+            updated = await engine.stripe.update(stripe_id, params)
+            engine.mailboxes.remember(updated)
+            if job.run is not None:
+                job.run.record_push(updated)
+            outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)
+    return stripe_id
+
+
+async def create(engine: "Engine", mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
+    """Create exactly once per intent: the idempotency key names the NetSuite customer and the data sent,
+    so a retry or a resumed run gets the first customer back, while a later create with other data (an
+    email change, then a cleared field: the guide's rematch) is a new request, not a replay of the old one.
+    Returns the customer and whether Stripe replayed an earlier create."""
+    params = mapped.create_params()
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    base_key = f"custsync-{engine.config.netsuite.account}-{mapped.internal_id}-create-{digest}"
+    for generation in range(3):
+        key = base_key if generation == 0 else f"{base_key}-{generation}"
+        customer, replayed = await engine.stripe.create(params, idempotency_key=key)
+        if not replayed:
+            return customer, False
+        current = await engine.stripe.retrieve(customer["id"])
+        if current is not None and not current.get("deleted"):
+            return current, True
+        # The customer an earlier create made was deleted since: a new one is wanted.
+    raise StripeServiceError(f"could not create a Stripe customer for NetSuite customer {mapped.internal_id}: "
+                             "earlier creates under its idempotency keys were all deleted",
+                             remedy="Try again after 24 hours, when Stripe forgets the keys.")
+
+
+async def portal(engine: "Engine", mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
+    """R6: the customer's current signed link (from NetSuite, which holds the secret); no Stripe request.
+    Returns the decision and the current link (None when NetSuite could not give it)."""
+    try:
+        link = await source_for(engine.netsuite).link(mapped.internal_id)
+    except SyncError as exc:
+        return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
+    current = holds_link(mapped.portal_url, link)
+    return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
+
+
+def write_back_patch(engine: "Engine", outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
+                     portal_url: str | None) -> dict[str, Any]:
+    """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
+    field does not hold it already. Records the changes and the trace step; returns the fields to write."""
+    ns = engine.config.netsuite
+    patch: dict[str, Any] = {}
+    if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
+        patch[ns.stripe_id_field] = stripe_id
+        outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
+                                      mapped.stripe_customer_id, stripe_id))
+    if portal_url and not holds_link(mapped.portal_url, portal_url):
+        patch[ns.portal_url_field] = portal_url
+        outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.portal_url_field,
+                                      mapped.portal_url, portal_url))
+    if patch and outcome.decision is not None:
+        outcome.decision = with_step(outcome.decision, TraceStep("R5", "wrote back only: " + ", ".join(patch)))
+    outcome.portal_url = portal_url
+    return patch
+
+
+async def write_back(engine: "Engine", outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
+                     portal_url: str | None) -> None:
+    patch = write_back_patch(engine, outcome, mapped, stripe_id, portal_url)
+    if patch:
+        await engine.netsuite.patch_customer(mapped.internal_id, patch)
+
+
+# --- a mass sync's plan ----------------------------------------------------------------------------
+
+
+class WriteBackBatches:
+    """The PayPack fields of many customers, sent to NetSuite in batches (the RESTlet's writeBack action):
+    a batch goes when full, or a moment after its first customer joined; each customer learns its own
+    result (None, or the error for its record)."""
+
+    def __init__(self, engine: "Engine", size: int) -> None:
+        self._engine, self._size = engine, size
+        self._items: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]] = []
+        self._first_at = 0.0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._gate = asyncio.Semaphore(WRITE_BACKS_IN_FLIGHT)
+        self._sending: set[asyncio.Task[None]] = set()
+        self._loop_task = asyncio.create_task(self._loop())
+
+    def add(self, internal_id: str, patch: dict[str, Any]) -> asyncio.Future[NetSuiteError | None]:
+        future: asyncio.Future[NetSuiteError | None] = asyncio.get_running_loop().create_future()
+        if not self._items:
+            self._first_at = time.monotonic()
+        self._items.append((internal_id, patch, future))
+        if len(self._items) >= self._size:
+            self._wake.set()
+        return future
+
+    async def close(self) -> None:
+        """Send what is left and wait for every batch."""
+        self._closing = True
+        self._wake.set()
+        await self._loop_task
+        await asyncio.gather(*self._sending)
+
+    async def _loop(self) -> None:
+        while True:
+            wait = WRITE_BACK_WINDOW_S - (time.monotonic() - self._first_at) if self._items else None
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.0) if wait is not None else None)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            while self._items and (len(self._items) >= self._size or self._closing
+                                   or time.monotonic() - self._first_at >= WRITE_BACK_WINDOW_S):
+                batch, self._items = self._items[:self._size], self._items[self._size:]
+                self._first_at = time.monotonic()
+                await self._gate.acquire()
+                task = asyncio.create_task(self._send(batch))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+            if self._closing and not self._items:
+                return
+
+    async def _send(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]]) -> None:
+        try:
+            try:
+                results = await self._engine.netsuite.write_back([(iid, patch) for iid, patch, _ in batch])
+            except SyncError as exc:
+                results = {iid: exc for iid, _, _ in batch}
+            for iid, _, future in batch:
+                future.set_result(results.get(iid, NetSuiteError(
+                    f"NetSuite did not say whether customer {iid}'s PayPack fields were written",
+                    remedy="Run the mass sync again: what was written is not written twice.")))
+        finally:
+            self._gate.release()
+
+
+def planned_outcome(row: PlanRow) -> Outcome:
+    """A dry run's outcome for a planned row: what the run would do, nothing written."""
+    outcome = row.job.outcome
+    if row.decision is None:
+        return outcome
+    _settle_without_writes(row)
+    if row.decision.action not in TERMINAL:
+        outcome.status, outcome.portal_url = Status.PLANNED, None
+    return outcome
+
+
+def needs_requests(row: PlanRow) -> bool:
+    return row.decision is not None and row.decision.action not in TERMINAL and (
+        row.writes_stripe or row.writes_netsuite())
+
+
+async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable[[Job], Outcome], *,
+                       limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
+                       batch_size: int) -> AsyncIterator[Outcome]:
+    """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
+    Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
+    from .engine import in_flight  # the one in-flight loop, shared with the per-customer path
+
+    for row in rows:
+        if not needs_requests(row):
+            _settle_without_writes(row)
+            yield finished(row.job)
+    todo = [r for r in rows if needs_requests(r)]
+    if not todo:
+        return
+    done: asyncio.Queue[Outcome] = asyncio.Queue()
+    made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
+    previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
+    after: dict[int, asyncio.Future[bool] | None] = {}
+    mine: dict[int, asyncio.Future[bool]] = {}
+    loop = asyncio.get_running_loop()
+    for k, row in enumerate(todo):
+        key = row.stripe_id or f"row:{k}"
+        after[k] = previous.get(key)
+        mine[k] = previous[key] = loop.create_future()
+        if row.creates:
+            made[f"(new for {row.internal_id})"] = loop.create_future()
+    batches = WriteBackBatches(engine, batch_size)
+
+    async def one(k: int, row: PlanRow) -> None:
+        wrote = False
+        try:
+            if after[k] is not None and not await after[k]:  # type: ignore[misc]
+                # Its plan counted on the row before it, which failed: deciding it again is the next run's.
+                row.job.outcome.decision = row.decision
+                row.job.outcome.error = StripeServiceError(
+                    f"planned after another customer's write to {row.stripe_id}, which failed: nothing written "
+                    "for this one", remedy="Run the mass sync again: it decides this customer anew.")
+                await done.put(finished(row.job))
+                return
+            wrote = await _execute_row(engine, row, made, batches, done, finished)
+        finally:
+            if not mine[k].done():
+                mine[k].set_result(wrote)
+            stand_in = f"(new for {row.internal_id})"
+            if stand_in in made and not made[stand_in].done():
+                made[stand_in].set_result(None)
+
+    async def run_rows() -> None:
+        try:
+            async for _ in in_flight(list(enumerate(todo)), one, limit, stop):
+                pass
+        finally:
+            await batches.close()
+            await asyncio.sleep(0)  # let the last batch's results reach `done` first
+            await done.put(None)  # type: ignore[arg-type]
+
+    runner = asyncio.create_task(run_rows())
+    try:
+        while (outcome := await done.get()) is not None:
+            yield outcome
+        await runner
+    finally:
+        if not runner.done():
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+
+
+def _settle_without_writes(row: PlanRow) -> None:
+    job, outcome, decision = row.job, row.job.outcome, row.decision
+    if decision is None:
+        return  # the read failed: outcome.error says why
+    outcome.decision = decision
+    outcome.stripe_customer_id = decision.stripe_customer_id
+    outcome.portal = row.portal
+    terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
+    if decision.action in terminal:
+        outcome.status = terminal[decision.action]
+        return
+    if job.portal and row.portal is not None and row.portal.outcome is not PortalOutcome.FAILED:
+        outcome.portal_url = _current_link(row)
+    outcome.status = Status.OK
+
+
+def _current_link(row: PlanRow) -> str | None:
+    return row.portal_url or (row.job.mapped.portal_url if row.portal is not None else None)
+
+
+async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.Future[str | None]],
+                       batches: WriteBackBatches, done: asyncio.Queue[Outcome],
+                       finished: Callable[[Job], Outcome]) -> bool:
+    """Returns whether the Stripe side was done (the rows after it may go on)."""
+    job, outcome = row.job, row.job.outcome
+    decision = row.decision
+    assert decision is not None and row.found is not None
+    outcome.decision, outcome.portal = decision, row.portal
+    started = time.monotonic()
+    try:
+        sid = decision.stripe_customer_id
+        customers = row.found.customers
+        if sid in made and decision.action is not Action.CREATE:
+            real = await made[sid]
+            if real is None:
+                raise StripeServiceError(
+                    f"planned to link the Stripe customer the run was to create for NetSuite customer "
+                    f"{sid[len('(new for '):-1]}, which was not created", remedy="Run the mass sync again.")
+            customers = {**customers, real: {**customers.get(sid, {}), "id": real}}
+            decision = replace(decision, stripe_customer_id=real)
+            outcome.decision = decision
+        async with engine.turn_locks.hold(job.turn_keys()):
+            try:
+                stripe_id = await write_stripe(engine, job, decision, customers)
+            except StripeServiceError as exc:
+                refused = refused_email(exc, job.mapped.email)
+                if refused is None:
+                    raise
+                outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
+                await done.put(finished(job))
+                return False
+        if decision.action is Action.CREATE:
+            made[f"(new for {row.internal_id})"].set_result(stripe_id)
+        outcome.stripe_customer_id = stripe_id
+        outcome.timings["stripe_write"] = time.monotonic() - started
+        patch = write_back_patch(engine, outcome, job.mapped, stripe_id, row.portal_url or _current_link(row))
+    except SyncError as exc:
+        outcome.status, outcome.error = Status.FAILED, exc
+        await done.put(finished(job))
+        return False
+    if not patch:
+        outcome.status = Status.OK
+        await done.put(finished(job))
+        return True
+    result = batches.add(job.mapped.internal_id, patch)
+
+    def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
+        error = future.result()
+        if error is None:
+            outcome.status = Status.OK
+        else:
+            outcome.status, outcome.error = Status.FAILED, error
+        outcome.timings["total"] = time.monotonic() - started
+        done.put_nowait(finished(job))
+
+    result.add_done_callback(settle)
+    return True

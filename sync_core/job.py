@@ -1,0 +1,66 @@
+"""One customer's way through a sync: what was read, what Stripe knows of it, and its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .mapping import MappedCustomer
+from .outcome import Outcome
+from .match_key import MatchKey
+from .rules import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
+from .run_view import RunView
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What one sync or one run reads once: the search's columns and the portal deployment's state."""
+
+    search_id: str
+    columns: tuple[Any, ...]  # netsuite.SearchColumn
+    deployment_released: bool
+
+
+@dataclass
+class Job:
+    """One customer's sync, from reading its record (or its row of the run's pages) to writing."""
+
+    outcome: Outcome
+    dry_run: bool
+    portal: bool
+    run: RunView | None = None
+    create_attempted: bool = False  # the journal says a create was sent for it and never recorded
+    on_create_attempt: Callable[[], None] | None = None
+    ctx: SyncContext | None = None
+    mapped: MappedCustomer = None  # type: ignore[assignment]  # set by the read
+    facts: CustomerFacts = None  # type: ignore[assignment]
+    kind: LookupKind = LookupKind.NONE
+    linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
+
+    def turn_keys(self) -> set[str]:
+        """What customers that must go one after another share: the stored Stripe id, the match key of the
+        NetSuite customer (the mailbox of its email, or its lookup field's value), and the match key the
+        linked Stripe customer has now (a push may move it)."""
+        if self.kind is LookupKind.NONE:
+            return set()
+        keys = set()
+        sid = normalize_stripe_id(self.facts.stripe_customer_id)
+        if sid:
+            keys.add(f"id:{sid}")
+        match = MatchKey(self.facts.lookup_field)
+        for box in (match.of_value(self.facts.match_value()), match.of_customer(self.linked[0])):
+            if box:
+                keys.add(f"{match.kind}:{box}")
+        return keys
+
+
+@dataclass
+class Found:
+    """What the lookups found, in the terms `rules.decide` takes."""
+
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # every Stripe customer read, by id
+    linked: StripeCustomerRef | None = None
+    other_mode: bool = False
+    same_mailbox: tuple[StripeCustomerRef, ...] = ()
+    interrupted: StripeCustomerRef | None = None
+    fields_differ: bool = True

@@ -1,0 +1,276 @@
+"""Deciding: what Stripe knows of a customer (`find`), what the rules make of it (`decide_for`), and for a
+mass sync the whole run's plan, decided locally, customer after customer, exactly as a one-at-a-time run
+in the same order would (`plan_run`): customers sharing a mailbox or a Stripe customer see the creates,
+links and pushes planned before them.
+
+`find` asks a `Lookups`: the live one (`Engine`: Stripe and NetSuite requests, for single sync) or the
+run's `StripeIndex` (memory, filled before planning at the least cost), so both paths decide with one code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from .config import Config
+from .job import Found, Job
+from .mapping import MappedCustomer, changed_fields
+from .rules import (
+    Action,
+    Decision,
+    LookupKind,
+    PortalDecision,
+    PortalOutcome,
+    StripeCustomerRef,
+    TraceStep,
+    decide,
+    email_problem,
+    normalize_stripe_id,
+    portal_plan,
+    portal_write,
+)
+from .portal_links import holds_link
+from .run_view import RunView, pushed, stripe_ref
+
+TERMINAL = (Action.SKIP, Action.ASK, Action.ERROR)
+
+
+class Lookups(Protocol):
+    """Where `find` learns what it needs beyond the customer's own record."""
+
+    async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
+                          *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]: ...
+
+    # `value`: the customer's value of the lookup field ([sync] lookup_field; the email by default), matched
+    # as its match key (match_key.MatchKey: the mailbox, or the value in Stripe metadata).
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]: ...
+
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]: ...
+
+
+async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str, ...] | list[str] = ()) -> Found:
+    """What Stripe (and, for shared customers, NetSuite) knows that the rules need."""
+    iid = job.facts.internal_id
+    found = Found()
+    if job.kind is LookupKind.BY_ID:
+        customer, found.other_mode = job.linked
+        if customer is None:
+            return found
+        if job.run is not None:
+            customer = job.run.current(customer)
+        found.customers[customer["id"]] = customer
+        ref = stripe_ref(customer, prefix)
+        if ref.netsuite_internal_id and ref.netsuite_internal_id != iid and not ref.deleted:
+            ref = replace(ref, linked_from=(await lookups.linked_from([ref.id], iid, job.run)).get(ref.id, ()))
+        found.linked = ref
+        if not ref.deleted:
+            params = job.mapped.update_params(customer, blank_clears)
+            found.fields_differ = bool(changed_fields(params, customer))
+    elif job.kind is LookupKind.BY_EMAIL:  # by the lookup field: the email unless configured otherwise
+        email = job.facts.match_value()
+        assert email is not None
+        if job.facts.by_email and email_problem(email):
+            return found  # the rules refuse it; nothing to look up
+        customers = await lookups.same_mailbox(email)
+        if job.run is not None:
+            customers = job.run.same_mailbox(customers, email)
+        linked_from = await lookups.linked_from([c["id"] for c in customers], iid, job.run, mailbox_of=email)
+        # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
+        # customer of this mailbox (lookup-field value) holds is of this mailbox too once synced, even one that
+        # another process created or moved here a moment ago, in a spelling the list filter does not match.
+        customers += await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
+        found.customers.update({c["id"]: c for c in customers})
+        found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
+        if job.create_attempted:
+            found.interrupted = made_by_interrupted_create(job.mapped, customers, prefix)
+    return found
+
+
+def decide_for(job: Job, found: Found, config: Config) -> Decision:
+    sync = config.sync
+    decision = decide(job.facts, linked=found.linked, linked_other_mode=found.other_mode,
+                      same_mailbox=found.same_mailbox, interrupted_create=found.interrupted,
+                      fields_differ=found.fields_differ, policy=sync.duplicate_email_policy)
+    return note_kept_blanks(decision, job.mapped, found.customers.get(decision.stripe_customer_id or ""),
+                            sync.blank_clears)
+
+
+def made_by_interrupted_create(mapped: MappedCustomer, customers: list[dict[str, Any]],
+                               prefix: str) -> StripeCustomerRef | None:
+    """A customer tagged for this NetSuite customer that holds exactly the data a create would send now:
+    what an interrupted create of the same intent made. Tagged with other data, it is an ordinary candidate."""
+    params = mapped.create_params()
+    same = [c for c in customers if (c.get("metadata") or {}).get(f"{prefix}internal_id") == mapped.internal_id
+            and not changed_fields(params, c)]
+    if not same:
+        return None
+    return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
+
+
+def planned_push(job: Job, decision: Decision, customers: dict[str, dict[str, Any]],
+                 blank_clears: tuple[str, ...] | list[str] = ()) -> dict[str, Any] | None:
+    """The customer as the update this decision plans would leave it (None: no update)."""
+    sid = decision.stripe_customer_id
+    if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and sid in customers):
+        return None
+    current = customers[sid]  # type: ignore[index]
+    return pushed(current, job.mapped.update_params(current, blank_clears))
+
+
+def note_kept_blanks(decision: Decision, mapped: MappedCustomer, current: dict[str, Any] | None,
+                     blank_clears: tuple[str, ...] | list[str] = ()) -> Decision:
+    """Say in the trace which Stripe values a blank in NetSuite leaves as they are, and why."""
+    if current is None or not decision.push or decision.action not in (Action.UPDATE, Action.USE_LINKED,
+                                                                        Action.LINK_EXISTING):
+        return decision
+    kept = mapped.kept_blanks(current, blank_clears)
+    if not kept:
+        return decision
+    return with_step(decision, TraceStep(decision.rule, f"blank in NetSuite, so left as they are in Stripe: "
+                                         f"{', '.join(kept)} (a blank is not a value; [sync] blank_clears "
+                                         "names fields a blank should clear)"))
+
+
+def with_step(decision: Decision, step: TraceStep) -> Decision:
+    return replace(decision, trace=decision.trace + (step,))
+
+
+# --- the run's plan ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    """One customer's planned writes. `stripe_id` may name a create planned earlier in the run, as
+    "(new for 101)", which the executor replaces by the id Stripe gives."""
+
+    job: Job
+    decision: Decision | None = None
+    found: Found | None = None
+    stripe_diff: list[tuple[str, Any, Any]] = field(default_factory=list)  # (field, before, after) of the push
+    portal: PortalDecision | None = None
+    portal_url: str | None = None  # the current link, when the field must be written
+
+    @property
+    def internal_id(self) -> str:
+        return self.job.outcome.internal_id
+
+    @property
+    def stripe_id(self) -> str | None:
+        return self.decision.stripe_customer_id if self.decision else None
+
+    @property
+    def creates(self) -> bool:
+        return bool(self.decision and self.decision.action is Action.CREATE)
+
+    @property
+    def writes_stripe(self) -> bool:
+        return self.creates or bool(self.stripe_diff)
+
+    def writes_netsuite(self) -> bool:
+        if self.decision is None or self.decision.action in TERMINAL:
+            return False
+        return normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
+
+    @property
+    def action(self) -> str:
+        if self.decision is None:
+            return "failed"
+        return self.decision.action.value
+
+
+@dataclass
+class Plan:
+    """A run's plan: a row per customer and what it will cost. A value: printing it writes nothing."""
+
+    rows: list[PlanRow]
+    reads: dict[str, int] = field(default_factory=dict)  # requests the plan's reads took, by service
+    index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        """(rule, action) -> customers; a customer whose read failed counts as ("-", "failed")."""
+        return Counter(((r.decision.rule if r.decision else "-"), r.action) for r in self.rows)
+
+    @property
+    def stripe_writes(self) -> int:
+        return sum(r.writes_stripe for r in self.rows)
+
+    @property
+    def netsuite_writes(self) -> int:
+        return sum(r.writes_netsuite() for r in self.rows)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for r in self.rows if r.decision is not None and r.decision.action not in TERMINAL
+                   and not r.writes_stripe and not r.writes_netsuite())
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "customers": len(self.rows),
+            "by_rule_and_action": [{"rule": rule, "action": action, "customers": n}
+                                   for (rule, action), n in sorted(self.counts().items())],
+            "stripe_creates": sum(r.creates for r in self.rows),
+            "stripe_updates": sum(1 for r in self.rows if r.stripe_diff and not r.creates),
+            "netsuite_write_backs": self.netsuite_writes,
+            "unchanged": self.unchanged,
+            "reads": dict(self.reads),
+            "stripe_index": self.index,
+        }
+
+
+async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[str, str] | None,
+                   deployment_released: bool) -> list[PlanRow]:
+    """Decide every customer of a run, from the index, in the order a one-at-a-time run takes them:
+    linked customers first (a push may move a Stripe customer to another mailbox, or tag it for its
+    owner), then those matched by email, each in the search's order. `links`: the current portal links
+    (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
+    prefix, blank_clears = config.sync.metadata_prefix, config.sync.blank_clears
+    view = RunView(True, prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
+    rows: dict[int, PlanRow] = {}
+    order = ([(k, j) for k, j in enumerate(jobs) if j.mapped is None or j.kind is not LookupKind.BY_EMAIL]
+             + [(k, j) for k, j in enumerate(jobs) if j.mapped is not None and j.kind is LookupKind.BY_EMAIL])
+    for k, job in order:
+        row = rows[k] = PlanRow(job)
+        if job.mapped is None:
+            continue  # the read failed; its outcome says why
+        job.run = view
+        if job.kind is LookupKind.BY_ID:
+            job.linked = index.linked(normalize_stripe_id(job.facts.stripe_customer_id))
+        row.found = await find(job, index, prefix, blank_clears)
+        row.decision = decision = decide_for(job, row.found, config)
+        if decision.action in TERMINAL:
+            continue
+        push = planned_push(job, decision, row.found.customers, blank_clears)
+        if push is not None:
+            current = row.found.customers[decision.stripe_customer_id]  # type: ignore[index]
+            row.stripe_diff = changed_fields(job.mapped.update_params(current, blank_clears), current)
+        view.plan(job.facts, decision, push)
+        if job.portal:
+            row.portal, row.portal_url = _portal(job, links, deployment_released)
+    return [rows[k] for k in range(len(jobs))]
+
+
+def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -> tuple[PortalDecision, str | None]:
+    """R6 for a planned row: the link to write, if the field does not hold it already."""
+    if job.dry_run:
+        return portal_plan(deployment_released=deployment_released), None
+    link = (links or {}).get(job.outcome.internal_id)
+    if link is None:
+        return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
+                              "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
+    current = holds_link(job.mapped.portal_url, link)
+    return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
+
+
+def describe(summary: dict[str, Any]) -> list[str]:
+    """The plan in a few lines of plain text (the CLI prints them, the TUI shows them before a run)."""
+    reads = summary.get("reads") or {}
+    lines = [f"{summary['customers']} customers: {summary['unchanged']} unchanged, "
+             f"{summary['stripe_creates']} Stripe creates, {summary['stripe_updates']} Stripe updates, "
+             f"{summary['netsuite_write_backs']} NetSuite write-backs",
+             "by rule and action: " + ", ".join(f"{r['rule']} {r['action']} {r['customers']}"
+                                                for r in summary["by_rule_and_action"])]
+    if reads:
+        lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
+                     f"({summary.get('stripe_index') or 'nothing to look up'})")
+    return lines

@@ -1,0 +1,109 @@
+"""Reading NetSuite: one customer's record (single sync, R9), or a mass sync's customers in pages.
+
+A mass sync reads the Mass Customer Sync Saved Search's results through the RESTlet's `customers`
+action, 1,000 a page, with the values of its columns (R9: the search's headers say what goes to Stripe)
+and of the PayPack fields, mapped exactly as a record read maps them.
+It also asks NetSuite, in a few SuiteQL queries, which customers hold the Stripe ids and mailboxes the
+run will meet (ownership: a Stripe customer linked from another NetSuite customer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+from .errors import SyncError
+from .ids import is_stripe_customer_id
+from .job import Job, SyncContext
+from .mapping import MappedCustomer, map_record, record_from_row
+from .match_key import sql_literal
+from .rules import CustomerFacts, lookup_needed, normalize_stripe_id
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well inside Oracle's 1,000-item IN list
+
+
+def map_for(engine: "Engine", record: dict[str, Any], columns: tuple[Any, ...]) -> MappedCustomer:
+    ns = engine.config.netsuite
+    sync = engine.config.sync
+    return map_record(record, columns, stripe_id_field=ns.stripe_id_field, portal_url_field=ns.portal_url_field,
+                      metadata_prefix=sync.metadata_prefix, lookup_field=sync.lookup_field)
+
+
+def set_facts(job: Job, mapped: MappedCustomer) -> None:
+    job.mapped = mapped
+    job.facts = CustomerFacts(job.outcome.internal_id, mapped.email, mapped.stripe_customer_id,
+                              lookup_field=mapped.lookup_field, lookup_value=mapped.lookup_value)
+    job.kind = lookup_needed(job.facts)
+
+
+async def read_record(engine: "Engine", job: Job) -> None:
+    """Single sync: the NetSuite record, mapped (R9)."""
+    record = await engine.netsuite.get_customer(job.outcome.internal_id)
+    set_facts(job, map_for(engine, record, job.ctx.columns))  # type: ignore[union-attr]
+
+
+async def row_pages(engine: "Engine", ctx: SyncContext, *,
+                    changed_since: datetime | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
+    """The mass sync's customers, page by page, as (internal id, record-like dict): the values of the
+    search's own columns (R9) and of the PayPack fields, the email and the lookup field (R3 matches on the
+    record's value)."""
+    ns, key = engine.config.netsuite, engine.config.sync.match_key()
+    fields = [ns.stripe_id_field, ns.portal_url_field, "email"] + ([] if key.by_email else [key.field])
+    async for page in engine.netsuite.customer_rows(ctx.search_id, ctx.search_id, fields,
+                                                    modified_after=changed_since):
+        yield [(str(r["id"]), record_from_row(str(r["id"]), r.get("values") or {})) for r in page.get("results", [])]
+
+
+def job_from_row(engine: "Engine", job: Job, record: dict[str, Any]) -> None:
+    """Map one row; a mapping error fails this customer only."""
+    try:
+        set_facts(job, map_for(engine, record, job.ctx.columns))  # type: ignore[union-attr]
+    except SyncError as exc:
+        job.outcome.error = exc
+
+
+async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
+                         ) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Which NetSuite customers hold each of `stripe_ids` in STRIPE CUSTOMER ID, and which Stripe ids the
+    linked customers of each match key in `boxes` (mailboxes, or lookup-field values) hold:
+    (Stripe id -> internal ids, key -> Stripe ids)."""
+    field = engine.config.netsuite.stripe_id_field.lower()
+    key = engine.config.sync.match_key()
+    ids = sorted(s for s in stripe_ids if is_stripe_customer_id(s))
+    mailboxes = sorted(b for b in boxes if b)
+    queries = []
+    for k in range(0, max(len(ids), len(mailboxes)), LINK_QUERY_BATCH):
+        some_ids, some_boxes = ids[k:k + LINK_QUERY_BATCH], mailboxes[k:k + LINK_QUERY_BATCH]
+        where = []
+        if some_ids:
+            where.append(f"{field} IN ({', '.join(sql_literal(s) for s in some_ids)})")
+        if some_boxes:
+            where.append(f"({key.suiteql_in(some_boxes)} AND {field} IS NOT NULL)")
+        queries.append(f"SELECT id, {key.field}, {field} FROM customer WHERE {' OR '.join(where)}")
+    links: dict[str, set[str]] = {}
+    by_mailbox: dict[str, set[str]] = {}
+    for rows in await asyncio.gather(*(engine.netsuite.suiteql_all(q) for q in queries)):
+        for row in rows:
+            sid = normalize_stripe_id(str(row.get(field) or ""))
+            if not sid:
+                continue
+            links.setdefault(sid, set()).add(str(row.get("id")))
+            box = key.of_value(row.get(key.field))
+            if box:
+                by_mailbox.setdefault(box, set()).add(sid)
+    return links, by_mailbox
+
+
+async def linked_count(engine: "Engine") -> int:
+    """How many NetSuite customers hold a Stripe id: what the Stripe index takes the account's size to be
+    (the Stripe customers nobody links are not counted: an estimate from below)."""
+    field = engine.config.netsuite.stripe_id_field.lower()
+    rows = await engine.netsuite.suiteql_all(f"SELECT COUNT(*) AS n FROM customer WHERE {field} IS NOT NULL")
+    try:
+        return int((rows[0] if rows else {}).get("n") or 0)
+    except (TypeError, ValueError):
+        return 0

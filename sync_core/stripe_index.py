@@ -1,0 +1,175 @@
+"""What Stripe knows that a run's plan needs, learnt at the least cost before planning (issue 14).
+
+Stripe has no batch read. Two ways remain: page through the account's customers (100 a request; a list
+is consistent, unlike search) or look each customer up: a retrieve for a stored id, the mailbox lookups of
+`stripe_lookup` for an email (the list filter in each spelling, and search). The account's size is not
+known in advance, so the index lists while the pages read stay below the lookups still needed (at most
+about twice the cheaper way), then looks up the rest. Given the account's expected size in pages (the
+engine estimates it from the NetSuite customers that hold a Stripe id), it skips a listing that would
+cost more than the lookups.
+
+A stored id the listing does not show is retrieved to learn whether it was deleted (or is of the other
+mode). The index then answers `planner.find` from memory, as the live lookups would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from .ids import is_stripe_customer_id
+from .match_key import MatchKey
+from .run_view import RunView
+from .stripe_gateway import StripeGateway
+from .stripe_lookup import MailboxIndex
+
+# What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
+# 100,000 customers stays small.
+KEPT = ("id", "email", "created", "deleted", "metadata", "name", "phone", "description", "address")
+PARALLEL_LOOKUPS = 16  # lookups in flight; the gateway's rate limit paces them
+
+
+def slim(customer: dict[str, Any]) -> dict[str, Any]:
+    return {k: customer[k] for k in KEPT if k in customer}
+
+
+@dataclass
+class StripeIndex:
+    """The Stripe customers a run's customers can be linked to, and which NetSuite customers link which."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    other_mode: set[str] = field(default_factory=set)  # stored ids Stripe knows in the other mode only
+    key: MatchKey = field(default_factory=MatchKey)  # what groups customers: the mailbox, or a lookup field's value
+    by_mailbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # match key -> its Stripe customers
+    netsuite_links: dict[str, set[str]] = field(default_factory=dict)  # Stripe id -> NetSuite customers holding it
+    netsuite_mailbox_links: dict[str, set[str]] = field(default_factory=dict)  # mailbox -> Stripe ids its linked customers hold
+    listed_all: bool = False
+    pages: int = 0
+    lookups: int = 0
+
+    @property
+    def how(self) -> str:
+        pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
+        if self.listed_all:
+            return f"listed the account, {pages}" + (f", and retrieved {self.lookups}" if self.lookups else "")
+        if self.pages:
+            return f"listed {pages}, then looked up one by one ({self.lookups} requests)"
+        return f"looked up one by one ({self.lookups} requests)"
+
+    # --- planner.Lookups, from memory ------------------------------------------------------------
+
+    def linked(self, stripe_id: str) -> tuple[dict[str, Any] | None, bool]:
+        return self.by_id.get(stripe_id), stripe_id in self.other_mode
+
+    async def same_mailbox(self, value: str) -> list[dict[str, Any]]:
+        return list(self.by_mailbox.get(self.key.of_value(value) or "", ()))
+
+    async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]:
+        box = self.key.of_value(value)
+        return [c for sid in sorted(stripe_ids) if (c := self.by_id.get(sid)) is not None
+                and not c.get("deleted") and self.key.of_customer(c) == box]
+
+    async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
+                          *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
+        out: dict[str, set[str]] = {sid: set(self.netsuite_links.get(sid, ())) for sid in dict.fromkeys(stripe_ids)}
+        box = self.key.of_value(mailbox_of)
+        if box:
+            for sid in self.netsuite_mailbox_links.get(box, ()):
+                out.setdefault(sid, set()).update(self.netsuite_links.get(sid, ()))
+        if run is not None:
+            for sid in stripe_ids:
+                out.setdefault(sid, set()).update(run.planned_links(sid))
+        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
+                if ids - {internal_id}}
+
+
+def lookup_cost(mailboxes: MailboxIndex, value: str) -> int:
+    """Requests the lookups of one value take: the list filter in each spelling of an email, and search."""
+    return len(mailboxes.spellings(value)) + 1
+
+
+async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_ids: set[str], emails: set[str],
+                      expected_pages: int | None = None) -> StripeIndex:
+    """Learn what Stripe holds for these stored ids and emails (the lookup field's values, emails by default),
+    listing or looking up, whichever costs less."""
+    key = mailboxes.key
+    index = StripeIndex(key=key)
+    wanted_ids = {s for s in stored_ids if is_stripe_customer_id(s)}
+    spellings: dict[str, str] = {}
+    for email in sorted(emails):
+        box = key.of_value(email)
+        if box:
+            spellings.setdefault(box, email)
+    mailbox_cost = sum(lookup_cost(mailboxes, e) for e in spellings.values())
+    cost = len(wanted_ids) + mailbox_cost
+    listed: dict[str, dict[str, Any]] = {}
+    if cost and (expected_pages is None or expected_pages < cost):
+        pages_before = stripe.list_pages
+        # Ranges listed at once keep Stripe's rate busy despite its latency (25/s at 250 ms needs about 7 in
+        # flight); each costs a request or two of its own, so a small account is listed in one.
+        partitions = 1 if expected_pages is None else max(1, min(8, expected_pages // 3))
+        async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
+            async for page in pages:
+                index.pages = stripe.list_pages - pages_before
+                for c in page:
+                    listed[c["id"]] = slim(c)
+                left = len(wanted_ids - listed.keys()) + mailbox_cost
+                if index.pages >= left:
+                    break  # listing stopped paying: look up the rest
+            else:
+                index.listed_all = True
+        index.pages = stripe.list_pages - pages_before
+    if index.listed_all:
+        index.by_id = listed
+        for c in listed.values():
+            box = key.of_customer(c)
+            if box in spellings:
+                index.by_mailbox.setdefault(box, []).append(c)
+        missing = wanted_ids - listed.keys()
+    else:
+        index.by_id = {sid: c for sid, c in listed.items() if sid in wanted_ids}
+        missing = wanted_ids - index.by_id.keys()
+        await _look_up_mailboxes(index, mailboxes, spellings)
+    await _retrieve(index, stripe, missing)
+    return index
+
+
+async def _bounded(calls: list[Any]) -> list[Any]:
+    gate = asyncio.Semaphore(PARALLEL_LOOKUPS)
+
+    async def one(call: Any) -> Any:
+        async with gate:
+            return await call()
+
+    return await asyncio.gather(*(one(c) for c in calls))
+
+
+async def _look_up_mailboxes(index: StripeIndex, mailboxes: MailboxIndex, spellings: dict[str, str]) -> None:
+    boxes = sorted(spellings)
+    answers = await _bounded([lambda e=spellings[b]: mailboxes.find(e) for b in boxes])
+    for box, customers in zip(boxes, answers):
+        index.lookups += lookup_cost(mailboxes, spellings[box])
+        index.by_mailbox[box] = [slim(c) for c in customers]
+        for c in index.by_mailbox[box]:
+            index.by_id.setdefault(c["id"], c)
+
+
+async def _retrieve(index: StripeIndex, stripe: StripeGateway, stripe_ids: set[str]) -> None:
+    ids = sorted(stripe_ids)
+    answers = await _bounded([lambda s=sid: stripe.retrieve_linked(s) for sid in ids])
+    index.lookups += len(ids)
+    for sid, (customer, other_mode) in zip(ids, answers):
+        if customer is not None:
+            index.by_id[sid] = slim(customer)
+        elif other_mode:
+            index.other_mode.add(sid)
+
+
+async def retrieve_more(index: StripeIndex, stripe: StripeGateway, stripe_ids: set[str]) -> None:
+    """Stripe customers NetSuite names (held by linked customers of a run's mailbox) that the index lacks."""
+    missing = {s for s in stripe_ids if is_stripe_customer_id(s)} - index.by_id.keys() - index.other_mode
+    if index.listed_all:
+        return  # a complete listing shows every live customer: the rest are deleted or of the other mode
+    await _retrieve(index, stripe, missing)

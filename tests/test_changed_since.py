@@ -1,0 +1,71 @@
+"""--changed-since TIME|last: what a TIME may be, and the refusals (exit 2, before anything starts)."""
+
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sync_core.changed_since import LAST, ChangedSinceError, parse_changed_since, query_moment
+
+NOW = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-27T05:00:00Z", datetime(2026, 11, 27, 5, 0, tzinfo=timezone.utc)),
+    ("2026-11-27T06:30+01:00", datetime(2026, 11, 27, 5, 30, tzinfo=timezone.utc)),
+    ("15m", NOW - timedelta(minutes=15)),
+    ("2h", NOW - timedelta(hours=2)),
+    ("1d", NOW - timedelta(days=1)),
+    ("last", LAST),
+    (" LAST ", LAST),
+])
+def test_the_forms_a_time_takes(text, expected):
+    got = parse_changed_since(text, now=NOW)
+    assert got == expected
+    if isinstance(got, datetime):
+        assert got.tzinfo is timezone.utc
+
+
+@pytest.mark.parametrize("text, words", [
+    ("yesterday", "is not a time"),
+    ("", "is not a time"),
+    ("15 minutes", "is not a time"),
+    ("-5m", "is not a time"),
+    ("2026-11-27T05:00:00", "no time zone"),
+    ("2026-11-27", "no time zone"),
+    ("2026-11-27T07:00:00Z", "in the future"),
+])
+def test_bad_times_are_refused_in_words(text, words):
+    with pytest.raises(ChangedSinceError, match=words):
+        parse_changed_since(text, now=NOW)
+
+
+def test_the_query_moment_is_the_second_less_the_clock_margin():
+    assert query_moment(datetime(2026, 11, 27, 5, 0, 7, 900000, tzinfo=timezone.utc)) == \
+        datetime(2026, 11, 27, 5, 0, 5, tzinfo=timezone.utc)
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "tui.cli", "mass-sync", *args], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("value, words", [("soon", "is not a time"), ("2026-01-01T00:00:00", "no time zone"),
+                                          ("2999-01-01T00:00:00Z", "in the future")])
+def test_cli_refuses_a_bad_time_with_exit_2(tmp_path, value, words):
+    r = run("--changed-since", value, "--journal", str(tmp_path / "j.sqlite"))
+    assert r.returncode == 2 and words in r.stderr and "--changed-since" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("other", [["--resume", "run-x"], ["--list", "run-x"]])
+def test_cli_refuses_changed_since_with_a_resume_or_a_list(tmp_path, other):
+    r = run("--changed-since", "last", *other, "--journal", str(tmp_path / "j.sqlite"))
+    assert r.returncode == 2 and "not both" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_explains_it_is_meant_for_schedules():
+    r = run("--help")
+    assert "--changed-since" in r.stdout and "schedules" in r.stdout and "last" in r.stdout
