@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mass_sync import CpuTime, RssGrowth  # noqa: E402
+from process_meters import CpuTime, RssGrowth  # noqa: E402
 
 from sync_core.config import load_config  # noqa: E402
 from sync_core.csv_import import plan_import, read_rows  # noqa: E402

@@ -59,17 +59,21 @@ class BundledMocks:
 
     def configure(self, config: Config) -> Config:
         assert self.netsuite and self.stripe
-        ns, st = self.netsuite.info, self.stripe.info
-        netsuite = config.netsuite.model_copy(update={
-            "target": NetSuiteTarget.MOCK, "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
-            **{k: SecretStr(ns[k]) for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")},
-        })
-        stripe = config.stripe.model_copy(update={
-            "target": StripeTarget.MOCK, "base_url": st["url"], "api_key": SecretStr(st["api_key"]),
-        })
-        configured = config.model_copy(update={"netsuite": netsuite, "stripe": stripe})
-        configured.source = f"bundled mocks (NetSuite {ns['url']}, Stripe {st['url']})"
-        return configured
+        return configure_for(config, self.netsuite.info, self.stripe.info)
+
+
+def configure_for(config: Config, ns: dict[str, Any], st: dict[str, Any]) -> Config:
+    """`config` pointed at running mocks described by their launch info (another process's mocks too)."""
+    netsuite = config.netsuite.model_copy(update={
+        "target": NetSuiteTarget.MOCK, "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
+        **{k: SecretStr(ns[k]) for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")},
+    })
+    stripe = config.stripe.model_copy(update={
+        "target": StripeTarget.MOCK, "base_url": st["url"], "api_key": SecretStr(st["api_key"]),
+    })
+    configured = config.model_copy(update={"netsuite": netsuite, "stripe": stripe})
+    configured.source = f"bundled mocks (NetSuite {ns['url']}, Stripe {st['url']})"
+    return configured
 
 
 def _stop_quietly(future: Any) -> None:
