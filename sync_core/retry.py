@@ -65,12 +65,17 @@ async def with_retries(
             attempt += 1
 
 
+HEADROOM = 0.97  # of the configured rate: requests reach the server a few ms apart from how they left
+
+
 class RateLimiter:
-    """At most `rate` request starts per second, evenly spaced (GCRA, no burst).
+    """At most `rate` request starts per second, evenly spaced (GCRA, no burst), a little under the rate.
 
     Each start gets the slot after the previous one, computed from that slot rather
-    than from when the sleeper woke up, so event-loop lateness costs no throughput and
-    no second ever holds more than `rate` + 1 starts (a burst would draw 429s).
+    than from when the sleeper woke up, so event-loop lateness costs no throughput.
+    Starts exactly 1/rate apart would put `rate` + 1 of them in some one-second window
+    as the server sees their arrival (measured: 167 429s in 4,349 requests at 25/s);
+    spacing them at HEADROOM of the rate leaves that jitter room.
     """
 
     def __init__(self, rate: float | None) -> None:
@@ -82,6 +87,6 @@ class RateLimiter:
             return
         now = time.monotonic()
         slot = max(now, self._next)
-        self._next = slot + 1.0 / self.rate
+        self._next = slot + 1.0 / (self.rate * HEADROOM)
         if slot > now:
             await asyncio.sleep(slot - now)
