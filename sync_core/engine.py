@@ -384,7 +384,8 @@ class Engine:
             return
         limit = self.in_flight_limit(sum(executor.needs_requests(r) for r in plan.rows))
         run.limit = limit
-        async for outcome in executor.execute_plan(self, plan.rows, run.finished, limit=limit, stop=stop,
+        rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
+        async for outcome in executor.execute_plan(self, rows, run.finished, limit=limit, stop=stop,
                                                    batch_size=self.config.netsuite.write_back_batch):
             yield run.progress(outcome)
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from .errors import NetSuiteError, StripeServiceError, SyncError
 from .job import Job, SyncContext
@@ -230,11 +230,13 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
     from .engine import in_flight  # the one in-flight loop, shared with the per-customer path
 
-    for row in rows:
-        if not needs_requests(row):
-            _settle_without_writes(row)
-            yield finished(row.job)
     todo = [r for r in rows if needs_requests(r)]
+    quiet = [r for r in rows if not needs_requests(r)]
+    rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
+    for k in range(len(quiet)):
+        row, quiet[k] = quiet[k], None  # type: ignore[call-overload]
+        _settle_without_writes(row)
+        yield finished(row.job)
     if not todo:
         return
     done: asyncio.Queue[Outcome] = asyncio.Queue()
@@ -270,9 +272,14 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
             if stand_in in made and not made[stand_in].done():
                 made[stand_in].set_result(None)
 
+    def take() -> Iterator[tuple[int, PlanRow]]:
+        for k in range(len(todo)):
+            row, todo[k] = todo[k], None  # type: ignore[call-overload]
+            yield k, row
+
     async def run_rows() -> None:
         try:
-            async for _ in in_flight(list(enumerate(todo)), one, limit, stop):
+            async for _ in in_flight(take(), one, limit, stop):
                 pass
         finally:
             await batches.close()

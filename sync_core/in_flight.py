@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 MINIMUM = 4  # below this the client stops overlapping its work with the services' (measured: 2-6 alike)
 WINDOW_SECONDS = 0.25
@@ -73,7 +73,7 @@ class FixedLimit:
         return self.limit
 
 
-async def in_flight(items: list[Any], work: Callable[..., Awaitable[Any]],
+async def in_flight(items: Iterable[Any], work: Callable[..., Awaitable[Any]],
                      limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None = None) -> AsyncIterator[Any]:
     """`work(*item)` for every item, in order of taking, with as many in flight as `limit` allows now,
     until `stop` is set; results as they finish. A bug in `work` stops the run loudly instead of hanging it."""

@@ -186,6 +186,10 @@ class Plan:
     rows: list[PlanRow]
     reads: dict[str, int] = field(default_factory=dict)  # requests the plan's reads took, by service
     index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
+    _summary: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self._summary = self._summarize()
 
     def counts(self) -> Counter[tuple[str, str]]:
         """(rule, action) -> customers; a customer whose read failed counts as ("-", "failed")."""
@@ -205,6 +209,10 @@ class Plan:
                    and not r.writes_stripe and not r.writes_netsuite())
 
     def summary(self) -> dict[str, Any]:
+        """Counts by rule and action, the writes planned and the reads it took (taken when planned)."""
+        return dict(self._summary or {})
+
+    def _summarize(self) -> dict[str, Any]:
         return {
             "customers": len(self.rows),
             "by_rule_and_action": [{"rule": rule, "action": action, "customers": n}
@@ -238,7 +246,7 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             job.linked = index.linked(normalize_stripe_id(job.facts.stripe_customer_id))
         row.found = await find(job, index, prefix, blank_clears)
         row.decision = decision = decide_for(job, row.found, config)
-        job.linked = (None, False)  # read into `found`; a run of 100,000 keeps no more than it needs
+        job.linked, job.run = (None, False), None  # read into `found`; a run of 100,000 keeps no more than it needs
         if decision.action in TERMINAL:
             row.found = None
             continue

@@ -37,12 +37,12 @@ class MailboxIndex:
     def __init__(self, stripe: StripeGateway, key: MatchKey | None = None) -> None:
         self._stripe = stripe
         self.key = key or MatchKey()
-        self._made: dict[str, dict[str, dict[str, Any]]] = {}  # match key -> id -> customer this process created
+        self._made: dict[str, set[str]] = {}  # match key -> ids of the customers this process created or moved there
 
     def remember(self, customer: dict[str, Any]) -> None:
         box = self.key.of_customer(customer)
         if box:
-            self._made.setdefault(box, {})[customer["id"]] = customer
+            self._made.setdefault(box, set()).add(customer["id"])  # ids only: confirmed by a retrieve when asked
 
     def spellings(self, value: str) -> list[str]:
         """The spellings the list filter is asked for (none for a metadata field: the list has no such filter)."""
@@ -63,7 +63,7 @@ class MailboxIndex:
         for customers in answers:
             for c in customers:
                 found.setdefault(c["id"], c)
-        for c in await self.confirm(set(self._made.get(box, {})) - set(found), email):
+        for c in await self.confirm(self._made.get(box, set()) - set(found), email):
             found[c["id"]] = c
         return [c for c in found.values() if key.of_customer(c) == box]
 
