@@ -3,10 +3,10 @@
 Stripe has no batch read. Two ways remain: page through the account's customers (100 a request; a list
 is consistent, unlike search) or look each customer up: a retrieve for a stored id, the mailbox lookups of
 `stripe_lookup` for an email (the list filter in each spelling, and search). The account's size is not
-known in advance, so the index lists while the pages read stay below the lookups still needed (at most
-about twice the cheaper way), then looks up the rest. Given the account's expected size in pages (the
-engine estimates it from the NetSuite customers that hold a Stripe id), it skips a listing that would
-cost more than the lookups.
+known in advance, so the index lists while its pages find customers it would otherwise look up, or the
+pages read stay below the lookups still needed (at most about twice the cheaper way), then looks up the
+rest. Given the account's expected size in pages (the engine estimates it from the NetSuite customers
+that hold a Stripe id), it skips a listing that would cost more than the lookups.
 
 A stored id the listing does not show is retrieved to learn whether it was deleted (or is of the other
 mode). The index then answers `planner.find` from memory, as the live lookups would.
@@ -113,10 +113,14 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
         async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
             async for page in pages:
                 index.pages = stripe.list_pages - pages_before
+                found = 0
                 for c in page:
                     listed[c["id"]] = slim(c)
+                    found += c["id"] in wanted_ids
                 left = len(wanted_ids - listed.keys()) + mailbox_cost
-                if index.pages >= left:
+                # A page that found what it would have cost to look up paid for itself: go on. Otherwise stop
+                # once the pages read reach the lookups left, or the pages expected still exceed them.
+                if found == 0 and (index.pages >= left or (expected_pages or 0) - index.pages > left):
                     break  # listing stopped paying: look up the rest
             else:
                 index.listed_all = True
