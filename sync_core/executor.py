@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from .errors import NetSuiteError, StripeServiceError, SyncError
+from .in_flight import in_flight
 from .job import Job, SyncContext
 from .mapping import MappedCustomer, changed_fields
 from .outcome import Change, Outcome, Status
@@ -228,8 +229,6 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable
                        batch_size: int) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
-    from .engine import in_flight  # the one in-flight loop, shared with the per-customer path
-
     todo = [r for r in rows if needs_requests(r)]
     quiet = [r for r in rows if not needs_requests(r)]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
