@@ -27,7 +27,7 @@ from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
-from .stripe_index import StripeIndex, build_index, retrieve_more
+from .stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
 from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
@@ -410,7 +410,7 @@ class Engine:
         return jobs
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
-                    counted_from: tuple[int, int], linked_count: Awaitable[int]) -> Plan:
+                    counted_from: tuple[int, int], linked_count: "asyncio.Task[int]") -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
@@ -428,16 +428,24 @@ class Engine:
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
         if candidates:  # held by a NetSuite customer of another mailbox, maybe
             more, _ = await reads.netsuite_links(self, candidates, set())
-            links_held.update(more)
+            for sid, holders in more.items():
+                links_held.setdefault(sid, set()).update(holders)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
         rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
 
-    async def _index(self, stored: set[str], values: set[str], linked_count: Awaitable[int]) -> StripeIndex:
-        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says."""
-        expected_pages = -(-await linked_count // STRIPE_PAGE)
+    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]") -> StripeIndex:
+        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says; with
+        a thousand lookups or more it lists at once, without waiting for the estimate (listing stops on its
+        own if the account turns out much larger: within twice the cheaper way)."""
+        if len(stored) + len(values) >= SURELY_LIST:
+            linked_count.cancel()
+            await asyncio.gather(linked_count, return_exceptions=True)
+            expected_pages = None
+        else:
+            expected_pages = -(-await linked_count // STRIPE_PAGE)
         return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
                                  expected_pages=expected_pages)
 

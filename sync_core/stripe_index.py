@@ -29,6 +29,8 @@ from .stripe_lookup import MailboxIndex
 # 100,000 customers stays small.
 KEPT = ("id", "email", "created", "deleted", "metadata", "name", "phone", "description", "address")
 PARALLEL_LOOKUPS = 16  # lookups in flight; the gateway's rate limit paces them
+PAGE = 100  # customers a Stripe list request returns at most
+SURELY_LIST = 1_000  # lookups from which listing is the cheaper way unless the account holds 100,000 or more
 
 
 def slim(customer: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +111,8 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
         pages_before = stripe.list_pages
         # Ranges listed at once keep Stripe's rate busy despite its latency (25/s at 250 ms needs about 7 in
         # flight); each costs a request or two of its own, so a small account is listed in one.
-        partitions = 1 if expected_pages is None else max(1, min(8, expected_pages // 3))
+        at_least = expected_pages if expected_pages is not None else len(wanted_ids) // PAGE  # pages, from below
+        partitions = max(1, min(8, at_least // 3))
         async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
             async for page in pages:
                 index.pages = stripe.list_pages - pages_before
