@@ -34,13 +34,12 @@ from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
 from .engine import Engine
 from .errors import SyncError
 from .ids import is_stripe_customer_id, is_internal_id
-from .stripe_listing import DEFAULT_PARTITIONS
+from .stripe_listing import DEFAULT_PARTITIONS, PAGE
 from .text_files import TextEncodingError, decode_utf8
 
 ID_COLUMNS = ("internal_id", "netsuite_internal_id (metadata)", "netsuite_internal_id")
 STRIPE_COLUMNS = ("stripe_customer_id", "id")
 BATCH = 1000  # ids per SuiteQL query: Oracle's limit for an IN list, and NetSuite's page size
-STRIPE_PAGE = 100  # Stripe's largest list page
 SUITEQL_RESULT_CAP = 100_000  # a SuiteQL query returns at most this many results, however it is paged
 # SuiteQL batches in flight at once. A batch query is heavy; NetSuite's concurrency limit is shared by every
 # integration of the account, so a bulk read takes a few slots, not all (and more would only queue up).
@@ -295,7 +294,7 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
             return _LIVE  # the common case shares one object: 200,000 ids, not 200,000 objects
         return _StripeFact(bool(c.get("deleted")), str(tag).strip() if tag not in (None, "") else None)
 
-    if len(stripe_ids) > STRIPE_PAGE:
+    if len(stripe_ids) > PAGE:
         pages_before = engine.stripe.list_pages
         pages = 0
         strategy = ""
@@ -310,18 +309,18 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
                 tick(found)
                 left = len(stripe_ids) - len(facts)
                 if left == 0:
-                    strategy = f"listed {pages} page(s) of {STRIPE_PAGE} until every id was found"
+                    strategy = f"listed {pages} page(s) of {PAGE} until every id was found"
                     break
                 # A page that finds less than one wanted id costs more than retrieving that id: past the
                 # first few pages, list on only while the pages so far found more than one id each, and
                 # never spend more pages than there were ids to retrieve.
                 if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
-                    strategy = (f"listed {pages} page(s) of {STRIPE_PAGE}, then retrieved the {left} id(s) not "
+                    strategy = (f"listed {pages} page(s) of {PAGE}, then retrieved the {left} id(s) not "
                                 "seen (listing found too few of the file's ids per page)")
                     break
         if not strategy:
             return facts, (f"listed every Stripe customer ({engine.stripe.list_pages - pages_before} page(s) of "
-                           f"{STRIPE_PAGE}) instead of {len(stripe_ids)} retrieves")
+                           f"{PAGE}) instead of {len(stripe_ids)} retrieves")
     else:
         strategy = f"retrieved {len(stripe_ids)} id(s) one by one (fewer requests than listing the account)"
 

@@ -27,12 +27,12 @@ from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
-from .stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more
+from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more
+from .stripe_listing import PAGE
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
 from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
 from .ids import internal_id as require_internal_id
-from .ids import is_stripe_customer_id
 from .portal_links import holds_link, source_for
 from .run_view import RunView, stripe_ref
 from .stripe_gateway import StripeGateway
@@ -40,7 +40,6 @@ from .stripe_lookup import MailboxIndex
 from .turns import Turns
 
 PATHS = ("plan", "per-customer")
-STRIPE_PAGE = 100  # customers a Stripe list request returns at most
 
 
 class KeyedLocks:
@@ -150,22 +149,9 @@ class Engine:
         names it, in one SuiteQL query, with the links a dry run has planned. With `mailbox_of` (a value of the
         lookup field), the same query also returns the Stripe ids that linked NetSuite customers with the same
         match key (mailbox, or lookup-field value) hold."""
-        field = self.config.netsuite.stripe_id_field.lower()
-        out: dict[str, set[str]] = {}
-        wanted = [s for s in dict.fromkeys(stripe_ids) if is_stripe_customer_id(s)]
-        where = [f"{field} IN ({', '.join(repr(s) for s in wanted)})"] if wanted else []
-        key = self.config.sync.match_key()
-        box = key.of_value(mailbox_of)
-        if box:
-            where.append(f"({key.suiteql_in([box])} AND {field} IS NOT NULL)")
-        if where:
-            for row in await self.netsuite.suiteql_all(f"SELECT id, {field} FROM customer WHERE {' OR '.join(where)}"):
-                out.setdefault(str(row.get(field) or "").strip(), set()).add(str(row.get("id")))
-        if run is not None:
-            for sid in stripe_ids:
-                out.setdefault(sid, set()).update(run.planned_links(sid))
-        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
-                if ids - {internal_id}}
+        box = self.config.sync.match_key().of_value(mailbox_of)
+        links, by_key = await reads.netsuite_links(self, set(stripe_ids), {box} if box else set())
+        return holders(links, by_key, stripe_ids, internal_id, run, box)
 
     # --- single sync -----------------------------------------------------
 
@@ -445,7 +431,7 @@ class Engine:
             await asyncio.gather(linked_count, return_exceptions=True)
             expected_pages = None
         else:
-            expected_pages = -(-await linked_count // STRIPE_PAGE)
+            expected_pages = -(-await linked_count // PAGE)
         return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
                                  expected_pages=expected_pages)
 

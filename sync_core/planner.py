@@ -196,10 +196,6 @@ class Plan:
         return Counter(((r.decision.rule if r.decision else "-"), r.action) for r in self.rows)
 
     @property
-    def stripe_writes(self) -> int:
-        return sum(r.writes_stripe for r in self.rows)
-
-    @property
     def netsuite_writes(self) -> int:
         return sum(r.writes_netsuite() for r in self.rows)
 

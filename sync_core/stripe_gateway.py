@@ -101,7 +101,7 @@ class StripeGateway:
         self.requests = 0
         self.retries = 0
         self._account_id: str | None = None
-        self.list_pages = 0  # pages of GET /v1/customers read (customers_page, all_customers)
+        self.list_pages = 0  # pages of GET /v1/customers read (all_customers)
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
@@ -176,14 +176,6 @@ class StripeGateway:
     async def list_by_email(self, email: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
         return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
-
-    async def customers_page(self, starting_after: str | None = None, *,
-                             limit: int = 100) -> tuple[list[dict[str, Any]], bool]:
-        """One page of every customer of the account (newest first) as plain dicts, and whether more follow."""
-        params: dict[str, Any] = {"limit": limit}
-        if starting_after:
-            params["starting_after"] = starting_after
-        return await self._list_page(params)
 
     async def all_customers(self, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
         """Every (non-deleted) customer of the account, a page (up to 100) at a time, in no particular order.

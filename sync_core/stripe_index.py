@@ -23,13 +23,13 @@ from .ids import is_stripe_customer_id
 from .match_key import MatchKey
 from .run_view import RunView
 from .stripe_gateway import StripeGateway
+from .stripe_listing import PAGE
 from .stripe_lookup import MailboxIndex
 
 # What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
 # 100,000 customers stays small.
 KEPT = ("id", "email", "created", "deleted", "metadata", "name", "phone", "description", "address")
 PARALLEL_LOOKUPS = 16  # lookups in flight; the gateway's rate limit paces them
-PAGE = 100  # customers a Stripe list request returns at most
 SURELY_LIST = 1_000  # lookups from which listing is the cheaper way unless the account holds 100,000 or more
 
 
@@ -75,16 +75,24 @@ class StripeIndex:
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
                           *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
-        out: dict[str, set[str]] = {sid: set(self.netsuite_links.get(sid, ())) for sid in dict.fromkeys(stripe_ids)}
-        box = self.key.of_value(mailbox_of)
-        if box:
-            for sid in self.netsuite_mailbox_links.get(box, ()):
-                out.setdefault(sid, set()).update(self.netsuite_links.get(sid, ()))
-        if run is not None:
-            for sid in stripe_ids:
-                out.setdefault(sid, set()).update(run.planned_links(sid))
-        return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
-                if ids - {internal_id}}
+        return holders(self.netsuite_links, self.netsuite_mailbox_links, stripe_ids, internal_id, run,
+                       self.key.of_value(mailbox_of))
+
+
+def holders(links: dict[str, set[str]], by_key: dict[str, set[str]], stripe_ids: list[str], internal_id: str | None,
+            run: RunView | None, box: str | None) -> dict[str, tuple[str, ...]]:
+    """`planner.Lookups.linked_from` from what `reads.netsuite_links` read: for each Stripe id (and, with `box`,
+    each id the linked NetSuite customers of that match key hold), the NetSuite customers other than
+    `internal_id` holding it, with the links a plan has made so far."""
+    out: dict[str, set[str]] = {sid: set(links.get(sid, ())) for sid in dict.fromkeys(stripe_ids)}
+    if box:
+        for sid in by_key.get(box, ()):
+            out.setdefault(sid, set()).update(links.get(sid, ()))
+    if run is not None:
+        for sid in stripe_ids:
+            out.setdefault(sid, set()).update(run.planned_links(sid))
+    return {sid: tuple(sorted(ids - {internal_id}, key=lambda i: (len(i), i))) for sid, ids in out.items()
+            if ids - {internal_id}}
 
 
 def lookup_cost(mailboxes: MailboxIndex, value: str) -> int:

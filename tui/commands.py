@@ -396,10 +396,16 @@ def _print_import(out: Console, plan: ImportPlan, args: argparse.Namespace, *, e
         out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def common_options() -> argparse.ArgumentParser:
+    """The options every command that talks to the services takes (a parent parser)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON document on stdout (for scripts)")
     common.add_argument("--yes-live", action="store_true", help="allow writes with a live Stripe key")
+    return common
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    common = common_options()
 
     p = sub.add_parser("sync", parents=[common], help="sync one NetSuite customer (the Sync to Stripe button)",
                        description="Sync one NetSuite customer to Stripe by the rules R1-R9, write the Stripe id "

@@ -17,7 +17,7 @@ from sync_core.decisions import Candidates, LinkResult
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
 
-from .commands import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, with_engine
+from .commands import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, common_options, with_engine
 
 
 def _console() -> Console:
@@ -111,9 +111,7 @@ def cmd_candidates(args: argparse.Namespace) -> int:
 
 
 def add_link_command(sub: argparse._SubParsersAction) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="one JSON document on stdout")
-    common.add_argument("--yes-live", action="store_true", help=argparse.SUPPRESS)
+    common = common_options()
     p = sub.add_parser("link", parents=[common], help="link a NetSuite customer to the Stripe customer you chose",
                        description="The decision the rules leave to a person (R3 several Stripe customers share "
                        "the email; R2 the stored id names no Stripe customer): the Stripe id is checked in Stripe "
