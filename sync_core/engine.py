@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from . import executor, reads
 from .changed_since import query_moment
 from .config import Config, ConfigError
-from .errors import SyncError, StripeServiceError
+from .errors import SyncError
 from .events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinished, RunStarted
 from .in_flight import FixedLimit, InFlightLimit, in_flight
 from .job import Job, SyncContext
@@ -224,14 +224,9 @@ class Engine:
             return
 
         t = time.monotonic()
-        try:
-            stripe_id = await executor.write_stripe(self, job, decision, found.customers)
-        except StripeServiceError as exc:
-            refused = executor.refused_email(exc, mapped.email)
-            if refused is None:
-                raise
-            outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
-            return
+        stripe_id = await executor.write_stripe(self, job, decision, found.customers)
+        if stripe_id is None:
+            return  # Stripe refused the email: the outcome says so
         outcome.stripe_customer_id = stripe_id
         outcome.timings["stripe_write"] = time.monotonic() - t
 

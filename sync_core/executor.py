@@ -51,8 +51,21 @@ def refused_email(exc: StripeServiceError, email: str | None) -> Decision | None
                     remedy=INVALID_EMAIL_REMEDY)
 
 
-async def write_stripe(engine: "Engine", job: Job, decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
-    """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to."""
+async def write_stripe(engine: "Engine", job: Job, decision: Decision,
+                       customers: dict[str, dict[str, Any]]) -> str | None:
+    """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to, or
+    None when Stripe refused the email (the outcome then says so, R3, with its remedy)."""
+    try:
+        return await _write_stripe(engine, job, decision, customers)
+    except StripeServiceError as exc:
+        refused = refused_email(exc, job.mapped.email)
+        if refused is None:
+            raise
+        job.outcome.decision, job.outcome.status, job.outcome.stripe_customer_id = refused, Status.FAILED, None
+        return None
+
+
+async def _write_stripe(engine: "Engine", job: Job, decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
     outcome, mapped = job.outcome, job.mapped
     stripe_id = decision.stripe_customer_id
     if decision.action is Action.CREATE:
@@ -338,15 +351,10 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
             decision = replace(decision, stripe_customer_id=real)
             outcome.decision = decision
         async with engine.turn_locks.hold(job.turn_keys()):
-            try:
-                stripe_id = await write_stripe(engine, job, decision, customers)
-            except StripeServiceError as exc:
-                refused = refused_email(exc, job.mapped.email)
-                if refused is None:
-                    raise
-                outcome.decision, outcome.status, outcome.stripe_customer_id = refused, Status.FAILED, None
-                await done.put(finished(job))
-                return False
+            stripe_id = await write_stripe(engine, job, decision, customers)
+        if stripe_id is None:
+            await done.put(finished(job))
+            return False
         if decision.action is Action.CREATE:
             made[f"(new for {row.internal_id})"].set_result(stripe_id)
         outcome.stripe_customer_id = stripe_id
