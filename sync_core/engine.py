@@ -164,7 +164,7 @@ class Engine:
         context: SyncContext | None = None,
     ) -> Outcome:
         """The "Sync to Stripe (PayPack)" button for one customer: read, look up, decide, write."""
-        job = Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
+        job = Job(str(internal_id).strip(), dry_run, portal)
         if await self._stage(job, self._read(job, context)):
             await self._stage(job, self._decide_and_write(job, self.turn_locks.hold))
         return job.outcome
@@ -354,10 +354,11 @@ class Engine:
             await asyncio.gather(linked_count, return_exceptions=True)
             raise
         if run.journal is not None:
-            run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
+            run.journal.add_pending(run.run_id, [j.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
         plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count)
+        jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if dry_run:
             for row in plan.rows:
@@ -379,7 +380,7 @@ class Engine:
                 job = run.job(internal_id, dry_run, portal, ctx, journal)
                 await self._stage(job, reads.read_record(self, job))
                 jobs.append(job)
-            return [j for j in jobs if j.outcome.internal_id not in skip]
+            return [j for j in jobs if j.internal_id not in skip]
         modified_after = query_moment(changed_since) if changed_since is not None else None
         async for page in reads.row_pages(self, ctx, changed_since=modified_after):
             for internal_id, record in page:
@@ -400,7 +401,7 @@ class Engine:
         emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
         boxes = {key.of_value(e) or "" for e in emails}
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
-        wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
+        wanted_links = [j.internal_id for j in read if j.kind is not LookupKind.NONE]
         index, (links_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count),
             reads.netsuite_links(self, stored, boxes),
@@ -567,14 +568,17 @@ class _RunState:
         self.done = 0
         self.total = 0
         self.limit: InFlightLimit | FixedLimit | None = None
+        # One hook every job of the run shares (a closure per job would cost 200 bytes each).
+        self.on_create_attempt = self._create_attempted if journal is not None else None
 
     def job(self, internal_id: str, dry_run: bool, portal: bool, ctx: SyncContext, journal: Journal | None,
             view: RunView | None = None) -> Job:
-        job = Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
+        job = Job(internal_id, dry_run, portal, view, ctx=ctx, on_create_attempt=self.on_create_attempt)
         job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
-        if self.journal is not None:
-            job.on_create_attempt = lambda: self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
         return job
+
+    def _create_attempted(self, internal_id: str) -> None:
+        self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
 
     def finished(self, job: Job) -> Outcome:
         outcome = job.outcome

@@ -70,7 +70,7 @@ async def _write_stripe(engine: "Engine", job: Job, decision: Decision, customer
     stripe_id = decision.stripe_customer_id
     if decision.action is Action.CREATE:
         if job.on_create_attempt:
-            job.on_create_attempt()
+            job.on_create_attempt(job.internal_id)
         created, replayed = await create(engine, mapped)
         engine.mailboxes.remember(created)
         if replayed:

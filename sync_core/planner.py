@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from .config import Config
 from .job import Found, Job
@@ -147,13 +147,13 @@ class PlanRow:
     job: Job
     decision: Decision | None = None
     found: Found | None = None
-    stripe_diff: list[tuple[str, Any, Any]] = field(default_factory=list)  # (field, before, after) of the push
+    stripe_diff: Sequence[tuple[str, Any, Any]] = ()  # (field, before, after) of the push
     portal: PortalDecision | None = None
     portal_url: str | None = None  # the current link, when the field must be written
 
     @property
     def internal_id(self) -> str:
-        return self.job.outcome.internal_id
+        return self.job.internal_id
 
     @property
     def stripe_id(self) -> str | None:
@@ -262,7 +262,7 @@ def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -
     """R6 for a planned row: the link to write, if the field does not hold it already."""
     if job.dry_run:
         return portal_plan(deployment_released=deployment_released), None
-    link = (links or {}).get(job.outcome.internal_id)
+    link = (links or {}).get(job.internal_id)
     if link is None:
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
                               "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None

@@ -35,14 +35,14 @@ def map_for(engine: "Engine", record: dict[str, Any], columns: tuple[Any, ...]) 
 
 def set_facts(job: Job, mapped: MappedCustomer) -> None:
     job.mapped = mapped
-    job.facts = CustomerFacts(job.outcome.internal_id, mapped.email, mapped.stripe_customer_id,
+    job.facts = CustomerFacts(job.internal_id, mapped.email, mapped.stripe_customer_id,
                               lookup_field=mapped.lookup_field, lookup_value=mapped.lookup_value)
     job.kind = lookup_needed(job.facts)
 
 
 async def read_record(engine: "Engine", job: Job) -> None:
     """Single sync: the NetSuite record, mapped (R9)."""
-    record = await engine.netsuite.get_customer(job.outcome.internal_id)
+    record = await engine.netsuite.get_customer(job.internal_id)
     set_facts(job, map_for(engine, record, job.ctx.columns))  # type: ignore[union-attr]
 
 

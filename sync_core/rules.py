@@ -9,6 +9,7 @@ texts. Wording may improve; the meaning of an id must not change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 
 
@@ -532,6 +533,7 @@ class PortalDecision:
     remedy: str | None = None
 
 
+@lru_cache(maxsize=None)  # a few answers, shared by every customer of a run (a decision is a value)
 def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
     """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
     if not linked:
@@ -547,6 +549,7 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
     return done
 
 
+@lru_cache(maxsize=None)
 def portal_plan(*, deployment_released: bool) -> PortalDecision:
     """Dry run: no link is fetched; say what a real run would do."""
     if not deployment_released:
