@@ -411,9 +411,11 @@ class Engine:
         if candidates:  # held by a NetSuite customer of another mailbox, maybe
             more, _ = await reads.netsuite_links(self, candidates, set())
             for sid, holders in more.items():
-                links_held.setdefault(sid, set()).update(holders)
+                for holder in holders:
+                    reads.add_holder(links_held, sid, holder)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)

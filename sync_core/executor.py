@@ -233,8 +233,7 @@ def planned_outcome(row: PlanRow) -> Outcome:
 
 
 def needs_requests(row: PlanRow) -> bool:
-    return row.decision is not None and row.decision.action not in TERMINAL and (
-        row.writes_stripe or row.writes_netsuite())
+    return row.needs_requests()
 
 
 async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable[[Job], Outcome], *,

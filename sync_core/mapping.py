@@ -8,7 +8,7 @@ configured prefix (default `netsuite_`), next to `netsuite_internal_id`.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
@@ -41,6 +41,7 @@ METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
 # sending, so an over-long field fails one customer cleanly with nothing written.
 STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 ADDRESS_LENGTH_LIMIT = 5000
+NO_PARAMS = Compact.of({})
 
 
 @dataclass(slots=True)
@@ -52,7 +53,7 @@ class MappedCustomer:
     email: str | None
     stripe_customer_id: str | None
     portal_url: str | None
-    compact: Compact = Compact.of({})  # Stripe create parameters (no empty values)
+    compact: Compact = NO_PARAMS  # Stripe create parameters (no empty values)
     columns: tuple[str, ...] = ()
     blank_metadata: tuple[str, ...] = ()  # metadata keys whose column is blank in NetSuite
     lookup_field: str = "email"  # [sync] lookup_field
@@ -61,6 +62,10 @@ class MappedCustomer:
     @property
     def params(self) -> dict[str, Any]:
         return self.compact.nested()
+
+    def without_params(self) -> "MappedCustomer":
+        """The customer with its ids and portal link only: what a planned row that writes nothing still reads."""
+        return replace(self, compact=NO_PARAMS)
 
     def create_params(self) -> dict[str, Any]:
         """What a create sends: every mapped value NetSuite has (blanks are not sent)."""

@@ -178,6 +178,10 @@ class PlanRow:
             return "failed"
         return self.decision.action.value
 
+    def needs_requests(self) -> bool:
+        return self.decision is not None and self.decision.action not in TERMINAL and (
+            self.writes_stripe or self.writes_netsuite())
+
 
 @dataclass
 class Plan:
@@ -245,6 +249,7 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         job.linked, job.run = (None, False), None  # read into `found`; a run of 100,000 keeps no more than it needs
         if decision.action in TERMINAL:
             row.found = None
+            job.mapped = job.mapped.without_params()
             continue
         push = planned_push(job, decision, row.found.customers, blank_clears)
         if push is not None:
@@ -255,6 +260,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             row.portal, row.portal_url = _portal(job, links, deployment_released)
         if decision.action in (Action.CREATE, Action.USE_LINKED):
             row.found = None  # executing reads it only to push (update, link existing)
+        if not row.needs_requests():
+            job.mapped = job.mapped.without_params()  # done without a write: its values are read no more
     return [rows[k] for k in range(len(jobs))]
 
 
@@ -267,6 +274,8 @@ def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
                               "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
     current = holds_link(job.mapped.portal_url, link)
+    if current and link == job.mapped.portal_url:
+        links[job.internal_id] = job.mapped.portal_url  # type: ignore[index]  # one string for both, not two
     return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
 
 
