@@ -397,10 +397,12 @@ class NetSuiteClient:
         links: dict[str, str] = {}
         for start in range(0, len(internal_ids), PORTAL_LINKS_BATCH):
             batch = internal_ids[start:start + PORTAL_LINKS_BATCH]
+            asked = {i: i for i in batch}  # keyed by the caller's own id strings, not a copy of each from the JSON
             body = await self._restlet({"action": "portalLinks", "customerIds": batch})
             for entry in body.get("links", []):
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                    links[str(entry.get("id"))] = entry["url"]
+                    cid = str(entry.get("id"))
+                    links[asked.get(cid, cid)] = entry["url"]
             missing = [i for i in batch if i not in links]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",

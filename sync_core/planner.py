@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 
 from .config import Config
 from .job import Found, Job
@@ -234,10 +234,9 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
     (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
     prefix, blank_clears = config.sync.metadata_prefix, config.sync.blank_clears
     view = RunView(True, prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
-    rows: dict[int, PlanRow] = {}
-    order = ([(k, j) for k, j in enumerate(jobs) if j.mapped is None or j.kind is not LookupKind.BY_EMAIL]
-             + [(k, j) for k, j in enumerate(jobs) if j.mapped is not None and j.kind is LookupKind.BY_EMAIL])
-    for k, job in order:
+    rows: list[PlanRow] = [None] * len(jobs)  # type: ignore[list-item]  # each filled in its turn
+    for k in _one_at_a_time_order(jobs):
+        job = jobs[k]
         row = rows[k] = PlanRow(job)
         if job.mapped is None:
             continue  # the read failed; its outcome says why
@@ -262,7 +261,15 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             row.found = None  # executing reads it only to push (update, link existing)
         if not row.needs_requests():
             job.mapped = job.mapped.without_params()  # done without a write: its values are read no more
-    return [rows[k] for k in range(len(jobs))]
+    return rows
+
+
+def _one_at_a_time_order(jobs: list[Job]) -> Iterator[int]:
+    """Positions in the order a one-at-a-time run takes the customers: all but those matched by email, then
+    those, each in the search's order (generated: a run of 100,000 builds no list of it)."""
+    by_email = [j.mapped is not None and j.kind is LookupKind.BY_EMAIL for j in jobs]
+    yield from (k for k, later in enumerate(by_email) if not later)
+    yield from (k for k, later in enumerate(by_email) if later)
 
 
 def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -> tuple[PortalDecision, str | None]:
