@@ -401,7 +401,7 @@ class Engine:
         emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
         boxes = {key.of_value(e) or "" for e in emails}
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
-        wanted_links = [j.internal_id for j in read if j.kind is not LookupKind.NONE]
+        wanted_links = [j for j in read if j.kind is not LookupKind.NONE]
         index, (links_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count),
             reads.netsuite_links(self, stored, boxes),
@@ -433,13 +433,14 @@ class Engine:
         return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
                                  expected_pages=expected_pages)
 
-    async def _portal_links(self, internal_ids: list[str]) -> dict[str, str] | None:
-        """The current signed links, a RESTlet call per 1,000 customers; None when NetSuite cannot give them
-        (each customer's portal decision then says so; the Stripe side still syncs)."""
-        if not internal_ids:
+    async def _portal_links(self, jobs: list[Job]) -> dict[str, str] | None:
+        """The current signed links of these customers, a RESTlet call per 1,000; None when NetSuite cannot give
+        them (each customer's portal decision then says so; the Stripe side still syncs)."""
+        if not jobs:
             return {}
+        held = {j.internal_id: j.mapped.portal_url for j in jobs if j.mapped.portal_url}
         try:
-            return await self.netsuite.portal_links(internal_ids)
+            return await self.netsuite.portal_links([j.internal_id for j in jobs], held=held)
         except SyncError:
             return None
 

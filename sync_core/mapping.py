@@ -63,9 +63,9 @@ class MappedCustomer:
     def params(self) -> dict[str, Any]:
         return self.compact.nested()
 
-    def without_params(self) -> "MappedCustomer":
-        """The customer with its ids and portal link only: what a planned row that writes nothing still reads."""
-        return replace(self, compact=NO_PARAMS)
+    def ids_only(self) -> "MappedCustomer":
+        """The customer's ids and portal link: what a planned row that writes nothing still reads."""
+        return replace(self, email=None, compact=NO_PARAMS, lookup_value=None)
 
     def create_params(self) -> dict[str, Any]:
         """What a create sends: every mapped value NetSuite has (blanks are not sent)."""

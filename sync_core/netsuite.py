@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -389,20 +389,24 @@ class NetSuiteClient:
                 return
             ids = unprocessed
 
-    async def portal_links(self, internal_ids: list[str]) -> dict[str, str]:
+    async def portal_links(self, internal_ids: list[str], *, held: Mapping[str, str] | None = None) -> dict[str, str]:
         """The current signed portal link of each customer (R6), computed by the RESTlet where the secret lives.
 
-        At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked.
+        At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked. `held`: the
+        link each customer's field holds; a current one is given back as that same string, so that a mass sync
+        of 100,000 customers does not hold each link twice (keys, too, are the caller's own strings).
         """
+        held = held or {}
         links: dict[str, str] = {}
         for start in range(0, len(internal_ids), PORTAL_LINKS_BATCH):
             batch = internal_ids[start:start + PORTAL_LINKS_BATCH]
-            asked = {i: i for i in batch}  # keyed by the caller's own id strings, not a copy of each from the JSON
+            asked = {i: i for i in batch}
             body = await self._restlet({"action": "portalLinks", "customerIds": batch})
             for entry in body.get("links", []):
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
                     cid = str(entry.get("id"))
-                    links[asked.get(cid, cid)] = entry["url"]
+                    cid, url = asked.get(cid, cid), entry["url"]
+                    links[cid] = current if (current := held.get(cid)) == url else url
             missing = [i for i in batch if i not in links]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",

@@ -248,7 +248,7 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         job.linked, job.run = (None, False), None  # read into `found`; a run of 100,000 keeps no more than it needs
         if decision.action in TERMINAL:
             row.found = None
-            job.mapped = job.mapped.without_params()
+            _let_go(job)
             continue
         push = planned_push(job, decision, row.found.customers, blank_clears)
         if push is not None:
@@ -260,8 +260,15 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         if decision.action in (Action.CREATE, Action.USE_LINKED):
             row.found = None  # executing reads it only to push (update, link existing)
         if not row.needs_requests():
-            job.mapped = job.mapped.without_params()  # done without a write: its values are read no more
+            _let_go(job)
     return rows
+
+
+def _let_go(job: Job) -> None:
+    """A planned row that writes nothing is settled from its decision, its ids and its portal link alone: its
+    other values and facts go as soon as it is planned, not when the run ends."""
+    job.mapped = job.mapped.ids_only()
+    job.facts = None  # type: ignore[assignment]
 
 
 def _one_at_a_time_order(jobs: list[Job]) -> Iterator[int]:
@@ -281,8 +288,6 @@ def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
                               "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
     current = holds_link(job.mapped.portal_url, link)
-    if current and link == job.mapped.portal_url:
-        links[job.internal_id] = job.mapped.portal_url  # type: ignore[index]  # one string for both, not two
     return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
 
 

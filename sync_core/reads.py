@@ -74,6 +74,7 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
     field = engine.config.netsuite.stripe_id_field.lower()
     key = engine.config.sync.match_key()
     ids = sorted(s for s in stripe_ids if is_stripe_customer_id(s))
+    asked = {s: s for s in ids}
     mailboxes = sorted(b for b in boxes if b)
     queries = []
     for k in range(0, max(len(ids), len(mailboxes)), LINK_QUERY_BATCH):
@@ -91,6 +92,7 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
             sid = normalize_stripe_id(str(row.get(field) or ""))
             if not sid:
                 continue
+            sid = asked.get(sid, sid)  # the caller's own string: a run keeps one copy of each id, not two
             add_holder(links, sid, str(row.get("id")))
             box = key.of_value(row.get(key.field))
             if box:
