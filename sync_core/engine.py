@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
@@ -27,7 +28,8 @@ from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
 from .planner import Plan, decide_for, find, plan_run, planned_push
-from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more
+from .stored_listing import ListingStore, Refreshing, StoredListing
+from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more, store_index
 from .stripe_listing import PAGE
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
@@ -346,18 +348,28 @@ class Engine:
         counted_from = (self.netsuite.requests, self.stripe.requests)
         # The Stripe account's size estimate does not depend on the pages: asked while they are read.
         linked_count = asyncio.create_task(reads.linked_count(self))
+        refreshing = None
         try:
+            listings = await self._listings(journal, keep=not dry_run)
+            stored = listings.load() if listings is not None else None
+            refreshing = Refreshing(self.stripe, stored) if stored is not None else None
             ctx = await self.context(search_id)
             jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
         except BaseException:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
+            if refreshing is not None:
+                await refreshing.cancel()
             raise
         if run.journal is not None:
             run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
-        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count)
+        try:
+            plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count, listings, refreshing)
+        finally:
+            if refreshing is not None:
+                await refreshing.cancel()  # read by the index; cancelled if planning failed before it
         yield PlanReady(plan)
         if dry_run:
             for row in plan.rows:
@@ -369,6 +381,13 @@ class Engine:
         async for outcome in executor.execute_plan(self, rows, run.finished, limit=limit, stop=stop,
                                                    batch_size=self.config.netsuite.write_back_batch):
             yield run.progress(outcome)
+        if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
+            # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).
+            try:
+                newest = await self.stripe.newest_customer_event()
+            except SyncError:
+                newest = None  # the next run lists the account again
+            listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
 
     async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: set[str],
                         changed_since: datetime | None, journal: Journal | None, run: "_RunState") -> list[Job]:
@@ -390,8 +409,17 @@ class Engine:
                 jobs.append(job)
         return jobs
 
+    async def _listings(self, journal: Journal | None, *, keep: bool) -> "_Listings | None":
+        """Where the stored listing of this Stripe account lives: beside the run journal, when there is one."""
+        if journal is None or not self.config.sync.relist_after_hours:
+            return None
+        account = await self.stripe.account_id()
+        return _Listings(journal.listings, account, self.stripe.mode, keep,
+                         self.config.sync.relist_after_hours * 3600)
+
     async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
-                    counted_from: tuple[int, int], linked_count: "asyncio.Task[int]") -> Plan:
+                    counted_from: tuple[int, int], linked_count: "asyncio.Task[int]",
+                    listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
@@ -402,7 +430,7 @@ class Engine:
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
         wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
         index, (links_held, box_links), links = await asyncio.gather(
-            self._index(stored, emails, linked_count),
+            self._index(stored, emails, linked_count, listings, refreshing),
             reads.netsuite_links(self, stored, boxes),
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
         )
@@ -417,18 +445,25 @@ class Engine:
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
 
-    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]") -> StripeIndex:
-        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says; with
-        a thousand lookups or more it lists at once, without waiting for the estimate (listing stops on its
-        own if the account turns out much larger: within twice the cheaper way)."""
+    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
+                     listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> StripeIndex:
+        """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;
+        else listing or looking up as the account's size (estimated from NetSuite) says; with a thousand
+        lookups or more it lists at once, without waiting for the estimate (listing stops on its own if the
+        account turns out much larger: within twice the cheaper way). A run that writes keeps what it
+        learnt of the whole account for the next one."""
         if len(stored) + len(values) >= SURELY_LIST:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
             expected_pages = None
         else:
             expected_pages = -(-await linked_count // PAGE)
-        return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
-                                 expected_pages=expected_pages)
+        index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
+                                  expected_pages=expected_pages, refreshing=refreshing,
+                                  anchor_listing=listings is not None and listings.keep)
+        if listings is not None and listings.keep:
+            store_index(listings.store, listings.account, listings.mode, index)
+        return index
 
     async def _portal_links(self, internal_ids: list[str]) -> dict[str, str] | None:
         """The current signed links, a RESTlet call per 1,000 customers; None when NetSuite cannot give them
@@ -555,6 +590,20 @@ class Engine:
 
 
 
+
+
+@dataclass(frozen=True)
+class _Listings:
+    """The stored listing of the Stripe account a run reaches (stored_listing), and whether the run keeps its own."""
+
+    store: ListingStore
+    account: str
+    mode: str
+    keep: bool  # a run that writes keeps what it learnt; a dry run only reads
+    max_age_s: float
+
+    def load(self) -> "StoredListing | None":
+        return self.store.load(self.account, self.mode, max_age_s=self.max_age_s)
 
 
 class _RunState:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .run_target import RunTarget
+from .stored_listing import ListingStore
 
 FINISHED = ("ok", "skipped", "needs-decision")
 
@@ -60,6 +61,7 @@ class Journal:
     def __init__(self, path: str | Path, *, must_exist: bool = False) -> None:
         """Open (or create) the journal; `must_exist` (to resume a run) never creates a file."""
         self.path = str(path)
+        self._listings: ListingStore | None = None
         if must_exist and not Path(self.path).is_file():
             raise JournalError(f"no run journal at {self.path}, so no run to resume. Name the journal the run "
                                "wrote with --journal (or [sync] journal_path), or start a new run without --resume.")
@@ -74,6 +76,15 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+        if self._listings is not None:
+            self._listings.close()
+
+    @property
+    def listings(self) -> ListingStore:
+        """The stored listings of Stripe accounts kept in this journal's file (stored_listing)."""
+        if self._listings is None:
+            self._listings = ListingStore(self.path)
+        return self._listings
 
     def _add_missing_columns(self) -> None:
         have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
