@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS portal_sessions (
     token TEXT PRIMARY KEY, account TEXT NOT NULL, mode TEXT NOT NULL,
     expires_at REAL NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, mode TEXT NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+    created INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_order ON events (account, mode, seq);
+CREATE INDEX IF NOT EXISTS events_type ON events (account, mode, type, seq);
 """
 
 
@@ -86,7 +92,7 @@ class Store:
 
     def clear(self) -> None:
         with self.tx() as c:
-            for table in ("accounts", "api_keys", "objects", "idempotency", "portal_sessions", "meta"):
+            for table in ("accounts", "api_keys", "objects", "idempotency", "portal_sessions", "meta", "events"):
                 c.execute(f"DELETE FROM {table}")
         self.search_versions = {}  # see search_index: what search sees lags behind writes
 
@@ -185,13 +191,48 @@ class Store:
             order = "ASC"
         sql = (f"SELECT seq, id, created, deleted, data FROM objects WHERE {' AND '.join(where)} "
                f"ORDER BY created {order}, seq {order} LIMIT ?")
+        return self._page(sql, args, limit, newest_first=order == "DESC")
+
+    def _page(self, sql: str, args: list, limit: int, newest_first: bool) -> tuple[list[Row], bool]:
+        """Run a page query that asks for one row more than `limit` (to learn has_more); rows newest first."""
         with self.lock:
             rows = [_row(r) for r in self.conn.execute(sql, args + [limit + 1]).fetchall()]
         has_more = len(rows) > limit
         rows = rows[:limit]
-        if order == "ASC":
+        if not newest_first:
             rows.reverse()
         return rows, has_more
+
+    # -- events: in order of happening (seq), whatever the clock says ---------------------
+    def event_insert(self, account: str, mode: str, event: dict) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO events (account, mode, id, type, created, data) VALUES (?, ?, ?, ?, ?, ?)",
+                      (account, mode, event["id"], event["type"], event["created"], json.dumps(event)))
+
+    def event_get(self, account: str, mode: str, event_id: str) -> Row | None:
+        with self.lock:
+            r = self.conn.execute("SELECT seq, id, created, 0, data FROM events WHERE id=? AND account=? AND mode=?",
+                                  (event_id, account, mode)).fetchone()
+        return _row(r) if r else None
+
+    def event_page(self, account: str, mode: str, filters: list[tuple[str, tuple]], limit: int,
+                   after_seq: int | None = None, before_seq: int | None = None) -> tuple[list[Row], bool]:
+        """One page of events newest first; `after_seq` pages toward older events, `before_seq` toward newer."""
+        where = ["account=?", "mode=?"]
+        args: list = [account, mode]
+        for sql, filter_args in filters:
+            where.append(sql)
+            args.extend(filter_args)
+        order = "DESC"
+        if after_seq is not None:
+            where.append("seq < ?")
+            args.append(after_seq)
+        elif before_seq is not None:
+            where.append("seq > ?")
+            args.append(before_seq)
+            order = "ASC"
+        sql = f"SELECT seq, id, created, 0, data FROM events WHERE {' AND '.join(where)} ORDER BY seq {order} LIMIT ?"
+        return self._page(sql, args, limit, newest_first=order == "DESC")
 
     # -- idempotency records -------------------------------------------------------------
     def idempotency_get(self, account: str, mode: str, key: str):
