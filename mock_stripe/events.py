@@ -9,6 +9,7 @@ An event's data is rendered once, when it happens, and never changes.
 from __future__ import annotations
 
 import json
+import re
 
 from . import expansion, modes
 from .errors import StripeError
@@ -17,6 +18,9 @@ from .ids import new_id
 from .listing import LIST_PARAMS, StoredJSON, created_filters, cursor_ids, parse_limit
 from .version import API_VERSION
 
+# The types the mock records (https://docs.stripe.com/api/events/types); a `type` wildcard is matched
+# against them, so every type filter is an IN on the (account, mode, type, seq) index.
+TYPES = ("customer.created", "customer.updated", "customer.deleted")
 RETENTION_SECONDS = 30 * 24 * 3600
 MAX_TYPES = 20  # "An array of up to 20 strings containing specific event names"
 # A change made outside the API (the Dashboard, a control-plane edit): no API request caused it.
@@ -31,6 +35,7 @@ def origin(request_id: str | None, idempotency_key: str | None) -> dict:
 def record(store, account: str, mode: str, type_: str, obj: dict, request: dict | None,
            previous: dict | None = None) -> None:
     """Add an event; call it inside the transaction that makes the change."""
+    assert type_ in TYPES, type_
     data = {"object": obj}
     if previous is not None:
         data["previous_attributes"] = previous
@@ -79,9 +84,16 @@ def _visible(store, caller, event_id: str, param: str = "id", status: int = 404)
     return row
 
 
-def _glob(pattern: str) -> str:
-    """`type` with `*` wildcards as an SQLite GLOB: only `*` is special."""
-    return pattern.replace("[", "[[]").replace("?", "[?]")
+def _matching(pattern: str) -> list[str]:
+    """The known types a `type` with `*` wildcards names (`*` matches any run of characters, dots too)."""
+    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+    return [t for t in TYPES if regex.fullmatch(t)]
+
+
+def _one_of(names: list[str]) -> list[tuple[str, tuple]]:
+    if not names:
+        return [("0", ())]
+    return [(f"type IN ({', '.join('?' * len(names))})", tuple(names))]
 
 
 def _type_filters(params: dict) -> list[tuple[str, tuple]]:
@@ -90,7 +102,7 @@ def _type_filters(params: dict) -> list[tuple[str, tuple]]:
         raise StripeError(400, "You may pass either type or types, but not both.", param="types", executed=False)
     if "type" in params:
         type_ = as_str(params["type"], "type")
-        return [("type GLOB ?", (_glob(type_),))] if "*" in type_ else [("type = ?", (type_,))]
+        return _one_of(_matching(type_)) if "*" in type_ else [("type = ?", (type_,))]
     if "types" not in params:
         return []
     names = [as_str(v, f"types[{i}]") for i, v in enumerate(as_list(params["types"], "types"))]
@@ -98,9 +110,8 @@ def _type_filters(params: dict) -> list[tuple[str, tuple]]:
         # Limit documented; wording unconfirmed.
         raise StripeError(400, f"Invalid array: types must have at most {MAX_TYPES} elements.",
                           code="parameter_invalid_array", param="types", executed=False)
-    if not names:
-        return []  # Unconfirmed; the mock takes an empty `types` as not given.
-    return [(f"type IN ({', '.join('?' * len(names))})", tuple(names))]
+    # Unconfirmed what Stripe does with an empty `types`; the mock takes it as not given.
+    return _one_of(names) if names else []
 
 
 def list_(store, caller, params: dict, **_):

@@ -144,6 +144,7 @@ def test_type_filter_exact_and_wildcard(server, client):
     assert [e["type"] for e in events(server, type="customer.updated")["data"]] == ["customer.updated"]
     assert [e["type"] for e in events(server, type="customer.*")["data"]] == ["customer.updated", "customer.created"]
     assert [e["type"] for e in events(server, type="*.created")["data"]] == ["customer.created"]
+    assert len(events(server, type="*")["data"]) == 2
     assert events(server, type="customer")["data"] == []
     assert events(server, type="invoice.*")["data"] == []
 
@@ -206,9 +207,9 @@ def test_events_older_than_30_days_are_gone(server, client, ctl):
     events/retrieve): older ones are not listed, not retrievable (404) and no cursor (400)."""
     client.v1.customers.create({"email": "a@x.test"})
     [old] = events(server)["data"]
-    ctl.post("/_mock/clock", json={"advance_seconds": 30 * DAY}).raise_for_status()
+    ctl.post("/_mock/clock", json={"advance_seconds": 30 * DAY - 5}).raise_for_status()
     assert events(server)["data"] == [old]
-    ctl.post("/_mock/clock", json={"advance_seconds": 2}).raise_for_status()
+    ctl.post("/_mock/clock", json={"advance_seconds": 10}).raise_for_status()
     client.v1.customers.create({"email": "b@x.test"})
     [kept] = events(server)["data"]
     assert kept["data"]["object"]["email"] == "b@x.test"
