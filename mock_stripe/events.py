@@ -19,7 +19,7 @@ from .listing import LIST_PARAMS, StoredJSON, created_filters, cursor_ids, parse
 from .version import API_VERSION
 
 # The types the mock records (https://docs.stripe.com/api/events/types); a `type` wildcard is matched
-# against them, so every type filter is an IN on the (account, mode, type, seq) index.
+# against them, so every type filter is a range of the (account, mode, type, seq) index.
 TYPES = ("customer.created", "customer.updated", "customer.deleted")
 RETENTION_SECONDS = 30 * 24 * 3600
 MAX_TYPES = 20  # "An array of up to 20 strings containing specific event names"
@@ -90,41 +90,50 @@ def _matching(pattern: str) -> list[str]:
     return [t for t in TYPES if regex.fullmatch(t)]
 
 
-def _one_of(names: list[str]) -> list[tuple[str, tuple]]:
-    if not names:
-        return [("0", ())]
-    return [(f"type IN ({', '.join('?' * len(names))})", tuple(names))]
-
-
-def _type_filters(params: dict) -> list[tuple[str, tuple]]:
+def _types(params: dict) -> list[str] | None:
+    """The event types asked for (`type`, with wildcards, or `types`), or None for all."""
     if "type" in params and "types" in params:
         # The docs: "You may pass either type or types, but not both." Stripe's exact error wording unconfirmed.
         raise StripeError(400, "You may pass either type or types, but not both.", param="types", executed=False)
     if "type" in params:
         type_ = as_str(params["type"], "type")
-        return _one_of(_matching(type_)) if "*" in type_ else [("type = ?", (type_,))]
+        return _matching(type_) if "*" in type_ else [type_]
     if "types" not in params:
-        return []
+        return None
     names = [as_str(v, f"types[{i}]") for i, v in enumerate(as_list(params["types"], "types"))]
     if len(names) > MAX_TYPES:
         # Limit documented; wording unconfirmed.
         raise StripeError(400, f"Invalid array: types must have at most {MAX_TYPES} elements.",
                           code="parameter_invalid_array", param="types", executed=False)
     # Unconfirmed what Stripe does with an empty `types`; the mock takes it as not given.
-    return _one_of(names) if names else []
+    return list(dict.fromkeys(names)) or None
+
+
+def _page(store, caller, types: list[str] | None, filters: list, limit: int, after: int | None, before: int | None):
+    """A page of events, newest first. Several types: a page of each (an index range of its own: an IN
+    over types would walk every event in seq order to find a rare one), merged, the `limit` nearest the cursor."""
+    def one(extra):
+        return store.event_page(caller.account, caller.mode, filters + extra, limit, after_seq=after, before_seq=before)
+
+    if types is None:
+        return one([])
+    pages = [one([("type = ?", (t,))]) for t in types]
+    rows = sorted((r for page, _ in pages for r in page), key=lambda r: r.seq, reverse=True)
+    has_more = len(rows) > limit or any(more for _, more in pages)
+    return (rows[-limit:] if before is not None else rows[:limit]), has_more
 
 
 def list_(store, caller, params: dict, **_):
     check_known(params, LIST_PARAMS | {"type", "types", "created", "delivery_success"})
     expansion.parse(params, set(), listing=True)
     limit = parse_limit(params)
-    filters = _type_filters(params) + created_filters(params) + [("created >= ?", (_cutoff(store),))]
+    types = _types(params)
+    filters = created_filters(params) + [("created >= ?", (_cutoff(store),))]
     if "delivery_success" in params:
         as_bool(params["delivery_success"], "delivery_success")  # checked, then ignored: the mock has no webhooks
     seqs = {name: _visible(store, caller, event_id, param=name, status=400).seq
             for name, event_id in cursor_ids(params).items()}
-    rows, has_more = store.event_page(caller.account, caller.mode, filters, limit,
-                                      after_seq=seqs.get("starting_after"), before_seq=seqs.get("ending_before"))
+    rows, has_more = _page(store, caller, types, filters, limit, seqs.get("starting_after"), seqs.get("ending_before"))
     return 200, {"object": "list", "data": [StoredJSON(r.text) for r in rows], "has_more": has_more,
                  "url": "/v1/events"}
 

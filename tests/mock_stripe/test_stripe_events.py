@@ -160,6 +160,30 @@ def test_types_array(server, client):
     assert r.status_code == 400 and r.json()["error"]["param"] == "types"
 
 
+def test_types_pages_walk_both_ways(server, ctl):
+    """Cursors over a types[] filter: every matching event once, in order, both ways (pagination)."""
+    for i in range(12):
+        ctl.post("/_mock/customers", json={"customer": {"id": f"cus_{i}"}}).raise_for_status()
+        ctl.patch(f"/_mock/customers/cus_{i}", json={"changes": {"name": str(i)}}).raise_for_status()
+        if i % 3 == 0:
+            ctl.delete(f"/_mock/customers/cus_{i}").raise_for_status()
+    wanted = {"customer.created", "customer.deleted"}
+    expected = [e["id"] for e in events(server, limit=100)["data"] if e["type"] in wanted]
+    types = {"types[]": sorted(wanted)}
+    seen, page = [], events(server, limit=5, **types)
+    seen += page["data"]
+    while page["has_more"]:
+        page = events(server, limit=5, starting_after=seen[-1]["id"], **types)
+        seen += page["data"]
+    assert [e["id"] for e in seen] == expected and len(expected) == 16
+    back, page = [], events(server, limit=5, ending_before=expected[-1], **types)
+    back = page["data"]
+    while page["has_more"]:
+        page = events(server, limit=5, ending_before=back[0]["id"], **types)
+        back = page["data"] + back
+    assert [e["id"] for e in back] == expected[:-1]
+
+
 @pytest.mark.parametrize("params, param", [
     ({"type": "customer.created", "types[]": "customer.created"}, "types"),  # "either type or types, but not both"
     ({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"),  # "Limit can range between 1 and 100"
