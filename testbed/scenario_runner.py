@@ -123,13 +123,6 @@ def _ns_customer(state: dict[str, Any], iid: str) -> dict[str, Any]:
     raise StepError(f"NetSuite has no customer {iid}")
 
 
-def _stripe_customer(state: dict[str, Any], sid: str) -> dict[str, Any]:
-    for customer in state["accounts"][0]["test"]["customers"]:
-        if customer["id"] == sid:
-            return customer
-    raise StepError(f"Stripe has no customer {sid}")
-
-
 def _fields_text(fields: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v!r}" for k, v in fields.items()) or "nothing"
 
@@ -307,19 +300,21 @@ class ScenarioRunner:
 
     async def _do_stripe_update(self, engine: Engine, config: Config, step: m.StripeUpdateStep, r: StepReport) -> None:
         changes = step.stripe_update.model_dump(exclude_unset=True, exclude={"id"})
-
-        def update(state: dict[str, Any]) -> None:
-            customer = _stripe_customer(state, step.stripe_update.id)
-            metadata = changes.pop("metadata", None)
-            customer.update(changes)
-            if metadata is not None:  # Stripe merges metadata keys
-                customer["metadata"] = {**(customer.get("metadata") or {}), **{k: str(v) for k, v in metadata.items()}}
-
-        self.mocks.edit(self.mocks.stripe, update)
+        # Through the Dashboard endpoints, not a new state document: Stripe records an event for a Dashboard
+        # edit, which a mass sync's stored listing reads (a loaded state stands for another account).
+        sent = {**changes, **({"metadata": {k: str(v) for k, v in changes["metadata"].items()}}
+                              if changes.get("metadata") is not None else {})}
+        try:
+            self.mocks.stripe.edit_stripe_customer(step.stripe_update.id, sent, account=STRIPE_ACCOUNT)
+        except MockControlError as exc:
+            raise StepError(f"cannot edit Stripe customer {step.stripe_update.id}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_update.id} edited in the Stripe Dashboard: {_fields_text(changes)}"
 
     async def _do_stripe_delete(self, engine: Engine, config: Config, step: m.StripeDeleteStep, r: StepReport) -> None:
-        self.mocks.edit(self.mocks.stripe, lambda s: _stripe_customer(s, step.stripe_delete).update({"deleted": True}))
+        try:
+            self.mocks.stripe.delete_stripe_customer(step.stripe_delete, account=STRIPE_ACCOUNT)
+        except MockControlError as exc:
+            raise StepError(f"cannot delete Stripe customer {step.stripe_delete}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_delete} deleted in the Stripe Dashboard"
 
     async def _do_activate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
