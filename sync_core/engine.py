@@ -34,7 +34,7 @@ from .stripe_listing import PAGE
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
 from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
-from .ids import internal_id as require_internal_id
+from .ids import internal_id as require_internal_id, is_stripe_customer_id
 from .portal_links import holds_link, source_for
 from .run_view import RunView, stripe_ref
 from .stripe_gateway import StripeGateway
@@ -378,7 +378,7 @@ class Engine:
         limit = self.in_flight_limit(sum(executor.needs_requests(r) for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
-        async for outcome in executor.execute_plan(self, rows, run.finished, limit=limit, stop=stop,
+        async for outcome in executor.execute_plan(self, rows, run, limit=limit, stop=stop,
                                                    batch_size=self.config.netsuite.write_back_batch):
             yield run.progress(outcome)
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
@@ -429,15 +429,21 @@ class Engine:
         boxes = {key.of_value(e) or "" for e in emails}
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
         wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
-        index, (links_held, box_links), links = await asyncio.gather(
+        held: dict[str, set[str]] = {}  # Stripe id -> the run's customers holding it
+        for j in read:
+            sid = normalize_stripe_id(j.facts.stripe_customer_id) or "" if j.kind is LookupKind.BY_ID else ""
+            if is_stripe_customer_id(sid):
+                held.setdefault(sid, set()).add(j.outcome.internal_id)
+        index, links_held, (box_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count, listings, refreshing),
-            reads.netsuite_links(self, stored, boxes),
+            reads.shared_links(self, held),
+            reads.netsuite_links(self, set(), boxes) if boxes - {""} else _empty_links(),
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
-        if candidates:  # held by a NetSuite customer of another mailbox, maybe
-            more, _ = await reads.netsuite_links(self, candidates, set())
-            for sid, holders in more.items():
+        more = (await reads.netsuite_links(self, candidates, set()))[0] if candidates else {}
+        for found in (box_held, more):  # the mailboxes' linked customers; held by another mailbox's, maybe
+            for sid, holders in found.items():
                 links_held.setdefault(sid, set()).update(holders)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
@@ -616,23 +622,29 @@ class _RunState:
         self.done = 0
         self.total = 0
         self.limit: InFlightLimit | FixedLimit | None = None
+        self._attempted: set[str] | None = None  # customers with a create not yet written back, as the run began
 
     def job(self, internal_id: str, dry_run: bool, portal: bool, ctx: SyncContext, journal: Journal | None,
             view: RunView | None = None) -> Job:
         job = Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
-        job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
+        if journal is not None and self._attempted is None:  # dry runs read it too
+            self._attempted = journal.create_attempted_ids()
+        job.create_attempted = internal_id in (self._attempted or ())
         if self.journal is not None:
             job.on_create_attempt = lambda: self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
         return job
 
     def finished(self, job: Job) -> Outcome:
-        outcome = job.outcome
+        return self.finished_all([job])[0]
+
+    def finished_all(self, jobs: list[Job]) -> list[Outcome]:
+        """Journal these customers' ends (one transaction); their outcomes."""
+        outcomes = [j.outcome for j in jobs]
         if self.journal is not None:
-            self.journal.mark(self.run_id, outcome.internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
-                              action=outcome.decision.action.value if outcome.decision else None,
-                              stripe_customer_id=outcome.stripe_customer_id, error=outcome.cause,
-                              remedy=outcome.remedy)
-        return outcome
+            self.journal.mark_many(self.run_id, [  # type: ignore[arg-type]
+                (o.internal_id, o.status.value, o.rule, o.decision.action.value if o.decision else None,
+                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes])
+        return outcomes
 
     def progress(self, outcome: Outcome) -> CustomerSynced:
         self.done += 1
@@ -649,6 +661,10 @@ class _RunState:
         return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
                            engine.netsuite.requests, engine.stripe.requests, engine.retries,
                            self.limit.peak if self.limit else 0, stopped)
+
+
+async def _empty_links() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    return {}, {}
 
 
 async def _none() -> None:

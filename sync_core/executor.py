@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
 
 from .errors import NetSuiteError, StripeServiceError, SyncError
 from .in_flight import in_flight
@@ -237,18 +237,33 @@ def needs_requests(row: PlanRow) -> bool:
         row.writes_stripe or row.writes_netsuite())
 
 
-async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable[[Job], Outcome], *,
+class Finisher(Protocol):
+    """Where a row's end goes (the run's journal); `finished_all` takes many at once."""
+
+    def finished(self, job: Job) -> Outcome: ...
+
+    def finished_all(self, jobs: list[Job]) -> list[Outcome]: ...
+
+
+QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
+
+
+async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
                        limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
                        batch_size: int) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
+    finished = run.finished
     todo = [r for r in rows if needs_requests(r)]
     quiet = [r for r in rows if not needs_requests(r)]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
-    for k in range(len(quiet)):
-        row, quiet[k] = quiet[k], None  # type: ignore[call-overload]
-        _settle_without_writes(row)
-        yield finished(row.job)
+    for start in range(0, len(quiet), QUIET_CHUNK):
+        chunk = quiet[start:start + QUIET_CHUNK]
+        quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
+        for row in chunk:
+            _settle_without_writes(row)
+        for outcome in run.finished_all([row.job for row in chunk]):
+            yield outcome
     if not todo:
         return
     done: asyncio.Queue[Outcome] = asyncio.Queue()

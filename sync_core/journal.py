@@ -155,6 +155,11 @@ class Journal:
         row = self._db.execute("SELECT state FROM steps WHERE run_id = ? AND internal_id = ?", (run_id, internal_id)).fetchone()
         return row[0] if row else None
 
+    def create_attempted_ids(self) -> set[str]:
+        """Every customer some run sent a Stripe create for that it may not have written back (one query for
+        a run's customers, where `create_attempted_anywhere` asks for one)."""
+        return {r[0] for r in self._db.execute("SELECT DISTINCT internal_id FROM steps WHERE state = 'create-attempted'")}
+
     def create_attempted_anywhere(self, internal_id: str) -> bool:
         """Did any run send a Stripe create for this customer that it may not have written back?"""
         row = self._db.execute(
@@ -163,16 +168,29 @@ class Journal:
 
     def mark(self, run_id: str, internal_id: str, state: str, *, rule: str | None = None, action: str | None = None,
              stripe_customer_id: str | None = None, error: str | None = None, remedy: str | None = None) -> None:
-        self._db.execute(
-            "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
-            " rule = excluded.rule, action = excluded.action, stripe_customer_id = excluded.stripe_customer_id,"
-            " error = excluded.error, remedy = excluded.remedy, updated = excluded.updated",
-            (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, time.time()))
-        if state in FINISHED + ("failed",):
+        self.mark_many(run_id, [(internal_id, state, rule, action, stripe_customer_id, error, remedy)])
+
+    def mark_many(self, run_id: str, steps: list[tuple[str, str, str | None, str | None, str | None, str | None,
+                                                        str | None]]) -> None:
+        """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
+        transaction."""
+        now = time.time()
+        settled = [(s[0],) for s in steps if s[1] in FINISHED + ("failed",)]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
+                " rule = excluded.rule, action = excluded.action, stripe_customer_id = excluded.stripe_customer_id,"
+                " error = excluded.error, remedy = excluded.remedy, updated = excluded.updated",
+                [(run_id, *s, now) for s in steps])
             # A finished step settles every earlier create-attempt for this customer.
-            self._db.execute("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
-                             "AND state = 'create-attempted'", (internal_id, run_id))
+            self._db.executemany("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
+                                 "AND state = 'create-attempted'", [(i, run_id) for (i,) in settled])
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def finished_ids(self, run_id: str, *, include_failed: bool = False) -> set[str]:
         states = FINISHED + (("failed",) if include_failed else ())

@@ -394,18 +394,22 @@ class NetSuiteClient:
 
         At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked.
         """
-        links: dict[str, str] = {}
-        for start in range(0, len(internal_ids), PORTAL_LINKS_BATCH):
-            batch = internal_ids[start:start + PORTAL_LINKS_BATCH]
-            body = await self._restlet({"action": "portalLinks", "customerIds": batch})
-            for entry in body.get("links", []):
-                if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                    links[str(entry.get("id"))] = entry["url"]
-            missing = [i for i in batch if i not in links]
+        async def batch(ids: list[str]) -> dict[str, str]:
+            body = await self._restlet({"action": "portalLinks", "customerIds": ids})
+            got = {str(e.get("id")): e["url"] for e in body.get("links", [])
+                   if isinstance(e, dict) and isinstance(e.get("url"), str)}
+            missing = [i for i in ids if i not in got]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",
                                     remedy="Deploy the current deploy/netsuite/custsync_search_restlet.js (it has the "
                                     "portalLinks action) and set its portal Suitelet script parameters.")
+            return got
+
+        # The calls go at once; the client's concurrency limit (NetSuite's, shared) spaces them.
+        links: dict[str, str] = {}
+        for got in await asyncio.gather(*(batch(internal_ids[k:k + PORTAL_LINKS_BATCH])
+                                          for k in range(0, len(internal_ids), PORTAL_LINKS_BATCH))):
+            links.update(got)
         return links
 
 
