@@ -3,8 +3,10 @@
 Every sync goes the same four steps, each in a module of its own:
 - read (`reads`): the customer's record, or a mass sync's customers in pages of 1,000;
 - index (`stripe_index`): what Stripe knows of them; single sync looks each thing up as it needs it;
-- plan (`planner`): `rules.decide` for every customer, as a one-at-a-time run in the same order would;
-- execute (`executor`): only the writes the plan needs, the PayPack fields back to NetSuite (R5).
+- plan (`planner`): `rules.decide` for every customer, as a one-at-a-time run in the same order would
+  (`plan_run`); single sync is a plan of one (`plan_row`, the same row type);
+- execute (`executor`): only the writes the plan needs, the PayPack fields back to NetSuite (R5): a mass
+  sync's plan in batches (`execute_plan`), single sync's row at once (`execute_one`).
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ from .job import Job, SyncContext
 from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
-from .planner import Plan, decide_for, find, plan_run, planned_push
+from .planner import Plan, PlanRow, plan_row, plan_run
 from .stored_listing import ListingStore, Refreshing, StoredListing
 from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more, store_index
 from .stripe_listing import PAGE
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
-from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
+from .rules import LookupKind, normalize_stripe_id, portal_write, CustomerFacts, decide
 from .ids import internal_id as require_internal_id, is_stripe_customer_id
 from .portal_links import holds_link, source_for
 from .run_view import RunView, stripe_ref
@@ -165,7 +167,8 @@ class Engine:
         portal: bool = True,
         context: SyncContext | None = None,
     ) -> Outcome:
-        """The "Sync to Stripe (PayPack)" button for one customer: read, look up, decide, write."""
+        """The "Sync to Stripe (PayPack)" button for one customer, a plan of one: read the record, look up
+        what Stripe knows, decide and plan the row, execute it."""
         job = Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
         if await self._stage(job, self._read(job, context)):
             await self._stage(job, self._decide_and_write(job, self.turn_locks.hold))
@@ -203,40 +206,13 @@ class Engine:
             await self._sync_customer(job)
 
     async def _sync_customer(self, job: Job) -> None:
-        """Look up, decide, and (unless a dry run) write: the Stripe side, then the PayPack fields."""
-        outcome, mapped = job.outcome, job.mapped
-        t = time.monotonic()
-        found = await find(job, self, self.config.sync.metadata_prefix, self.config.sync.blank_clears)
-        outcome.timings["stripe_lookup"] = time.monotonic() - t
-
-        decision = decide_for(job, found, self.config)
-        outcome.decision = decision
-        outcome.stripe_customer_id = decision.stripe_customer_id
-        terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
-        if decision.action in terminal:
-            outcome.status = terminal[decision.action]
-            return
-        if job.dry_run:
-            if job.run is not None:
-                job.run.plan(job.facts, decision,
-                             planned_push(job, decision, found.customers, self.config.sync.blank_clears))
-            outcome.status = Status.PLANNED
-            if job.portal:
-                outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
-            return
-
-        t = time.monotonic()
-        stripe_id = await executor.write_stripe(self, job, decision, found.customers)
-        if stripe_id is None:
-            return  # Stripe refused the email: the outcome says so
-        outcome.stripe_customer_id = stripe_id
-        outcome.timings["stripe_write"] = time.monotonic() - t
-
-        portal_url = None
-        if job.portal:
-            outcome.portal, portal_url = await executor.portal(self, mapped, job.ctx)  # type: ignore[arg-type]
-        await executor.write_back(self, outcome, mapped, stripe_id, portal_url)
-        outcome.status = Status.OK
+        """A plan of one: what Stripe knows (live lookups), the decision and the planned write, then its
+        execution (unless a dry run): the Stripe side, then the PayPack fields."""
+        row = PlanRow(job)
+        started = time.monotonic()
+        await plan_row(row, self, self.config)
+        job.outcome.timings["stripe_lookup"] = time.monotonic() - started
+        await executor.execute_one(self, row)
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
         """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
