@@ -169,7 +169,7 @@ class Engine:
     ) -> Outcome:
         """The "Sync to Stripe (PayPack)" button for one customer, a plan of one: read the record, look up
         what Stripe knows, decide and plan the row, execute it."""
-        job = Job(Outcome(internal_id=str(internal_id).strip(), status=Status.FAILED), dry_run, portal)
+        job = Job(str(internal_id).strip(), dry_run, portal)
         if await self._stage(job, self._read(job, context)):
             await self._stage(job, self._decide_and_write(job, self.turn_locks.hold))
         return job.outcome
@@ -338,7 +338,7 @@ class Engine:
                 await refreshing.cancel()
             raise
         if run.journal is not None:
-            run.journal.add_pending(run.run_id, [j.outcome.internal_id for j in jobs])  # type: ignore[arg-type]
+            run.journal.add_pending(run.run_id, [j.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
         try:
@@ -346,6 +346,7 @@ class Engine:
         finally:
             if refreshing is not None:
                 await refreshing.cancel()  # read by the index; cancelled if planning failed before it
+        jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if dry_run:
             for row in plan.rows:
@@ -374,7 +375,7 @@ class Engine:
                 job = run.job(internal_id, dry_run, portal, ctx, journal)
                 await self._stage(job, reads.read_record(self, job))
                 jobs.append(job)
-            return [j for j in jobs if j.outcome.internal_id not in skip]
+            return [j for j in jobs if j.internal_id not in skip]
         modified_after = query_moment(changed_since) if changed_since is not None else None
         async for page in reads.row_pages(self, ctx, changed_since=modified_after):
             for internal_id, record in page:
@@ -404,12 +405,12 @@ class Engine:
         emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
         boxes = {key.of_value(e) or "" for e in emails}
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
-        wanted_links = [j.outcome.internal_id for j in read if j.kind is not LookupKind.NONE]
-        held: dict[str, set[str]] = {}  # Stripe id -> the run's customers holding it
+        wanted_links = [j for j in read if j.kind is not LookupKind.NONE]
+        held: dict[str, tuple[str, ...]] = {}  # Stripe id -> the run's customers holding it
         for j in read:
             sid = normalize_stripe_id(j.facts.stripe_customer_id) or "" if j.kind is LookupKind.BY_ID else ""
             if is_stripe_customer_id(sid):
-                held.setdefault(sid, set()).add(j.outcome.internal_id)
+                reads.add_holder(held, sid, j.internal_id)
         index, links_held, (box_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count, listings, refreshing),
             reads.shared_links(self, held),
@@ -420,9 +421,11 @@ class Engine:
         more = (await reads.netsuite_links(self, candidates, set()))[0] if candidates else {}
         for found in (box_held, more):  # the mailboxes' linked customers; held by another mailbox's, maybe
             for sid, holders in found.items():
-                links_held.setdefault(sid, set()).update(holders)
+                for holder in holders:
+                    reads.add_holder(links_held, sid, holder)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, self.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
@@ -447,13 +450,14 @@ class Engine:
             store_index(listings.store, listings.account, listings.mode, index)
         return index
 
-    async def _portal_links(self, internal_ids: list[str]) -> dict[str, str] | None:
-        """The current signed links, a RESTlet call per 1,000 customers; None when NetSuite cannot give them
-        (each customer's portal decision then says so; the Stripe side still syncs)."""
-        if not internal_ids:
+    async def _portal_links(self, jobs: list[Job]) -> dict[str, str] | None:
+        """The current signed links of these customers, a RESTlet call per 1,000; None when NetSuite cannot give
+        them (each customer's portal decision then says so; the Stripe side still syncs)."""
+        if not jobs:
             return {}
+        held = {j.internal_id: j.mapped.portal_url for j in jobs if j.mapped.portal_url}
         try:
-            return await self.netsuite.portal_links(internal_ids)
+            return await self.netsuite.portal_links([j.internal_id for j in jobs], held=held)
         except SyncError:
             return None
 
@@ -599,16 +603,19 @@ class _RunState:
         self.total = 0
         self.limit: InFlightLimit | FixedLimit | None = None
         self._attempted: set[str] | None = None  # customers with a create not yet written back, as the run began
+        # One hook every job of the run shares (a closure per job would cost 200 bytes each).
+        self.on_create_attempt = self._create_attempted if journal is not None else None
 
     def job(self, internal_id: str, dry_run: bool, portal: bool, ctx: SyncContext, journal: Journal | None,
             view: RunView | None = None) -> Job:
-        job = Job(Outcome(internal_id=internal_id, status=Status.FAILED), dry_run, portal, view, ctx=ctx)
+        job = Job(internal_id, dry_run, portal, view, ctx=ctx, on_create_attempt=self.on_create_attempt)
         if journal is not None and self._attempted is None:  # dry runs read it too
             self._attempted = journal.create_attempted_ids()
         job.create_attempted = internal_id in (self._attempted or ())
-        if self.journal is not None:
-            job.on_create_attempt = lambda: self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
         return job
+
+    def _create_attempted(self, internal_id: str) -> None:
+        self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
 
     def finished(self, job: Job) -> Outcome:
         return self.finished_all([job])[0]

@@ -23,6 +23,7 @@ from .mapping import MappedCustomer, changed_fields
 from .outcome import Change, Outcome, Status
 from .planner import TERMINAL, PlanRow, with_step
 from .portal_links import holds_link, source_for
+from .run_view import stand_in_creator, stand_in_id
 from .rules import (
     Action,
     Decision,
@@ -72,7 +73,7 @@ async def _write_stripe(engine: "Engine", job: Job, decision: Decision, customer
     stripe_id = decision.stripe_customer_id
     if decision.action is Action.CREATE:
         if job.on_create_attempt:
-            job.on_create_attempt()
+            job.on_create_attempt(job.internal_id)
         created, replayed = await create(engine, mapped)
         engine.mailboxes.remember(created)
         if replayed:
@@ -257,8 +258,7 @@ def planned_outcome(row: PlanRow) -> Outcome:
 
 
 def needs_requests(row: PlanRow) -> bool:
-    return row.decision is not None and row.decision.action not in TERMINAL and (
-        row.writes_stripe or row.writes_netsuite())
+    return row.needs_requests()
 
 
 class Finisher(Protocol):
@@ -301,7 +301,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
         after[k] = previous.get(key)
         mine[k] = previous[key] = loop.create_future()
         if row.creates:
-            made[f"(new for {row.internal_id})"] = loop.create_future()
+            made[stand_in_id(row.internal_id)] = loop.create_future()
     batches = WriteBackBatches(engine, batch_size)
 
     async def one(k: int, row: PlanRow) -> None:
@@ -319,7 +319,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
         finally:
             if not mine[k].done():
                 mine[k].set_result(wrote)
-            stand_in = f"(new for {row.internal_id})"
+            stand_in = stand_in_id(row.internal_id)
             if stand_in in made and not made[stand_in].done():
                 made[stand_in].set_result(None)
 
@@ -384,7 +384,7 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
             if real is None:
                 raise StripeServiceError(
                     f"planned to link the Stripe customer the run was to create for NetSuite customer "
-                    f"{sid[len('(new for '):-1]}, which was not created", remedy="Run the mass sync again.")
+                    f"{stand_in_creator(sid)}, which was not created", remedy="Run the mass sync again.")
             customers = {**customers, real: {**customers.get(sid, {}), "id": real}}
             decision = replace(decision, stripe_customer_id=real)
             outcome.decision = decision
@@ -394,7 +394,7 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
             await done.put(finished(job))
             return False
         if decision.action is Action.CREATE:
-            made[f"(new for {row.internal_id})"].set_result(stripe_id)
+            made[stand_in_id(row.internal_id)].set_result(stripe_id)
         outcome.stripe_customer_id = stripe_id
         outcome.timings["stripe_write"] = time.monotonic() - started
         patch = write_back_patch(engine, outcome, job.mapped, stripe_id, row.portal_url or _current_link(row))

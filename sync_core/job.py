@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .mapping import MappedCustomer
-from .outcome import Outcome
+from .outcome import Outcome, Status
 from .match_key import MatchKey
 from .rules import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
 from .run_view import RunView
@@ -25,17 +25,26 @@ class SyncContext:
 class Job:
     """One customer's sync, from reading its record (or its row of the run's pages) to writing."""
 
-    outcome: Outcome
+    internal_id: str
     dry_run: bool
     portal: bool
     run: RunView | None = None
     create_attempted: bool = False  # the journal says a create was sent for it and never recorded
-    on_create_attempt: Callable[[], None] | None = None
+    on_create_attempt: Callable[[str], None] | None = None  # called with the internal id before a create
     ctx: SyncContext | None = None
     mapped: MappedCustomer = None  # type: ignore[assignment]  # set by the read
     facts: CustomerFacts = None  # type: ignore[assignment]
     kind: LookupKind = LookupKind.NONE
     linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
+    _outcome: Outcome | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """Made when first needed: a mass sync holds its customers' jobs from the read to their turn, and most
+        need no outcome before then."""
+        if self._outcome is None:
+            self._outcome = Outcome(internal_id=self.internal_id, status=Status.FAILED)
+        return self._outcome
 
     def turn_keys(self) -> set[str]:
         """What customers that must go one after another share: the stored Stripe id, the match key of the

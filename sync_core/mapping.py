@@ -7,10 +7,12 @@ configured prefix (default `netsuite_`), next to `netsuite_internal_id`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
+from .compact_params import Compact
 from .errors import MappingError
 from .netsuite import SearchColumn
 from .rules import normalize_email
@@ -39,30 +41,43 @@ METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
 # sending, so an over-long field fails one customer cleanly with nothing written.
 STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 ADDRESS_LENGTH_LIMIT = 5000
+NO_PARAMS = Compact.of({})
 
 
 @dataclass(slots=True)
 class MappedCustomer:
+    """One customer's Stripe parameters as mapped. A mass sync holds one per customer until it is planned,
+    so they are kept flat (`compact_params.Compact`) and `params` builds the nested dict when asked."""
+
     internal_id: str
     email: str | None
     stripe_customer_id: str | None
     portal_url: str | None
-    params: dict[str, Any] = field(default_factory=dict)  # Stripe create parameters (no empty values)
+    compact: Compact = NO_PARAMS  # Stripe create parameters (no empty values)
     columns: tuple[str, ...] = ()
     blank_metadata: tuple[str, ...] = ()  # metadata keys whose column is blank in NetSuite
     lookup_field: str = "email"  # [sync] lookup_field
     lookup_value: str | None = None  # its value, trimmed, when it is not the email
 
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.compact.nested()
+
+    def ids_only(self) -> "MappedCustomer":
+        """The customer's ids and portal link: what a planned row that writes nothing still reads."""
+        return replace(self, email=None, compact=NO_PARAMS, lookup_value=None)
+
     def create_params(self) -> dict[str, Any]:
         """What a create sends: every mapped value NetSuite has (blanks are not sent)."""
-        return {k: v for k, v in self.params.items() if v not in (None, "", {})}
+        return {k: v for k, v in self.compact.nested().items() if v not in (None, "", {})}
 
     def blank_fields(self) -> list[str]:
         """Mapped Stripe fields that NetSuite leaves blank (a blank is not a value)."""
         out = []
+        present = self.compact.top_level()
         for column in self.columns:
             target = _target(column)
-            if target in CLEARABLE and target not in self.params and target not in out:
+            if target in CLEARABLE and target not in present and target not in out:
                 out.append(target)
         if self.blank_metadata:
             out.append("metadata")
@@ -78,22 +93,23 @@ class MappedCustomer:
         cleared. A partial address keeps Stripe's values for its blank lines.
         """
         clear = set(clear_blanks)
+        params = self.compact.nested()
         out: dict[str, Any] = {}
         for column in self.columns:
             target = _target(column)
             if target in ("email", "phone", "description", "name"):
-                if target in self.params:
-                    out[target] = self.params[target]
+                if target in params:
+                    out[target] = params[target]
                 elif target in clear:
                     out[target] = ""
-        address = self.params.get("address")
+        address = params.get("address")
         if address:
             kept = {} if "address" in clear else {k: v for k, v in ((current or {}).get("address") or {}).items()
                                                    if v and k in ADDRESS_TARGETS}
             out["address"] = {**kept, **address}
         elif "address" in clear and any(_target(c) == "address" for c in self.columns):
             out["address"] = ""
-        metadata = dict(self.params.get("metadata", {}))
+        metadata = dict(params.get("metadata", {}))
         if "metadata" in clear:
             metadata.update({k: "" for k in self.blank_metadata})
         out["metadata"] = metadata
@@ -111,6 +127,8 @@ class MappedCustomer:
 
 CLEARABLE = ("email", "phone", "description", "name", "address")
 ADDRESS_TARGETS = {target for _, target in ADDRESS.values()}
+# Few values, each shared by many customers: one string each (a run of 100,000 holds them all at once).
+REPEATED_ADDRESS_PARTS = ("city", "state", "country")
 
 
 def _target(column: str) -> str:
@@ -121,6 +139,12 @@ def _target(column: str) -> str:
     if column in ADDRESS:
         return "address"
     return "metadata"
+
+
+@lru_cache(maxsize=256)
+def metadata_key(prefix: str, column: str) -> str:
+    """One string per key for every customer of a run (Stripe's metadata keys hold 40 characters)."""
+    return f"{prefix}{column}"[:40]
 
 
 def _plain(value: Any) -> str | None:
@@ -171,7 +195,7 @@ def map_record(
     internal_id = str(record["id"])
     names = mapped_columns(tuple(columns))
     params: dict[str, Any] = {}
-    metadata: dict[str, str] = {f"{metadata_prefix}internal_id": internal_id}
+    metadata: dict[str, str] = {metadata_key(metadata_prefix, "internal_id"): internal_id}
     name_parts: dict[str, str | None] = {}
     address: dict[str, str] = {}
     blank_metadata: list[str] = []
@@ -182,7 +206,7 @@ def map_record(
             source, target = ADDRESS[column]
             value = _plain((billing or {}).get(source))
             if value:
-                address[target] = value
+                address[target] = sys.intern(value) if target in REPEATED_ADDRESS_PARTS else value
             continue
         present, value = _body_value(record, column)
         if not present and column not in KNOWN_BODY_COLUMNS and not column.startswith("custentity"):
@@ -197,7 +221,7 @@ def map_record(
             if value:
                 params[DIRECT[column]] = value
         elif column not in (stripe_id_field.lower(), portal_url_field.lower()):
-            key = f"{metadata_prefix}{column}"[:40]
+            key = metadata_key(metadata_prefix, column)
             if value:
                 metadata[key] = value[:METADATA_VALUE_LIMIT]
             else:
@@ -239,7 +263,7 @@ def map_record(
         email=record_email,
         stripe_customer_id=sid,
         portal_url=url,
-        params=params,
+        compact=Compact.of(params),
         columns=names,
         blank_metadata=tuple(blank_metadata),
         lookup_field=lookup_field,

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -389,15 +389,24 @@ class NetSuiteClient:
                 return
             ids = unprocessed
 
-    async def portal_links(self, internal_ids: list[str]) -> dict[str, str]:
+    async def portal_links(self, internal_ids: list[str], *, held: Mapping[str, str] | None = None) -> dict[str, str]:
         """The current signed portal link of each customer (R6), computed by the RESTlet where the secret lives.
 
-        At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked.
+        At most PORTAL_LINKS_BATCH ids a call; the links are bearer links: never log them unmasked. `held`: the
+        link each customer's field holds; a current one is given back as that same string, so that a mass sync
+        of 100,000 customers does not hold each link twice (keys, too, are the caller's own strings).
         """
+        held = held or {}
+
         async def batch(ids: list[str]) -> dict[str, str]:
+            asked = {i: i for i in ids}
             body = await self._restlet({"action": "portalLinks", "customerIds": ids})
-            got = {str(e.get("id")): e["url"] for e in body.get("links", [])
-                   if isinstance(e, dict) and isinstance(e.get("url"), str)}
+            got: dict[str, str] = {}
+            for entry in body.get("links", []):
+                if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                    cid = str(entry.get("id"))
+                    cid, url = asked.get(cid, cid), entry["url"]
+                    got[cid] = current if (current := held.get(cid)) == url else url
             missing = [i for i in ids if i not in got]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol, Sequence
 
 from .config import Config
 from .job import Found, Job
@@ -147,13 +147,13 @@ class PlanRow:
     job: Job
     decision: Decision | None = None
     found: Found | None = None
-    stripe_diff: list[tuple[str, Any, Any]] = field(default_factory=list)  # (field, before, after) of the push
+    stripe_diff: Sequence[tuple[str, Any, Any]] = ()  # (field, before, after) of the push
     portal: PortalDecision | None = None
     portal_url: str | None = None  # the current link, when the field must be written
 
     @property
     def internal_id(self) -> str:
-        return self.job.outcome.internal_id
+        return self.job.internal_id
 
     @property
     def stripe_id(self) -> str | None:
@@ -177,6 +177,10 @@ class PlanRow:
         if self.decision is None:
             return "failed"
         return self.decision.action.value
+
+    def needs_requests(self) -> bool:
+        return self.decision is not None and self.decision.action not in TERMINAL and (
+            self.writes_stripe or self.writes_netsuite())
 
 
 @dataclass
@@ -246,10 +250,9 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
     owner), then those matched by email, each in the search's order. `links`: the current portal links
     (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
     view = RunView(True, config.sync.metadata_prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
-    rows: dict[int, PlanRow] = {}
-    order = ([(k, j) for k, j in enumerate(jobs) if j.mapped is None or j.kind is not LookupKind.BY_EMAIL]
-             + [(k, j) for k, j in enumerate(jobs) if j.mapped is not None and j.kind is LookupKind.BY_EMAIL])
-    for k, job in order:
+    rows: list[PlanRow] = [None] * len(jobs)  # type: ignore[list-item]  # each filled in its turn
+    for k in _one_at_a_time_order(jobs):
+        job = jobs[k]
         row = rows[k] = PlanRow(job)
         if job.mapped is None:
             continue  # the read failed; its outcome says why
@@ -261,19 +264,37 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         decision = row.decision
         if decision.action in TERMINAL:
             row.found = None
+            _let_go(job)
             continue
         if job.portal:
             row.portal, row.portal_url = _portal(job, links, deployment_released)
         if decision.action in (Action.CREATE, Action.USE_LINKED):
             row.found = None  # executing reads it only to push (update, link existing)
-    return [rows[k] for k in range(len(jobs))]
+        if not row.needs_requests():
+            _let_go(job)
+    return rows
+
+
+def _let_go(job: Job) -> None:
+    """A planned row that writes nothing is settled from its decision, its ids and its portal link alone: its
+    other values and facts go as soon as it is planned, not when the run ends."""
+    job.mapped = job.mapped.ids_only()
+    job.facts = None  # type: ignore[assignment]
+
+
+def _one_at_a_time_order(jobs: list[Job]) -> Iterator[int]:
+    """Positions in the order a one-at-a-time run takes the customers: all but those matched by email, then
+    those, each in the search's order (generated: a run of 100,000 builds no list of it)."""
+    by_email = [j.mapped is not None and j.kind is LookupKind.BY_EMAIL for j in jobs]
+    yield from (k for k, later in enumerate(by_email) if not later)
+    yield from (k for k, later in enumerate(by_email) if later)
 
 
 def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -> tuple[PortalDecision, str | None]:
     """R6 for a planned row: the link to write, if the field does not hold it already."""
     if job.dry_run:
         return portal_plan(deployment_released=deployment_released), None
-    link = (links or {}).get(job.outcome.internal_id)
+    link = (links or {}).get(job.internal_id)
     if link is None:
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
                               "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None

@@ -9,6 +9,7 @@ texts. Wording may improve; the meaning of an id must not change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 
 
@@ -183,6 +184,14 @@ class TraceStep:
     outcome: str
 
 
+# Steps every decision of their kind takes word for word: one instance each, shared by a run's decisions.
+BLANK_ID = TraceStep("R1", "STRIPE CUSTOMER ID (PAYPACK) is blank")
+NO_EMAIL = TraceStep("R4", "no email address either: nothing to match on")
+NO_MATCH_CREATE = TraceStep("R3", "no Stripe customer has this email: create one")
+FIELDS_DIFFER = TraceStep("R1", "mapped fields differ: push them to the linked customer")
+FIELDS_EQUAL = TraceStep("R1", "mapped fields already equal")
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     rule: str
@@ -304,11 +313,11 @@ def decide(
     if stored_id:
         return _linked(facts, stored_id, linked, linked_other_mode, fields_differ, trace)
 
-    trace.append(TraceStep("R1", "STRIPE CUSTOMER ID (PAYPACK) is blank"))
+    trace.append(BLANK_ID)
     if not facts.by_email:
         return _by_field(facts, same_mailbox, interrupted_create, policy, trace)
     if not email:
-        trace.append(TraceStep("R4", "no email address either: nothing to match on"))
+        trace.append(NO_EMAIL)
         return Decision(
             rule="R4",
             action=Action.SKIP,
@@ -344,7 +353,7 @@ def decide(
     if len(live) > 1:
         return _several(facts, live, email, policy, trace)
 
-    trace.append(TraceStep("R3", "no Stripe customer has this email: create one"))
+    trace.append(NO_MATCH_CREATE)
     return Decision(
         rule="R3",
         action=Action.CREATE,
@@ -438,10 +447,10 @@ def _linked(facts: CustomerFacts, stored_id: str, linked: StripeCustomerRef | No
         trace.append(TraceStep("R1", f"{stored_id} is tagged for NetSuite customer {owner}, which no longer links "
                                      f"it: this customer takes it over"))
     if fields_differ:
-        trace.append(TraceStep("R1", "mapped fields differ: push them to the linked customer"))
+        trace.append(FIELDS_DIFFER)
         action, reason = Action.UPDATE, f"Linked to {stored_id}; mapped fields will be pushed to it."
     else:
-        trace.append(TraceStep("R1", "mapped fields already equal"))
+        trace.append(FIELDS_EQUAL)
         action, reason = Action.USE_LINKED, f"Linked to {stored_id}; nothing to push."
     shared = tuple(i for i in linked.linked_from if i != facts.internal_id)
     return Decision(rule="R1", action=action, reason=reason, trace=tuple(trace), stripe_customer_id=stored_id,
@@ -532,6 +541,7 @@ class PortalDecision:
     remedy: str | None = None
 
 
+@lru_cache(maxsize=None)  # a few answers, shared by every customer of a run (a decision is a value)
 def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
     """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
     if not linked:
@@ -547,6 +557,7 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
     return done
 
 
+@lru_cache(maxsize=None)
 def portal_plan(*, deployment_released: bool) -> PortalDecision:
     """Dry run: no link is fetched; say what a real run would do."""
     if not deployment_released:
