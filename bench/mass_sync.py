@@ -184,6 +184,7 @@ class Bench:
             "client_peak_rss_mb": result["client_peak_rss_mb"], "retries": result["retries"],
             "in_flight_peak": result["in_flight_peak"],
             "failures": result["failures"], "counts": result["counts"], "started_at": result["started_at"],
+            "stripe_index": result.get("index"),
         }
         if before_stripe is not None:
             after = self.stripe_customers()
@@ -252,7 +253,7 @@ def limits_from(args: argparse.Namespace) -> tuple[str, Limits]:
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     profile, limits = limits_from(args)
-    paths = mass_sync_paths()
+    paths = [p for p in mass_sync_paths() if p in args.paths.split(",")]
     report: dict[str, Any] = {"profile": profile, "limits": asdict(limits), "n": args.n, "paths_available": paths,
                               "mix": Mix().counts(args.n), "cores": os.cpu_count()}
     runs = set(args.runs.split(","))
@@ -350,6 +351,8 @@ def show_run(r: dict[str, Any], file: TextIO = sys.stdout) -> None:
              f"  {'':<38} client CPU {r['client_cpu_ms_per_customer']} ms/customer ({r['client_cpu_s']} s), "
              f"mock CPU {mock_cpu}; client peak RSS {r['client_peak_rss_mb']} MB; customers in flight up to "
              f"{r['in_flight_peak']}; retries {r['retries']}, failures {r['failures']}; outcomes {r['counts']}"]
+    if r.get("stripe_index"):
+        lines.append(f"  {'':<38} Stripe index: {r['stripe_index']}")
     if "stripe_writes" in r:
         w = r["stripe_writes"]
         floor = (f"; floor {r['floor_seconds']} s at the Stripe rate, fraction of floor {r['fraction_of_floor']}"
@@ -398,6 +401,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="customers (default 2000)")
     parser.add_argument("--per-customer-n", type=int, default=None,
                         help="customers for the per-customer path (default: --n); figures at N are extrapolated")
+    parser.add_argument("--paths", default=f"{PLAN},{PER_CUSTOMER}",
+                        help=f"which paths to run: {PLAN}, {PER_CUSTOMER} or both (default both)")
     parser.add_argument("--runs", default="a,b,c,d", help="which runs: a initial, b second, c changed-since, d memory")
     parser.add_argument("--memory-n", default="10000,100000", help="customer counts for the memory run (d)")
     parser.add_argument("--latency-ms", type=int, default=50, help="custom: latency added by both mocks (default 50)")

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sync_core.config import load_config  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
-from sync_core.events import RunFinished  # noqa: E402
+from sync_core.events import PlanReady, RunFinished  # noqa: E402
 from sync_core.journal import Journal  # noqa: E402
 from testbed.bundled import configure_for  # noqa: E402
 
@@ -58,11 +58,13 @@ async def run(request: dict) -> dict:
     journal = Journal(Path(request["journal"]))
     started_at = datetime.now(timezone.utc).isoformat()
     cpu, wall = time.process_time(), time.monotonic()
-    finished = None
+    finished, index = None, None
     async with Engine.from_config(config) as engine:
         async for event in engine.mass_sync(journal, **kwargs):
             if isinstance(event, RunFinished):
                 finished = event
+            elif isinstance(event, PlanReady):
+                index = event.plan.index
     journal.close()
     assert finished is not None
     return {"seconds": round(time.monotonic() - wall, 3), "engine_seconds": round(finished.elapsed, 3),
@@ -71,7 +73,7 @@ async def run(request: dict) -> dict:
             "counts": finished.counts, "failures": len(finished.failures), "retries": finished.retries,
             "in_flight_peak": finished.in_flight_peak,
             "client_netsuite_requests": finished.netsuite_requests,
-            "client_stripe_requests": finished.stripe_requests, "started_at": started_at}
+            "client_stripe_requests": finished.stripe_requests, "started_at": started_at, "index": index}
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 
-from . import account, customers, listing, payment_methods, portal
+from . import account, customers, events, listing, payment_methods, portal
 from . import state as state_doc
 from .auth import authenticate
 from .control import control
@@ -19,12 +19,10 @@ from .forms import decode
 from .idempotency import Idempotency, check_key, fingerprint
 from .ids import new_id
 from .store import Store
-
-# The one version the mock implements: what the installed stripe-python (16) pins. Any other
-# Stripe-Version gets Stripe's "Invalid Stripe API version: X" (400, invalid_request_error; as Stripe
-# answers a version it does not know, e.g. stripe/stripe-java#682), with a note that the mock implements
-# this one only. https://docs.stripe.com/api/versioning
-API_VERSION = "2026-10-28.endive"
+# Any other Stripe-Version gets Stripe's "Invalid Stripe API version: X" (400, invalid_request_error; as
+# Stripe answers a version it does not know, e.g. stripe/stripe-java#682), with a note that the mock
+# implements this one only.
+from .version import API_VERSION
 
 
 @dataclass
@@ -248,15 +246,22 @@ def _register_api(app: Flask) -> None:
     def lag(rt):
         return rt.faults.settings["search_lag_seconds"]
 
+    def origin(rt):
+        """The API request a change's event names (request.id, request.idempotency_key)."""
+        return events.origin(g.request_id, request.headers.get("Idempotency-Key"))
+
     add("/v1/account", "GET", account.retrieve_current, "account_retrieve_current")
-    add("/v1/customers", "POST", customers.create, "customers_create", lag_seconds=lag)
+    add("/v1/customers", "POST", customers.create, "customers_create", lag_seconds=lag, origin=origin)
     add("/v1/customers", "GET", customers.list_, "customers_list")
     add("/v1/customers/search", "GET", customers.search, "customers_search", search=True)
     add("/v1/customers/<customer_id>", "GET", customers.retrieve, "customers_retrieve")
-    add("/v1/customers/<customer_id>", "POST", customers.update, "customers_update", lag_seconds=lag)
-    add("/v1/customers/<customer_id>", "DELETE", customers.delete, "customers_delete", lag_seconds=lag)
+    add("/v1/customers/<customer_id>", "POST", customers.update, "customers_update", lag_seconds=lag, origin=origin)
+    add("/v1/customers/<customer_id>", "DELETE", customers.delete, "customers_delete", lag_seconds=lag,
+        origin=origin)
     add("/v1/customers/<customer_id>/payment_methods", "GET", payment_methods.list_for_customer,
         "customer_payment_methods")
+    add("/v1/events", "GET", events.list_, "events_list")
+    add("/v1/events/<event_id>", "GET", events.retrieve, "events_retrieve")
     add("/v1/payment_methods", "GET", payment_methods.list_, "payment_methods_list")
     add("/v1/billing_portal/configurations", "POST", portal.create_configuration, "bpc_create")
     add("/v1/billing_portal/configurations", "GET", portal.list_configurations, "bpc_list")

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import portal
+from . import dashboard, portal
 from . import state as state_doc
 from .faults import FaultError, validate
 
@@ -88,19 +88,61 @@ def clear_requests():
     return Response(status=204)
 
 
+def _target(body):
+    """(account, mode) named by a control request (default: the demo account, test mode), or a 400."""
+    account, mode = body.get("account", state_doc.DEMO_ACCOUNT), body.get("mode", "test")
+    if account not in [a for a, _ in _rt().store.accounts()]:
+        return None, _bad(f"account: no account {account!r}", "account")
+    if mode not in state_doc.MODES:
+        return None, _bad("mode: must be test or live", "mode")
+    return (account, mode), None
+
+
+def _dashboard_change(change, body):
+    """Run a Dashboard change of a customer: 400 for a bad request, 404 for a customer it cannot find."""
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object", "(document)")
+    target, bad = _target(body)
+    if bad:
+        return bad
+    try:
+        return change(*target, _rt().faults.settings["search_lag_seconds"])
+    except state_doc.StateError as err:
+        return _bad(str(err), err.field)
+    except LookupError as err:
+        return {"error": str(err)}, 404
+
+
+@control.post("/customers")
+def dashboard_insert():
+    body = _json_body()
+    customer = body.get("customer") if isinstance(body, dict) else None
+    return _dashboard_change(lambda a, m, lag: dashboard.insert(_rt().store, a, m, customer, lag), body)
+
+
+@control.patch("/customers/<customer_id>")
+def dashboard_edit(customer_id: str):
+    body = _json_body()
+    changes = body.get("changes") if isinstance(body, dict) else None
+    return _dashboard_change(lambda a, m, lag: dashboard.edit(_rt().store, a, m, customer_id, changes, lag), body)
+
+
+@control.delete("/customers/<customer_id>")
+def dashboard_delete(customer_id: str):
+    return _dashboard_change(lambda a, m, lag: dashboard.delete(_rt().store, a, m, customer_id, lag),
+                             request.args.to_dict())
+
+
 @control.post("/portal")
 def set_portal():
     body = _json_body()
     if not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
     rt = _rt()
-    accounts = [a for a, _ in rt.store.accounts()]
-    account = body.get("account", state_doc.DEMO_ACCOUNT)
-    mode = body.get("mode", "test")
-    if account not in accounts:
-        return _bad(f"account: no account {account!r}", "account")
-    if mode not in state_doc.MODES:
-        return _bad("mode: must be test or live", "mode")
+    target, bad = _target(body)
+    if bad:
+        return bad
+    account, mode = target
     if body.get("state") not in portal.STATES:
         return _bad("state: must be one of active, inactive, none", "state")
     portal.set_default_state(rt.store, account, mode, body["state"])
@@ -113,13 +155,11 @@ def save_portal_settings():
     body = _json_body()
     if body is not None and not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
-    body = body or {}
     rt = _rt()
-    account, mode = body.get("account", state_doc.DEMO_ACCOUNT), body.get("mode", "test")
-    if account not in [a for a, _ in rt.store.accounts()]:
-        return _bad(f"account: no account {account!r}", "account")
-    if mode not in state_doc.MODES:
-        return _bad("mode: must be test or live", "mode")
+    target, bad = _target(body or {})
+    if bad:
+        return bad
+    account, mode = target
     portal.save_portal_settings(rt.store, account, mode)
     return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
 

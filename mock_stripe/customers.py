@@ -10,7 +10,7 @@ import re
 import secrets
 import string
 
-from . import expansion, modes, search_index, search_query
+from . import events, expansion, modes, search_index, search_query
 from .errors import StripeError, missing_parameter, resource_missing
 from .forms import as_bool, as_dict, as_int, as_list, as_str, check_known, merge_metadata
 from .ids import new_id
@@ -203,7 +203,7 @@ def _render(store, caller, obj: dict, expand: list[str], prefix: str = "") -> di
     return expansion.customer(store, caller, obj, expand, prefix) if expand else obj
 
 
-def create(store, caller, params: dict, lag_seconds: float = 0, **_):
+def create(store, caller, params: dict, lag_seconds: float = 0, origin: dict | None = None, **_):
     check_known(params, WRITABLE | set(REFERENCES) | UNMODELLED | {"payment_method"})
     expand = expansion.parse(params, expansion.CUSTOMER)
     _check_unmodelled(params)
@@ -211,6 +211,7 @@ def create(store, caller, params: dict, lag_seconds: float = 0, **_):
     with store.tx():
         _apply(store, caller, obj, params)
         store.insert(caller.account, caller.mode, KIND, obj)
+        events.record(store, caller.account, caller.mode, "customer.created", obj, origin)
     search_index.note_write(store, caller.account, caller.mode, KIND, obj["id"], obj, lag_seconds, existed=False)
     return 200, _render(store, caller, obj, expand)
 
@@ -224,7 +225,8 @@ def retrieve(store, caller, params: dict, customer_id: str, **_):
     return 200, deleted_object(customer_id) if row.deleted else _render(store, caller, row.data, expand)
 
 
-def update(store, caller, params: dict, customer_id: str, lag_seconds: float = 0, **_):
+def update(store, caller, params: dict, customer_id: str, lag_seconds: float = 0, origin: dict | None = None,
+           **_):
     check_known(params, WRITABLE | (set(REFERENCES) - CREATE_ONLY) | (UNMODELLED - CREATE_ONLY) | UPDATE_ONLY)
     expand = expansion.parse(params, expansion.CUSTOMER)
     _check_unmodelled(params)
@@ -234,15 +236,20 @@ def update(store, caller, params: dict, customer_id: str, lag_seconds: float = 0
         obj = row.data
         _apply(store, caller, obj, params)
         store.put(caller.account, caller.mode, KIND, obj)
+        events.record_update(store, caller.account, caller.mode, "customer.updated", before, obj, origin)
     search_index.note_write(store, caller.account, caller.mode, KIND, customer_id, obj, lag_seconds, before=before)
     return 200, _render(store, caller, obj, expand)
 
 
-def delete(store, caller, params: dict, customer_id: str, lag_seconds: float = 0, **_):
+def delete(store, caller, params: dict, customer_id: str, lag_seconds: float = 0, origin: dict | None = None,
+           **_):
     check_known(params, set())
     with store.tx():
         row = _live(store, caller, customer_id)
         store.put(caller.account, caller.mode, KIND, row.data, deleted=True)
+        # data.object is the customer as it was, not the {deleted: true} stub retrieve answers: the event
+        # types page gives customer.deleted a customer object, and Stripe's delivered events carry every field.
+        events.record(store, caller.account, caller.mode, "customer.deleted", row.data, origin)
     search_index.note_write(store, caller.account, caller.mode, KIND, customer_id, None, lag_seconds,
                             before=row.data)
     return 200, deleted_object(customer_id)

@@ -34,6 +34,14 @@ def created_filters(params: dict) -> list[tuple[str, tuple]]:
     return [(f"created {ops[k]} ?", (as_int(v, f"created[{k}]"),)) for k, v in created.items()]
 
 
+def cursor_ids(params: dict) -> dict[str, str]:
+    """{"starting_after" or "ending_before": id}: at most one of them, as Stripe allows."""
+    if "starting_after" in params and "ending_before" in params:
+        raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
+                          executed=False)
+    return {name: as_str(params[name], name) for name in ("starting_after", "ending_before") if name in params}
+
+
 class StoredJSON(str):
     """An object's JSON document as stored, put into a response as it is."""
 
@@ -54,17 +62,12 @@ def list_object(store, caller, kind: str, label: str, params: dict, filters: lis
                 render=None) -> dict:
     """One page of a list; `render` (None: each object as stored) shapes an object, e.g. for expand[]."""
     limit = parse_limit(params)
-    if "starting_after" in params and "ending_before" in params:
-        raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
-                          executed=False)
     cursors = {}
-    for name in ("starting_after", "ending_before"):
-        if name in params:
-            obj_id = as_str(params[name], name)
-            row = store.get(caller.account, caller.mode, kind, obj_id)
-            if row is None:
-                raise resource_missing(label, obj_id, param=name, status=400)
-            cursors[name] = row
+    for name, obj_id in cursor_ids(params).items():
+        row = store.get(caller.account, caller.mode, kind, obj_id)
+        if row is None:
+            raise resource_missing(label, obj_id, param=name, status=400)
+        cursors[name] = row
     rows, has_more = store.page(caller.account, caller.mode, kind, filters, limit, **cursors)
     data = [StoredJSON(r.text) for r in rows] if render is None else [render(r.data) for r in rows]
     return {"object": "list", "data": data, "has_more": has_more, "url": url}

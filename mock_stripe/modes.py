@@ -12,10 +12,12 @@ from .errors import StripeError, resource_missing
 OTHER = {"test": "live", "live": "test"}
 
 
-def missing(store, caller, kind: str, label: str, obj_id: str, param: str = "id", status: int = 404) -> StripeError:
+def missing(store, caller, kind: str, label: str, obj_id: str, param: str = "id", status: int = 404,
+            exists=None) -> StripeError:
+    """`exists(account, mode, kind, id)` (default: the objects table's) finds the id in the other mode."""
     err = resource_missing(label, obj_id, param=param, status=status)
     other = OTHER[caller.mode]
-    if store.exists(caller.account, other, kind, obj_id):
+    if (exists or store.exists)(caller.account, other, kind, obj_id):
         err.message = (f"No such {label}: '{obj_id}'; a similar object exists in {other} mode, but a "
                        f"{caller.mode} mode key was used to make this request.")
     return err

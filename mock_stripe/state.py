@@ -60,7 +60,8 @@ def _metadata(obj: dict, where: str) -> dict:
     return out
 
 
-def _customer(raw, where: str, now: int, livemode: bool) -> tuple[dict, bool]:
+def customer(raw, where: str, now: int, livemode: bool) -> tuple[dict, bool]:
+    """A state document's customer, checked and completed: (the object, whether it is deleted)."""
     _expect(isinstance(raw, dict), where, "must be an object")
     _known(raw, customers.FIELDS | {"deleted"}, where)
     if "id" in raw:
@@ -152,7 +153,7 @@ def normalize(doc, now: int) -> list[dict]:
             _expect(isinstance(custs, list), f"{mwhere}.customers", "must be a list")
             parsed, ids = [], set()
             for k, raw in enumerate(custs):
-                obj, deleted = _customer(raw, f"{mwhere}.customers[{k}]", now, live)
+                obj, deleted = customer(raw, f"{mwhere}.customers[{k}]", now, live)
                 _expect(obj["id"] not in ids, f"{mwhere}.customers[{k}].id", "duplicate customer id")
                 ids.add(obj["id"])
                 parsed.append((obj, deleted))

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS portal_sessions (
     token TEXT PRIMARY KEY, account TEXT NOT NULL, mode TEXT NOT NULL,
     expires_at REAL NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL, mode TEXT NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+    created INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_order ON events (account, mode, seq);
+CREATE INDEX IF NOT EXISTS events_type ON events (account, mode, type, seq);
 """
 
 
@@ -86,7 +92,7 @@ class Store:
 
     def clear(self) -> None:
         with self.tx() as c:
-            for table in ("accounts", "api_keys", "objects", "idempotency", "portal_sessions", "meta"):
+            for table in ("accounts", "api_keys", "objects", "idempotency", "portal_sessions", "meta", "events"):
                 c.execute(f"DELETE FROM {table}")
         self.search_versions = {}  # see search_index: what search sees lags behind writes
 
@@ -167,24 +173,32 @@ class Store:
     def page(self, account: str, mode: str, kind: str, filters: list[tuple[str, tuple]], limit: int,
              starting_after: Row | None = None, ending_before: Row | None = None) -> tuple[list[Row], bool]:
         """One page of a newest-first list, and whether more lie beyond it (in paging direction)."""
-        where = ["account=?", "mode=?", "kind=?", "deleted=0"]
-        args: list = [account, mode, kind]
+        # Row values keep the cursor a range of the (account, mode, kind, created, seq) index: a page
+        # deep in a large account costs what the first one does (an OR of two conditions scanned the
+        # index from the newest row on).
+        return self._page("objects", "deleted", ["account=?", "mode=?", "kind=?", "deleted=0"], [account, mode, kind],
+                          filters, ("created", "seq"), limit,
+                          after=(starting_after.created, starting_after.seq) if starting_after else None,
+                          before=(ending_before.created, ending_before.seq) if ending_before else None)
+
+    def _page(self, table: str, deleted: str, where: list[str], args: list, filters: list[tuple[str, tuple]],
+              key: tuple[str, ...], limit: int, after: tuple | None, before: tuple | None) -> tuple[list[Row], bool]:
+        """A page ordered by the `key` columns, newest first; `after`/`before`: a cursor's values of them."""
+        where, args = list(where), list(args)
         for sql, filter_args in filters:
             where.append(sql)
             args.extend(filter_args)
         order = "DESC"
-        # Row values keep the cursor a range of the (account, mode, kind, created, seq) index: a page
-        # deep in a large account costs what the first one does (an OR of two conditions scanned the
-        # index from the newest row on).
-        if starting_after is not None:
-            where.append("(created, seq) < (?, ?)")
-            args += [starting_after.created, starting_after.seq]
-        elif ending_before is not None:
-            where.append("(created, seq) > (?, ?)")
-            args += [ending_before.created, ending_before.seq]
+        cols = f"({', '.join(key)})"
+        if after is not None:
+            where.append(f"{cols} < ({', '.join('?' * len(after))})")
+            args += after
+        elif before is not None:
+            where.append(f"{cols} > ({', '.join('?' * len(before))})")
+            args += before
             order = "ASC"
-        sql = (f"SELECT seq, id, created, deleted, data FROM objects WHERE {' AND '.join(where)} "
-               f"ORDER BY created {order}, seq {order} LIMIT ?")
+        sql = (f"SELECT seq, id, created, {deleted}, data FROM {table} WHERE {' AND '.join(where)} "
+               f"ORDER BY {', '.join(f'{c} {order}' for c in key)} LIMIT ?")
         with self.lock:
             rows = [_row(r) for r in self.conn.execute(sql, args + [limit + 1]).fetchall()]
         has_more = len(rows) > limit
@@ -192,6 +206,25 @@ class Store:
         if order == "ASC":
             rows.reverse()
         return rows, has_more
+
+    # -- events: in order of happening (seq), whatever the clock says ---------------------
+    def event_insert(self, account: str, mode: str, event: dict) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO events (account, mode, id, type, created, data) VALUES (?, ?, ?, ?, ?, ?)",
+                      (account, mode, event["id"], event["type"], event["created"], json.dumps(event)))
+
+    def event_get(self, account: str, mode: str, event_id: str) -> Row | None:
+        with self.lock:
+            r = self.conn.execute("SELECT seq, id, created, 0, data FROM events WHERE id=? AND account=? AND mode=?",
+                                  (event_id, account, mode)).fetchone()
+        return _row(r) if r else None
+
+    def event_page(self, account: str, mode: str, filters: list[tuple[str, tuple]], limit: int,
+                   after_seq: int | None = None, before_seq: int | None = None) -> tuple[list[Row], bool]:
+        """One page of events newest first; `after_seq` pages toward older events, `before_seq` toward newer."""
+        return self._page("events", "0", ["account=?", "mode=?"], [account, mode], filters, ("seq",), limit,
+                          after=None if after_seq is None else (after_seq,),
+                          before=None if before_seq is None else (before_seq,))
 
     # -- idempotency records -------------------------------------------------------------
     def idempotency_get(self, account: str, mode: str, key: str):

@@ -163,6 +163,10 @@ class SyncConfig(_Section):
         default_factory=list,
         description="Stripe fields that a blank NetSuite value clears; by default a blank leaves Stripe's value")
 
+    relist_after_hours: float = Field(
+        24.0, ge=0, description="how old the journal's stored listing of the Stripe account may grow before a mass "
+        "sync lists the account again instead of reading the events since; 0: list every run, store nothing")
+
     lookup_field: str = Field(EMAIL, description="what R3 matches on: email, or a customer field id whose value is "
                               "matched against and written to Stripe metadata under that id")
 

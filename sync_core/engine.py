@@ -3,8 +3,10 @@
 Every sync goes the same four steps, each in a module of its own:
 - read (`reads`): the customer's record, or a mass sync's customers in pages of 1,000;
 - index (`stripe_index`): what Stripe knows of them; single sync looks each thing up as it needs it;
-- plan (`planner`): `rules.decide` for every customer, as a one-at-a-time run in the same order would;
-- execute (`executor`): only the writes the plan needs, the PayPack fields back to NetSuite (R5).
+- plan (`planner`): `rules.decide` for every customer, as a one-at-a-time run in the same order would
+  (`plan_run`); single sync is a plan of one (`plan_row`, the same row type);
+- execute (`executor`): only the writes the plan needs, the PayPack fields back to NetSuite (R5): a mass
+  sync's plan in batches (`execute_plan`), single sync's row at once (`execute_one`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import time
 from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
@@ -26,13 +29,14 @@ from .job import Job, SyncContext
 from .journal import Journal
 from .netsuite import NetSuiteClient, TokenAuth
 from .outcome import Change, Outcome, Status
-from .planner import Plan, decide_for, find, plan_run, planned_push
-from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more
+from .planner import Plan, PlanRow, plan_row, plan_run
+from .stored_listing import ListingStore, Refreshing, StoredListing
+from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more, store_index
 from .stripe_listing import PAGE
 from .retry import RetryPolicy, counting_retries
 from .run_target import current_target
-from .rules import Action, LookupKind, normalize_stripe_id, portal_plan, portal_write, CustomerFacts, decide
-from .ids import internal_id as require_internal_id
+from .rules import LookupKind, normalize_stripe_id, portal_write, CustomerFacts, decide
+from .ids import internal_id as require_internal_id, is_stripe_customer_id
 from .portal_links import holds_link, source_for
 from .run_view import RunView, stripe_ref
 from .stripe_gateway import StripeGateway
@@ -163,7 +167,8 @@ class Engine:
         portal: bool = True,
         context: SyncContext | None = None,
     ) -> Outcome:
-        """The "Sync to Stripe (PayPack)" button for one customer: read, look up, decide, write."""
+        """The "Sync to Stripe (PayPack)" button for one customer, a plan of one: read the record, look up
+        what Stripe knows, decide and plan the row, execute it."""
         job = Job(str(internal_id).strip(), dry_run, portal)
         if await self._stage(job, self._read(job, context)):
             await self._stage(job, self._decide_and_write(job, self.turn_locks.hold))
@@ -201,40 +206,13 @@ class Engine:
             await self._sync_customer(job)
 
     async def _sync_customer(self, job: Job) -> None:
-        """Look up, decide, and (unless a dry run) write: the Stripe side, then the PayPack fields."""
-        outcome, mapped = job.outcome, job.mapped
-        t = time.monotonic()
-        found = await find(job, self, self.config.sync.metadata_prefix, self.config.sync.blank_clears)
-        outcome.timings["stripe_lookup"] = time.monotonic() - t
-
-        decision = decide_for(job, found, self.config)
-        outcome.decision = decision
-        outcome.stripe_customer_id = decision.stripe_customer_id
-        terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
-        if decision.action in terminal:
-            outcome.status = terminal[decision.action]
-            return
-        if job.dry_run:
-            if job.run is not None:
-                job.run.plan(job.facts, decision,
-                             planned_push(job, decision, found.customers, self.config.sync.blank_clears))
-            outcome.status = Status.PLANNED
-            if job.portal:
-                outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
-            return
-
-        t = time.monotonic()
-        stripe_id = await executor.write_stripe(self, job, decision, found.customers)
-        if stripe_id is None:
-            return  # Stripe refused the email: the outcome says so
-        outcome.stripe_customer_id = stripe_id
-        outcome.timings["stripe_write"] = time.monotonic() - t
-
-        portal_url = None
-        if job.portal:
-            outcome.portal, portal_url = await executor.portal(self, mapped, job.ctx)  # type: ignore[arg-type]
-        await executor.write_back(self, outcome, mapped, stripe_id, portal_url)
-        outcome.status = Status.OK
+        """A plan of one: what Stripe knows (live lookups), the decision and the planned write, then its
+        execution (unless a dry run): the Stripe side, then the PayPack fields."""
+        row = PlanRow(job)
+        started = time.monotonic()
+        await plan_row(row, self, self.config)
+        job.outcome.timings["stripe_lookup"] = time.monotonic() - started
+        await executor.execute_one(self, row)
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
         """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
@@ -346,18 +324,28 @@ class Engine:
         counted_from = (self.netsuite.requests, self.stripe.requests)
         # The Stripe account's size estimate does not depend on the pages: asked while they are read.
         linked_count = asyncio.create_task(reads.linked_count(self))
+        refreshing = None
         try:
+            listings = await self._listings(journal, keep=not dry_run)
+            stored = listings.load() if listings is not None else None
+            refreshing = Refreshing(self.stripe, stored) if stored is not None else None
             ctx = await self.context(search_id)
             jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
         except BaseException:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
+            if refreshing is not None:
+                await refreshing.cancel()
             raise
         if run.journal is not None:
             run.journal.add_pending(run.run_id, [j.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
-        plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count)
+        try:
+            plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count, listings, refreshing)
+        finally:
+            if refreshing is not None:
+                await refreshing.cancel()  # read by the index; cancelled if planning failed before it
         jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if dry_run:
@@ -367,9 +355,16 @@ class Engine:
         limit = self.in_flight_limit(sum(executor.needs_requests(r) for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
-        async for outcome in executor.execute_plan(self, rows, run.finished, limit=limit, stop=stop,
+        async for outcome in executor.execute_plan(self, rows, run, limit=limit, stop=stop,
                                                    batch_size=self.config.netsuite.write_back_batch):
             yield run.progress(outcome)
+        if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
+            # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).
+            try:
+                newest = await self.stripe.newest_customer_event()
+            except SyncError:
+                newest = None  # the next run lists the account again
+            listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
 
     async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: set[str],
                         changed_since: datetime | None, journal: Journal | None, run: "_RunState") -> list[Job]:
@@ -391,8 +386,17 @@ class Engine:
                 jobs.append(job)
         return jobs
 
+    async def _listings(self, journal: Journal | None, *, keep: bool) -> "_Listings | None":
+        """Where the stored listing of this Stripe account lives: beside the run journal, when there is one."""
+        if journal is None or not self.config.sync.relist_after_hours:
+            return None
+        account = await self.stripe.account_id()
+        return _Listings(journal.listings, account, self.stripe.mode, keep,
+                         self.config.sync.relist_after_hours * 3600)
+
     async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
-                    counted_from: tuple[int, int], linked_count: "asyncio.Task[int]") -> Plan:
+                    counted_from: tuple[int, int], linked_count: "asyncio.Task[int]",
+                    listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
@@ -402,15 +406,21 @@ class Engine:
         boxes = {key.of_value(e) or "" for e in emails}
         # Stripe, NetSuite's links and the portal links are independent reads: all at once.
         wanted_links = [j for j in read if j.kind is not LookupKind.NONE]
-        index, (links_held, box_links), links = await asyncio.gather(
-            self._index(stored, emails, linked_count),
-            reads.netsuite_links(self, stored, boxes),
+        held: dict[str, tuple[str, ...]] = {}  # Stripe id -> the run's customers holding it
+        for j in read:
+            sid = normalize_stripe_id(j.facts.stripe_customer_id) or "" if j.kind is LookupKind.BY_ID else ""
+            if is_stripe_customer_id(sid):
+                reads.add_holder(held, sid, j.internal_id)
+        index, links_held, (box_held, box_links), links = await asyncio.gather(
+            self._index(stored, emails, linked_count, listings, refreshing),
+            reads.shared_links(self, held),
+            reads.netsuite_links(self, set(), boxes) if boxes - {""} else _empty_links(),
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
-        if candidates:  # held by a NetSuite customer of another mailbox, maybe
-            more, _ = await reads.netsuite_links(self, candidates, set())
-            for sid, holders in more.items():
+        more = (await reads.netsuite_links(self, candidates, set()))[0] if candidates else {}
+        for found in (box_held, more):  # the mailboxes' linked customers; held by another mailbox's, maybe
+            for sid, holders in found.items():
                 for holder in holders:
                     reads.add_holder(links_held, sid, holder)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
@@ -420,18 +430,25 @@ class Engine:
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
         return Plan(rows, reads=reads_made, index=index.how)
 
-    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]") -> StripeIndex:
-        """The Stripe index, listing or looking up as the account's size (estimated from NetSuite) says; with
-        a thousand lookups or more it lists at once, without waiting for the estimate (listing stops on its
-        own if the account turns out much larger: within twice the cheaper way)."""
+    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
+                     listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> StripeIndex:
+        """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;
+        else listing or looking up as the account's size (estimated from NetSuite) says; with a thousand
+        lookups or more it lists at once, without waiting for the estimate (listing stops on its own if the
+        account turns out much larger: within twice the cheaper way). A run that writes keeps what it
+        learnt of the whole account for the next one."""
         if len(stored) + len(values) >= SURELY_LIST:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
             expected_pages = None
         else:
             expected_pages = -(-await linked_count // PAGE)
-        return await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
-                                 expected_pages=expected_pages)
+        index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
+                                  expected_pages=expected_pages, refreshing=refreshing,
+                                  anchor_listing=listings is not None and listings.keep)
+        if listings is not None and listings.keep:
+            store_index(listings.store, listings.account, listings.mode, index)
+        return index
 
     async def _portal_links(self, jobs: list[Job]) -> dict[str, str] | None:
         """The current signed links of these customers, a RESTlet call per 1,000; None when NetSuite cannot give
@@ -561,6 +578,20 @@ class Engine:
 
 
 
+@dataclass(frozen=True)
+class _Listings:
+    """The stored listing of the Stripe account a run reaches (stored_listing), and whether the run keeps its own."""
+
+    store: ListingStore
+    account: str
+    mode: str
+    keep: bool  # a run that writes keeps what it learnt; a dry run only reads
+    max_age_s: float
+
+    def load(self) -> "StoredListing | None":
+        return self.store.load(self.account, self.mode, max_age_s=self.max_age_s)
+
+
 class _RunState:
     """What both mass-sync paths keep while a run goes: its jobs' journal hooks, its counts, its end."""
 
@@ -571,26 +602,32 @@ class _RunState:
         self.done = 0
         self.total = 0
         self.limit: InFlightLimit | FixedLimit | None = None
+        self._attempted: set[str] | None = None  # customers with a create not yet written back, as the run began
         # One hook every job of the run shares (a closure per job would cost 200 bytes each).
         self.on_create_attempt = self._create_attempted if journal is not None else None
 
     def job(self, internal_id: str, dry_run: bool, portal: bool, ctx: SyncContext, journal: Journal | None,
             view: RunView | None = None) -> Job:
         job = Job(internal_id, dry_run, portal, view, ctx=ctx, on_create_attempt=self.on_create_attempt)
-        job.create_attempted = bool(journal and journal.create_attempted_anywhere(internal_id))  # dry runs read it
+        if journal is not None and self._attempted is None:  # dry runs read it too
+            self._attempted = journal.create_attempted_ids()
+        job.create_attempted = internal_id in (self._attempted or ())
         return job
 
     def _create_attempted(self, internal_id: str) -> None:
         self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
 
     def finished(self, job: Job) -> Outcome:
-        outcome = job.outcome
+        return self.finished_all([job])[0]
+
+    def finished_all(self, jobs: list[Job]) -> list[Outcome]:
+        """Journal these customers' ends (one transaction); their outcomes."""
+        outcomes = [j.outcome for j in jobs]
         if self.journal is not None:
-            self.journal.mark(self.run_id, outcome.internal_id, outcome.status.value, rule=outcome.rule,  # type: ignore[arg-type]
-                              action=outcome.decision.action.value if outcome.decision else None,
-                              stripe_customer_id=outcome.stripe_customer_id, error=outcome.cause,
-                              remedy=outcome.remedy)
-        return outcome
+            self.journal.mark_many(self.run_id, [  # type: ignore[arg-type]
+                (o.internal_id, o.status.value, o.rule, o.decision.action.value if o.decision else None,
+                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes])
+        return outcomes
 
     def progress(self, outcome: Outcome) -> CustomerSynced:
         self.done += 1
@@ -607,6 +644,10 @@ class _RunState:
         return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
                            engine.netsuite.requests, engine.stripe.requests, engine.retries,
                            self.limit.peak if self.limit else 0, stopped)
+
+
+async def _empty_links() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    return {}, {}
 
 
 async def _none() -> None:

@@ -1,6 +1,6 @@
 """Executing: the writes a decision needs, and nothing else (R4, R5, R6).
 
-Single sync writes one customer at once (`write_stripe`, then `write_back`). A mass sync executes its
+Single sync executes its plan of one at once (`execute_one`: the Stripe write, then the record). A mass sync executes its
 plan (`execute_plan`): only the rows that write anything cost a request; rows naming the same Stripe
 customer (or a create planned earlier in the run, "(new for 101)") go in the plan's order; the PayPack
 fields go back to NetSuite in batches through the RESTlet (`WriteBackBatches`), each customer's result
@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
 
 from .errors import NetSuiteError, StripeServiceError, SyncError
 from .in_flight import in_flight
@@ -32,6 +32,7 @@ from .rules import (
     PortalOutcome,
     TraceStep,
     normalize_stripe_id,
+    portal_plan,
     portal_write,
 )
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .in_flight import FixedLimit, InFlightLimit
 
+TERMINAL_STATUS = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
 WRITE_BACK_WINDOW_S = 1.0  # a partial batch goes after this long, so progress shows and a kill loses little
 WRITE_BACKS_IN_FLIGHT = 2  # NetSuite's concurrency is shared by every integration of the account
 
@@ -148,11 +150,33 @@ def write_back_patch(engine: "Engine", outcome: Outcome, mapped: MappedCustomer,
     return patch
 
 
-async def write_back(engine: "Engine", outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
-                     portal_url: str | None) -> None:
-    patch = write_back_patch(engine, outcome, mapped, stripe_id, portal_url)
+async def execute_one(engine: "Engine", row: PlanRow) -> None:
+    """Single sync's plan of one (the button): the Stripe write the row plans, then R6's current link, then
+    the PayPack fields on the record itself (a PATCH, as the button writes them). A dry run writes nothing."""
+    job, outcome, decision = row.job, row.job.outcome, row.decision
+    assert decision is not None
+    outcome.decision, outcome.stripe_customer_id = decision, decision.stripe_customer_id
+    if decision.action in TERMINAL_STATUS:
+        outcome.status = TERMINAL_STATUS[decision.action]
+        return
+    if job.dry_run:
+        outcome.status = Status.PLANNED
+        if job.portal:
+            outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
+        return
+    started = time.monotonic()
+    stripe_id = await write_stripe(engine, job, decision, row.found.customers if row.found is not None else {})
+    if stripe_id is None:
+        return  # Stripe refused the email: the outcome says so
+    outcome.stripe_customer_id = stripe_id
+    outcome.timings["stripe_write"] = time.monotonic() - started
+    link = None
+    if job.portal:
+        outcome.portal, link = await portal(engine, job.mapped, job.ctx)  # type: ignore[arg-type]
+    patch = write_back_patch(engine, outcome, job.mapped, stripe_id, link)
     if patch:
-        await engine.netsuite.patch_customer(mapped.internal_id, patch)
+        await engine.netsuite.patch_customer(job.mapped.internal_id, patch)
+    outcome.status = Status.OK
 
 
 # --- a mass sync's plan ----------------------------------------------------------------------------
@@ -237,18 +261,33 @@ def needs_requests(row: PlanRow) -> bool:
     return row.needs_requests()
 
 
-async def execute_plan(engine: "Engine", rows: list[PlanRow], finished: Callable[[Job], Outcome], *,
+class Finisher(Protocol):
+    """Where a row's end goes (the run's journal); `finished_all` takes many at once."""
+
+    def finished(self, job: Job) -> Outcome: ...
+
+    def finished_all(self, jobs: list[Job]) -> list[Outcome]: ...
+
+
+QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
+
+
+async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
                        limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
                        batch_size: int) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
+    finished = run.finished
     todo = [r for r in rows if needs_requests(r)]
     quiet = [r for r in rows if not needs_requests(r)]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
-    for k in range(len(quiet)):
-        row, quiet[k] = quiet[k], None  # type: ignore[call-overload]
-        _settle_without_writes(row)
-        yield finished(row.job)
+    for start in range(0, len(quiet), QUIET_CHUNK):
+        chunk = quiet[start:start + QUIET_CHUNK]
+        quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
+        for row in chunk:
+            _settle_without_writes(row)
+        for outcome in run.finished_all([row.job for row in chunk]):
+            yield outcome
     if not todo:
         return
     done: asyncio.Queue[Outcome] = asyncio.Queue()
@@ -316,9 +355,8 @@ def _settle_without_writes(row: PlanRow) -> None:
     outcome.decision = decision
     outcome.stripe_customer_id = decision.stripe_customer_id
     outcome.portal = row.portal
-    terminal = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
-    if decision.action in terminal:
-        outcome.status = terminal[decision.action]
+    if decision.action in TERMINAL_STATUS:
+        outcome.status = TERMINAL_STATUS[decision.action]
         return
     if job.portal and row.portal is not None and row.portal.outcome is not PortalOutcome.FAILED:
         outcome.portal_url = _current_link(row)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .run_target import RunTarget
+from .stored_listing import ListingStore
 
 FINISHED = ("ok", "skipped", "needs-decision")
 
@@ -60,6 +61,7 @@ class Journal:
     def __init__(self, path: str | Path, *, must_exist: bool = False) -> None:
         """Open (or create) the journal; `must_exist` (to resume a run) never creates a file."""
         self.path = str(path)
+        self._listings: ListingStore | None = None
         if must_exist and not Path(self.path).is_file():
             raise JournalError(f"no run journal at {self.path}, so no run to resume. Name the journal the run "
                                "wrote with --journal (or [sync] journal_path), or start a new run without --resume.")
@@ -74,6 +76,15 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+        if self._listings is not None:
+            self._listings.close()
+
+    @property
+    def listings(self) -> ListingStore:
+        """The stored listings of Stripe accounts kept in this journal's file (stored_listing)."""
+        if self._listings is None:
+            self._listings = ListingStore(self.path)
+        return self._listings
 
     def _add_missing_columns(self) -> None:
         have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
@@ -144,6 +155,11 @@ class Journal:
         row = self._db.execute("SELECT state FROM steps WHERE run_id = ? AND internal_id = ?", (run_id, internal_id)).fetchone()
         return row[0] if row else None
 
+    def create_attempted_ids(self) -> set[str]:
+        """Every customer some run sent a Stripe create for that it may not have written back (one query for
+        a run's customers, where `create_attempted_anywhere` asks for one)."""
+        return {r[0] for r in self._db.execute("SELECT DISTINCT internal_id FROM steps WHERE state = 'create-attempted'")}
+
     def create_attempted_anywhere(self, internal_id: str) -> bool:
         """Did any run send a Stripe create for this customer that it may not have written back?"""
         row = self._db.execute(
@@ -152,16 +168,29 @@ class Journal:
 
     def mark(self, run_id: str, internal_id: str, state: str, *, rule: str | None = None, action: str | None = None,
              stripe_customer_id: str | None = None, error: str | None = None, remedy: str | None = None) -> None:
-        self._db.execute(
-            "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
-            " rule = excluded.rule, action = excluded.action, stripe_customer_id = excluded.stripe_customer_id,"
-            " error = excluded.error, remedy = excluded.remedy, updated = excluded.updated",
-            (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, time.time()))
-        if state in FINISHED + ("failed",):
+        self.mark_many(run_id, [(internal_id, state, rule, action, stripe_customer_id, error, remedy)])
+
+    def mark_many(self, run_id: str, steps: list[tuple[str, str, str | None, str | None, str | None, str | None,
+                                                        str | None]]) -> None:
+        """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
+        transaction."""
+        now = time.time()
+        settled = [(s[0],) for s in steps if s[1] in FINISHED + ("failed",)]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
+                " rule = excluded.rule, action = excluded.action, stripe_customer_id = excluded.stripe_customer_id,"
+                " error = excluded.error, remedy = excluded.remedy, updated = excluded.updated",
+                [(run_id, *s, now) for s in steps])
             # A finished step settles every earlier create-attempt for this customer.
-            self._db.execute("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
-                             "AND state = 'create-attempted'", (internal_id, run_id))
+            self._db.executemany("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
+                                 "AND state = 'create-attempted'", [(i, run_id) for (i,) in settled])
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def finished_ids(self, run_id: str, *, include_failed: bool = False) -> set[str]:
         states = FINISHED + (("failed",) if include_failed else ())

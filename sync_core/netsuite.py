@@ -397,21 +397,28 @@ class NetSuiteClient:
         of 100,000 customers does not hold each link twice (keys, too, are the caller's own strings).
         """
         held = held or {}
-        links: dict[str, str] = {}
-        for start in range(0, len(internal_ids), PORTAL_LINKS_BATCH):
-            batch = internal_ids[start:start + PORTAL_LINKS_BATCH]
-            asked = {i: i for i in batch}
-            body = await self._restlet({"action": "portalLinks", "customerIds": batch})
+
+        async def batch(ids: list[str]) -> dict[str, str]:
+            asked = {i: i for i in ids}
+            body = await self._restlet({"action": "portalLinks", "customerIds": ids})
+            got: dict[str, str] = {}
             for entry in body.get("links", []):
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
                     cid = str(entry.get("id"))
                     cid, url = asked.get(cid, cid), entry["url"]
-                    links[cid] = current if (current := held.get(cid)) == url else url
-            missing = [i for i in batch if i not in links]
+                    got[cid] = current if (current := held.get(cid)) == url else url
+            missing = [i for i in ids if i not in got]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",
                                     remedy="Deploy the current deploy/netsuite/custsync_search_restlet.js (it has the "
                                     "portalLinks action) and set its portal Suitelet script parameters.")
+            return got
+
+        # The calls go at once; the client's concurrency limit (NetSuite's, shared) spaces them.
+        links: dict[str, str] = {}
+        for got in await asyncio.gather(*(batch(internal_ids[k:k + PORTAL_LINKS_BATCH])
+                                          for k in range(0, len(internal_ids), PORTAL_LINKS_BATCH))):
+            links.update(got)
         return links
 
 

@@ -226,14 +226,30 @@ class Plan:
         }
 
 
+async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
+    """Decide one customer and plan its Stripe write: what `find` learns from `lookups` (the run's index, or
+    live requests for single sync), the rules' decision, the fields a push changes. A customer of a run
+    (`job.run`) is remembered by it, so those after it see its planned create, link or push."""
+    job, prefix, blank_clears = row.job, config.sync.metadata_prefix, config.sync.blank_clears
+    row.found = await find(job, lookups, prefix, blank_clears)
+    row.decision = decision = decide_for(job, row.found, config)
+    if decision.action in TERMINAL:
+        return
+    push = planned_push(job, decision, row.found.customers, blank_clears)
+    if push is not None:
+        current = row.found.customers[decision.stripe_customer_id]  # type: ignore[index]
+        row.stripe_diff = changed_fields(job.mapped.update_params(current, blank_clears), current)
+    if job.run is not None:
+        job.run.plan(job.facts, decision, push)
+
+
 async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[str, str] | None,
                    deployment_released: bool) -> list[PlanRow]:
     """Decide every customer of a run, from the index, in the order a one-at-a-time run takes them:
     linked customers first (a push may move a Stripe customer to another mailbox, or tag it for its
     owner), then those matched by email, each in the search's order. `links`: the current portal links
     (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
-    prefix, blank_clears = config.sync.metadata_prefix, config.sync.blank_clears
-    view = RunView(True, prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
+    view = RunView(True, config.sync.metadata_prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
     rows: list[PlanRow] = [None] * len(jobs)  # type: ignore[list-item]  # each filled in its turn
     for k in _one_at_a_time_order(jobs):
         job = jobs[k]
@@ -243,18 +259,13 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         job.run = view
         if job.kind is LookupKind.BY_ID:
             job.linked = index.linked(normalize_stripe_id(job.facts.stripe_customer_id))
-        row.found = await find(job, index, prefix, blank_clears)
-        row.decision = decision = decide_for(job, row.found, config)
+        await plan_row(row, index, config)
         job.linked, job.run = (None, False), None  # read into `found`; a run of 100,000 keeps no more than it needs
+        decision = row.decision
         if decision.action in TERMINAL:
             row.found = None
             _let_go(job)
             continue
-        push = planned_push(job, decision, row.found.customers, blank_clears)
-        if push is not None:
-            current = row.found.customers[decision.stripe_customer_id]  # type: ignore[index]
-            row.stripe_diff = changed_fields(job.mapped.update_params(current, blank_clears), current)
-        view.plan(job.facts, decision, push)
         if job.portal:
             row.portal, row.portal_url = _portal(job, links, deployment_released)
         if decision.action in (Action.CREATE, Action.USE_LINKED):

@@ -81,7 +81,8 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
         some_ids, some_boxes = ids[k:k + LINK_QUERY_BATCH], mailboxes[k:k + LINK_QUERY_BATCH]
         where = []
         if some_ids:
-            where.append(f"{field} IN ({', '.join(sql_literal(s) for s in some_ids)})")
+            # Trimmed as the ids read are (normalize_stripe_id): " cus_X" holds cus_X too.
+            where.append(f"TRIM({field}) IN ({', '.join(sql_literal(s) for s in some_ids)})")
         if some_boxes:
             where.append(f"({key.suiteql_in(some_boxes)} AND {field} IS NOT NULL)")
         queries.append(f"SELECT id, {key.field}, {field} FROM customer WHERE {' OR '.join(where)}")
@@ -106,6 +107,23 @@ def add_holder(holders: dict[str, tuple[str, ...]], key: str, value: str) -> Non
     held = holders.get(key, ())
     if value not in held:
         holders[key] = held + (value,)
+
+
+async def shared_links(engine: "Engine", held: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Who holds each Stripe id a run's customers hold (`held`: Stripe id -> those customers), as
+    `netsuite_links` would say, in one query (and its pages) where asking by id takes one per 500: the run's
+    own holdings plus every Stripe id two or more NetSuite customers hold, with its holders (an id one
+    customer holds is held by that customer alone, and a customer of the run holds it)."""
+    field = engine.config.netsuite.stripe_id_field.lower()
+    rows = await engine.netsuite.suiteql_all(
+        f"SELECT id, {field} FROM customer WHERE TRIM({field}) IN (SELECT TRIM({field}) FROM customer WHERE "
+        f"{field} IS NOT NULL GROUP BY TRIM({field}) HAVING COUNT(*) > 1)")
+    links = dict(held)
+    for row in rows:
+        sid = normalize_stripe_id(str(row.get(field) or ""))
+        if sid in links:
+            add_holder(links, sid, str(row.get("id")))
+    return links
 
 
 async def linked_count(engine: "Engine") -> int:

@@ -26,6 +26,9 @@ KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or
 _ACCOUNT_IN_REFUSAL = re.compile(r"on account '?(acct_[A-Za-z0-9]+)'?")
 
 
+CUSTOMER_EVENTS = ("customer.created", "customer.updated", "customer.deleted")
+
+
 def _names_other_mode(message: str | None) -> bool:
     """Stripe's 404 for an id of the other mode: "… a similar object exists in test mode, but a live mode key
     was used to make this request." (and the reverse)."""
@@ -102,6 +105,7 @@ class StripeGateway:
         self.retries = 0
         self._account_id: str | None = None
         self.list_pages = 0  # pages of GET /v1/customers read (all_customers)
+        self.event_pages = 0  # pages of GET /v1/events read (customer_events)
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
@@ -195,6 +199,32 @@ class StripeGateway:
         response = await self._call(lambda: self._client.raw_request_async("get", "/v1/customers", **params))
         body = response.data if isinstance(response.data, dict) else {}
         self.list_pages += 1
+        return list(body.get("data") or []), bool(body.get("has_more"))
+
+    # --- events ----------------------------------------------------------
+
+    async def customer_events(self, since: int, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """The customer.created/updated/deleted events created at or after `since` (Stripe's clock, unix
+        seconds), a page at a time in no particular order (newest first within a page), listed as
+        `all_customers` lists: several `created` ranges at once. Stripe lists events of the last 30 days
+        (https://docs.stripe.com/api/events/list); to stop early, iterate inside `contextlib.aclosing(...)`."""
+        async with aclosing(list_all(self._event_page, partitions=partitions or DEFAULT_PARTITIONS,
+                                     since=since)) as pages:
+            async for page in pages:
+                yield page
+
+    async def newest_customer_event(self) -> dict[str, Any] | None:
+        """The account's newest customer event (of the last 30 days), None when there is none."""
+        events, _ = await self._event_page({"limit": 1})
+        return events[0] if events else None
+
+    async def _event_page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        # `types`, not `type=customer.*`: the wildcard also matches customer.subscription.*, customer.source.*
+        # and the like, whose objects are not customers and which a billing account has many of.
+        response = await self._call(lambda: self._client.raw_request_async(
+            "get", "/v1/events", types=list(CUSTOMER_EVENTS), **params))
+        body = response.data if isinstance(response.data, dict) else {}
+        self.event_pages += 1
         return list(body.get("data") or []), bool(body.get("has_more"))
 
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:

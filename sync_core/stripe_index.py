@@ -8,6 +8,9 @@ pages read stay below the lookups still needed (at most about twice the cheaper 
 rest. Given the account's expected size in pages (the engine estimates it from the NetSuite customers
 that hold a Stripe id), it skips a listing that would cost more than the lookups.
 
+A listing a run stored (stored_listing) is brought up to date with Stripe's events instead, when those
+cost fewer pages than the other ways; it then stands for a listing.
+
 A stored id the listing does not show is retrieved to learn whether it was deleted (or is of the other
 mode). The index then answers `planner.find` from memory, as the live lookups would.
 """
@@ -15,13 +18,16 @@ mode). The index then answers `planner.find` from memory, as the live lookups wo
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import StripeServiceError
 from .ids import is_stripe_customer_id
 from .match_key import MatchKey
 from .run_view import RunView
+from .stored_listing import Changes, ListingStore, Refreshing, StaleListing, since_anchor
 from .stripe_gateway import StripeGateway
 from .stripe_listing import PAGE
 from .stripe_lookup import MailboxIndex
@@ -50,10 +56,20 @@ class StripeIndex:
     listed_all: bool = False
     pages: int = 0
     lookups: int = 0
+    refreshed: Changes | None = None  # the stored listing, brought up to date by these events, stood for a listing
+    anchor: dict[str, Any] | None = None  # the newest customer event when the listing began (to store it)
+    listed_at: float = 0.0  # when the listing began (this machine's clock)
+    stale: str | None = None  # why a stored listing was not used
+    unanchored: str | None = None  # why this listing cannot be stored (no way to learn what changes after it)
 
     @property
     def how(self) -> str:
         pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
+        if self.refreshed is not None:
+            events = self.refreshed.events
+            return (f"brought the stored listing up to date with {events} event{'' if events == 1 else 's'} "
+                    f"({self.refreshed.pages} page{'' if self.refreshed.pages == 1 else 's'})"
+                    + (f", and retrieved {self.lookups}" if self.lookups else ""))
         if self.listed_all:
             return f"listed the account, {pages}" + (f", and retrieved {self.lookups}" if self.lookups else "")
         if self.pages:
@@ -101,9 +117,12 @@ def lookup_cost(mailboxes: MailboxIndex, value: str) -> int:
 
 
 async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_ids: set[str], emails: set[str],
-                      expected_pages: int | None = None) -> StripeIndex:
-    """Learn what Stripe holds for these stored ids and emails (the lookup field's values, emails by default),
-    listing or looking up, whichever costs less."""
+                      expected_pages: int | None = None, refreshing: Refreshing | None = None,
+                      anchor_listing: bool = False) -> StripeIndex:
+    """Learn what Stripe holds for these stored ids and emails (the lookup field's values, emails by default):
+    the stored listing brought up to date by its events (`refreshing`, read while NetSuite was), or a listing
+    or lookups, whichever costs less. `anchor_listing`: a listing also asks for the newest customer event, to
+    be stored with it (stored_listing)."""
     key = mailboxes.key
     index = StripeIndex(key=key)
     wanted_ids = {s for s in stored_ids if is_stripe_customer_id(s)}
@@ -115,27 +134,28 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
     mailbox_cost = sum(lookup_cost(mailboxes, e) for e in spellings.values())
     cost = len(wanted_ids) + mailbox_cost
     listed: dict[str, dict[str, Any]] = {}
-    if cost and (expected_pages is None or expected_pages < cost):
-        pages_before = stripe.list_pages
-        # Ranges listed at once keep Stripe's rate busy despite its latency (25/s at 250 ms needs about 7 in
-        # flight); each costs a request or two of its own, so a small account is listed in one.
-        at_least = expected_pages if expected_pages is not None else len(wanted_ids) // PAGE  # pages, from below
-        partitions = max(1, min(8, at_least // 3))
-        async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
-            async for page in pages:
-                index.pages = stripe.list_pages - pages_before
-                found = 0
-                for c in page:
-                    listed[c["id"]] = slim(c)
-                    found += c["id"] in wanted_ids
-                left = len(wanted_ids - listed.keys()) + mailbox_cost
-                # A page that found what it would have cost to look up paid for itself: go on. Otherwise stop
-                # once the pages read reach the lookups left, or the pages expected still exceed them.
-                if found == 0 and (index.pages >= left or (expected_pages or 0) - index.pages > left):
-                    break  # listing stopped paying: look up the rest
-            else:
-                index.listed_all = True
-        index.pages = stripe.list_pages - pages_before
+    if refreshing is not None:
+        try:
+            index.refreshed = await refreshing
+        except StaleListing as exc:
+            index.stale = str(exc)
+        else:
+            listed, refreshing.stored.customers = refreshing.stored.customers, {}
+            index.refreshed.apply(listed, slim)
+            index.listed_all = True
+    if cost and not index.listed_all and (expected_pages is None or expected_pages < cost):
+        anchor = asyncio.create_task(stripe.newest_customer_event()) if anchor_listing else None
+        try:
+            await _list(index, stripe, listed, wanted_ids, mailbox_cost, expected_pages)
+            if anchor is not None:
+                try:
+                    index.anchor = await anchor
+                except StripeServiceError as exc:  # e.g. a restricted key without read access to events
+                    index.unanchored = f"Stripe's events cannot be read: {exc.message}"
+        finally:
+            if anchor is not None and not anchor.done():
+                anchor.cancel()
+                await asyncio.gather(anchor, return_exceptions=True)
     if index.listed_all:
         index.by_id = listed
         for c in listed.values():
@@ -149,6 +169,43 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
         await _look_up_mailboxes(index, mailboxes, spellings)
     await _retrieve(index, stripe, missing)
     return index
+
+
+async def _list(index: StripeIndex, stripe: StripeGateway, listed: dict[str, dict[str, Any]], wanted_ids: set[str],
+                mailbox_cost: int, expected_pages: int | None) -> None:
+    """List the account into `listed` while listing pays (`index.listed_all` once it has listed everything)."""
+    index.listed_at = time.time()
+    pages_before = stripe.list_pages
+    # Ranges listed at once keep Stripe's rate busy despite its latency (25/s at 250 ms needs about 7 in
+    # flight); each costs a request or two of its own, so a small account is listed in one.
+    at_least = expected_pages if expected_pages is not None else len(wanted_ids) // PAGE  # pages, from below
+    partitions = max(1, min(8, at_least // 3))
+    async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
+        async for page in pages:
+            index.pages = stripe.list_pages - pages_before
+            found = 0
+            for c in page:
+                listed[c["id"]] = slim(c)
+                found += c["id"] in wanted_ids
+            left = len(wanted_ids - listed.keys()) + mailbox_cost
+            # A page that found what it would have cost to look up paid for itself: go on. Otherwise stop
+            # once the pages read reach the lookups left, or the pages expected still exceed them.
+            if found == 0 and (index.pages >= left or (expected_pages or 0) - index.pages > left):
+                break  # listing stopped paying: look up the rest
+        else:
+            index.listed_all = True
+    index.pages = stripe.list_pages - pages_before
+
+
+def store_index(store: ListingStore, account: str, mode: str, index: StripeIndex) -> None:
+    """Keep what this index learnt of the whole account for the next run: a new listing, or the events
+    that brought the stored one up to date. Lookups of some customers say nothing of the rest: kept as it was."""
+    if index.refreshed is not None:
+        store.update(account, mode, index.refreshed, slim, since=since_anchor(index.refreshed.newest))
+    elif index.listed_all and index.unanchored is None:
+        store.replace(account, mode, (c for c in index.by_id.values() if not c.get("deleted")),
+                      anchor=index.anchor["id"] if index.anchor else None, since=since_anchor(index.anchor),
+                      listed_at=index.listed_at)
 
 
 async def _bounded(calls: list[Any]) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Every customer of a Stripe account, listed over several `created` ranges at once.
+"""Every customer of a Stripe account (or every event since a moment), listed over several `created`
+ranges at once.
 
 Stripe lists newest first, 100 objects a page at most, through a cursor (`starting_after`: "returns
 objects listed after the named object", https://docs.stripe.com/api/pagination), and knows no total
@@ -88,21 +89,23 @@ class _Range:
 _DONE = object()  # a worker found nothing left to take
 
 
-async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS) -> AsyncIterator[list[dict[str, Any]]]:
-    """Pages (lists of customers, never empty) in no particular order; see the module's docstring.
+async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS,
+                   since: int = 0) -> AsyncIterator[list[dict[str, Any]]]:
+    """Pages (lists of objects, never empty) in no particular order; see the module's docstring. `since`:
+    only objects created at or after that second (Stripe's clock), e.g. the events after a stored listing.
 
     Leaving early (`break` inside `async with contextlib.aclosing(...)`, or aclose()) cancels the pages
     in flight and returns once they are cancelled. The first error of any range ends the listing."""
     if partitions < 1:
         raise ValueError("partitions must be at least 1")
-    first, more = await fetch({"limit": PAGE})
+    first, more = await fetch({"limit": PAGE, "created": {"gte": since}} if since else {"limit": PAGE})
     if first:
         yield first
     if not more or not first:
         return
 
     last = first[-1]
-    ranges: list[_Range] = [_Range(0, 0)]
+    ranges: list[_Range] = [_Range(since, 0)]
     ranges[0].advance(first)
     read = [len(first)]  # customers read so far
     changed = asyncio.Condition()  # a page was read or a range finished: there may be work to take

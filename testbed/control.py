@@ -66,5 +66,14 @@ class MockControl:
         """NetSuite mock: the portal Suitelet's execution log (where the admin's remedies go)."""
         return self._call("GET", "portal-suitelet/log")
 
+    def edit_stripe_customer(self, customer_id: str, changes: dict[str, Any], *, account: str = "acct_demo",
+                             mode: str = "test") -> dict[str, Any]:
+        """Stripe mock: a Dashboard edit (metadata keys merge); Stripe records it as a customer.updated event."""
+        return self._call("PATCH", f"customers/{customer_id}", json={"account": account, "mode": mode, "changes": changes})
+
+    def delete_stripe_customer(self, customer_id: str, *, account: str = "acct_demo", mode: str = "test") -> None:
+        """Stripe mock: a Dashboard delete; Stripe records it as a customer.deleted event."""
+        self._call("DELETE", f"customers/{customer_id}", params={"account": account, "mode": mode})
+
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", json={"advance_seconds": seconds})

@@ -193,6 +193,9 @@ class MassSyncExpect(_Model):
     counts: dict[Status, int] | None = None  # statuses left out must be 0
     customers: list[CustomerId] | None = None  # exactly the customers the saved search chose
     outcomes: dict[Annotated[str, BeforeValidator(_as_text_id)], OutcomeExpect] | None = None
+    # How the run learnt what Stripe holds: it listed the account, read the events since the listing an
+    # earlier run stored, or looked each customer up.
+    stripe_index: Literal["listed", "events", "looked-up"] | None = None
 
 
 class OpenLinkExpect(_Model):

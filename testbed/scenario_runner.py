@@ -19,7 +19,7 @@ from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_r
 from sync_core.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
-from sync_core.events import CustomerSynced, RunFinished
+from sync_core.events import CustomerSynced, PlanReady, RunFinished
 from sync_core.journal import Journal
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
@@ -123,13 +123,6 @@ def _ns_customer(state: dict[str, Any], iid: str) -> dict[str, Any]:
     raise StepError(f"NetSuite has no customer {iid}")
 
 
-def _stripe_customer(state: dict[str, Any], sid: str) -> dict[str, Any]:
-    for customer in state["accounts"][0]["test"]["customers"]:
-        if customer["id"] == sid:
-            return customer
-    raise StepError(f"Stripe has no customer {sid}")
-
-
 def _fields_text(fields: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v!r}" for k, v in fields.items()) or "nothing"
 
@@ -230,22 +223,23 @@ class ScenarioRunner:
     async def _do_mass_sync(self, engine: Engine, config: Config, step: m.MassSyncStep, r: StepReport) -> None:
         outcomes: dict[str, Outcome] = {}
         counts: dict[str, int] = {}
-        with tempfile.TemporaryDirectory(prefix="custsync-scenario-") as tmp:
-            journal = None if step.dry_run else Journal(Path(tmp) / "journal.sqlite")
-            try:
-                async for event in engine.mass_sync(journal, dry_run=step.dry_run):
-                    if isinstance(event, CustomerSynced):
-                        outcomes[event.outcome.internal_id] = event.outcome
-                    elif isinstance(event, RunFinished):
-                        counts = dict(event.counts)
-            finally:
-                if journal is not None:
-                    journal.close()
+        index = ""
+        journal = Journal(config.sync.journal_path)  # read by a dry run (to plan as the run would), not written
+        try:
+            async for event in engine.mass_sync(journal, dry_run=step.dry_run):
+                if isinstance(event, CustomerSynced):
+                    outcomes[event.outcome.internal_id] = event.outcome
+                elif isinstance(event, PlanReady):
+                    index = event.plan.index
+                elif isinstance(event, RunFinished):
+                    counts = dict(event.counts)
+        finally:
+            journal.close()
         ids = sorted(outcomes, key=int)
         r.happened = (f"the mass sync saved search chose {len(ids)} customer(s): {', '.join(ids) or 'none'}; "
                       + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-        r.details = [outcome_summary(outcomes[i]) for i in ids]
-        r.checks += check_mass(step.expect, outcomes, counts)
+        r.details = [f"Stripe: {index or 'nothing to look up'}"] + [outcome_summary(outcomes[i]) for i in ids]
+        r.checks += check_mass(step.expect, outcomes, counts, index)
 
     async def _do_doctor(self, engine: Engine, config: Config, step: m.DoctorStep, r: StepReport) -> None:
         results = await run_doctor(engine)
@@ -307,19 +301,21 @@ class ScenarioRunner:
 
     async def _do_stripe_update(self, engine: Engine, config: Config, step: m.StripeUpdateStep, r: StepReport) -> None:
         changes = step.stripe_update.model_dump(exclude_unset=True, exclude={"id"})
-
-        def update(state: dict[str, Any]) -> None:
-            customer = _stripe_customer(state, step.stripe_update.id)
-            metadata = changes.pop("metadata", None)
-            customer.update(changes)
-            if metadata is not None:  # Stripe merges metadata keys
-                customer["metadata"] = {**(customer.get("metadata") or {}), **{k: str(v) for k, v in metadata.items()}}
-
-        self.mocks.edit(self.mocks.stripe, update)
+        # Through the Dashboard endpoints, not a new state document: Stripe records an event for a Dashboard
+        # edit, which a mass sync's stored listing reads (a loaded state stands for another account).
+        sent = {**changes, **({"metadata": {k: str(v) for k, v in changes["metadata"].items()}}
+                              if changes.get("metadata") is not None else {})}
+        try:
+            self.mocks.stripe.edit_stripe_customer(step.stripe_update.id, sent, account=STRIPE_ACCOUNT)
+        except MockControlError as exc:
+            raise StepError(f"cannot edit Stripe customer {step.stripe_update.id}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_update.id} edited in the Stripe Dashboard: {_fields_text(changes)}"
 
     async def _do_stripe_delete(self, engine: Engine, config: Config, step: m.StripeDeleteStep, r: StepReport) -> None:
-        self.mocks.edit(self.mocks.stripe, lambda s: _stripe_customer(s, step.stripe_delete).update({"deleted": True}))
+        try:
+            self.mocks.stripe.delete_stripe_customer(step.stripe_delete, account=STRIPE_ACCOUNT)
+        except MockControlError as exc:
+            raise StepError(f"cannot delete Stripe customer {step.stripe_delete}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_delete} deleted in the Stripe Dashboard"
 
     async def _do_activate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
@@ -387,6 +383,10 @@ class ScenarioSession:
         self.stopped = False  # setup failed or a step could not run: nothing more is run
         self._restore: list[tuple[MockControl, dict[str, Any]]] = []
         self._started = time.monotonic()
+        # One journal for the scenario's mass syncs, as an operator keeps one: a later run resumes nothing of
+        # an earlier one, but reads the Stripe listing it stored (the events since, not the account again).
+        self._journal_dir = tempfile.TemporaryDirectory(prefix="custsync-scenario-")
+        self.config.sync.journal_path = Path(self._journal_dir.name) / "journal.sqlite"
 
     @property
     def done(self) -> bool:
@@ -440,6 +440,7 @@ class ScenarioSession:
                 except MockControlError:
                     pass
             self._restore = []
+            self._journal_dir.cleanup()
             self.report.elapsed = time.monotonic() - self._started
         return self.report
 

@@ -168,6 +168,22 @@ async def test_linking_a_customer_another_netsuite_customer_holds_says_so(world)
     assert out.decision.shared_with == ("102",) and "already linked to NetSuite customer(s) 102" in trace_text(out)
 
 
+async def test_a_mass_sync_sees_a_holder_outside_its_saved_search(world, tmp_path):
+    # 900 is inactive, so not in the Mass Customer Sync search (demo criteria: isinactive is F), and holds the
+    # same Stripe id as 101 with a space around it: the run's plan says it is shared, as single sync does.
+    world.load([customer("101", email="ap@acme.test", sid="cus_X"),
+                customer("900", email="old@acme.test", sid=" cus_X ", isInactive=True)],
+               [{"id": "cus_X", "email": "ap@acme.test", "name": "Acme Ltd", "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "900"}}])
+    async with world.engine() as engine:
+        alone = await engine.sync_one("101", dry_run=True)
+        ran = {o.internal_id: o for o in await synced(engine, Journal(tmp_path / "j.sqlite"), dry_run=True)}
+    assert set(ran) == {"101"}
+    assert "NetSuite customer 900 (its tag), which still links it: shared" in trace_text(ran["101"])
+    assert (ran["101"].rule, ran["101"].decision.action, trace_text(ran["101"])) == \
+        (alone.rule, alone.decision.action, trace_text(alone))
+
+
 # --- The plan is the run --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,220 @@
+"""The Stripe account's customers as a run listed them, kept beside the run journal and brought up to date
+with Stripe's events instead of listed again (issue 14: a second run, a changed-since run).
+
+A full listing costs a request per 100 customers. Stripe records every change of a customer as an event
+(customer.created, customer.updated, customer.deleted: https://docs.stripe.com/api/events/types) and lists
+the events of the last 30 days (https://docs.stripe.com/api/events/list), so a stored listing plus the
+events since it was read is the account now, at a request per 100 changes. Each event carries the whole
+customer as it was then (`data.object`), rendered in the API version of its time; the fields a plan reads
+(stripe_index.KEPT) are the same in every version this project supports.
+
+A stored listing is trusted only while Stripe's event log still reaches it. It keeps an anchor: the newest
+customer event Stripe listed when the listing was read (for an account with none, the newest once the run
+has written). The next run's events must include the anchor; when they do not (events older than 30 days
+are gone, the account's test data was deleted, a mock was loaded with another state) the account is listed
+again. It is listed again, too, once the listing is older than `[sync] relist_after_hours`, which bounds
+what a missed event can cost.
+
+Events are read again from `MARGIN` seconds before the newest one applied. Unconfirmed: Stripe documents no
+bound on how late an event becomes visible in the list; Sequin ("Finding and fixing eventual consistency
+with Stripe events", blog.sequin.io) saw events appear behind newer ones. Reading half a minute twice costs a
+page per ~3 changes a second of the account's activity; a late event beyond it waits for the next full listing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .errors import StripeServiceError
+from .stripe_gateway import StripeGateway
+from .stripe_listing import PAGE
+
+MARGIN = 30  # seconds of events read again before the newest one applied (see the module's docstring)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS stripe_listings (
+    stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, anchor TEXT, since INTEGER NOT NULL,
+    listed_at REAL NOT NULL, PRIMARY KEY (stripe_account, stripe_mode));
+CREATE TABLE IF NOT EXISTS stripe_listed_customers (
+    stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
+"""
+
+
+class StaleListing(Exception):
+    """The stored listing cannot be brought up to date cheaply or surely: list the account instead."""
+
+
+@dataclass
+class StoredListing:
+    customers: dict[str, dict[str, Any]]
+    anchor: str | None  # the event that must still be listed for the listing to be trusted
+    since: int  # events created at or after this second (Stripe's clock) are read
+    listed_at: float  # when the full listing it started from was read (this machine's clock)
+
+
+@dataclass
+class Changes:
+    """What the events since a stored listing say: the newest state of each customer they name."""
+
+    latest: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # id -> customer; None: deleted
+    newest: dict[str, Any] | None = None  # the newest event read: the next anchor
+    events: int = 0
+    pages: int = 0
+    anchored: bool = False  # the stored listing's anchor was among the events
+
+    def take(self, event: dict[str, Any], anchor: str | None, newest_of: dict[str, int]) -> None:
+        self.events += 1
+        created = int(event["created"])
+        self.anchored = self.anchored or event["id"] == anchor
+        if self.newest is None or created > int(self.newest["created"]):
+            self.newest = event
+        customer = (event.get("data") or {}).get("object") or {}
+        cid = customer.get("id")
+        if not cid or newest_of.get(cid, -1) >= created:
+            return  # an older change of a customer already brought up to date
+        newest_of[cid] = created
+        deleted = event.get("type") == "customer.deleted" or customer.get("deleted")
+        self.latest[cid] = None if deleted else customer
+
+    def apply(self, customers: dict[str, dict[str, Any]], keep: Any) -> None:
+        """Bring `customers` (id -> what `keep` made of the customer) up to date."""
+        for cid, customer in self.latest.items():
+            if customer is None:
+                customers.pop(cid, None)
+            else:
+                customers[cid] = keep(customer)
+
+
+def since_anchor(anchor: dict[str, Any] | None) -> int:
+    """Where the events after a listing begin: `MARGIN` before the newest event listed when it was read;
+    with no event then, every event Stripe still lists (all of them came after)."""
+    return max(0, int(anchor["created"]) - MARGIN) if anchor else 0
+
+
+class Refreshing:
+    """A stored listing's events, read from the start of a run, while NetSuite's pages are (they do not depend
+    on them); awaiting it gives the Changes or raises StaleListing."""
+
+    def __init__(self, stripe: StripeGateway, stored: StoredListing) -> None:
+        self.stored = stored
+        listing_pages = -(-len(stored.customers) // PAGE) + 1
+        self._task = asyncio.create_task(changes_since(stripe, stored, budget_pages=listing_pages))
+
+    def __await__(self) -> Any:
+        return self._task.__await__()
+
+    async def cancel(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def changes_since(stripe: StripeGateway, stored: StoredListing, *, budget_pages: int) -> Changes:
+    """The customer events since `stored`; StaleListing when reading them would cost more than
+    `budget_pages` (a listing is then cheaper), when they no longer reach its anchor, or when Stripe does
+    not let this key read them."""
+    changes = Changes()
+    pages_before = stripe.event_pages
+    newest_of: dict[str, int] = {}  # customer -> second of the newest event applied
+    try:
+        async with aclosing(stripe.customer_events(stored.since)) as pages:
+            async for page in pages:
+                changes.pages = stripe.event_pages - pages_before
+                if changes.pages > budget_pages:
+                    raise StaleListing(f"the events since the stored listing take more than {budget_pages} pages")
+                for event in page:  # newest first within a page; a second's events are all in one range
+                    changes.take(event, stored.anchor, newest_of)
+    except StripeServiceError as exc:
+        raise StaleListing(f"Stripe's events cannot be read: {exc.message}") from None
+    changes.pages = stripe.event_pages - pages_before
+    if not changes.anchored:
+        raise StaleListing("Stripe's events no longer reach the stored listing (older than 30 days, or the "
+                           "account's data was deleted or replaced since)")
+    return changes
+
+
+class ListingStore:
+    """Stored listings, one per Stripe account and mode, in the run journal's SQLite file."""
+
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def load(self, account: str, mode: str, *, max_age_s: float) -> StoredListing | None:
+        """The stored listing of this account and mode, if it has an anchor and is younger than `max_age_s`."""
+        row = self._db.execute("SELECT anchor, since, listed_at FROM stripe_listings WHERE stripe_account = ? AND "
+                               "stripe_mode = ?", (account, mode)).fetchone()
+        if row is None or row[0] is None or time.time() - row[2] > max_age_s:
+            return None
+        customers = {cid: json.loads(body) for cid, body in self._db.execute(
+            "SELECT id, body FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ?",
+            (account, mode))}
+        return StoredListing(customers, row[0], row[1], row[2])
+
+    def replace(self, account: str, mode: str, customers: Iterable[dict[str, Any]], *, anchor: str | None,
+                since: int, listed_at: float) -> None:
+        """A new full listing; without an anchor it is not used until `set_anchor` gives it one."""
+        with self._transaction():
+            self._forget(account, mode)
+            self._db.executemany("INSERT INTO stripe_listed_customers (stripe_account, stripe_mode, id, body) "
+                                 "VALUES (?, ?, ?, ?)",
+                                 ((account, mode, c["id"], json.dumps(c, separators=(",", ":"))) for c in customers))
+            self._db.execute("INSERT INTO stripe_listings (stripe_account, stripe_mode, anchor, since, listed_at) "
+                             "VALUES (?, ?, ?, ?, ?)", (account, mode, anchor, since, listed_at))
+
+    def update(self, account: str, mode: str, changes: Changes, keep: Any, *, since: int) -> None:
+        """The events a run read, applied to the stored listing; the newest of them is its new anchor."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ? "
+                                 "AND id = ?", [(account, mode, cid) for cid, c in changes.latest.items() if c is None])
+            self._db.executemany(
+                "INSERT INTO stripe_listed_customers (stripe_account, stripe_mode, id, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (stripe_account, stripe_mode, id) DO UPDATE SET body = excluded.body",
+                [(account, mode, cid, json.dumps(keep(c), separators=(",", ":")))
+                 for cid, c in changes.latest.items() if c is not None])
+            if changes.newest is not None:
+                self._db.execute("UPDATE stripe_listings SET anchor = ?, since = ? WHERE stripe_account = ? AND "
+                                 "stripe_mode = ?", (changes.newest["id"], since, account, mode))
+
+    def needs_anchor(self, account: str, mode: str) -> bool:
+        row = self._db.execute("SELECT anchor FROM stripe_listings WHERE stripe_account = ? AND stripe_mode = ?",
+                               (account, mode)).fetchone()
+        return row is not None and row[0] is None
+
+    def set_anchor(self, account: str, mode: str, anchor: str | None) -> None:
+        """Anchor a listing read while the account had no event; with none yet, the listing is dropped."""
+        with self._transaction():
+            if anchor is None:
+                self._forget(account, mode)
+            else:
+                self._db.execute("UPDATE stripe_listings SET anchor = ? WHERE stripe_account = ? AND stripe_mode = ? "
+                                 "AND anchor IS NULL", (anchor, account, mode))
+
+    def _forget(self, account: str, mode: str) -> None:
+        self._db.execute("DELETE FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ?",
+                         (account, mode))
+        self._db.execute("DELETE FROM stripe_listings WHERE stripe_account = ? AND stripe_mode = ?", (account, mode))
+
+    def _transaction(self) -> Any:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
