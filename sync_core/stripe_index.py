@@ -51,8 +51,8 @@ class StripeIndex:
     other_mode: set[str] = field(default_factory=set)  # stored ids Stripe knows in the other mode only
     key: MatchKey = field(default_factory=MatchKey)  # what groups customers: the mailbox, or a lookup field's value
     by_mailbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # match key -> its Stripe customers
-    netsuite_links: dict[str, set[str]] = field(default_factory=dict)  # Stripe id -> NetSuite customers holding it
-    netsuite_mailbox_links: dict[str, set[str]] = field(default_factory=dict)  # mailbox -> Stripe ids its linked customers hold
+    netsuite_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Stripe id -> NetSuite customers holding it
+    netsuite_mailbox_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mailbox -> Stripe ids its linked customers hold
     listed_all: bool = False
     pages: int = 0
     lookups: int = 0
@@ -95,7 +95,7 @@ class StripeIndex:
                        self.key.of_value(mailbox_of))
 
 
-def holders(links: dict[str, set[str]], by_key: dict[str, set[str]], stripe_ids: list[str], internal_id: str | None,
+def holders(links: dict[str, tuple[str, ...]], by_key: dict[str, tuple[str, ...]], stripe_ids: list[str], internal_id: str | None,
             run: RunView | None, box: str | None) -> dict[str, tuple[str, ...]]:
     """`planner.Lookups.linked_from` from what `reads.netsuite_links` read: for each Stripe id (and, with `box`,
     each id the linked NetSuite customers of that match key hold), the NetSuite customers other than
