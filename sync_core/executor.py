@@ -1,7 +1,7 @@
 """Executing: the writes a decision needs, and nothing else (R4, R5, R6).
 
-Single sync executes its plan of one at once (`execute_one`: the Stripe write, then the record). A mass sync executes its
-plan (`execute_plan`): only the rows that write anything cost a request; rows naming the same Stripe
+Single sync executes its plan of one at once (`execute_one`: the Stripe write, then the record). A mass
+sync executes its plan (`execute_plan`): only the rows that write anything cost a request; rows naming the same Stripe
 customer (or a create planned earlier in the run, "(new for 101)") go in the plan's order; the PayPack
 fields go back to NetSuite in batches through the RESTlet (`WriteBackBatches`), each customer's result
 reported on its own.

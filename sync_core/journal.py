@@ -8,7 +8,7 @@ redoes only what is not finished (and, with retry_failed, what failed).
 Each run records its target (NetSuite account, Stripe account and mode, `run_target.RunTarget`): a run is
 resumed only against its own target, and `--changed-since last` takes the last finished run of the same
 target. Runs journaled before targets were recorded have an unknown target and are never resumed (a new
-run does their work: it recovers any create they left unrecorded, `create_attempted_anywhere`).
+run does their work: it recovers any create they left unrecorded, `create_attempted_ids`).
 """
 
 from __future__ import annotations
@@ -156,15 +156,9 @@ class Journal:
         return row[0] if row else None
 
     def create_attempted_ids(self) -> set[str]:
-        """Every customer some run sent a Stripe create for that it may not have written back (one query for
-        a run's customers, where `create_attempted_anywhere` asks for one)."""
+        """Every customer some run sent a Stripe create for that it may not have written back (a new run reads
+        them once, as it begins)."""
         return {r[0] for r in self._db.execute("SELECT DISTINCT internal_id FROM steps WHERE state = 'create-attempted'")}
-
-    def create_attempted_anywhere(self, internal_id: str) -> bool:
-        """Did any run send a Stripe create for this customer that it may not have written back?"""
-        row = self._db.execute(
-            "SELECT 1 FROM steps WHERE internal_id = ? AND state = 'create-attempted' LIMIT 1", (internal_id,)).fetchone()
-        return row is not None
 
     def mark(self, run_id: str, internal_id: str, state: str, *, rule: str | None = None, action: str | None = None,
              stripe_customer_id: str | None = None, error: str | None = None, remedy: str | None = None) -> None:
