@@ -352,7 +352,7 @@ class Engine:
             for row in plan.rows:
                 yield run.progress(executor.planned_outcome(row))
             return
-        limit = self.in_flight_limit(sum(executor.needs_requests(r) for r in plan.rows))
+        limit = self.in_flight_limit(sum(r.needs_requests() for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
         async for outcome in executor.execute_plan(self, rows, run, limit=limit, stop=stop,
@@ -414,11 +414,11 @@ class Engine:
         index, links_held, (box_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count, listings, refreshing),
             reads.shared_links(self, held),
-            reads.netsuite_links(self, set(), boxes) if boxes - {""} else _empty_links(),
+            reads.netsuite_links(self, set(), boxes),  # no query when no customer is matched by email
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
-        more = (await reads.netsuite_links(self, candidates, set()))[0] if candidates else {}
+        more, _ = await reads.netsuite_links(self, candidates, set())
         for found in (box_held, more):  # the mailboxes' linked customers; held by another mailbox's, maybe
             for sid, holders in found.items():
                 for holder in holders:
@@ -644,10 +644,6 @@ class _RunState:
         return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
                            engine.netsuite.requests, engine.stripe.requests, engine.retries,
                            self.limit.peak if self.limit else 0, stopped)
-
-
-async def _empty_links() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    return {}, {}
 
 
 async def _none() -> None:

@@ -257,10 +257,6 @@ def planned_outcome(row: PlanRow) -> Outcome:
     return outcome
 
 
-def needs_requests(row: PlanRow) -> bool:
-    return row.needs_requests()
-
-
 class Finisher(Protocol):
     """Where a row's end goes (the run's journal); `finished_all` takes many at once."""
 
@@ -278,8 +274,8 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
     finished = run.finished
-    todo = [r for r in rows if needs_requests(r)]
-    quiet = [r for r in rows if not needs_requests(r)]
+    todo = [r for r in rows if r.needs_requests()]
+    quiet = [r for r in rows if not r.needs_requests()]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
     for start in range(0, len(quiet), QUIET_CHUNK):
         chunk = quiet[start:start + QUIET_CHUNK]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .run_target import RunTarget
+from .sqlite_transaction import transaction
 from .stored_listing import ListingStore
 
 FINISHED = ("ok", "skipped", "needs-decision")
@@ -76,14 +77,12 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
-        if self._listings is not None:
-            self._listings.close()
 
     @property
     def listings(self) -> ListingStore:
         """The stored listings of Stripe accounts kept in this journal's file (stored_listing)."""
         if self._listings is None:
-            self._listings = ListingStore(self.path)
+            self._listings = ListingStore(self._db)
         return self._listings
 
     def _add_missing_columns(self) -> None:
@@ -169,9 +168,8 @@ class Journal:
         """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
         transaction."""
         now = time.time()
-        settled = [(s[0],) for s in steps if s[1] in FINISHED + ("failed",)]
-        self._db.execute("BEGIN")
-        try:
+        settled = [(s[0], run_id) for s in steps if s[1] in FINISHED + ("failed",)]
+        with transaction(self._db):
             self._db.executemany(
                 "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
@@ -180,11 +178,7 @@ class Journal:
                 [(run_id, *s, now) for s in steps])
             # A finished step settles every earlier create-attempt for this customer.
             self._db.executemany("UPDATE steps SET state = 'superseded' WHERE internal_id = ? AND run_id <> ? "
-                                 "AND state = 'create-attempted'", [(i, run_id) for (i,) in settled])
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+                                 "AND state = 'create-attempted'", settled)
 
     def finished_ids(self, run_id: str, *, include_failed: bool = False) -> set[str]:
         states = FINISHED + (("failed",) if include_failed else ())

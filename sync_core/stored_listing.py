@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .errors import StripeServiceError
+from .sqlite_transaction import transaction
 from .stripe_gateway import StripeGateway
 from .stripe_listing import PAGE
 
@@ -68,8 +69,9 @@ class Changes:
     events: int = 0
     pages: int = 0
     anchored: bool = False  # the stored listing's anchor was among the events
+    _newest_of: dict[str, int] = field(default_factory=dict, repr=False)  # customer -> second of its newest event
 
-    def take(self, event: dict[str, Any], anchor: str | None, newest_of: dict[str, int]) -> None:
+    def take(self, event: dict[str, Any], anchor: str | None) -> None:
         self.events += 1
         created = int(event["created"])
         self.anchored = self.anchored or event["id"] == anchor
@@ -77,9 +79,9 @@ class Changes:
             self.newest = event
         customer = (event.get("data") or {}).get("object") or {}
         cid = customer.get("id")
-        if not cid or newest_of.get(cid, -1) >= created:
+        if not cid or self._newest_of.get(cid, -1) >= created:
             return  # an older change of a customer already brought up to date
-        newest_of[cid] = created
+        self._newest_of[cid] = created
         deleted = event.get("type") == "customer.deleted" or customer.get("deleted")
         self.latest[cid] = None if deleted else customer
 
@@ -121,7 +123,6 @@ async def changes_since(stripe: StripeGateway, stored: StoredListing, *, budget_
     not let this key read them."""
     changes = Changes()
     pages_before = stripe.event_pages
-    newest_of: dict[str, int] = {}  # customer -> second of the newest event applied
     try:
         async with aclosing(stripe.customer_events(stored.since)) as pages:
             async for page in pages:
@@ -129,7 +130,7 @@ async def changes_since(stripe: StripeGateway, stored: StoredListing, *, budget_
                 if changes.pages > budget_pages:
                     raise StaleListing(f"the events since the stored listing take more than {budget_pages} pages")
                 for event in page:  # newest first within a page; a second's events are all in one range
-                    changes.take(event, stored.anchor, newest_of)
+                    changes.take(event, stored.anchor)
     except StripeServiceError as exc:
         raise StaleListing(f"Stripe's events cannot be read: {exc.message}") from None
     changes.pages = stripe.event_pages - pages_before
@@ -140,15 +141,11 @@ async def changes_since(stripe: StripeGateway, stored: StoredListing, *, budget_
 
 
 class ListingStore:
-    """Stored listings, one per Stripe account and mode, in the run journal's SQLite file."""
+    """Stored listings, one per Stripe account and mode, in the run journal's SQLite file (its connection)."""
 
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
         self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
 
     def load(self, account: str, mode: str, *, max_age_s: float) -> StoredListing | None:
         """The stored listing of this account and mode, if it has an anchor and is younger than `max_age_s`."""
@@ -164,7 +161,7 @@ class ListingStore:
     def replace(self, account: str, mode: str, customers: Iterable[dict[str, Any]], *, anchor: str | None,
                 since: int, listed_at: float) -> None:
         """A new full listing; without an anchor it is not used until `set_anchor` gives it one."""
-        with self._transaction():
+        with transaction(self._db):
             self._forget(account, mode)
             self._db.executemany("INSERT INTO stripe_listed_customers (stripe_account, stripe_mode, id, body) "
                                  "VALUES (?, ?, ?, ?)",
@@ -174,7 +171,7 @@ class ListingStore:
 
     def update(self, account: str, mode: str, changes: Changes, keep: Any, *, since: int) -> None:
         """The events a run read, applied to the stored listing; the newest of them is its new anchor."""
-        with self._transaction():
+        with transaction(self._db):
             self._db.executemany("DELETE FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ? "
                                  "AND id = ?", [(account, mode, cid) for cid, c in changes.latest.items() if c is None])
             self._db.executemany(
@@ -193,7 +190,7 @@ class ListingStore:
 
     def set_anchor(self, account: str, mode: str, anchor: str | None) -> None:
         """Anchor a listing read while the account had no event; with none yet, the listing is dropped."""
-        with self._transaction():
+        with transaction(self._db):
             if anchor is None:
                 self._forget(account, mode)
             else:
@@ -204,17 +201,3 @@ class ListingStore:
         self._db.execute("DELETE FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ?",
                          (account, mode))
         self._db.execute("DELETE FROM stripe_listings WHERE stripe_account = ? AND stripe_mode = ?", (account, mode))
-
-    def _transaction(self) -> Any:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
