@@ -8,8 +8,8 @@ pages read stay below the lookups still needed (at most about twice the cheaper 
 rest. Given the account's expected size in pages (the engine estimates it from the NetSuite customers
 that hold a Stripe id), it skips a listing that would cost more than the lookups.
 
-A listing a run stored (stored_listing) is brought up to date with Stripe's events instead, when those
-cost fewer pages than the other ways; it then stands for a listing.
+A listing a run stored (stored_listing) is brought up to date with Stripe's events instead, unless they
+take more pages than listing again; it then stands for a listing.
 
 A stored id the listing does not show is retrieved to learn whether it was deleted (or is of the other
 mode). The index then answers `planner.find` from memory, as the live lookups would.
