@@ -428,7 +428,7 @@ class Engine:
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         rows = await plan_run(jobs, index, self.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": self.netsuite.requests - ns_before, "stripe": self.stripe.requests - stripe_before}
-        return Plan(rows, reads=reads_made, index=index.how)
+        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way)
 
     async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
                      listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> StripeIndex:

@@ -190,6 +190,7 @@ class Plan:
     rows: list[PlanRow]
     reads: dict[str, int] = field(default_factory=dict)  # requests the plan's reads took, by service
     index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
+    index_way: str = ""  # the same in a word (`StripeIndex.way`), for the scenario checks
     _summary: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:

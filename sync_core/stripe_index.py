@@ -63,6 +63,16 @@ class StripeIndex:
     unanchored: str | None = None  # why this listing cannot be stored (no way to learn what changes after it)
 
     @property
+    def way(self) -> str:
+        """How Stripe was read, in a word: "events" (the stored listing brought up to date), "listed",
+        "looked-up", or "none" (nothing to look up)."""
+        if self.refreshed is not None:
+            return "events"
+        if self.listed_all:
+            return "listed"
+        return "looked-up" if self.pages or self.lookups else "none"
+
+    @property
     def how(self) -> str:
         pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
         if self.refreshed is not None:

@@ -194,8 +194,8 @@ class MassSyncExpect(_Model):
     customers: list[CustomerId] | None = None  # exactly the customers the saved search chose
     outcomes: dict[Annotated[str, BeforeValidator(_as_text_id)], OutcomeExpect] | None = None
     # How the run learnt what Stripe holds: it listed the account, read the events since the listing an
-    # earlier run stored, or looked each customer up.
-    stripe_index: Literal["listed", "events", "looked-up"] | None = None
+    # earlier run stored, looked each customer up, or had nothing to look up ("none").
+    stripe_index: Literal["listed", "events", "looked-up", "none"] | None = None
 
 
 class OpenLinkExpect(_Model):

@@ -223,14 +223,14 @@ class ScenarioRunner:
     async def _do_mass_sync(self, engine: Engine, config: Config, step: m.MassSyncStep, r: StepReport) -> None:
         outcomes: dict[str, Outcome] = {}
         counts: dict[str, int] = {}
-        index = ""
+        index, index_way = "", ""
         journal = Journal(config.sync.journal_path)  # read by a dry run (to plan as the run would), not written
         try:
             async for event in engine.mass_sync(journal, dry_run=step.dry_run):
                 if isinstance(event, CustomerSynced):
                     outcomes[event.outcome.internal_id] = event.outcome
                 elif isinstance(event, PlanReady):
-                    index = event.plan.index
+                    index, index_way = event.plan.index, event.plan.index_way
                 elif isinstance(event, RunFinished):
                     counts = dict(event.counts)
         finally:
@@ -239,7 +239,7 @@ class ScenarioRunner:
         r.happened = (f"the mass sync saved search chose {len(ids)} customer(s): {', '.join(ids) or 'none'}; "
                       + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         r.details = [f"Stripe: {index or 'nothing to look up'}"] + [outcome_summary(outcomes[i]) for i in ids]
-        r.checks += check_mass(step.expect, outcomes, counts, index)
+        r.checks += check_mass(step.expect, outcomes, counts, index_way)
 
     async def _do_doctor(self, engine: Engine, config: Config, step: m.DoctorStep, r: StepReport) -> None:
         results = await run_doctor(engine)
