@@ -2,7 +2,8 @@
 
 Values are what the record read (REST GET) gives, in search form: text as a string, a checkbox as a
 boolean, a reference as its display text (getText on a real account: the record's refName), blank as
-null. bill* columns read the default billing address, as the customer search's own columns do.
+null. bill* columns read the default billing address, as the customer search's own columns do;
+billstate and billcountry as their values (getValue): the state as typed, the country's ISO code.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from . import dates
 from .context import current
 from .errors import RestletError
 from .fields import READ_ONLY_BY_LOWER, search_column_ids, search_value, subsidiary_name
-from .records import COUNTRY_NAMES
 from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
 
 
@@ -47,8 +47,6 @@ def display_value(customer: dict, name: str):
         value = search_value(customer, name)
         if name == "subsidiary" and value is not None:
             value = subsidiary_name(value)
-        elif name == "billcountry" and value is not None:
-            value = COUNTRY_NAMES.get(value, value)
     return None if value == "" else value
 
 

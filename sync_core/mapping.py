@@ -147,11 +147,12 @@ def metadata_key(prefix: str, column: str) -> str:
     return f"{prefix}{column}"[:40]
 
 
-def _plain(value: Any) -> str | None:
+def _plain(value: Any, *, code: bool = False) -> str | None:
+    """`code`: a reference gives its id (the country's ISO code), not its display text."""
     if value is None:
         return None
     if isinstance(value, dict):  # a reference: {"id", "refName", "links"}
-        value = value.get("refName") or value.get("id")
+        value = (value.get("id") or value.get("refName")) if code else (value.get("refName") or value.get("id"))
     if isinstance(value, bool):
         return "T" if value else "F"
     text = str(value)
@@ -204,7 +205,10 @@ def map_record(
     for column in names:
         if column in ADDRESS:
             source, target = ADDRESS[column]
-            value = _plain((billing or {}).get(source))
+            # Stripe documents address.country as an ISO 3166-1 alpha-2 code and Stripe Tax needs one, but the
+            # API stores any text it is given (stripe-node#1680): "United States" would pass unnoticed.
+            # NetSuite's country id is that code ("US"); its refName is the name.
+            value = _plain((billing or {}).get(source), code=target == "country")
             if value:
                 address[target] = sys.intern(value) if target in REPEATED_ADDRESS_PARTS else value
             continue

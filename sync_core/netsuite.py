@@ -305,7 +305,8 @@ class NetSuiteClient:
         Page 0 tells the page count; the other pages are fetched concurrently (at most as many ahead as
         the client's concurrency, which the semaphore bounds anyway). Pages are offsets into a live
         search sorted by internal id: a customer that leaves the search while the pages are read may
-        shift a later page by one (seen again next run).
+        shift a later page by one, and the customer it moves across the page boundary is not read (a full
+        run reads it again; a --changed-since run only once it changes again).
         """
         payload: dict[str, Any] = {"action": "customers", "searchId": search_id, "columnsFrom": columns_from,
                                    "fields": list(fields), "pageSize": page_size}

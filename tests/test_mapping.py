@@ -25,7 +25,7 @@ RECORD = {
 def test_headers_choose_fields_and_the_rest_goes_to_metadata():
     m = map_record(RECORD, cols("email", "companyname", "billaddress1", "billcountry", "entityid", "subsidiary"), **FIELDS)
     assert m.params["email"] == "ap@acme.test" and m.params["name"] == "Acme"
-    assert m.params["address"] == {"line1": "1 Main", "country": "United States"}
+    assert m.params["address"] == {"line1": "1 Main", "country": "US"}  # Stripe's ISO code, not the name
     assert m.params["metadata"] == {"netsuite_internal_id": "7", "netsuite_entityid": "ACME",
                                     "netsuite_subsidiary": "Parent Company"}
     assert "phone" not in m.params

@@ -19,7 +19,8 @@
  *     boolean, a select/reference field as its display text (getText), blank as null. billaddress1,
  *     billaddress2, billcity, billstate, billzipcode, billcountry are the customer search's own
  *     columns for the default billing address (no join needed); billstate is read as its value (the
- *     state as stored on the address), billcountry as its text ("United States"), like the record.
+ *     state as stored on the address), billcountry as its value, the ISO code ("US"), as the
+ *     record's country id (Stripe's address.country is that code).
  *     Errors as "results", plus INVALID_FIELD (a `fields` entry that is not a customer field) and
  *     INVALID_DATE (modifiedAfter is not an ISO 8601 date and time with a time zone).
  *   POST {"action": "writeBack", "updates": [{"id": "101", "values": {"<field>": "value"}}, ...]}  (1..500)
@@ -60,8 +61,9 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
     const USAGE_RESERVE = 20;
     const WRITEBACK_FIELDS = 'custscript_custsync_writeback_fields';
     const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-    // Read as the value, not the text: the record keeps the state as typed on the address.
-    const VALUE_ONLY = ['billstate'];
+    // Read as the value, not the text: the record keeps the state as typed on the address, and the
+    // country's value is its ISO code, which Stripe's address.country holds.
+    const VALUE_ONLY = ['billstate', 'billcountry'];
 
     const fail = (name, message) => {
         throw error.create({ name: name, message: message, notifyOff: true });

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.events import RunFinished
+from sync_core.journal import Journal
 from sync_core.outcome import Status
 from sync_core.rules import Action, PortalOutcome
 
@@ -158,3 +160,25 @@ async def test_portal_link_for_existing_customer(world):
     async with world.engine() as engine:
         out = await engine.portal_link("101")
     assert out.status is Status.OK and world.ns_customers()["101"][URL_FIELD] == out.portal_url
+
+
+async def test_the_billing_country_reaches_stripe_as_its_iso_code_on_both_paths(world, tmp_path):
+    # Stripe's address.country is "Two-letter country code (ISO 3166-1 alpha-2)"
+    # (https://docs.stripe.com/api/customers/object#customer_object-address-country); the API keeps any
+    # text, so a country name would only show later, in Stripe Tax and on invoices.
+    billing = [{"defaultBilling": True, "addressBookAddress": {"addr1": "1 High Street", "city": "London",
+                                                              "zip": "EC1A 1AA", "country": "GB"}}]
+    world.load([customer("101", addressBook=billing), customer("102", email="ap@beta.test", addressBook=billing)])
+    async with world.engine() as engine:
+        single = await engine.sync_one("101")
+        journal = Journal(tmp_path / "j.sqlite")
+        finished = [e async for e in engine.mass_sync(journal, portal=False) if isinstance(e, RunFinished)][0]
+    assert single.status is Status.OK and finished.counts.get("ok") == 2
+    stripe = world.stripe_customers()
+    assert {c["address"]["country"] for c in stripe.values()} == {"GB"}
+    world.mocks.stripe.control.clear_requests()
+    async with world.engine() as engine:
+        [e async for e in engine.mass_sync(journal, portal=False)]
+    seen = world.mocks.stripe.control.requests()
+    assert seen and not [r for r in seen if r["method"] == "POST"]  # read, and nothing to correct
+    journal.close()

@@ -37,10 +37,12 @@ def test_values_are_what_the_record_read_gives(ns, seed, control):
         "companyname": record["companyName"], "firstname": None, "lastname": None, "email": record["email"],
         "phone": None, "comments": "  ",
         "billaddress1": address["addr1"], "billcity": address["city"], "billstate": address["state"],
-        "billzipcode": address["zip"], "billcountry": address["country"]["refName"],
+        "billzipcode": address["zip"], "billcountry": address["country"]["id"],
         "subsidiary": record["subsidiary"]["refName"], "isperson": False,
         SID: "cus_A", PORTAL: None, "lastmodifieddate": record["lastModifiedDate"]}
-    assert first["billcountry"] == "United States" and first["subsidiary"] == "Parent Company"
+    # The country as its ISO code (the record's country id), what Stripe's address.country holds:
+    # https://docs.stripe.com/api/customers/object#customer_object-address-country
+    assert first["billcountry"] == "US" and first["subsidiary"] == "Parent Company"
     assert body["results"][0]["lastModifiedDate"] == record["lastModifiedDate"]
     second = body["results"][1]["values"]
     assert (second["firstname"], second["lastname"], second["isperson"], second["billaddress1"]) == \
