@@ -23,6 +23,7 @@ def customers(body: dict) -> dict:
     columns_from = search_id_of(body, "columnsFrom")
     fields = _fields(body)
     modified_after = _modified_after(body)
+    ranges = _id_ranges(body)
     page, page_size = page_args(body)
     search = find_search(search_id)
     mapping = find_search(columns_from)
@@ -31,11 +32,14 @@ def customers(body: dict) -> dict:
         raise RestletError("INVALID_FIELD", f"{json.dumps(unknown[0])[:60]} is not a customer field.")
     columns = describe_columns(mapping)
     names = list(dict.fromkeys([c["name"] for c in columns] + [f.lower() for f in fields]))
-    matching = matching_customers(search["criteria"], lambda c: _changed_after(c, modified_after), modified_after)
+    matching = matching_customers(search["criteria"],
+                                  lambda c: _changed_after(c, modified_after) and _in_ranges(c, ranges),
+                                  (modified_after, ranges))
     paged = page_of(matching, page, page_size)
     results = [{"id": c["id"], "lastModifiedDate": c["lastModifiedDate"],
                 "values": {name: display_value(c, name) for name in names}} for c in paged.pop("rows")]
-    return {"searchId": search_id, "columnsFrom": columns_from, "columns": columns, "fields": fields,
+    echo = {"idRanges": [list(r) for r in ranges]} if ranges else {}
+    return {"searchId": search_id, "columnsFrom": columns_from, "columns": columns, "fields": fields, **echo,
             **paged, "results": results}
 
 
@@ -70,6 +74,34 @@ def _modified_after(body: dict) -> datetime | None:
         raise RestletError("INVALID_DATE", f"modifiedAfter must be an ISO 8601 date and time with a time zone, "
                                            f"e.g. 2026-11-27T05:00:00Z; got {json.dumps(raw)[:60]}.")
     return moment
+
+
+MAX_ID_RANGES = 1000
+
+
+def _id_ranges(body: dict) -> tuple[tuple[int, int | None], ...] | None:
+    """idRanges: [after, before] pairs of internal ids, before greater or null (none); None when absent."""
+    raw = body.get("idRanges")
+    if raw is None:
+        return None
+
+    def bound(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    if not isinstance(raw, list) or not 0 < len(raw) <= MAX_ID_RANGES or not all(
+            isinstance(r, list) and len(r) == 2 and bound(r[0]) and (r[1] is None or (bound(r[1]) and r[1] > r[0]))
+            for r in raw):
+        raise RestletError("INVALID_REQUEST", f"idRanges must be a list of 1 to {MAX_ID_RANGES} [after, before] pairs "
+                                              "of internal ids, before greater than after or null (no upper bound).")
+    return tuple((after, before) for after, before in raw)
+
+
+def _in_ranges(customer: dict, ranges: tuple[tuple[int, int | None], ...] | None) -> bool:
+    """Strictly between the ids of one pair, as internalidnumber greaterthan / lessthan compare."""
+    if ranges is None:
+        return True
+    number = int(customer["id"])
+    return any(after < number and (before is None or number < before) for after, before in ranges)
 
 
 # The script's ISO_INSTANT: extended format, a time of day, and a zone (Z or ±HH:MM).

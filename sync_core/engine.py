@@ -384,6 +384,10 @@ class Engine:
                 job = run.job(internal_id, dry_run, portal, ctx, journal)
                 reads.job_from_row(self, job, record)
                 jobs.append(job)
+        # Customers the reader found between its pages come last (NetSuiteClient.customer_rows); the search's
+        # order is the internal id's, and customers sharing a mailbox take their turns in it.
+        if any(int(a.internal_id) > int(b.internal_id) for a, b in zip(jobs, jobs[1:])):
+            jobs.sort(key=lambda j: int(j.internal_id))
         return jobs
 
     async def _listings(self, journal: Journal | None, *, keep: bool) -> "_Listings | None":

@@ -26,6 +26,7 @@ from .retry import RetryPolicy, with_retries
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 PORTAL_LINKS_BATCH = 1000  # the RESTlet's limit per portalLinks call
 WRITE_BACK_BATCH = 500  # the RESTlet's limit per writeBack call (governance: 5 units a record of 5,000)
+ID_RANGES_PER_CALL = 1000  # the RESTlet's limit of idRanges pairs per customers call
 WRITE_BACK_STALLS = 3  # calls in a row that write nothing before the ids left are given up
 RETRYABLE_CODES = {"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"}
 
@@ -299,14 +300,18 @@ class NetSuiteClient:
 
     async def customer_rows(self, search_id: str, columns_from: str, fields: list[str], *,
                             modified_after: datetime | None = None, page_size: int = 1000) -> AsyncIterator[dict]:
-        """The RESTlet's `customers` pages, in page order: each page's JSON as the RESTlet answers it
-        ({"columns", "pageCount", "totalResults", "results": [{"id", "lastModifiedDate", "values"}], ...}).
+        """The RESTlet's `customers` pages: each page's JSON as the RESTlet answers it ({"columns",
+        "pageCount", "totalResults", "results": [{"id", "lastModifiedDate", "values"}], ...}), each customer
+        once.
 
         Page 0 tells the page count; the other pages are fetched concurrently (at most as many ahead as
-        the client's concurrency, which the semaphore bounds anyway). Pages are offsets into a live
-        search sorted by internal id: a customer that leaves the search while the pages are read may
-        shift a later page by one, and the customer it moves across the page boundary is not read (a full
-        run reads it again; a --changed-since run only once it changes again).
+        the client's concurrency, which the semaphore bounds anyway). Pages are offsets into a live search
+        sorted by internal id, so a customer that leaves or enters the search while they are read shifts
+        the pages read after it by one: a customer crosses a page boundary unread, or is read twice, or
+        the last page is gone. So a row not above the last id already given is dropped, a page past the
+        search's end is empty, and when there were several pages one more call (more only past 1,000
+        pages) asks for the customers strictly between each two pages read and after the last
+        (`idRanges`). Its rows come last, out of id order; when nothing moved it finds none.
         """
         payload: dict[str, Any] = {"action": "customers", "searchId": search_id, "columnsFrom": columns_from,
                                    "fields": list(fields), "pageSize": page_size}
@@ -315,8 +320,13 @@ class NetSuiteClient:
                 raise ValueError("modified_after must be timezone-aware (which instant is it otherwise?)")
             payload["modifiedAfter"] = modified_after.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-        async def page(number: int) -> dict[str, Any]:
-            body = await self._restlet({**payload, "page": number})
+        async def page(number: int, ask: dict[str, Any] = payload) -> dict[str, Any]:
+            try:
+                body = await self._restlet({**ask, "page": number})
+            except NetSuiteError as exc:
+                if number and exc.code == "INVALID_PAGE_RANGE":  # the search shrank since page 0 was read
+                    return {"page": number, "results": []}
+                raise
             if not isinstance(body.get("results"), list) or body.get("page", number) != number:
                 raise NetSuiteError(f"the custsync RESTlet answered page {number} of {search_id} without its results",
                                     remedy=REMEDIES["INVALID_ACTION"])
@@ -325,6 +335,8 @@ class NetSuiteClient:
         first = await page(0)
         yield first
         page_count = int(first.get("pageCount") or 0)
+        last = max((int(r["id"]) for r in first["results"]), default=None)
+        between: list[list[int | None]] = []
         ahead = max(1, self.concurrency)
         pending: dict[int, asyncio.Task] = {}
         try:
@@ -332,12 +344,32 @@ class NetSuiteClient:
                 for upcoming in range(number, min(number + ahead, page_count)):
                     if upcoming not in pending:
                         pending[upcoming] = asyncio.ensure_future(page(upcoming))
-                yield await pending.pop(number)
+                body = await pending.pop(number)
+                fresh = [r for r in body["results"] if last is None or int(r["id"]) > last]
+                if fresh:
+                    if last is not None:
+                        between.append([last, int(fresh[0]["id"])])
+                    last = int(fresh[-1]["id"])
+                yield {**body, "results": fresh}
         finally:
             for task in pending.values():
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending.values(), return_exceptions=True)
+        if page_count < 2 or last is None:
+            return  # one page is one read: nothing could move between pages
+        between.append([last, None])
+        for k in range(0, len(between), ID_RANGES_PER_CALL):
+            ask = {**payload, "idRanges": between[k:k + ID_RANGES_PER_CALL]}
+            number, more = 0, True
+            while more:
+                body = await page(number, ask)
+                if body.get("idRanges") != ask["idRanges"]:  # an older script ignores it: that was the whole search
+                    raise NetSuiteError("the custsync RESTlet does not know idRanges, which checks that no customer "
+                                        "was missed while the search's pages were read", code="INVALID_ACTION",
+                                        remedy=REMEDIES["INVALID_ACTION"])
+                yield body
+                number, more = number + 1, number + 1 < int(body.get("pageCount") or 0)
 
     async def write_back(self, updates: list[tuple[str, dict[str, Any]]]) -> dict[str, NetSuiteError | None]:
         """Write fields of many customers through the RESTlet's writeBack action (R5), WRITE_BACK_BATCH a call.

@@ -36,6 +36,9 @@ def json_response(body, status=200) -> Response:
 
 def page_body(request_body: dict, page_count: int) -> dict:
     assert request_body["action"] == "customers"
+    if "idRanges" in request_body:  # nothing moved while the pages were read: nothing lies between them
+        return {"idRanges": request_body["idRanges"], "page": 0, "pageCount": 0, "totalResults": 0,
+                "hasMore": False, "results": []}
     page = request_body["page"]
     return {"searchId": request_body["searchId"], "page": page, "pageCount": page_count,
             "totalResults": page_count * 2, "hasMore": page + 1 < page_count,
@@ -52,10 +55,13 @@ async def test_customer_pages_come_in_page_order_each_asked_once(ns, httpserver)
     since = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone(timedelta(hours=1)))
     pages = [p async for p in ns.customer_rows("customsearch_mass", "customsearch_map", [SID, "email"],
                                                modified_after=since, page_size=5)]
-    assert [p["page"] for p in pages] == list(range(7))
+    assert [p["page"] for p in pages] == list(range(7)) + [0]
     assert [r["id"] for p in pages for r in p["results"]] == [str(i) for i in range(100, 114)]
     requests = sent(httpserver)
-    assert sorted(r["page"] for r in requests) == list(range(7))
+    assert sorted(r["page"] for r in requests[:-1]) == list(range(7))
+    # Last, one call for what lies between the pages read, and after the last: here, nothing.
+    assert requests[-1]["idRanges"] == [[101 + 2 * k, 102 + 2 * k] for k in range(6)] + [[113, None]]
+    assert {k: v for k, v in requests[-1].items() if k != "idRanges"} == {**requests[0], "page": 0}
     assert requests[0] == {"action": "customers", "searchId": "customsearch_mass", "columnsFrom": "customsearch_map",
                            "fields": [SID, "email"], "pageSize": 5, "modifiedAfter": "2026-11-27T05:00:00Z", "page": 0}
 
@@ -74,7 +80,20 @@ async def test_later_pages_are_read_concurrently_within_the_clients_limit():
     ns = NetSuiteClient(rest_url="http://ns.test", restlet_url="http://ns.test", auth=TokenAuth("A", "b", "c", "d", "e"),
                         concurrency=3, transport=httpx.MockTransport(handler))
     pages = [p["page"] async for p in ns.customer_rows("customsearch_mass", "customsearch_map", [])]
-    assert pages == list(range(12)) and peak == 3
+    assert pages == list(range(12)) + [0] and peak == 3
+
+
+async def test_a_script_that_ignores_id_ranges_is_named_before_its_rows_are_used(ns, httpserver):
+    def old_script(request):
+        body = json.loads(request.get_data())
+        return json_response(page_body({k: v for k, v in body.items() if k != "idRanges"}, 3))
+    httpserver.expect_request(RESTLET, method="POST").respond_with_handler(old_script)
+    ids = []
+    with pytest.raises(NetSuiteError) as e:
+        async for p in ns.customer_rows("customsearch_mass", "customsearch_map", []):
+            ids += [r["id"] for r in p["results"]]
+    assert ids == [str(i) for i in range(100, 106)]  # the three pages, and nothing of the whole search again
+    assert "idRanges" in e.value.message and "custsync_search_restlet.js" in e.value.remedy
 
 
 async def test_an_empty_search_is_one_page(ns, httpserver):

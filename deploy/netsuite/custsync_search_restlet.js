@@ -9,7 +9,8 @@
  *         "results": [{"id", "values": {<column name>: string | boolean | null}}]}
  *   POST {"action": "customers", "searchId": "customsearch_paypack_mass_customer_sync",
  *         "columnsFrom": "customsearch_paypack_customer_sync", "fields": ["custentity_...", "email"],
- *         "page": 0, "pageSize": 1000, "modifiedAfter": "2026-11-27T05:00:00Z" (optional)}
+ *         "page": 0, "pageSize": 1000, "modifiedAfter": "2026-11-27T05:00:00Z" (optional),
+ *         "idRanges": [[1100, 1102], [2100, null]] (optional)}
  *     -> {"searchId", "columnsFrom", "columns": [columnsFrom's columns], "fields", "page", "pageSize",
  *         "pageCount", "totalResults", "hasMore",
  *         "results": [{"id", "lastModifiedDate": "<ISO 8601 UTC>", "values": {<column or field>: value}}]}
@@ -21,8 +22,13 @@
  *     columns for the default billing address (no join needed); billstate is read as its value (the
  *     state as stored on the address), billcountry as its value, the ISO code ("US"), as the
  *     record's country id (Stripe's address.country is that code).
- *     Errors as "results", plus INVALID_FIELD (a `fields` entry that is not a customer field) and
- *     INVALID_DATE (modifiedAfter is not an ISO 8601 date and time with a time zone).
+ *     idRanges keeps only customers whose internal id lies strictly between the two ids of one of its
+ *     pairs (null: no upper bound), at most 1000 pairs, and is echoed in the answer: the caller reads the
+ *     pages concurrently, as offsets into a search that may change meanwhile, and asks once more for
+ *     what lies between the pages it got.
+ *     Errors as "results", plus INVALID_FIELD (a `fields` entry that is not a customer field),
+ *     INVALID_DATE (modifiedAfter is not an ISO 8601 date and time with a time zone) and INVALID_REQUEST
+ *     (idRanges is not a list of such pairs).
  *   POST {"action": "writeBack", "updates": [{"id": "101", "values": {"<field>": "value"}}, ...]}  (1..500)
  *     -> {"results": [{"id", "ok": true} | {"id", "ok": false, "error": {"code", "message"}}],
  *         "unprocessed": ["105", ...], "remainingUsage": n}
@@ -175,6 +181,31 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
             + `> TO_TIMESTAMP('${utc}', 'YYYY-MM-DD HH24:MI:SS') THEN 1 ELSE 0 END`, 'equalto', 1];
     };
 
+    const MAX_ID_RANGES = 1000;
+    const isIdBound = (value) => Number.isInteger(value) && value >= 0;
+
+    const idRangesOf = (body) => {
+        const ranges = body.idRanges;
+        if (ranges === undefined || ranges === null) {
+            return null;
+        }
+        if (!Array.isArray(ranges) || ranges.length === 0 || ranges.length > MAX_ID_RANGES
+            || ranges.some((r) => !Array.isArray(r) || r.length !== 2 || !isIdBound(r[0])
+                || !(r[1] === null || (isIdBound(r[1]) && r[1] > r[0])))) {
+            fail('INVALID_REQUEST', `idRanges must be a list of 1 to ${MAX_ID_RANGES} [after, before] pairs of `
+                + 'internal ids, before greater than after or null (no upper bound).');
+        }
+        return ranges;
+    };
+
+    // internalidnumber compares the internal id as a number (keyset paging's usual filter).
+    const idRangeFilter = (ranges) => {
+        const terms = ranges.map(([after, before]) => (before === null
+            ? ['internalidnumber', 'greaterthan', after]
+            : [['internalidnumber', 'greaterthan', after], 'AND', ['internalidnumber', 'lessthan', before]]));
+        return terms.slice(1).reduce((all, term) => all.concat(['OR', term]), [terms[0]]);
+    };
+
     // Only asked when the search refused a column: 10 units a field, to name the one at fault.
     const isCustomerField = (name) => {
         try {
@@ -199,6 +230,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
             fail('INVALID_DATE', 'modifiedAfter must be an ISO 8601 date and time with a time zone, '
                 + `e.g. 2026-11-27T05:00:00Z; got ${JSON.stringify(modifiedAfter).slice(0, 60)}.`);
         }
+        const idRanges = idRangesOf(body);
         const args = pageArgs(body);
         const chosen = loadSearch(searchId);
         const mapping = loadSearch(columnsFrom);
@@ -215,6 +247,10 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         if (modifiedAfter) {
             const since = modifiedFilter(modifiedAfter);
             filters = filters && filters.length ? [filters, 'AND', since] : [since];
+        }
+        if (idRanges) {
+            const between = idRangeFilter(idRanges);
+            filters = filters && filters.length ? [filters, 'AND', between] : between;
         }
         let paged;
         try {
@@ -240,6 +276,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
             columnsFrom: columnsFrom,
             columns: columnsOf(mapping),
             fields: fields,
+            ...(idRanges ? { idRanges: idRanges } : {}),  // echoed: an older script ignores idRanges
             page: args.page,
             pageSize: args.pageSize,
             pageCount: pageCount,

@@ -31,7 +31,9 @@ async def test_mass_read_then_write_back_then_read_only_the_changed(world, clien
     world.load(customers(2300))
     active = [c for c in customers(2300) if not c["isInactive"]]
     pages = [p async for p in client.customer_rows(MASS, MAPPING, [ID_FIELD, PORTAL_FIELD], page_size=1000)]
-    assert [p["page"] for p in pages] == [0, 1, 2] and pages[0]["totalResults"] == len(active)
+    # Three pages, then the one call for what lies between them (nothing: the account stood still).
+    assert [p["page"] for p in pages] == [0, 1, 2, 0] and pages[-1]["results"] == []
+    assert pages[0]["totalResults"] == len(active)
     rows = [r for p in pages for r in p["results"]]
     assert [r["id"] for r in rows] == [c["id"] for c in active]
     assert rows[0]["values"][ID_FIELD] == "cus_0" and rows[1]["values"][ID_FIELD] is None
@@ -63,3 +65,46 @@ async def test_a_field_outside_the_write_back_parameter_is_refused_per_customer(
     assert outcome["1001"] is None and outcome["1000"].code == "FIELD_NOT_ALLOWED"
     assert "custscript_custsync_writeback_fields" in outcome["1000"].remedy
     assert world.ns_customers()["1000"]["email"] == "ap0@example.test"
+
+
+def twenty(inactive: set[int] = frozenset()) -> list[dict]:
+    return [{"id": str(i), "companyName": f"Company {i}", "email": f"ap{i}@example.test", "isInactive": i in inactive,
+             "dateCreated": OLD, "lastModifiedDate": OLD} for i in range(100, 121)]
+
+
+async def read_while(client, edit) -> list[str]:
+    """Every id the reader gives, with `edit` made by another integration right after page 0 came back."""
+    ids, edited = [], False
+    async for page in client.customer_rows(MASS, MAPPING, [ID_FIELD], page_size=5):
+        ids += [r["id"] for r in page["results"]]
+        if not edited:
+            await edit()
+            edited = True
+    return ids
+
+
+async def test_a_customer_leaving_the_search_mid_read_costs_no_other_customer(world, client):
+    # 101..120 in the search, pages of 5. After page 0 (101-105), 103 is made inactive: every later page
+    # starts one further on, and 106 would fall between pages 0 and 1 unread.
+    world.load(twenty(inactive={100}))
+    ids = await read_while(client, lambda: client.patch_customer("103", {"isInactive": True}))
+    assert ids[:5] == ["101", "102", "103", "104", "105"]  # 103 was in the search when it was read
+    assert sorted(ids, key=int) == [str(i) for i in range(101, 121)]  # 106 too, once
+
+
+async def test_a_customer_entering_the_search_mid_read_is_no_duplicate_and_pushes_none_out(world, client):
+    # 101..120 in the search: 4 full pages. After page 0, 100 becomes active: the later pages start one
+    # earlier (105 again) and 120 moves to a fifth page the reader was not told of.
+    world.load(twenty(inactive={100}))
+    ids = await read_while(client, lambda: client.patch_customer("100", {"isInactive": False}))
+    assert sorted(ids, key=int) == [str(i) for i in range(101, 121)]  # each once; 100 came after its turn
+
+
+async def test_a_search_that_shrinks_a_page_mid_read_ends_early_without_an_error(world, client):
+    # 101..115 and 116: 4 pages, the last of one customer. After page 0 it leaves: page 3 is gone.
+    world.load(twenty(inactive=set(range(117, 121)) | {100}))
+
+    async def edit():
+        await client.patch_customer("116", {"isInactive": True})
+    ids = await read_while(client, edit)
+    assert sorted(ids, key=int) == [str(i) for i in range(101, 116)]

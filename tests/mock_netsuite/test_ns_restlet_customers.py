@@ -82,6 +82,19 @@ def test_a_write_makes_a_customer_changed(ns, seed):
     assert [(r["id"], r["values"]["email"]) for r in body["results"]] == [("102", "new@example.test")]
 
 
+def test_id_ranges_keep_what_lies_strictly_between(ns, seed):
+    # The script adds internalidnumber greaterthan / lessthan filters, OR'd, to the search's criteria
+    # (search.Operator GREATERTHAN / LESSTHAN on a numeric field; deploy/netsuite/restlet_contract.json).
+    seed([customer(i, isInactive=(i == 104), dateCreated="2026-01-01T00:00:00Z", lastModifiedDate="2026-11-27T05:00:00Z")
+          for i in range(101, 111)])
+    ids = lambda **kw: [r["id"] for r in customers(ns, **kw).json()["results"]]  # noqa: E731
+    assert ids(idRanges=[[101, 105]]) == ["102", "103"]  # the criteria still apply: 104 is inactive
+    assert ids(idRanges=[[101, 103], [107, None]]) == ["102", "108", "109", "110"]
+    assert ids(idRanges=[[101, 103]], modifiedAfter="2026-11-27T05:00:00Z") == []
+    body = customers(ns, idRanges=[[100, None]], pageSize=5).json()
+    assert (body["totalResults"], body["pageCount"]) == (9, 2)
+
+
 @pytest.mark.parametrize("body, code", [
     ({"columnsFrom": None}, "SSS_MISSING_REQD_ARGUMENT"),
     ({"searchId": ""}, "SSS_MISSING_REQD_ARGUMENT"),
@@ -93,6 +106,11 @@ def test_a_write_makes_a_customer_changed(ns, seed):
     ({"modifiedAfter": "2026-11-27T05:00:00"}, "INVALID_DATE"),  # no time zone: which instant?
     ({"modifiedAfter": 1764219600}, "INVALID_DATE"),
     ({"modifiedAfter": "20261127T050000Z"}, "INVALID_DATE"),  # basic format: the script refuses it too
+    ({"idRanges": []}, "INVALID_REQUEST"),
+    ({"idRanges": [[5, 3]]}, "INVALID_REQUEST"),
+    ({"idRanges": [["101", "105"]]}, "INVALID_REQUEST"),  # ids as numbers, as internalidnumber compares them
+    ({"idRanges": [[101]]}, "INVALID_REQUEST"),
+    ({"idRanges": [[1, None]] * 1001}, "INVALID_REQUEST"),
     ({"pageSize": 4}, "INVALID_PAGE_SIZE"),
     ({"pageSize": 1001}, "INVALID_PAGE_SIZE"),
     ({"page": 1}, "INVALID_PAGE_RANGE"),

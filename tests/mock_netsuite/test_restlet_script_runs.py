@@ -82,3 +82,14 @@ def test_customer_values_read_as_the_mock_gives_them(ns, seed):
     assert {k for k in out["body"] if k != "results"} == {k for k in mock if k != "results"}
     since = out["filters"][-1]
     assert since[0].startswith("formulanumeric:") and "'2026-11-27 05:00:00'" in since[0] and since[1:] == ["equalto", 1]
+
+
+def test_id_ranges_become_internalidnumber_filters_after_the_criteria():
+    request = {"action": "customers", "searchId": MASS, "columnsFrom": MAPPING, "idRanges": [[101, 105], [106, None]]}
+    out = run(request, rows=[])
+    assert out["status"] == 200 and out["filters"] == [
+        [["isinactive", "is", "F"]], "AND",
+        [[["internalidnumber", "greaterthan", 101], "AND", ["internalidnumber", "lessthan", 105]],
+         "OR", ["internalidnumber", "greaterthan", 106]]]
+    refused = run({**request, "idRanges": [[105, 101]]})
+    assert refused["body"]["error"]["code"] == "INVALID_REQUEST"
