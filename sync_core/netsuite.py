@@ -364,7 +364,7 @@ class NetSuiteClient:
             number, more = 0, True
             while more:
                 body = await page(number, ask)
-                if body.get("idRanges") != ask["idRanges"]:  # an older script ignores it: that was the whole search
+                if number == 0 and body.get("idRanges") != ask["idRanges"]:  # an older script ignores it: the whole search
                     raise NetSuiteError("the custsync RESTlet does not know idRanges, which checks that no customer "
                                         "was missed while the search's pages were read", code="INVALID_ACTION",
                                         remedy=REMEDIES["INVALID_ACTION"])

@@ -96,6 +96,20 @@ async def test_a_script_that_ignores_id_ranges_is_named_before_its_rows_are_used
     assert "idRanges" in e.value.message and "custsync_search_restlet.js" in e.value.remedy
 
 
+async def test_what_lies_between_the_pages_is_read_to_its_end_even_as_it_shrinks(ns, httpserver):
+    def handler(request):
+        body = json.loads(request.get_data())
+        if "idRanges" not in body:
+            return json_response(page_body(body, 2))
+        if body["page"] == 1:  # the search shrank between the two pages of this read too
+            return json_response({"error": {"code": "INVALID_PAGE_RANGE", "message": "page 1 is out of range"}}, 400)
+        return json_response({"idRanges": body["idRanges"], "page": 0, "pageCount": 2, "totalResults": 6,
+                              "hasMore": True, "results": [{"id": "200", "values": {}}]})
+    httpserver.expect_request(RESTLET, method="POST").respond_with_handler(handler)
+    ids = [r["id"] async for p in ns.customer_rows("customsearch_mass", "customsearch_map", []) for r in p["results"]]
+    assert ids == ["100", "101", "102", "103", "200"]
+
+
 async def test_an_empty_search_is_one_page(ns, httpserver):
     httpserver.expect_request(RESTLET, method="POST").respond_with_json(
         {"page": 0, "pageCount": 0, "totalResults": 0, "hasMore": False, "results": []})

@@ -104,7 +104,10 @@ async def test_mass_sync_plan_then_run_to_the_end(app_for):
         rows = {str(plan.get_row_at(i)[0]): int(plan.get_row_at(i)[1]) for i in range(plan.row_count)}
         assert sum(rows.values()) == 40
         assert any(k.startswith("R3 create") for k in rows)
-        assert "Plan finished: 40 customers" in text_of(app, "#counts")
+        counts = text_of(app, "#counts")
+        assert "Plan finished: 40 customers" in counts
+        # How planning read the services stays on screen, Stripe's way too (issue 14).
+        assert "Read to plan it: NetSuite" in counts and "listed the account" in counts, counts
 
         await pilot.press("s")
         await settle(app, pilot)

@@ -149,6 +149,7 @@ class MassSyncScreen(Screen[None]):
         self._stopping = False
         self._stop = asyncio.Event()  # set: the running mass sync stops between customers
         self._requests = (0, 0, 0)  # NetSuite, Stripe, retries before this run: the summary counts this run's
+        self._plan_reads = ""  # what planning read, and how Stripe was read: said again when the run ends
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
@@ -393,6 +394,7 @@ class MassSyncScreen(Screen[None]):
         app = self.app
         engine = app.engine  # type: ignore[attr-defined]
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
+        self._plan_reads = ""
         self.query_one("#failures", RichLog).clear()
         self.query_one("#summary", Plain).update("Reading the customers and planning…")
         self.query_one("#progress", ProgressBar).update(total=None, progress=0)
@@ -418,11 +420,10 @@ class MassSyncScreen(Screen[None]):
                         self._run_started(event, run_id)
                     elif isinstance(event, PlanReady):
                         self._started = time.monotonic()
-                        summary = event.plan.summary()
+                        lines = describe_plan(event.plan.summary())
+                        self._plan_reads = "; ".join(lines[2:])  # the rules' counts are the table's
                         self.query_one("#summary", Plain).update(
-                            f"Plan{' (nothing written)' if dry_run else ''}: {describe_plan(summary)[0]}; "
-                            f"planning read NetSuite {summary['reads'].get('netsuite', 0)}, Stripe "
-                            f"{summary['reads'].get('stripe', 0)} requests.")
+                            f"Plan{' (nothing written)' if dry_run else ''}: {'; '.join([lines[0], *lines[2:]])}.")
                     elif isinstance(event, CustomersFound):
                         self._started = time.monotonic()
                         self.query_one("#progress", ProgressBar).update(total=event.total)
@@ -543,6 +544,8 @@ class MassSyncScreen(Screen[None]):
                     f"{f.netsuite_requests - ns0}, Stripe {f.stripe_requests - st0}, retries {f.retries - r0}.")
         if not message.dry_run:
             requests += f" By rule: {counts_line(message.by_rule)}."
+        if self._plan_reads:
+            requests += f" {self._plan_reads[0].upper()}{self._plan_reads[1:]}."
         self.query_one("#counts", Plain).update(requests)
         needs = counts.get("needs-decision", 0) + counts.get("skipped", 0) + counts.get("failed", 0)
         if f.stopped:
