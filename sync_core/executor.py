@@ -21,7 +21,7 @@ from .in_flight import in_flight
 from .job import Job, SyncContext
 from .mapping import MappedCustomer, changed_fields
 from .outcome import Change, Outcome, Status
-from .planner import TERMINAL, PlanRow, with_step
+from .planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
 from .portal_links import holds_link, source_for
 from .run_view import stand_in_creator, stand_in_id
 from .rules import (
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .in_flight import FixedLimit, InFlightLimit
 
-TERMINAL_STATUS = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
 WRITE_BACK_WINDOW_S = 1.0  # a partial batch goes after this long, so progress shows and a kill loses little
 WRITE_BACKS_IN_FLIGHT = 2  # NetSuite's concurrency is shared by every integration of the account
 

@@ -16,6 +16,7 @@ from typing import Any, Iterator, Protocol, Sequence
 from .config import Config
 from .job import Found, Job
 from .mapping import MappedCustomer, changed_fields
+from .outcome import Status
 from .rules import (
     Action,
     Decision,
@@ -33,7 +34,9 @@ from .rules import (
 from .portal_links import holds_link
 from .run_view import RunView, pushed, stripe_ref
 
-TERMINAL = (Action.SKIP, Action.ASK, Action.ERROR)
+# Decisions that end a customer's sync without a write, and the status each ends it with.
+TERMINAL_STATUS = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}
+TERMINAL = tuple(TERMINAL_STATUS)
 
 
 class Lookups(Protocol):

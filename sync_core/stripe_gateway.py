@@ -193,12 +193,16 @@ class StripeGateway:
                 yield page
 
     async def _list_page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
-        """GET /v1/customers through the official client's raw request, as plain dicts: building
-        StripeObjects for 100 customers costs the client about 25 ms a page, which listing a large
-        account would feel."""
-        response = await self._call(lambda: self._client.raw_request_async("get", "/v1/customers", **params))
-        body = response.data if isinstance(response.data, dict) else {}
+        page = await self._raw_page("/v1/customers", params)
         self.list_pages += 1
+        return page
+
+    async def _raw_page(self, path: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a list endpoint through the official client's raw request, as plain dicts, and whether
+        more follow: building StripeObjects for 100 customers costs the client about 25 ms a page, which
+        listing a large account would feel."""
+        response = await self._call(lambda: self._client.raw_request_async("get", path, **params))
+        body = response.data if isinstance(response.data, dict) else {}
         return list(body.get("data") or []), bool(body.get("has_more"))
 
     # --- events ----------------------------------------------------------
@@ -221,11 +225,9 @@ class StripeGateway:
     async def _event_page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         # `types`, not `type=customer.*`: the wildcard also matches customer.subscription.*, customer.source.*
         # and the like, whose objects are not customers and which a billing account has many of.
-        response = await self._call(lambda: self._client.raw_request_async(
-            "get", "/v1/events", types=list(CUSTOMER_EVENTS), **params))
-        body = response.data if isinstance(response.data, dict) else {}
+        page = await self._raw_page("/v1/events", {"types": list(CUSTOMER_EVENTS), **params})
         self.event_pages += 1
-        return list(body.get("data") or []), bool(body.get("has_more"))
+        return page
 
     async def search(self, query: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Stripe search: eventually consistent, so never used for read-after-write.
