@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from process_meters import CpuTime, RssGrowth  # noqa: E402
 
 from sync_core.config import load_config  # noqa: E402
-from sync_core.csv_import import plan_import, read_rows  # noqa: E402
+from sync_core.admin.csv_import import plan_import, read_rows  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
 from testbed.bundled import BundledMocks  # noqa: E402

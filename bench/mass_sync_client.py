@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sync_core.config import load_config  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from sync_core.events import PlanReady, RunFinished  # noqa: E402
-from sync_core.journal import Journal  # noqa: E402
+from sync_core.run.journal import Journal  # noqa: E402
 from testbed.bundled import configure_for  # noqa: E402
 
 PLAN, PER_CUSTOMER = "plan", "per-customer"

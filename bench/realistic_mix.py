@@ -2,7 +2,7 @@
 
 Generated without Faker (100,000 customers in about a second) and loaded through the mocks' control API
 in one request each, never by N HTTP creates. "Linked and unchanged" is exact: the Stripe customer holds
-what the mapping (sync_core.mapping.map_record) would send, and NetSuite holds its id and the current
+what the mapping (sync_core.rules.mapping.map_record) would send, and NetSuite holds its id and the current
 portal link (fetched from the RESTlet's portalLinks action, where the signing secret lives).
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD
-from sync_core.mapping import map_record
-from sync_core.netsuite import SearchColumn
+from sync_core.rules.mapping import map_record
+from sync_core.rules.mapping import SearchColumn
 from testbed import demo
 
 SEEDED_AT = "2026-01-05T08:00:00Z"  # every seeded record's dateCreated/lastModifiedDate: before any run

@@ -20,9 +20,9 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from .match_key import EMAIL, MatchKey
-from .rules import DuplicateEmailPolicy
-from .text_files import TextEncodingError, decode_utf8
+from sync_core.rules.match_key import EMAIL, MatchKey
+from sync_core.rules.decide import DuplicateEmailPolicy
+from sync_core.text_files import TextEncodingError, decode_utf8
 
 SECRET_ENV = {
     ("netsuite", "consumer_key"): "CUSTSYNC_NETSUITE_CONSUMER_KEY",

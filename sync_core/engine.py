@@ -17,31 +17,34 @@ from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable
 
-from . import executor, reads
-from .changed_since import query_moment
-from .config import Config, ConfigError
-from .errors import SyncError
-from .events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinished, RunStarted
-from .in_flight import FixedLimit, InFlightLimit, in_flight
-from .job import Job, SyncContext
-from .journal import Journal
-from .netsuite import NetSuiteClient, TokenAuth
-from .outcome import Change, Outcome, Status
-from .planner import Plan, PlanRow, plan_row, plan_run
-from .stored_listing import ListingStore, Refreshing, StoredListing
-from .stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more, store_index
-from .stripe_listing import PAGE
-from .retry import RetryPolicy, counting_retries
-from .run_target import current_target
-from .rules import LookupKind, normalize_stripe_id, portal_write, CustomerFacts, decide
-from .ids import internal_id as require_internal_id, is_stripe_customer_id
-from .portal_links import holds_link, source_for
-from .run_view import RunView, stripe_ref
-from .stripe_gateway import StripeGateway
-from .stripe_lookup import MailboxIndex
-from .turns import Turns
+from sync_core.run import executor, reads
+from sync_core.run.changed_since import query_moment
+from sync_core.config import Config, ConfigError
+from sync_core.errors import SyncError
+from sync_core.events import CustomersFound, CustomerSynced, Event, PlanReady, RunFinished, RunStarted
+from sync_core.run.in_flight import FixedLimit, InFlightLimit, in_flight
+from sync_core.run.job import Job, SyncContext
+from sync_core.run.journal import Journal
+from sync_core.netsuite.client import NetSuiteClient, TokenAuth
+from sync_core.outcome import Change, Outcome, Status
+from sync_core.run.planner import Plan, PlanRow, plan_row, plan_run
+from sync_core.stripe.stored_listing import ListingStore, Refreshing, StoredListing
+from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, holders, retrieve_more, store_index
+from sync_core.stripe.listing import PAGE
+from sync_core.retry import RetryPolicy, counting_retries
+from sync_core.run.target import current_target
+from sync_core.rules.decide import LookupKind, normalize_stripe_id, portal_write, CustomerFacts, decide
+from sync_core.rules.ids import internal_id as require_internal_id, is_stripe_customer_id
+from sync_core.netsuite.portal_links import holds_link, source_for
+from sync_core.run.view import RunView, stripe_ref
+from sync_core.stripe.gateway import StripeGateway
+from sync_core.stripe.lookup import MailboxIndex
+from sync_core.run.turns import Turns
+
+if TYPE_CHECKING:
+    from sync_core.admin import decisions
 
 PATHS = ("plan", "per-customer")
 
@@ -521,21 +524,21 @@ class Engine:
     async def candidates(self, internal_id: str) -> "decisions.Candidates":
         """The Stripe customers a person chooses between for this NetSuite customer (R2/R3), oldest first,
         with name, email, created, metadata and which other NetSuite customers already point at each."""
-        from .decisions import find_candidates
+        from sync_core.admin.decisions import find_candidates
 
         return await find_candidates(self, internal_id)
 
     async def check_link(self, internal_id: str, stripe_id: str) -> "decisions.LinkResult":
         """What `link` would write, after validating the Stripe id against Stripe (SyncError if missing or
         deleted); writes nothing."""
-        from .decisions import check_link
+        from sync_core.admin.decisions import check_link
 
         return await check_link(self, internal_id, stripe_id)
 
     async def link(self, internal_id: str, stripe_id: str, *, journal_path: str | None = None) -> "decisions.LinkResult":
         """The operator's decision: validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID
         (PAYPACK) on the NetSuite customer, and journal the decision (in [sync] journal_path)."""
-        from .decisions import DecisionLog, check_link, write_link
+        from sync_core.admin.decisions import DecisionLog, check_link, write_link
 
         result = await check_link(self, internal_id, stripe_id)
         log = DecisionLog(journal_path or self.config.sync.journal_path)
@@ -547,7 +550,7 @@ class Engine:
     async def unlink(self, internal_id: str, *, journal_path: str | None = None) -> str | None:
         """Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync matches by email (R3); journaled. Returns the
         id it held."""
-        from .decisions import DecisionLog, read_customer
+        from sync_core.admin.decisions import DecisionLog, read_customer
 
         _name, _email, previous = await read_customer(self, internal_id)
         await self.netsuite.patch_customer(internal_id, {self.config.netsuite.stripe_id_field: None})

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .errors import SyncError
-from .masking import mask_url
-from .rules import Decision, PortalDecision
+from sync_core.errors import SyncError
+from sync_core.masking import mask_url
+from sync_core.rules.decide import Decision, PortalDecision
 
 
 class Status(StrEnum):

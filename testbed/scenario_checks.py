@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sync_core.config import Config
-from sync_core.doctor import Check as DoctorCheck
+from sync_core.admin.doctor import Check as DoctorCheck
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
-from sync_core.rules import PortalDecision
+from sync_core.rules.decide import PortalDecision
 
 from .scenario_model import ANY, DoctorExpect, MassSyncExpect, OpenLinkExpect, OutcomeExpect, StripeThen, Then
 from .scenario_state import friendly_value, paypack_fields

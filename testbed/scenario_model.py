@@ -14,7 +14,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 
 from sync_core.config import NetSuiteConfig, SyncConfig
 from sync_core.outcome import Status
-from sync_core.rules import RULES, Action, PortalOutcome
+from sync_core.rules.catalogue import RULES, Action
+from sync_core.rules.decide import PortalOutcome
 
 
 def _as_text_id(value: Any) -> Any:

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from sync_core.config import Config, ConfigError, NetSuiteTarget, StripeTarget, load_config
-from sync_core.csv_import import CsvFileError, apply_import, plan_import, read_rows
-from sync_core.doctor import run_doctor
+from sync_core.admin.csv_import import CsvFileError, apply_import, plan_import, read_rows
+from sync_core.admin.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.events import CustomerSynced, PlanReady, RunFinished
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
-from sync_core.portal_links import open_link_to
+from sync_core.netsuite.portal_links import open_link_to
 
 from . import scenario_model as m
 from .bundled import BundledMocks

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sync_core.changed_since import LAST, ChangedSinceError, parse_changed_since, query_moment
+from sync_core.run.changed_since import LAST, ChangedSinceError, parse_changed_since, query_moment
 
 NOW = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone.utc)
 

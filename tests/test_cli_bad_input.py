@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from sync_core.ids import InvalidInternalId
-from sync_core.journal import Journal
-from sync_core.netsuite import NetSuiteClient, TokenAuth
+from sync_core.rules.ids import InvalidInternalId
+from sync_core.run.journal import Journal
+from sync_core.netsuite.client import NetSuiteClient, TokenAuth
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
 

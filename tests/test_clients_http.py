@@ -7,9 +7,9 @@ import json
 import pytest
 
 from sync_core.errors import NetSuiteError, StripeServiceError
-from sync_core.netsuite import NetSuiteClient, TokenAuth
+from sync_core.netsuite.client import NetSuiteClient, TokenAuth
 from sync_core.retry import RetryPolicy
-from sync_core.stripe_gateway import PortalNotActivated, StripeGateway
+from sync_core.stripe.gateway import PortalNotActivated, StripeGateway
 
 NS_ERROR = "application/vnd.oracle.resource+json; type=error"
 FAST = RetryPolicy(max_retries=2, base_seconds=0.001, max_seconds=0.002)

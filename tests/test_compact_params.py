@@ -1,7 +1,7 @@
 """Mapped Stripe parameters held flat give back exactly what was mapped, and customers of one shape share
 their keys (what lets a mass sync of 100,000 customers hold them all)."""
 
-from sync_core.compact_params import Compact
+from sync_core.rules.compact_params import Compact
 
 PARAMS = {"email": "ap@acme.test", "phone": "+1 555", "name": "Acme",
           "address": {"line1": "1 Main", "city": "Springfield", "country": "US"},

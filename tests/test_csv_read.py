@@ -2,7 +2,7 @@
 
 import pytest
 
-from sync_core.csv_import import CsvFileError, read_rows
+from sync_core.admin.csv_import import CsvFileError, read_rows
 
 
 def csv_file(tmp_path, content, encoding="utf-8"):

@@ -16,7 +16,7 @@ def test_sync_core_loads_no_ui_mock_or_testbed():
     import pkgutil
     import sync_core
 
-    modules = ["sync_core"] + [f"sync_core.{m.name}" for m in pkgutil.iter_modules(sync_core.__path__)]
+    modules = ["sync_core"] + [m.name for m in pkgutil.walk_packages(sync_core.__path__, "sync_core.")]
     loaded = loaded_after("\n".join(f"import {m}" for m in modules))
     assert "sync_core" in loaded
     assert not loaded & set(FORBIDDEN), loaded & set(FORBIDDEN)

@@ -1,6 +1,6 @@
 """The mass sync's in-flight limit: grows while the process has CPU to spare, shrinks when it is saturated."""
 
-from sync_core.in_flight import FixedLimit, InFlightLimit
+from sync_core.run.in_flight import FixedLimit, InFlightLimit
 
 
 class Clocks:

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from sync_core.journal import Journal, JournalError
-from sync_core.run_target import RunTarget, netsuite_account_id
+from sync_core.run.journal import Journal, JournalError
+from sync_core.run.target import RunTarget, netsuite_account_id
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
 HERE = RunTarget("1234567_SB1", "acct_123", "test")

@@ -9,10 +9,10 @@ import pytest
 from werkzeug.wrappers import Response
 
 from sync_core.errors import NetSuiteError
-from sync_core.netsuite import NetSuiteClient, TokenAuth
-from sync_core.portal_links import LinkSource, open_link
+from sync_core.netsuite.client import NetSuiteClient, TokenAuth
+from sync_core.netsuite.portal_links import LinkSource, open_link
 from sync_core.retry import RetryPolicy
-from sync_core.rules import PortalOutcome
+from sync_core.rules.decide import PortalOutcome
 
 RESTLET = "/app/site/hosting/restlet.nl"
 FAST = RetryPolicy(max_retries=1, base_seconds=0.001, max_seconds=0.002)

@@ -3,8 +3,15 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_core.rules import (RULES, Action, CustomerFacts, DuplicateEmailPolicy, StripeCustomerRef, decide, mailbox,
-                              normalize_email)
+from sync_core.rules.catalogue import RULES, Action
+from sync_core.rules.decide import (
+    CustomerFacts,
+    DuplicateEmailPolicy,
+    StripeCustomerRef,
+    decide,
+    mailbox,
+    normalize_email,
+)
 
 texts = st.one_of(st.none(), st.text(max_size=40), st.emails(), st.emails().map(lambda e: f"  {e.upper()} "))
 ids = st.one_of(st.none(), st.just(""), st.just("  "), st.from_regex(r"cus_[A-Za-z0-9]{4,14}", fullmatch=True))

@@ -7,7 +7,7 @@ import pytest
 
 from sync_core.errors import StripeServiceError
 from sync_core.retry import RetryPolicy
-from sync_core.stripe_gateway import StripeGateway
+from sync_core.stripe.gateway import StripeGateway
 
 FAST = RetryPolicy(max_retries=0, base_seconds=0.001, max_seconds=0.001)
 

@@ -11,7 +11,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_core.stripe_listing import list_all
+from sync_core.stripe.listing import list_all
 
 
 def _fake_stripe(customers: list[dict], rnd: random.Random):

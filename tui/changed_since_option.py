@@ -6,9 +6,9 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from sync_core.changed_since import FORMS, LAST, ChangedSinceError, parse_changed_since, since_last_run
+from sync_core.run.changed_since import FORMS, LAST, ChangedSinceError, parse_changed_since, since_last_run
 from sync_core.engine import Engine
-from sync_core.run_target import current_target
+from sync_core.run.target import current_target
 
 HELP = (f"only the customers modified in NetSuite since TIME: {FORMS}. Meant for schedules (cron, a "
         "scheduled task): 'custsync mass-sync --changed-since last' every few minutes propagates edits, such as "
@@ -25,7 +25,7 @@ def changed_since_value(text: str) -> datetime | str:
 
 async def resolve(engine: Engine, value: datetime | str | None, journal_path: Path) -> tuple[datetime | None, str | None]:
     """The moment to pass to the mass sync, and the run it comes from ("last"); JournalError when "last" names
-    no finished run against this configuration's target (sync_core.journal.JournalError)."""
+    no finished run against this configuration's target (sync_core.run.journal.JournalError)."""
     if value is None or isinstance(value, datetime):
         return value, None
     assert value == LAST

@@ -13,7 +13,7 @@ from rich.text import Text
 from sync_core.config import ConfigError
 from sync_core.errors import SyncError
 from testbed.launcher import MockStartError
-from sync_core.rules import RULES
+from sync_core.rules.catalogue import RULES
 
 from .commands import add_commands
 from .link_command import add_link_command

@@ -16,15 +16,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sync_core.config import load_config
-from sync_core.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
-from sync_core.doctor import run_doctor
+from sync_core.admin.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
+from sync_core.admin.doctor import run_doctor
 from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
-from sync_core.planner import describe as describe_plan
-from sync_core.ids import InvalidInternalId, internal_id
-from sync_core.journal import Journal, JournalError
+from sync_core.run.planner import describe as describe_plan
+from sync_core.rules.ids import InvalidInternalId, internal_id
+from sync_core.run.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
-from sync_core.portal_links import check_customer
+from sync_core.netsuite.portal_links import check_customer
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP

@@ -13,7 +13,7 @@ import time
 from rich.console import Console
 from rich.text import Text
 
-from sync_core.decisions import Candidates, LinkResult
+from sync_core.admin.decisions import Candidates, LinkResult
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from sync_core.doctor import Check
+from sync_core.admin.doctor import Check
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
 

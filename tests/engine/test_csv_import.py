@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.csv_import import _batch_condition, apply_import, plan_import, read_rows
+from sync_core.admin.csv_import import _batch_condition, apply_import, plan_import, read_rows
 
 
 def load(world):

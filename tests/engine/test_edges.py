@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from sync_core.outcome import Status
-from sync_core.rules import Action
+from sync_core.rules.catalogue import Action
 from test_run_target import world_target
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 
 from conftest import World
 

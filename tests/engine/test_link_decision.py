@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.decisions import DecisionLog
+from sync_core.admin.decisions import DecisionLog
 from sync_core.errors import SyncError
 from sync_core.outcome import Status
 

@@ -6,9 +6,9 @@ but no longer matched on."""
 from __future__ import annotations
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from sync_core.outcome import Status
-from sync_core.rules import Action
+from sync_core.rules.catalogue import Action
 from testbed import demo
 
 from test_edges import customer, synced, trace_text
@@ -125,7 +125,7 @@ async def test_mass_sync_and_its_dry_run_agree_and_a_second_run_has_nothing_to_d
 
 
 async def test_the_index_groups_a_listing_by_the_value_and_looks_a_value_up_with_one_search(world):
-    from sync_core.stripe_index import build_index
+    from sync_core.run.stripe_index import build_index
 
     stripe = [{"id": f"cus_{k:03d}", "email": "same@x.test", "metadata": {FIELD: f"AC-{k}"}, "created": k}
               for k in range(150)]

@@ -11,7 +11,7 @@ import time
 
 from conftest import RELIABILITY_REPORT, assert_exactly_once
 from sync_core.events import CustomerSynced, RunFinished
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from testbed import demo
 
 

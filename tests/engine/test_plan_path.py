@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced, PlanReady
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 
 from conftest import assert_exactly_once

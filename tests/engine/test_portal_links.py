@@ -13,11 +13,11 @@ import pytest
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.doctor import check_portal_link
+from sync_core.admin.doctor import check_portal_link
 from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
-from sync_core.portal_links import check_customer
-from sync_core.rules import PortalOutcome
+from sync_core.netsuite.portal_links import check_customer
+from sync_core.rules.decide import PortalOutcome
 from test_mass_sync import _config_file
 
 from testbed import demo

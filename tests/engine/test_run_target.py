@@ -14,8 +14,8 @@ from test_mass_sync import _config_file, run
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.engine import Engine
-from sync_core.journal import Journal, JournalError
-from sync_core.run_target import RunTarget, current_target, netsuite_account_id
+from sync_core.run.journal import Journal, JournalError
+from sync_core.run.target import RunTarget, current_target, netsuite_account_id
 from testbed import demo
 
 SEARCH = "customsearch_paypack_mass_customer_sync"

@@ -9,7 +9,7 @@ import asyncio
 from datetime import datetime, timezone
 
 from sync_core.events import PlanReady
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 
 from conftest import assert_exactly_once

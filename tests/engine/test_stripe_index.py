@@ -4,7 +4,7 @@ batch retrieve (https://docs.stripe.com/api/customers/list, https://docs.stripe.
 
 from __future__ import annotations
 
-from sync_core.stripe_index import build_index
+from sync_core.run.stripe_index import build_index
 
 from test_edges import customer
 

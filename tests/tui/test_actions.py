@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import SecretStr
 from textual.widgets import DataTable
 
-from sync_core.journal import Journal
-from sync_core.run_target import RunTarget, netsuite_account_id
+from sync_core.run.journal import Journal
+from sync_core.run.target import RunTarget, netsuite_account_id
 from testbed import demo
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen

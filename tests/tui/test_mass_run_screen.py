@@ -7,7 +7,7 @@ import time
 
 from textual.widgets import DataTable
 
-from sync_core.journal import Journal
+from sync_core.run.journal import Journal
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen
 from tui.widgets.confirm import ConfirmScreen
@@ -130,7 +130,7 @@ async def test_retry_covers_customers_decided_since_the_run(app_for, config, moc
         await settle(app, pilot)
         journal = Journal(config.sync.journal_path)
         [run] = journal.runs()
-        asked = next(s for s in __import__("sync_core.run_status", fromlist=["steps"]).steps(
+        asked = next(s for s in __import__("sync_core.run.run_status", fromlist=["steps"]).steps(
             config.sync.journal_path, run.id) if s.state == "needs-decision")
         journal.close()
         candidates = await app.engine.candidates(asked.internal_id)

@@ -8,7 +8,7 @@ import shutil
 import yaml
 from textual.widgets import Checkbox, DataTable, Input
 
-from sync_core.rules import RULES
+from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import load_scenario, resolve
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.path_prompt import PathPrompt

@@ -19,11 +19,12 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.errors import SyncError
-from sync_core.mapping import map_record
+from sync_core.rules.mapping import map_record
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
-from sync_core.portal_links import check_customer
-from sync_core.rules import Action, normalize_stripe_id
+from sync_core.netsuite.portal_links import check_customer
+from sync_core.rules.catalogue import Action
+from sync_core.rules.decide import normalize_stripe_id
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result

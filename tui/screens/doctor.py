@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from sync_core.doctor import Check, run_doctor
+from sync_core.admin.doctor import Check, run_doctor
 
 from ..widgets.targets import TargetsBar
 from ..widgets.keys import Keys

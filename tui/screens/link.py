@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from sync_core.decisions import Candidate, Candidates, LinkResult
+from sync_core.admin.decisions import Candidate, Candidates, LinkResult
 from sync_core.errors import SyncError
 
 from ..widgets.confirm import ConfirmScreen

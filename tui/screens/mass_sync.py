@@ -25,10 +25,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
-from sync_core import run_status
+from sync_core.run import run_status
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
-from sync_core.planner import describe as describe_plan
-from sync_core.journal import Journal, JournalError
+from sync_core.run.planner import describe as describe_plan
+from sync_core.run.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 
 from ..messages import MassFailure, MassFinished, MassProgress

@@ -1,4 +1,4 @@
-"""The rule catalogue R1-R9 from sync_core.rules (the text the CLI prints), each with its lesson
+"""The rule catalogue R1-R9 from sync_core.rules.catalogue (the text the CLI prints), each with its lesson
 (explanation and remedy) and the scenarios that show it (their `rules:` lists)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from sync_core.rules import RULES
+from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import LoadedScenario
 
 from ..widgets.targets import TargetsBar

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from sync_core.rules import RULES
+from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, scenario_files
 from testbed.scenario_report import ScenarioReport, StepReport
 from testbed.save_scenario import save_mocks

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from sync_core.mapping import changed_fields
+from sync_core.rules.mapping import changed_fields
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from rich.text import Text
 
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
-from sync_core.rules import RULES
+from sync_core.rules.catalogue import RULES
 
 STATUS_STYLE = {
     Status.OK: "green", Status.PLANNED: "cyan", Status.SKIPPED: "yellow",

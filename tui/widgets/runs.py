@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from sync_core.journal import Journal, JournalError, RunInfo
-from sync_core.run_status import effective_status, target_of
+from sync_core.run.journal import Journal, JournalError, RunInfo
+from sync_core.run.run_status import effective_status, target_of
 from .plain import Plain
 
 

@@ -23,14 +23,14 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StripeServiceError
-from .ids import is_stripe_customer_id
-from .match_key import MatchKey
-from .run_view import RunView
-from .stored_listing import Changes, ListingStore, Refreshing, StaleListing, since_anchor
-from .stripe_gateway import StripeGateway
-from .stripe_listing import PAGE
-from .stripe_lookup import MailboxIndex
+from sync_core.errors import StripeServiceError
+from sync_core.rules.ids import is_stripe_customer_id
+from sync_core.rules.match_key import MatchKey
+from sync_core.run.view import RunView
+from sync_core.stripe.stored_listing import Changes, ListingStore, Refreshing, StaleListing, since_anchor
+from sync_core.stripe.gateway import StripeGateway
+from sync_core.stripe.listing import PAGE
+from sync_core.stripe.lookup import MailboxIndex
 
 # What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
 # 100,000 customers stays small.

@@ -14,10 +14,10 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 import stripe
 
-from .errors import LiveModeRefused, StripeServiceError
-from .retry import RateLimiter, RetryPolicy, with_retries
-from .rules import is_portal_not_activated
-from .stripe_listing import DEFAULT_PARTITIONS, list_all
+from sync_core.errors import LiveModeRefused, StripeServiceError
+from sync_core.retry import RateLimiter, RetryPolicy, with_retries
+from sync_core.rules.decide import is_portal_not_activated
+from sync_core.stripe.listing import DEFAULT_PARTITIONS, list_all
 
 KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or a restricted rk_ key with "
               "Customers and Customer portal write access) of the right account.")

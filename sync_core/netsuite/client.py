@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any, AsyncIterator, Mapping
@@ -19,9 +18,10 @@ from urllib.parse import urlsplit
 import httpx
 from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
-from .errors import NetSuiteError
-from .ids import internal_id as checked_internal_id
-from .retry import RetryPolicy, with_retries
+from sync_core.errors import NetSuiteError
+from sync_core.rules.ids import internal_id as checked_internal_id
+from sync_core.retry import RetryPolicy, with_retries
+from sync_core.rules.mapping import SearchColumn
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 PORTAL_LINKS_BATCH = 1000  # the RESTlet's limit per portalLinks call
@@ -95,13 +95,6 @@ class TokenAuth(httpx.Auth):
         request.headers["Authorization"] = self.authorization(request.method, str(request.url))
         yield request
 
-
-@dataclass(frozen=True)
-class SearchColumn:
-    name: str
-    label: str | None = None
-    join: str | None = None
-    summary: str | None = None
 
 
 class NetSuiteClient:

@@ -17,8 +17,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .journal import Journal, JournalError
-from .run_target import RunTarget
+from sync_core.run.journal import Journal, JournalError
+from sync_core.run.target import RunTarget
 
 LAST = "last"
 CLOCK_MARGIN_SECONDS = 2

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .mapping import MappedCustomer
-from .outcome import Outcome, Status
-from .match_key import MatchKey
-from .rules import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
-from .run_view import RunView
+from sync_core.rules.mapping import MappedCustomer
+from sync_core.outcome import Outcome, Status
+from sync_core.rules.match_key import MatchKey
+from sync_core.rules.decide import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
+from sync_core.run.view import RunView
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .errors import SyncError
-from .ids import internal_id as parse_internal_id
-from .outcome import Outcome, Status
-from .rules import LINK_CHECKS, PortalDecision, normalize_stripe_id
+from sync_core.errors import SyncError
+from sync_core.rules.ids import internal_id as parse_internal_id
+from sync_core.outcome import Outcome, Status
+from sync_core.rules.decide import LINK_CHECKS, PortalDecision, normalize_stripe_id
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .netsuite import NetSuiteClient
+    from sync_core.engine import Engine
+    from sync_core.netsuite.client import NetSuiteClient
 
 PAGE_MARKER = re.compile(r'<meta name="custsync-portal-page" content="([a-z-]+)">')
 NETSUITE_NOT_RELEASED = "SSS_INVALID_SCRIPTLET_ID"

@@ -14,9 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .match_key import MatchKey
-from .rules import Action, CustomerFacts, Decision, StripeCustomerRef, normalize_email
-from .turns import Turns
+from sync_core.rules.match_key import MatchKey
+from sync_core.rules.catalogue import Action
+from sync_core.rules.decide import CustomerFacts, Decision, StripeCustomerRef, normalize_email
+from sync_core.run.turns import Turns
 
 
 def stripe_ref(customer: dict[str, Any], prefix: str, linked_from: tuple[str, ...] = ()) -> StripeCustomerRef:

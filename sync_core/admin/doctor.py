@@ -6,11 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from .engine import Engine
-from .errors import NetSuiteError, SyncError
-from .mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
-from .portal_links import open_link
-from .rules import LINK_CHECKS, RULES, normalize_stripe_id
+from sync_core.engine import Engine
+from sync_core.errors import NetSuiteError, SyncError
+from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
+from sync_core.netsuite.portal_links import open_link
+from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
+from sync_core.rules.catalogue import RULES
 
 
 @dataclass(frozen=True)

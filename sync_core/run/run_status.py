@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .journal import RunInfo
+from sync_core.run.journal import RunInfo
 
 STALE_SECONDS = 120.0  # a "running" run with no claim and no journal activity for this long was interrupted
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .run_target import RunTarget
-from .sqlite_transaction import transaction
-from .stored_listing import ListingStore
+from sync_core.run.target import RunTarget
+from sync_core.sqlite_transaction import transaction
+from sync_core.stripe.stored_listing import ListingStore
 
 FINISHED = ("ok", "skipped", "needs-decision")
 

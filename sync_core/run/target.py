@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .netsuite import NetSuiteClient
-    from .stripe_gateway import StripeGateway
+    from sync_core.config import Config
+    from sync_core.netsuite.client import NetSuiteClient
+    from sync_core.stripe.gateway import StripeGateway
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .match_key import MatchKey
-from .stripe_gateway import StripeGateway
+from sync_core.rules.match_key import MatchKey
+from sync_core.stripe.gateway import StripeGateway
 
 
 class MailboxIndex:

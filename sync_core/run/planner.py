@@ -13,12 +13,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Protocol, Sequence
 
-from .config import Config
-from .job import Found, Job
-from .mapping import MappedCustomer, changed_fields
-from .outcome import Status
-from .rules import (
-    Action,
+from sync_core.config import Config
+from sync_core.run.job import Found, Job
+from sync_core.rules.mapping import MappedCustomer, changed_fields
+from sync_core.outcome import Status
+from sync_core.rules.catalogue import Action
+from sync_core.rules.decide import (
     Decision,
     LookupKind,
     PortalDecision,
@@ -31,8 +31,8 @@ from .rules import (
     portal_plan,
     portal_write,
 )
-from .portal_links import holds_link
-from .run_view import RunView, pushed, stripe_ref
+from sync_core.netsuite.portal_links import holds_link
+from sync_core.run.view import RunView, pushed, stripe_ref
 
 # Decisions that end a customer's sync without a write, and the status each ends it with.
 TERMINAL_STATUS = {Action.SKIP: Status.SKIPPED, Action.ASK: Status.NEEDS_DECISION, Action.ERROR: Status.FAILED}

@@ -16,16 +16,16 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
 
-from .errors import NetSuiteError, StripeServiceError, SyncError
-from .in_flight import in_flight
-from .job import Job, SyncContext
-from .mapping import MappedCustomer, changed_fields
-from .outcome import Change, Outcome, Status
-from .planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
-from .portal_links import holds_link, source_for
-from .run_view import stand_in_creator, stand_in_id
-from .rules import (
-    Action,
+from sync_core.errors import NetSuiteError, StripeServiceError, SyncError
+from sync_core.run.in_flight import in_flight
+from sync_core.run.job import Job, SyncContext
+from sync_core.rules.mapping import MappedCustomer, changed_fields
+from sync_core.outcome import Change, Outcome, Status
+from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
+from sync_core.netsuite.portal_links import holds_link, source_for
+from sync_core.run.view import stand_in_creator, stand_in_id
+from sync_core.rules.catalogue import Action
+from sync_core.rules.decide import (
     Decision,
     INVALID_EMAIL_REMEDY,
     PortalDecision,
@@ -37,8 +37,8 @@ from .rules import (
 )
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .in_flight import FixedLimit, InFlightLimit
+    from sync_core.engine import Engine
+    from sync_core.run.in_flight import FixedLimit, InFlightLimit
 
 WRITE_BACK_WINDOW_S = 1.0  # a partial batch goes after this long, so progress shows and a kill loses little
 WRITE_BACKS_IN_FLIGHT = 2  # NetSuite's concurrency is shared by every integration of the account

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import SyncError
+from sync_core.errors import SyncError
 
 _INTERNAL_ID = re.compile(r"[1-9][0-9]{0,17}")
 REMEDY = "Give the customer's internal id: digits only, as NetSuite shows it in Lists > Relationships > " \

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
 
-from .engine import Engine
-from .errors import SyncError
-from .ids import is_stripe_customer_id, is_internal_id
-from .stripe_listing import DEFAULT_PARTITIONS, PAGE
-from .text_files import TextEncodingError, decode_utf8
+from sync_core.engine import Engine
+from sync_core.errors import SyncError
+from sync_core.rules.ids import is_stripe_customer_id, is_internal_id
+from sync_core.stripe.listing import DEFAULT_PARTITIONS, PAGE
+from sync_core.text_files import TextEncodingError, decode_utf8
 
 ID_COLUMNS = ("internal_id", "netsuite_internal_id (metadata)", "netsuite_internal_id")
 STRIPE_COLUMNS = ("stripe_customer_id", "id")

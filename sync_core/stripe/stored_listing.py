@@ -31,10 +31,10 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .errors import StripeServiceError
-from .sqlite_transaction import transaction
-from .stripe_gateway import StripeGateway
-from .stripe_listing import PAGE
+from sync_core.errors import StripeServiceError
+from sync_core.sqlite_transaction import transaction
+from sync_core.stripe.gateway import StripeGateway
+from sync_core.stripe.listing import PAGE
 
 MARGIN = 30  # seconds of events read again before the newest one applied (see the module's docstring)
 

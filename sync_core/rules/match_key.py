@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .rules import mailbox
+from sync_core.rules.decide import mailbox
 
 EMAIL = "email"
 

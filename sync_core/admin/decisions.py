@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import reads
-from .errors import SyncError
-from .ids import is_stripe_customer_id
-from .rules import normalize_email, normalize_stripe_id
+from sync_core.run import reads
+from sync_core.errors import SyncError
+from sync_core.rules.ids import is_stripe_customer_id
+from sync_core.rules.decide import normalize_email, normalize_stripe_id
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .mapping import MappedCustomer
+    from sync_core.engine import Engine
+    from sync_core.rules.mapping import MappedCustomer
 
 
 

@@ -12,10 +12,20 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Iterable
 
-from .compact_params import Compact
-from .errors import MappingError
-from .netsuite import SearchColumn
-from .rules import normalize_email
+from sync_core.rules.compact_params import Compact
+from sync_core.errors import MappingError
+from sync_core.rules.decide import normalize_email
+
+
+@dataclass(frozen=True)
+class SearchColumn:
+    """One column header of a saved search (R9: headers decide the mapping; values come from the record)."""
+
+    name: str
+    label: str | None = None
+    join: str | None = None
+    summary: str | None = None
+
 
 # search column id -> Stripe customer parameter
 DIRECT = {"email": "email", "phone": "phone", "comments": "description"}

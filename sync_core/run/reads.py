@@ -13,15 +13,15 @@ import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
-from .errors import SyncError
-from .ids import is_stripe_customer_id
-from .job import Job, SyncContext
-from .mapping import MappedCustomer, map_record, record_from_row
-from .match_key import sql_literal
-from .rules import CustomerFacts, lookup_needed, normalize_stripe_id
+from sync_core.errors import SyncError
+from sync_core.rules.ids import is_stripe_customer_id
+from sync_core.run.job import Job, SyncContext
+from sync_core.rules.mapping import MappedCustomer, map_record, record_from_row
+from sync_core.rules.match_key import sql_literal
+from sync_core.rules.decide import CustomerFacts, lookup_needed, normalize_stripe_id
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from sync_core.engine import Engine
 
 LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well inside Oracle's 1,000-item IN list
 
