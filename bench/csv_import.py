@@ -89,7 +89,7 @@ async def plan(mocks: BundledMocks, path: Path, args: argparse.Namespace) -> dic
         figures["read_and_validate_s"] = round(time.monotonic() - started, 2)
         async with Engine.from_config(config) as engine:
             t = time.monotonic()
-            result = await plan_import(engine, rows)
+            result = await plan_import(engine.services, rows)
             figures["plan_s"] = round(time.monotonic() - t, 2)
         figures["total_s"] = round(time.monotonic() - started, 2)
     errors: dict[str, int] = {}

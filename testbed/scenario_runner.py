@@ -242,7 +242,7 @@ class ScenarioRunner:
         r.checks += check_mass(step.expect, outcomes, counts, index_way)
 
     async def _do_doctor(self, engine: Engine, config: Config, step: m.DoctorStep, r: StepReport) -> None:
-        results = await run_doctor(engine)
+        results = await run_doctor(engine.services)
         failing = [c.id for c in results if not c.ok]
         r.happened = f"doctor: {len(results) - len(failing)} checks pass, {len(failing)} fail" + (
             f" ({', '.join(failing)})" if failing else "")
@@ -260,9 +260,9 @@ class ScenarioRunner:
                 rows = read_rows(path, id_column=spec.id_column, stripe_column=spec.stripe_column)
             except CsvFileError as exc:
                 raise StepError(f"CSV refused: {exc}") from None
-        plan = await plan_import(engine, rows)
+        plan = await plan_import(engine.services, rows)
         if not step.dry_run:
-            plan = await apply_import(engine, plan)
+            plan = await apply_import(engine.services, plan)
         counts = dict(Counter(row.action for row in plan.rows))
         r.happened = f"CSV import of {len(plan.rows)} row(s)" + (" (dry run)" if step.dry_run else "") + ": " + \
             ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))

@@ -24,7 +24,6 @@ from sync_core.run.planner import describe as describe_plan
 from sync_core.rules.ids import InvalidInternalId, internal_id
 from sync_core.run.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
-from sync_core.netsuite.portal_links import check_customer
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP
@@ -115,13 +114,13 @@ async def check_links(engine: Engine, ids: list[str], *, at_once: int = 4) -> li
     async with httpx.AsyncClient() as client:
         async def one(internal_id: str) -> Outcome:
             async with gate:
-                return await check_customer(engine, internal_id, client=client)
+                return await engine.portal_check(internal_id, client=client)
         return list(await asyncio.gather(*(one(i) for i in ids)))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     async def work(engine: Engine) -> int:
-        checks = await run_doctor(engine)
+        checks = await run_doctor(engine.services)
         if args.json:
             print(json.dumps({"ok": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]}, indent=2))
         else:
@@ -186,16 +185,17 @@ def _list_run(journal_path: Path, run_id: str, as_json: bool) -> int:
         return refuse("mass-sync", str(exc))
     try:
         info = journal.run(run_id)
+        status = journal.status_of(info)  # a run whose process died shows as interrupted, as in the TUI
         steps = journal.steps_in(run_id, ("failed", "needs-decision", "skipped"))
     except JournalError as exc:
         return refuse("mass-sync", str(exc))
     finally:
         journal.close()
     if as_json:
-        print(json.dumps({"run_id": info.id, "status": info.status, "counts": info.counts, "customers": steps}, indent=2))
+        print(json.dumps({"run_id": info.id, "status": status, "counts": info.counts, "customers": steps}, indent=2))
     else:
         out = stdout()
-        out.print(f"[bold]Run {info.id}[/bold] ({info.status}): "
+        out.print(f"[bold]Run {info.id}[/bold] ({status}): "
                   + ", ".join(f"{k} {v}" for k, v in sorted(info.counts.items())))
         for step in steps:
             out.print(f"{step['internal_id']:>8}  {step['state']:<15} {step['rule'] or '-':<4} ", end="")
@@ -345,9 +345,9 @@ def cmd_import_stripe_ids(args: argparse.Namespace) -> int:
             progress.update(tasks[phase], completed=done, total=total)
 
         with progress:
-            plan = await plan_import(engine, rows, allow_shared=args.allow_shared, on_progress=on_progress)
+            plan = await plan_import(engine.services, rows, allow_shared=args.allow_shared, on_progress=on_progress)
             if args.apply:
-                await apply_import(engine, plan, on_progress=on_progress)
+                await apply_import(engine.services, plan, on_progress=on_progress)
         if args.json:
             _print_import_json(plan)
         else:

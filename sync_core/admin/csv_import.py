@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
 
-from sync_core.engine import Engine
+from sync_core.run.services import Services
 from sync_core.errors import SyncError
 from sync_core.rules.ids import is_stripe_customer_id, is_internal_id
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, PAGE
@@ -194,15 +194,15 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable[[int], None]) -> None:
+async def _netsuite_fields(services: Services, rows: list[ImportRow], tick: Callable[[int], None]) -> None:
     """Each row's `current`: its customer's STRIPE CUSTOMER ID ('' when blank), None when there is no customer."""
-    field_id = engine.config.netsuite.stripe_id_field.lower()
+    field_id = services.config.netsuite.stripe_id_field.lower()
     wanted = {r.internal_id: r for r in rows}
     slots = asyncio.Semaphore(PARALLEL_BATCHES)
 
     async def one(batch: list[int]) -> None:
         async with slots:
-            async for page in engine.netsuite.suiteql(
+            async for page in services.netsuite.suiteql(
                     f"SELECT id, {field_id} FROM customer WHERE {_batch_condition(batch)}", limit=BATCH):
                 for item in page:
                     row = wanted.get(str(item.get("id")))
@@ -213,13 +213,13 @@ async def _netsuite_fields(engine: Engine, rows: list[ImportRow], tick: Callable
     await asyncio.gather(*(one(b) for b in _id_batches(wanted)))
 
 
-async def _netsuite_holders(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> dict[str, set[str]]:
+async def _netsuite_holders(services: Services, stripe_ids: set[str], tick: Callable[[int], None]) -> dict[str, set[str]]:
     """Stripe id -> the NetSuite customers whose STRIPE CUSTOMER ID holds it (only the file's Stripe ids).
 
     Either one pass over every linked customer or `IN` lists of the file's Stripe ids, whichever takes
     fewer requests: the first page's totalResults says how many linked customers there are.
     """
-    field_id = engine.config.netsuite.stripe_id_field.lower()
+    field_id = services.config.netsuite.stripe_id_field.lower()
     holders: dict[str, set[str]] = {}
 
     def take(page: list[dict[str, Any]]) -> None:
@@ -230,13 +230,13 @@ async def _netsuite_holders(engine: Engine, stripe_ids: set[str], tick: Callable
 
     linked_query = f"SELECT id, {field_id} FROM customer WHERE {field_id} IS NOT NULL ORDER BY id"
     batches = -(-len(stripe_ids) // BATCH)
-    first = await engine.netsuite.suiteql_page(linked_query, limit=BATCH, offset=0)
+    first = await services.netsuite.suiteql_page(linked_query, limit=BATCH, offset=0)
     total = int(first.get("totalResults") or 0)
     if total <= SUITEQL_RESULT_CAP and -(-total // BATCH) <= batches + 1:
         take(first["items"])
         offset = BATCH
         while first.get("hasMore") and offset < total:
-            page = await engine.netsuite.suiteql_page(linked_query, limit=BATCH, offset=offset)
+            page = await services.netsuite.suiteql_page(linked_query, limit=BATCH, offset=offset)
             take(page["items"])
             if not page.get("hasMore"):
                 break
@@ -249,7 +249,7 @@ async def _netsuite_holders(engine: Engine, stripe_ids: set[str], tick: Callable
 
     async def one(chunk: list[str]) -> None:
         async with slots:
-            async for page in engine.netsuite.suiteql(
+            async for page in services.netsuite.suiteql(
                     f"SELECT id, {field_id} FROM customer WHERE {field_id} IN ({_quoted(chunk)})", limit=BATCH):
                 take(page)
         tick(len(chunk))
@@ -276,7 +276,7 @@ def _listing_partitions(ids: int) -> int:
     return max(1, min(DEFAULT_PARTITIONS, ids // 5000))
 
 
-async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
+async def _stripe_lookup(services: Services, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
     """Stripe id -> what Stripe says about it (absent: no such customer here), and the strategy taken.
 
     Stripe has no batch retrieve. Listing costs one request per 100 customers of the account, a
@@ -285,7 +285,7 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
     file's ids a page (then retrieve the rest): at most a few pages more than retrieving, and a full
     listing when the file names much of the account.
     """
-    prefix = engine.config.sync.metadata_prefix
+    prefix = services.config.sync.metadata_prefix
     facts: dict[str, _StripeFact] = {}
 
     def fact(c: dict[str, Any]) -> _StripeFact:
@@ -295,10 +295,10 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
         return _StripeFact(bool(c.get("deleted")), str(tag).strip() if tag not in (None, "") else None)
 
     if len(stripe_ids) > PAGE:
-        pages_before = engine.stripe.list_pages
+        pages_before = services.stripe.list_pages
         pages = 0
         strategy = ""
-        async with aclosing(engine.stripe.all_customers(partitions=_listing_partitions(len(stripe_ids)))) as listing:
+        async with aclosing(services.stripe.all_customers(partitions=_listing_partitions(len(stripe_ids)))) as listing:
             async for customers in listing:
                 pages += 1
                 found = 0
@@ -319,13 +319,13 @@ async def _stripe_lookup(engine: Engine, stripe_ids: set[str], tick: Callable[[i
                                 "seen (listing found too few of the file's ids per page)")
                     break
         if not strategy:
-            return facts, (f"listed every Stripe customer ({engine.stripe.list_pages - pages_before} page(s) of "
+            return facts, (f"listed every Stripe customer ({services.stripe.list_pages - pages_before} page(s) of "
                            f"{PAGE}) instead of {len(stripe_ids)} retrieves")
     else:
         strategy = f"retrieved {len(stripe_ids)} id(s) one by one (fewer requests than listing the account)"
 
     async def one(sid: str) -> None:
-        c = await engine.stripe.retrieve(sid)
+        c = await services.stripe.retrieve(sid)
         if c is not None:
             facts[sid] = fact(c)
         tick(1)
@@ -344,21 +344,21 @@ async def _timed(seconds: dict[str, float], name: str, work: Awaitable[T]) -> T:
         seconds[name] = round(time.monotonic() - started, 2)
 
 
-async def _netsuite_reads(engine: Engine, rows: list[ImportRow], stripe_ids: set[str],
+async def _netsuite_reads(services: Services, rows: list[ImportRow], stripe_ids: set[str],
                           ticker: Callable[[str, int], Callable[[int], None]]) -> dict[str, set[str]]:
-    await _netsuite_fields(engine, rows, ticker("NetSuite customers", len(rows)))
-    return await _netsuite_holders(engine, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
+    await _netsuite_fields(services, rows, ticker("NetSuite customers", len(rows)))
+    return await _netsuite_holders(services, stripe_ids, ticker("NetSuite links", len(stripe_ids)))
 
 
 # --- the plan --------------------------------------------------------------------------------------------
 
 
-async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bool = False,
+async def plan_import(services: Services, rows: list[ImportRow], *, allow_shared: bool = False,
                       on_progress: Progress | None = None) -> ImportPlan:
     """Check every row against both systems; decide set / already-set / conflict / error. Writes nothing."""
-    field_id = engine.config.netsuite.stripe_id_field
+    field_id = services.config.netsuite.stripe_id_field
     plan = ImportPlan(rows)
-    ns_before, st_before = engine.netsuite.requests, engine.stripe.requests
+    ns_before, st_before = services.netsuite.requests, services.stripe.requests
     stripe_ids = {r.stripe_customer_id for r in rows}
 
     def ticker(phase: str, total: int) -> Callable[[int], None]:
@@ -375,13 +375,13 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
     try:
         # The two services are read side by side: neither waits for the other.
         holders, (stripe, plan.stripe_strategy) = await asyncio.gather(
-            _timed(plan.seconds, "netsuite", _netsuite_reads(engine, rows, stripe_ids, ticker)),
-            _timed(plan.seconds, "stripe", _stripe_lookup(engine, stripe_ids, ticker("Stripe customers", len(stripe_ids)))))
+            _timed(plan.seconds, "netsuite", _netsuite_reads(services, rows, stripe_ids, ticker)),
+            _timed(plan.seconds, "stripe", _stripe_lookup(services, stripe_ids, ticker("Stripe customers", len(stripe_ids)))))
     except SyncError as exc:
         for r in rows:
             r.action, r.message = "error", exc.message
-        plan.netsuite_requests = engine.netsuite.requests - ns_before
-        plan.stripe_requests = engine.stripe.requests - st_before
+        plan.netsuite_requests = services.netsuite.requests - ns_before
+        plan.stripe_requests = services.stripe.requests - st_before
         return plan
 
     # Stripe id -> the file's rows (of existing customers) claiming it, kept only when two rows or more do.
@@ -422,8 +422,8 @@ async def plan_import(engine: Engine, rows: list[ImportRow], *, allow_shared: bo
                 r.action, r.message = "set", f"will set {field_id} (shared with customer {', '.join(owners[:5])})"
             else:
                 r.action, r.message = "set", will_set
-    plan.netsuite_requests = engine.netsuite.requests - ns_before
-    plan.stripe_requests = engine.stripe.requests - st_before
+    plan.netsuite_requests = services.netsuite.requests - ns_before
+    plan.stripe_requests = services.stripe.requests - st_before
     return plan
 
 
@@ -439,15 +439,15 @@ def _why(sid: str, owners: list[str], holders: dict[str, set[str]], in_file: dic
     return "; ".join(reasons)
 
 
-async def apply_import(engine: Engine, plan: ImportPlan, *, on_progress: Progress | None = None) -> ImportPlan:
+async def apply_import(services: Services, plan: ImportPlan, *, on_progress: Progress | None = None) -> ImportPlan:
     """Write the rows planned as `set`, a batch at a time (the NetSuite client keeps to the concurrency limit)."""
-    field_id = engine.config.netsuite.stripe_id_field
+    field_id = services.config.netsuite.stripe_id_field
     todo = [r for r in plan.rows if r.action == "set"]
     done = 0
 
     async def write(row: ImportRow) -> None:
         try:
-            await engine.netsuite.patch_customer(row.internal_id, {field_id: row.stripe_customer_id})
+            await services.netsuite.patch_customer(row.internal_id, {field_id: row.stripe_customer_id})
         except SyncError as exc:
             row.action, row.message = "error", f"write failed: {exc.message}"
             return

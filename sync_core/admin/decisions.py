@@ -3,27 +3,24 @@
 
 `candidates` gathers what a person chooses by (name, email, created, metadata, and which other NetSuite
 customers already point at each one); `link` validates a Stripe id against Stripe, reports who else points
-at it, writes only STRIPE CUSTOMER ID (PAYPACK) and journals the decision (`DecisionLog`, in the run
-journal's SQLite file). The Engine's `candidates` and `link` methods call these.
+at it, writes only STRIPE CUSTOMER ID (PAYPACK) and journals the decision (`Journal.decisions`, in the run
+journal's file). The Engine's `candidates`, `check_link`, `link` and `unlink` call these.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sync_core.run import reads
 from sync_core.errors import SyncError
-from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.rules.decide import normalize_email, normalize_stripe_id
-
-if TYPE_CHECKING:
-    from sync_core.engine import Engine
-    from sync_core.rules.mapping import MappedCustomer
-
+from sync_core.rules.ids import is_stripe_customer_id
+from sync_core.rules.mapping import MappedCustomer
+from sync_core.run import reads
+from sync_core.run.journal import DecisionLog, Journal, JournalError
+from sync_core.run.live_lookups import LiveLookups
+from sync_core.run.services import Services
 
 
 @dataclass(frozen=True)
@@ -92,47 +89,47 @@ def candidate_from(customer: dict[str, Any], prefix: str, pointed_by: tuple[str,
                      tagged_for=metadata.get(f"{prefix}internal_id"))
 
 
-async def pointing_at(engine: "Engine", stripe_id: str) -> tuple[str, ...]:
+async def pointing_at(services: Services, stripe_id: str) -> tuple[str, ...]:
     """Internal ids of the NetSuite customers whose STRIPE CUSTOMER ID (PAYPACK) names `stripe_id`."""
-    return (await engine.linked_from([stripe_id])).get(stripe_id, ())
+    return (await LiveLookups(services).linked_from([stripe_id])).get(stripe_id, ())
 
 
-async def read_customer(engine: "Engine", internal_id: str) -> tuple[str, str | None, str | None]:
+async def read_customer(services: Services, internal_id: str) -> tuple[str, str | None, str | None]:
     """(name, email, stored Stripe id) of a NetSuite customer, as the mapping reads them."""
-    name, mapped = await _read_mapped(engine, internal_id)
+    name, mapped = await _read_mapped(services, internal_id)
     return name, normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
 
 
-async def _read_mapped(engine: "Engine", internal_id: str) -> tuple[str, "MappedCustomer"]:
-    ctx = await engine.context()
-    record = await engine.netsuite.get_customer(internal_id)
-    mapped = reads.map_for(engine, record, ctx.columns)
+async def _read_mapped(services: Services, internal_id: str) -> tuple[str, MappedCustomer]:
+    ctx = await reads.read_context(services)
+    record = await services.netsuite.get_customer(internal_id)
+    mapped = reads.map_for(services, record, ctx.columns)
     name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
     return str(name), mapped
 
 
-async def find_candidates(engine: "Engine", internal_id: str) -> Candidates:
+async def find_candidates(services: Services, internal_id: str) -> Candidates:
     """The Stripe customers a person would choose between: those of the customer's mailbox, in any letter case
     (the ones R3 counted), oldest first, each with who else points at it."""
     internal_id = str(internal_id).strip()
-    prefix = engine.config.sync.metadata_prefix
-    name, mapped = await _read_mapped(engine, internal_id)
+    prefix = services.config.sync.metadata_prefix
+    name, mapped = await _read_mapped(services, internal_id)
     email, stored = normalize_email(mapped.email), normalize_stripe_id(mapped.stripe_customer_id)
-    value = email if engine.mailboxes.key.by_email else mapped.lookup_value  # what R3 matches on
+    value = email if services.mailboxes.key.by_email else mapped.lookup_value  # what R3 matches on
     found: dict[str, dict[str, Any]] = {}
     if value:
-        found = {c["id"]: c for c in await engine.mailboxes.find(value) if not c.get("deleted")}
+        found = {c["id"]: c for c in await services.mailboxes.find(value) if not c.get("deleted")}
     stored_exists = False
     if stored:
-        linked = await engine.stripe.retrieve(stored)
+        linked = await services.stripe.retrieve(stored)
         stored_exists = linked is not None and not linked.get("deleted")
-    pointed = await engine.linked_from(list(found)) if found else {}
+    pointed = await LiveLookups(services).linked_from(list(found)) if found else {}
     out = [candidate_from(c, prefix, pointed.get(c["id"], ()))
            for c in sorted(found.values(), key=lambda c: (int(c.get("created") or 0), c["id"]))]
     return Candidates(internal_id, name, email, stored, stored_exists, tuple(out))
 
 
-async def check_link(engine: "Engine", internal_id: str, stripe_id: str) -> LinkResult:
+async def check_link(services: Services, internal_id: str, stripe_id: str) -> LinkResult:
     """Validate `stripe_id` against Stripe and say what linking would write; writes nothing."""
     internal_id = str(internal_id).strip()
     sid = normalize_stripe_id(stripe_id) or ""
@@ -140,7 +137,7 @@ async def check_link(engine: "Engine", internal_id: str, stripe_id: str) -> Link
         raise SyncError(f"{stripe_id!r} is not a Stripe customer id",
                         remedy="A Stripe customer id starts with cus_ (Stripe Dashboard -> Customers, the id "
                                "under the customer's name).", code="invalid_stripe_id")
-    customer = await engine.stripe.retrieve(sid)
+    customer = await services.stripe.retrieve(sid)
     if customer is None:
         raise SyncError(f"Stripe has no customer {sid} in this account",
                         remedy="Check the id in the Stripe Dashboard (Customers), and that custsync uses the "
@@ -150,66 +147,41 @@ async def check_link(engine: "Engine", internal_id: str, stripe_id: str) -> Link
         raise SyncError(f"Stripe customer {sid} was deleted",
                         remedy="Link a customer that exists: pick another candidate, or clear the field so the "
                                "next sync matches by email (R3).", code="customer_deleted")
-    _name, _email, previous = await read_customer(engine, internal_id)
-    candidate = candidate_from(customer, engine.config.sync.metadata_prefix, await pointing_at(engine, sid))
-    return LinkResult(internal_id, sid, previous, engine.config.netsuite.stripe_id_field, candidate,
+    _name, _email, previous = await read_customer(services, internal_id)
+    candidate = candidate_from(customer, services.config.sync.metadata_prefix, await pointing_at(services, sid))
+    return LinkResult(internal_id, sid, previous, services.config.netsuite.stripe_id_field, candidate,
                       others=candidate.others(internal_id))
 
 
-async def write_link(engine: "Engine", result: LinkResult, log: "DecisionLog | None") -> LinkResult:
+async def write_link(services: Services, result: LinkResult, log: DecisionLog | None) -> LinkResult:
     """Write only STRIPE CUSTOMER ID (PAYPACK), then journal the decision."""
-    await engine.netsuite.patch_customer(result.internal_id, {result.field: result.stripe_customer_id})
+    await services.netsuite.patch_customer(result.internal_id, {result.field: result.stripe_customer_id})
     result.written = True
     if log is not None:
         log.record(result.internal_id, "link", result.stripe_customer_id, result.previous, result.others)
     return result
 
 
-DECISIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-    at REAL NOT NULL, internal_id TEXT NOT NULL, kind TEXT NOT NULL, stripe_customer_id TEXT,
-    previous TEXT, other_netsuite_customers TEXT);
-CREATE INDEX IF NOT EXISTS decisions_by_customer ON decisions (internal_id, at);
-"""
+def decision_journal(path: str | Path) -> Journal:
+    """The journal a decision is recorded in; a file that is no journal fails as a sync does, with its remedy."""
+    try:
+        return Journal(path)
+    except JournalError as exc:
+        raise SyncError(str(exc)) from None
 
 
-@dataclass(frozen=True)
-class DecisionRecord:
-    at: float
-    internal_id: str
-    kind: str
-    stripe_customer_id: str | None
-    previous: str | None
-    others: tuple[str, ...]
+async def link(services: Services, internal_id: str, stripe_id: str, journal_path: str | Path) -> LinkResult:
+    """Validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID (PAYPACK), journal the decision."""
+    result = await check_link(services, internal_id, stripe_id)
+    with decision_journal(journal_path) as journal:
+        return await write_link(services, result, journal.decisions)
 
 
-class DecisionLog:
-    """The operator's link decisions, kept in the run journal's SQLite file (table `decisions`)."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.executescript(DECISIONS_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise SyncError(f"run journal {self.path}: {exc}",
-                            remedy="Name another file with [sync] journal_path.") from None
-
-    def close(self) -> None:
-        self._db.close()
-
-    def record(self, internal_id: str, kind: str, stripe_id: str | None, previous: str | None,
-               others: tuple[str, ...] = ()) -> None:
-        self._db.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
-                         (time.time(), internal_id, kind, stripe_id, previous, ",".join(others)))
-
-    def decided_since(self, since: float) -> set[str]:
-        """Customers with a decision taken at or after `since` (a run's start)."""
-        return {r[0] for r in self._db.execute("SELECT internal_id FROM decisions WHERE at >= ?", (since,))}
-
-    def history(self, internal_id: str) -> list[DecisionRecord]:
-        rows = self._db.execute("SELECT at, internal_id, kind, stripe_customer_id, previous, "
-                                "other_netsuite_customers FROM decisions WHERE internal_id = ? ORDER BY at",
-                                (internal_id,))
-        return [DecisionRecord(at, iid, kind, sid, prev, tuple(o for o in (others or "").split(",") if o))
-                for at, iid, kind, sid, prev, others in rows]
+async def unlink(services: Services, internal_id: str, journal_path: str | Path) -> str | None:
+    """Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync matches by email (R3); journaled. Returns the id it
+    held."""
+    _name, _email, previous = await read_customer(services, internal_id)
+    await services.netsuite.patch_customer(internal_id, {services.config.netsuite.stripe_id_field: None})
+    with decision_journal(journal_path) as journal:
+        journal.decisions.record(internal_id, "unlink", None, previous)
+    return previous

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from sync_core.engine import Engine
+from sync_core.run.services import Services
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
 from sync_core.netsuite.portal_links import open_link
@@ -38,20 +38,20 @@ async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]]
 STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
 
 
-async def stored_stripe_ids(engine: Engine) -> Check:
+async def stored_stripe_ids(services: Services) -> Check:
     """R2: stored Stripe ids that name no customer in the key's mode, sampled at a bounded cost (one
     SuiteQL page, at most STORED_ID_SAMPLE Stripe retrieves). The PayPack error table's most common
     confusion: sandbox (test) ids imported into production, or the reverse."""
     check_id, title = "stored-stripe-ids", "Stored Stripe ids resolve"
-    field = engine.config.netsuite.stripe_id_field
-    mode = "live" if engine.stripe.live else "test"
+    field = services.config.netsuite.stripe_id_field
+    mode = "live" if services.stripe.live else "test"
     query = f"SELECT id, {field} FROM customer WHERE {field} IS NOT NULL ORDER BY id"
-    rows = (await engine.netsuite.suiteql_page(query, limit=STORED_ID_SAMPLE))["items"]
+    rows = (await services.netsuite.suiteql_page(query, limit=STORED_ID_SAMPLE))["items"]
     sampled = [(str(r["id"]), normalize_stripe_id(str(r.get(field) or ""))) for r in rows]
     sampled = [(cid, sid) for cid, sid in sampled if sid]
     if not sampled:
         return Check(check_id, title, True, "no NetSuite customer stores a Stripe id yet", rule="R2")
-    found = await asyncio.gather(*(engine.stripe.retrieve(sid) for _, sid in sampled))
+    found = await asyncio.gather(*(services.stripe.retrieve(sid) for _, sid in sampled))
     missing = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is None]
     scope = f"{len(sampled)} sampled" if len(rows) >= STORED_ID_SAMPLE else f"all {len(sampled)}"
     if not missing:
@@ -66,18 +66,18 @@ PORTAL_LINK_TITLE = "Portal link opens for a customer"
 DOCTOR_LINK_SAMPLES = 3  # linked customers tried, in id order, until one is not a stale link of its own (R2)
 
 
-async def check_portal_link(engine: Engine) -> Check:
+async def check_portal_link(services: Services) -> Check:
     """Open a freshly signed link of one linked customer, as the customer would (R6-R8): finds R7 (Stripe
     refuses the session), R8 (NetSuite's error), a Suitelet refusing its own signatures, before customers do.
     Opening a link makes one Stripe portal session (short-lived, unused)."""
-    ns = engine.config.netsuite
+    ns = services.config.netsuite
     field = ns.stripe_id_field
-    rows = (await engine.netsuite.suiteql_page(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
+    rows = (await services.netsuite.suiteql_page(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
                                                limit=DOCTOR_LINK_SAMPLES))["items"]
     if not rows:
         return Check("portal-link", PORTAL_LINK_TITLE, True, "no linked customer yet: no link to open", rule="R6")
     samples = [str(r["id"]) for r in rows[:DOCTOR_LINK_SAMPLES]]
-    links = await engine.netsuite.portal_links(samples)
+    links = await services.netsuite.portal_links(samples)
     for sample in samples:
         result = await open_link(links[sample])
         # A customer's own problem (its Stripe id deleted: R2) says nothing of the system: try the next one.
@@ -96,25 +96,25 @@ async def check_portal_link(engine: Engine) -> Check:
                  result.rule)
 
 
-async def run_doctor(engine: Engine) -> list[Check]:
-    cfg = engine.config
+async def run_doctor(services: Services) -> list[Check]:
+    cfg = services.config
     ns = cfg.netsuite
 
     async def netsuite_login() -> Check:
-        await engine.netsuite.suiteql_page("SELECT id FROM customer", limit=1)
+        await services.netsuite.suiteql_page("SELECT id FROM customer", limit=1)
         return Check("netsuite-credentials", "NetSuite token credentials", True, f"account {ns.account} accepted the token")
 
     async def stripe_login() -> Check:
-        await engine.stripe.check_key()
-        mode = "live" if engine.stripe.live else "test"
-        detail = f"{mode}-mode key accepted by {engine.stripe.base_url}"
-        if engine.stripe.live and not engine.stripe.allow_writes_live:
+        await services.stripe.check_key()
+        mode = "live" if services.stripe.live else "test"
+        detail = f"{mode}-mode key accepted by {services.stripe.base_url}"
+        if services.stripe.live and not services.stripe.allow_writes_live:
             return Check("stripe-credentials", "Stripe API key", True, detail + "; live writes are locked (--yes-live unlocks)")
         return Check("stripe-credentials", "Stripe API key", True, detail)
 
     def search_check(check_id: str, title: str, search_id: str) -> Callable[[], Awaitable[Check]]:
         async def body() -> Check:
-            columns = await engine.netsuite.search_columns(search_id)
+            columns = await services.netsuite.search_columns(search_id)
             mappable = set(DIRECT) | set(NAME_COLUMNS) | set(ADDRESS)
             names = [c.name for c in columns]
             unknown = [n for n in names if n not in mappable | KNOWN_BODY_COLUMNS and not n.startswith("custentity")]
@@ -132,7 +132,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
     async def paypack_fields() -> Check:
         fields = f"{ns.stripe_id_field}, {ns.portal_url_field}"
         try:
-            await engine.netsuite.suiteql_page(f"SELECT id, {fields} FROM customer", limit=1)
+            await services.netsuite.suiteql_page(f"SELECT id, {fields} FROM customer", limit=1)
         except NetSuiteError as exc:
             if exc.status == 400:
                 return Check("paypack-fields", "PayPack customer fields", False,
@@ -143,7 +143,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
         return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
 
     async def deployment() -> Check:
-        status = await engine.netsuite.deployment_status(ns.portal_deployment)
+        status = await services.netsuite.deployment_status(ns.portal_deployment)
         if status == "RELEASED":
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
         detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
@@ -151,7 +151,7 @@ async def run_doctor(engine: Engine) -> list[Check]:
                      RULES["R8"].remedy, "R8")
 
     async def portal_configuration() -> Check:
-        if await engine.stripe.default_portal_configuration_active():
+        if await services.stripe.default_portal_configuration_active():
             return Check("portal-configuration", "Stripe customer portal activated", True,
                          "a default portal configuration is active", rule="R7")
         return Check("portal-configuration", "Stripe customer portal activated", False,
@@ -160,12 +160,12 @@ async def run_doctor(engine: Engine) -> list[Check]:
 
     async def concurrency() -> Check:
         n = ns.concurrency
-        probe = [engine.netsuite.suiteql_page("SELECT id FROM customer", limit=1) for _ in range(n)]
-        retries_before = engine.retries
+        probe = [services.netsuite.suiteql_page("SELECT id FROM customer", limit=1) for _ in range(n)]
+        retries_before = services.retries
         await asyncio.gather(*probe)
-        if engine.retries > retries_before:
+        if services.retries > retries_before:
             return Check("netsuite-concurrency", "NetSuite concurrency setting", False,
-                         f"{n} requests at once drew {engine.retries - retries_before} concurrency refusal(s)",
+                         f"{n} requests at once drew {services.retries - retries_before} concurrency refusal(s)",
                          "Lower [netsuite] concurrency to your account's limit (5 standard, 15 premium, 20 "
                          "enterprise, +10 per SuiteCloud Plus licence), or stop other integrations while syncing.")
         return Check("netsuite-concurrency", "NetSuite concurrency setting", True, f"{n} requests at once were accepted")
@@ -180,8 +180,8 @@ async def run_doctor(engine: Engine) -> list[Check]:
         _guard("paypack-fields", "PayPack customer fields", paypack_fields),
         _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
-        _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(engine), "R2"),
-        _guard("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(engine), "R6"),
+        _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),
+        _guard("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(services), "R6"),
     ]
     results = list(await asyncio.gather(*checks))
     # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.

@@ -21,7 +21,7 @@ from sync_core.outcome import Outcome, Status
 from sync_core.rules.decide import LINK_CHECKS, PortalDecision, normalize_stripe_id
 
 if TYPE_CHECKING:
-    from sync_core.engine import Engine
+    from sync_core.config import NetSuiteConfig
     from sync_core.netsuite.client import NetSuiteClient
 
 PAGE_MARKER = re.compile(r'<meta name="custsync-portal-page" content="([a-z-]+)">')
@@ -30,8 +30,6 @@ SESSION_PATH = "/p/session/"  # Stripe's portal session URLs: https://billing.st
 CHECK_TIMEOUT_S = 30.0
 COALESCE_S = 0.01  # how long a request for one link waits for others to share its RESTlet call
 MAX_BODY_CHARS = 20_000  # a page is read for its marker only
-
-
 
 
 def holds_link(stored: str | None, link: str) -> bool:
@@ -148,7 +146,8 @@ async def open_link_to(url: str, *, timeout: float = CHECK_TIMEOUT_S,
                           "(deploy/netsuite/custsync_portal_suitelet.js), released and available without login."), None
 
 
-async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.AsyncClient | None = None) -> Outcome:
+async def check_customer(netsuite: "NetSuiteClient", ns: "NetSuiteConfig", internal_id: str, *,
+                         client: httpx.AsyncClient | None = None) -> Outcome:
     """`portal-link ID --check`: open the customer's stored link and say what the customer would see.
 
     The stored value is read from the record; the Suitelet's page tells a stale signature (re-sync), a
@@ -156,10 +155,9 @@ async def check_customer(engine: "Engine", internal_id: str, *, client: httpx.As
     """
     internal_id = str(internal_id).strip()
     outcome = Outcome(internal_id=internal_id, status=Status.FAILED)
-    ns = engine.config.netsuite
     try:
         internal_id = parse_internal_id(internal_id)
-        record = await engine.netsuite.get_customer(internal_id)
+        record = await netsuite.get_customer(internal_id)
         stored = record.get(ns.portal_url_field) or None
         stored = stored if isinstance(stored, str) and stored.strip() else None
         sid = normalize_stripe_id(record.get(ns.stripe_id_field) if isinstance(record.get(ns.stripe_id_field), str)

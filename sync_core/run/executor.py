@@ -22,6 +22,7 @@ from sync_core.run.job import Job, SyncContext
 from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.outcome import Change, Outcome, Status
 from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
+from sync_core.run.services import Services
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import stand_in_creator, stand_in_id
 from sync_core.rules.catalogue import Action
@@ -37,7 +38,6 @@ from sync_core.rules.decide import (
 )
 
 if TYPE_CHECKING:
-    from sync_core.engine import Engine
     from sync_core.run.in_flight import FixedLimit, InFlightLimit
 
 WRITE_BACK_WINDOW_S = 1.0  # a partial batch goes after this long, so progress shows and a kill loses little
@@ -53,12 +53,12 @@ def refused_email(exc: StripeServiceError, email: str | None) -> Decision | None
                     remedy=INVALID_EMAIL_REMEDY)
 
 
-async def write_stripe(engine: "Engine", job: Job, decision: Decision,
+async def write_stripe(services: Services, job: Job, decision: Decision,
                        customers: dict[str, dict[str, Any]]) -> str | None:
     """Create, or push the mapped fields that differ; returns the Stripe id the customer is linked to, or
     None when Stripe refused the email (the outcome then says so, R3, with its remedy)."""
     try:
-        return await _write_stripe(engine, job, decision, customers)
+        return await _write_stripe(services, job, decision, customers)
     except StripeServiceError as exc:
         refused = refused_email(exc, job.mapped.email)
         if refused is None:
@@ -67,14 +67,14 @@ async def write_stripe(engine: "Engine", job: Job, decision: Decision,
         return None
 
 
-async def _write_stripe(engine: "Engine", job: Job, decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
+async def _write_stripe(services: Services, job: Job, decision: Decision, customers: dict[str, dict[str, Any]]) -> str:
     outcome, mapped = job.outcome, job.mapped
     stripe_id = decision.stripe_customer_id
     if decision.action is Action.CREATE:
         if job.on_create_attempt:
             job.on_create_attempt(job.internal_id)
-        created, replayed = await create(engine, mapped)
-        engine.mailboxes.remember(created)
+        created, replayed = await create(services, mapped)
+        services.mailboxes.remember(created)
         if replayed:
             outcome.decision = with_step(decision, TraceStep(
                 "R3", f"Stripe replayed an earlier create of the same data: recovered {created['id']}, "
@@ -85,31 +85,31 @@ async def _write_stripe(engine: "Engine", job: Job, decision: Decision, customer
     assert stripe_id is not None
     if decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING):
         current = customers.get(stripe_id) or {}
-        params = mapped.update_params(current, engine.config.sync.blank_clears)
+        params = mapped.update_params(current, services.config.sync.blank_clears)
         diff = changed_fields(params, current)
         if diff:
-            updated = await engine.stripe.update(stripe_id, params)
-            engine.mailboxes.remember(updated)
+            updated = await services.stripe.update(stripe_id, params)
+            services.mailboxes.remember(updated)
             if job.run is not None:
                 job.run.record_push(updated)
             outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)
     return stripe_id
 
 
-async def create(engine: "Engine", mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
+async def create(services: Services, mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
     """Create exactly once per intent: the idempotency key names the NetSuite customer and the data sent,
     so a retry or a resumed run gets the first customer back, while a later create with other data (an
     email change, then a cleared field: the guide's rematch) is a new request, not a replay of the old one.
     Returns the customer and whether Stripe replayed an earlier create."""
     params = mapped.create_params()
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-    base_key = f"custsync-{engine.config.netsuite.account}-{mapped.internal_id}-create-{digest}"
+    base_key = f"custsync-{services.config.netsuite.account}-{mapped.internal_id}-create-{digest}"
     for generation in range(3):
         key = base_key if generation == 0 else f"{base_key}-{generation}"
-        customer, replayed = await engine.stripe.create(params, idempotency_key=key)
+        customer, replayed = await services.stripe.create(params, idempotency_key=key)
         if not replayed:
             return customer, False
-        current = await engine.stripe.retrieve(customer["id"])
+        current = await services.stripe.retrieve(customer["id"])
         if current is not None and not current.get("deleted"):
             return current, True
         # The customer an earlier create made was deleted since: a new one is wanted.
@@ -118,22 +118,22 @@ async def create(engine: "Engine", mapped: MappedCustomer) -> tuple[dict[str, An
                              remedy="Try again after 24 hours, when Stripe forgets the keys.")
 
 
-async def portal(engine: "Engine", mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
+async def portal(services: Services, mapped: MappedCustomer, ctx: SyncContext) -> tuple[PortalDecision, str | None]:
     """R6: the customer's current signed link (from NetSuite, which holds the secret); no Stripe request.
     Returns the decision and the current link (None when NetSuite could not give it)."""
     try:
-        link = await source_for(engine.netsuite).link(mapped.internal_id)
+        link = await source_for(services.netsuite).link(mapped.internal_id)
     except SyncError as exc:
         return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
     current = holds_link(mapped.portal_url, link)
     return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
 
 
-def write_back_patch(engine: "Engine", outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
+def write_back_patch(services: Services, outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
                      portal_url: str | None) -> dict[str, Any]:
     """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
     field does not hold it already. Records the changes and the trace step; returns the fields to write."""
-    ns = engine.config.netsuite
+    ns = services.config.netsuite
     patch: dict[str, Any] = {}
     if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
         patch[ns.stripe_id_field] = stripe_id
@@ -149,7 +149,7 @@ def write_back_patch(engine: "Engine", outcome: Outcome, mapped: MappedCustomer,
     return patch
 
 
-async def execute_one(engine: "Engine", row: PlanRow) -> None:
+async def execute_one(services: Services, row: PlanRow) -> None:
     """Single sync's plan of one (the button): the Stripe write the row plans, then R6's current link, then
     the PayPack fields on the record itself (a PATCH, as the button writes them). A dry run writes nothing."""
     job, outcome, decision = row.job, row.job.outcome, row.decision
@@ -164,17 +164,17 @@ async def execute_one(engine: "Engine", row: PlanRow) -> None:
             outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
         return
     started = time.monotonic()
-    stripe_id = await write_stripe(engine, job, decision, row.found.customers if row.found is not None else {})
+    stripe_id = await write_stripe(services, job, decision, row.found.customers if row.found is not None else {})
     if stripe_id is None:
         return  # Stripe refused the email: the outcome says so
     outcome.stripe_customer_id = stripe_id
     outcome.timings["stripe_write"] = time.monotonic() - started
     link = None
     if job.portal:
-        outcome.portal, link = await portal(engine, job.mapped, job.ctx)  # type: ignore[arg-type]
-    patch = write_back_patch(engine, outcome, job.mapped, stripe_id, link)
+        outcome.portal, link = await portal(services, job.mapped, job.ctx)  # type: ignore[arg-type]
+    patch = write_back_patch(services, outcome, job.mapped, stripe_id, link)
     if patch:
-        await engine.netsuite.patch_customer(job.mapped.internal_id, patch)
+        await services.netsuite.patch_customer(job.mapped.internal_id, patch)
     outcome.status = Status.OK
 
 
@@ -186,8 +186,8 @@ class WriteBackBatches:
     a batch goes when full, or a moment after its first customer joined; each customer learns its own
     result (None, or the error for its record)."""
 
-    def __init__(self, engine: "Engine", size: int) -> None:
-        self._engine, self._size = engine, size
+    def __init__(self, services: Services, size: int) -> None:
+        self._services, self._size = services, size
         self._items: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]] = []
         self._first_at = 0.0
         self._wake = asyncio.Event()
@@ -234,7 +234,7 @@ class WriteBackBatches:
     async def _send(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]]) -> None:
         try:
             try:
-                results = await self._engine.netsuite.write_back([(iid, patch) for iid, patch, _ in batch])
+                results = await self._services.netsuite.write_back([(iid, patch) for iid, patch, _ in batch])
             except SyncError as exc:
                 results = {iid: exc for iid, _, _ in batch}
             for iid, _, future in batch:
@@ -267,7 +267,7 @@ class Finisher(Protocol):
 QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
 
 
-async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
+async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *,
                        limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
                        batch_size: int) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
@@ -297,7 +297,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
         mine[k] = previous[key] = loop.create_future()
         if row.creates:
             made[stand_in_id(row.internal_id)] = loop.create_future()
-    batches = WriteBackBatches(engine, batch_size)
+    batches = WriteBackBatches(services, batch_size)
 
     async def one(k: int, row: PlanRow) -> None:
         wrote = False
@@ -310,7 +310,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
                     "for this one", remedy="Run the mass sync again: it decides this customer anew.")
                 await done.put(finished(row.job))
                 return
-            wrote = await _execute_row(engine, row, made, batches, done, finished)
+            wrote = await _execute_row(services, row, made, batches, done, finished)
         finally:
             if not mine[k].done():
                 mine[k].set_result(wrote)
@@ -362,7 +362,7 @@ def _current_link(row: PlanRow) -> str | None:
     return row.portal_url or (row.job.mapped.portal_url if row.portal is not None else None)
 
 
-async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.Future[str | None]],
+async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio.Future[str | None]],
                        batches: WriteBackBatches, done: asyncio.Queue[Outcome],
                        finished: Callable[[Job], Outcome]) -> bool:
     """Returns whether the Stripe side was done (the rows after it may go on)."""
@@ -383,8 +383,8 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
             customers = {**customers, real: {**customers.get(sid, {}), "id": real}}
             decision = replace(decision, stripe_customer_id=real)
             outcome.decision = decision
-        async with engine.turn_locks.hold(job.turn_keys()):
-            stripe_id = await write_stripe(engine, job, decision, customers)
+        async with services.turn_locks.hold(job.turn_keys()):
+            stripe_id = await write_stripe(services, job, decision, customers)
         if stripe_id is None:
             await done.put(finished(job))
             return False
@@ -392,7 +392,7 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
             made[stand_in_id(row.internal_id)].set_result(stripe_id)
         outcome.stripe_customer_id = stripe_id
         outcome.timings["stripe_write"] = time.monotonic() - started
-        patch = write_back_patch(engine, outcome, job.mapped, stripe_id, row.portal_url or _current_link(row))
+        patch = write_back_patch(services, outcome, job.mapped, stripe_id, row.portal_url or _current_link(row))
     except SyncError as exc:
         outcome.status, outcome.error = Status.FAILED, exc
         await done.put(finished(job))

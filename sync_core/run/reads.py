@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import Any, AsyncIterator
 
 from sync_core.errors import SyncError
 from sync_core.rules.ids import is_stripe_customer_id
@@ -19,16 +19,23 @@ from sync_core.run.job import Job, SyncContext
 from sync_core.rules.mapping import MappedCustomer, map_record, record_from_row
 from sync_core.rules.match_key import sql_literal
 from sync_core.rules.decide import CustomerFacts, lookup_needed, normalize_stripe_id
-
-if TYPE_CHECKING:
-    from sync_core.engine import Engine
+from sync_core.run.services import Services
 
 LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well inside Oracle's 1,000-item IN list
 
 
-def map_for(engine: "Engine", record: dict[str, Any], columns: tuple[Any, ...]) -> MappedCustomer:
-    ns = engine.config.netsuite
-    sync = engine.config.sync
+async def read_context(services: Services, search_id: str | None = None) -> SyncContext:
+    """What a sync reads once: the search's columns (R9) and whether the portal deployment is released (R8)."""
+    ns = services.config.netsuite
+    search_id = search_id or ns.customer_sync_search
+    columns, status = await asyncio.gather(services.netsuite.search_columns(search_id),
+                                           services.netsuite.deployment_status(ns.portal_deployment))
+    return SyncContext(search_id, tuple(columns), status == "RELEASED")
+
+
+def map_for(services: Services, record: dict[str, Any], columns: tuple[Any, ...]) -> MappedCustomer:
+    ns = services.config.netsuite
+    sync = services.config.sync
     return map_record(record, columns, stripe_id_field=ns.stripe_id_field, portal_url_field=ns.portal_url_field,
                       metadata_prefix=sync.metadata_prefix, lookup_field=sync.lookup_field)
 
@@ -40,39 +47,39 @@ def set_facts(job: Job, mapped: MappedCustomer) -> None:
     job.kind = lookup_needed(job.facts)
 
 
-async def read_record(engine: "Engine", job: Job) -> None:
+async def read_record(services: Services, job: Job) -> None:
     """Single sync: the NetSuite record, mapped (R9)."""
-    record = await engine.netsuite.get_customer(job.internal_id)
-    set_facts(job, map_for(engine, record, job.ctx.columns))  # type: ignore[union-attr]
+    record = await services.netsuite.get_customer(job.internal_id)
+    set_facts(job, map_for(services, record, job.ctx.columns))  # type: ignore[union-attr]
 
 
-async def row_pages(engine: "Engine", ctx: SyncContext, *,
+async def row_pages(services: Services, ctx: SyncContext, *,
                     changed_since: datetime | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
     """The mass sync's customers, page by page, as (internal id, record-like dict): the values of the
     search's own columns (R9) and of the PayPack fields, the email and the lookup field (R3 matches on the
     record's value)."""
-    ns, key = engine.config.netsuite, engine.config.sync.match_key()
+    ns, key = services.config.netsuite, services.config.sync.match_key()
     fields = [ns.stripe_id_field, ns.portal_url_field, "email"] + ([] if key.by_email else [key.field])
-    async for page in engine.netsuite.customer_rows(ctx.search_id, ctx.search_id, fields,
+    async for page in services.netsuite.customer_rows(ctx.search_id, ctx.search_id, fields,
                                                     modified_after=changed_since):
         yield [(str(r["id"]), record_from_row(str(r["id"]), r.get("values") or {})) for r in page.get("results", [])]
 
 
-def job_from_row(engine: "Engine", job: Job, record: dict[str, Any]) -> None:
+def job_from_row(services: Services, job: Job, record: dict[str, Any]) -> None:
     """Map one row; a mapping error fails this customer only."""
     try:
-        set_facts(job, map_for(engine, record, job.ctx.columns))  # type: ignore[union-attr]
+        set_facts(job, map_for(services, record, job.ctx.columns))  # type: ignore[union-attr]
     except SyncError as exc:
         job.outcome.error = exc
 
 
-async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
+async def netsuite_links(services: Services, stripe_ids: set[str], boxes: set[str]
                          ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """Which NetSuite customers hold each of `stripe_ids` in STRIPE CUSTOMER ID, and which Stripe ids the
     linked customers of each match key in `boxes` (mailboxes, or lookup-field values) hold:
     (Stripe id -> internal ids, key -> Stripe ids)."""
-    field = engine.config.netsuite.stripe_id_field.lower()
-    key = engine.config.sync.match_key()
+    field = services.config.netsuite.stripe_id_field.lower()
+    key = services.config.sync.match_key()
     ids = sorted(s for s in stripe_ids if is_stripe_customer_id(s))
     asked = {s: s for s in ids}
     mailboxes = sorted(b for b in boxes if b)
@@ -88,7 +95,7 @@ async def netsuite_links(engine: "Engine", stripe_ids: set[str], boxes: set[str]
         queries.append(f"SELECT id, {key.field}, {field} FROM customer WHERE {' OR '.join(where)}")
     links: dict[str, tuple[str, ...]] = {}
     by_mailbox: dict[str, tuple[str, ...]] = {}
-    for rows in await asyncio.gather(*(engine.netsuite.suiteql_all(q) for q in queries)):
+    for rows in await asyncio.gather(*(services.netsuite.suiteql_all(q) for q in queries)):
         for row in rows:
             sid = normalize_stripe_id(str(row.get(field) or ""))
             if not sid:
@@ -109,13 +116,13 @@ def add_holder(holders: dict[str, tuple[str, ...]], key: str, value: str) -> Non
         holders[key] = held + (value,)
 
 
-async def shared_links(engine: "Engine", held: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+async def shared_links(services: Services, held: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """Who holds each Stripe id a run's customers hold (`held`: Stripe id -> those customers), as
     `netsuite_links` would say, in one query (and its pages) where asking by id takes one per 500: the run's
     own holdings plus every Stripe id two or more NetSuite customers hold, with its holders (an id one
     customer holds is held by that customer alone, and a customer of the run holds it)."""
-    field = engine.config.netsuite.stripe_id_field.lower()
-    rows = await engine.netsuite.suiteql_all(
+    field = services.config.netsuite.stripe_id_field.lower()
+    rows = await services.netsuite.suiteql_all(
         f"SELECT id, {field} FROM customer WHERE TRIM({field}) IN (SELECT TRIM({field}) FROM customer WHERE "
         f"{field} IS NOT NULL GROUP BY TRIM({field}) HAVING COUNT(*) > 1)")
     links = dict(held)
@@ -126,11 +133,11 @@ async def shared_links(engine: "Engine", held: dict[str, tuple[str, ...]]) -> di
     return links
 
 
-async def linked_count(engine: "Engine") -> int:
+async def linked_count(services: Services) -> int:
     """How many NetSuite customers hold a Stripe id: what the Stripe index takes the account's size to be
     (the Stripe customers nobody links are not counted: an estimate from below)."""
-    field = engine.config.netsuite.stripe_id_field.lower()
-    rows = await engine.netsuite.suiteql_all(f"SELECT COUNT(*) AS n FROM customer WHERE {field} IS NOT NULL")
+    field = services.config.netsuite.stripe_id_field.lower()
+    rows = await services.netsuite.suiteql_all(f"SELECT COUNT(*) AS n FROM customer WHERE {field} IS NOT NULL")
     try:
         return int((rows[0] if rows else {}).get("n") or 0)
     except (TypeError, ValueError):

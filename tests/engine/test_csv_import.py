@@ -19,11 +19,11 @@ async def test_plan_then_apply(world, tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("internal_id,stripe_customer_id\n101,cus_A\n102,cus_NEW\n103,cus_DEL\n999,cus_A\n")
     async with world.engine() as engine:
-        plan = await plan_import(engine, read_rows(path))
+        plan = await plan_import(engine.services, read_rows(path))
         assert [r.action for r in plan.rows] == ["set", "conflict", "error", "error"]
         assert "NONEXISTENT" not in plan.rows[3].message and plan.rows[3].message
         assert world.ns_customers()["101"].get(ID_FIELD) is None  # the plan wrote nothing
-        await apply_import(engine, plan)
+        await apply_import(engine.services, plan)
     ns = world.ns_customers()
     assert plan.applied == 1 and ns["101"][ID_FIELD] == "cus_A"
     assert ns["102"][ID_FIELD] == "cus_OLD" and ns["103"].get(ID_FIELD) is None
@@ -57,8 +57,8 @@ async def test_stripe_customer_of_another_netsuite_customer_is_a_conflict(world,
     path = tmp_path / "ids.csv"
     path.write_text(OWNED_CSV)
     async with world.engine() as engine:
-        plan = await plan_import(engine, read_rows(path))
-        await apply_import(engine, plan)
+        plan = await plan_import(engine.services, read_rows(path))
+        await apply_import(engine.services, plan)
     by_id = {r.internal_id: r for r in plan.rows}
     assert [by_id[i].action for i in ("101", "103", "104", "105", "106")] == \
         ["conflict", "conflict", "conflict", "conflict", "written"]
@@ -97,7 +97,7 @@ async def test_thousands_of_rows_cost_a_few_batched_requests(world, tmp_path):
     path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(n)))
     seen = []
     async with world.engine() as engine:
-        plan = await plan_import(engine, read_rows(path), on_progress=lambda *p: seen.append(p))
+        plan = await plan_import(engine.services, read_rows(path), on_progress=lambda *p: seen.append(p))
     assert plan.count("set") == n
     # 3 id batches of <= 1000 + the linked-customers pass; 25 list pages of 100 instead of 2500 retrieves
     assert plan.netsuite_requests <= 5, plan.netsuite_requests
@@ -111,7 +111,7 @@ async def test_a_few_rows_in_a_large_account_are_retrieved_one_by_one_and_sparse
     path = tmp_path / "ids.csv"
     path.write_text("internal_id,stripe_customer_id\n101,cus_0001\n5000,cus_0002\n90000,cus_0003\n")
     async with world.engine() as engine:
-        plan = await plan_import(engine, read_rows(path))
+        plan = await plan_import(engine.services, read_rows(path))
     assert [r.action for r in plan.rows] == ["set"] * 3
     assert plan.stripe_requests == 3 and "one by one" in plan.stripe_strategy
     # the three sparse ids went as one IN list (a range would have read 89,900 ids)

@@ -24,7 +24,7 @@ def _load(world, ns_customers, test_ids=(), live_ids=()):
 async def _check(world):
     async with world.engine() as engine:
         before = engine.stripe.requests
-        results = {c.id: c for c in await run_doctor(engine)}
+        results = {c.id: c for c in await run_doctor(engine.services)}
         return results["stored-stripe-ids"], engine.stripe.requests - before
 
 

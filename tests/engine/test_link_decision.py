@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.admin.decisions import DecisionLog
+from sync_core.run.journal import Journal
 from sync_core.errors import SyncError
 from sync_core.outcome import Status
 
@@ -43,9 +43,8 @@ async def test_link_writes_only_the_stripe_id_and_journals_it(world, tmp_path):
     assert after[ID_FIELD] == "cus_twin_new"
     assert after_sync.status is Status.OK and after_sync.rule == "R1"
     assert set(world.stripe_customers()) == set(stripe_before)  # nothing created
-    log = DecisionLog(journal)
-    [record] = log.history("801")
-    log.close()
+    with Journal(journal) as log:
+        [record] = log.decisions.history("801")
     assert (record.kind, record.stripe_customer_id) == ("link", "cus_twin_new")
 
 

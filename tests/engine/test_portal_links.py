@@ -16,7 +16,6 @@ from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.admin.doctor import check_portal_link
 from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
-from sync_core.netsuite.portal_links import check_customer
 from sync_core.rules.decide import PortalOutcome
 from test_mass_sync import _config_file
 
@@ -94,38 +93,38 @@ async def test_check_reports_each_failure_page(world):
         assert "Clear STRIPE CUSTOMER ID" in refused.remedy
         # A link written before the Stripe customer was deleted:
         await engine.netsuite.patch_customer("102", {URL_FIELD: (await engine.netsuite.portal_links(["102"]))["102"]})
-        ok = await check_customer(engine, "101")
+        ok = await engine.portal_check("101")
         assert (ok.status, ok.portal.outcome) == (Status.OK, PortalOutcome.OK)
-        gone = await check_customer(engine, "102")  # stored Stripe id deleted: R2
+        gone = await engine.portal_check("102")  # stored Stripe id deleted: R2
         assert (gone.portal.rule, gone.portal.outcome) == ("R2", PortalOutcome.STALE_CUSTOMER)
-        unlinked = await check_customer(engine, "103")
+        unlinked = await engine.portal_check("103")
         assert unlinked.portal.outcome is PortalOutcome.NOT_LINKED and unlinked.status is Status.SKIPPED
         world.mocks.netsuite.control.load({**world.mocks.netsuite.control.state(), "customers": [
             c | ({ID_FIELD: "cus_A"} if c["id"] == "103" else {}) for c in world.mocks.netsuite.control.state()["customers"]]})
-        empty = await check_customer(engine, "103")  # linked, but no link written yet
+        empty = await engine.portal_check("103")  # linked, but no link written yet
         assert empty.portal.outcome is PortalOutcome.NO_LINK and empty.status is Status.FAILED
 
         world.mocks.stripe.control.set_portal("none")  # R7 at click time
         world.mocks.stripe.control.clear_requests()
-        r7 = await check_customer(engine, "101")
+        r7 = await engine.portal_check("101")
         assert r7.portal.rule == "R7" and PORTAL_SENTENCE in r7.portal.message
         assert "Settings -> Customer Portal" in r7.portal.remedy
         await engine.sync_one("101")
-        await check_portal_link(engine)
+        await check_portal_link(engine.services)
         # custsync never "fixes" R7 through the API: no configuration is created or changed.
         assert not [r for r in world.mocks.stripe.control.requests()
                     if r["method"] == "POST" and r["path"].startswith("/v1/billing_portal/configurations")]
         assert world.mocks.stripe.control.state()["accounts"][0]["test"]["portal_configuration"] == "none"
         world.mocks.stripe.control.save_portal_settings()  # activated: the same link works, no re-sync
-        assert (await check_customer(engine, "101")).status is Status.OK
+        assert (await engine.portal_check("101")).status is Status.OK
 
         world.mocks.netsuite.control.configure_portal_suitelet(signing_secret="rotated-secret-0123456789abcdef")
-        stale = await check_customer(engine, "101")
+        stale = await engine.portal_check("101")
         assert (stale.portal.rule, stale.portal.outcome) == ("R6", PortalOutcome.STALE_LINK)
         assert "portal-link" in stale.portal.remedy
         rewritten = await engine.portal_link("101")  # the re-sync writes the link signed with the new secret
         assert rewritten.portal.outcome is PortalOutcome.WRITTEN
-        assert (await check_customer(engine, "101")).status is Status.OK
+        assert (await engine.portal_check("101")).status is Status.OK
 
 
 async def test_check_reports_r8_and_the_doctor_opens_a_link(world):
@@ -133,12 +132,12 @@ async def test_check_reports_r8_and_the_doctor_opens_a_link(world):
                portal_status="TESTING")
     async with world.engine() as engine:
         await engine.portal_link("101")
-        r8 = await check_customer(engine, "101")
+        r8 = await engine.portal_check("101")
         assert (r8.portal.rule, r8.portal.outcome) == ("R8", PortalOutcome.NOT_RELEASED)
-        check = await check_portal_link(engine)
+        check = await check_portal_link(engine.services)
         assert not check.ok and check.rule == "R8" and "Script Deployments" in check.remedy
         world.mocks.netsuite.control.load({**world.mocks.netsuite.control.state(), "deployments": demo.deployments()})
-        check = await check_portal_link(engine)
+        check = await check_portal_link(engine.services)
         assert not check.ok and check.rule == "R7" and PORTAL_SENTENCE in check.detail
 
 
@@ -160,7 +159,7 @@ async def test_ids_that_are_not_numbers_are_refused_cleanly(world):
     world.load([customer(sid="cus_A")], [{"id": "cus_A", "email": "ap@acme.test"}])
     async with world.engine() as engine:
         for bad in ("10x", "1 OR 1=1", "../101", "1" * 5000):
-            out = await check_customer(engine, bad)
+            out = await engine.portal_check(bad)
             assert out.status is Status.FAILED and "is not a NetSuite internal id" in out.error.message
             assert "digits" in out.remedy
             written = await engine.portal_link(bad)
@@ -177,7 +176,7 @@ async def test_doctor_skips_a_customer_whose_own_stripe_id_is_stale(world):
                [{"id": "cus_GONE", "email": "ap@acme.test", "deleted": True}, {"id": "cus_B", "email": "b@b.test"}])
     async with world.engine() as engine:
         world.mocks.netsuite.control.clear_requests()
-        check = await check_portal_link(engine)
+        check = await check_portal_link(engine.services)
     assert check.ok and "customer 102" in check.detail  # 101's R2 is its own problem, not the system's
     suiteql = [r for r in world.mocks.netsuite.control.requests() if r["path"].endswith("/suiteql")]
     assert len(suiteql) == 1  # one page of samples, not every linked customer

@@ -130,8 +130,7 @@ async def test_retry_covers_customers_decided_since_the_run(app_for, config, moc
         await settle(app, pilot)
         journal = Journal(config.sync.journal_path)
         [run] = journal.runs()
-        asked = next(s for s in __import__("sync_core.run.run_status", fromlist=["steps"]).steps(
-            config.sync.journal_path, run.id) if s.state == "needs-decision")
+        asked = next(s for s in journal.steps(run.id) if s.state == "needs-decision")
         journal.close()
         candidates = await app.engine.candidates(asked.internal_id)
         await app.engine.link(asked.internal_id, candidates.candidates[0].id)  # the operator decided

@@ -22,7 +22,6 @@ from sync_core.errors import SyncError
 from sync_core.rules.mapping import map_record
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
-from sync_core.netsuite.portal_links import check_customer
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import normalize_stripe_id
 
@@ -248,7 +247,7 @@ class DetailScreen(Screen[None]):
 
     @work(exclusive=True, group="detail-check", exit_on_error=False, description="portal link check")
     async def check_portal(self) -> None:
-        outcome = await check_customer(self._engine(), self.internal_id)
+        outcome = await self._engine().portal_check(self.internal_id)
         p = outcome.portal
         verdict = f"{p.outcome.value} ({p.rule})" if p else (outcome.cause or outcome.status.value)
         self.last_check = f"{verdict} at {datetime.now().strftime('%H:%M:%S')}"

@@ -43,7 +43,7 @@ class DoctorScreen(Screen[None]):
 
     @work(exclusive=True, group="doctor", exit_on_error=False, description="doctor")
     async def run_checks(self) -> None:
-        checks = await run_doctor(self.app.engine)  # type: ignore[attr-defined]
+        checks = await run_doctor(self.app.engine.services)  # type: ignore[attr-defined]
         self.show(checks)
 
     def show(self, checks: list[Check]) -> None:

@@ -25,10 +25,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
-from sync_core.run import run_status
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
-from sync_core.run.journal import Journal, JournalError
+from sync_core.run.journal import Journal, JournalError, Step
 from sync_core.outcome import Outcome, Status
 
 from ..messages import MassFailure, MassFinished, MassProgress
@@ -68,7 +67,7 @@ def result_cell(o: Outcome) -> Text:
     return Text(text, style=STATUS_STYLE[o.status])
 
 
-def step_cell(step: run_status.Step) -> Text:
+def step_cell(step: Step) -> Text:
     text = " ".join(p for p in (step.rule, step.action, step.state) if p)
     if step.state == "failed" and step.error:
         text += f": {step.error}"
@@ -273,7 +272,8 @@ class MassSyncScreen(Screen[None]):
             return
         reopened: list[str] = []
         if retry_failed:
-            reopened = run_status.reopen_decided(self._journal_path(), run_id)
+            with Journal(self._journal_path()) as journal:
+                reopened = journal.reopen_decided(run_id)
         what = ("redoes its failed and unfinished customers" if retry_failed else "finishes what it did not")
         if reopened:
             what += f", and {len(reopened)} customer(s) decided since it ran ({', '.join(reopened[:5])})"
@@ -291,18 +291,17 @@ class MassSyncScreen(Screen[None]):
     def show_run(self, run_id: str) -> None:
         """The journaled run's customers and summary (an earlier run, or one killed from outside)."""
         path = self._journal_path()
-        journal = Journal(path)
-        try:
-            info = journal.run(run_id)
-        except JournalError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        finally:
-            journal.close()
-        status = run_status.effective_status(path, info)
+        with Journal(path) as journal:
+            try:
+                info = journal.run(run_id)
+            except JournalError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            status = journal.status_of(info)
+            steps = journal.steps(run_id)
         self.run_id = run_id
         self.rows = {}
-        for step in run_status.steps(path, run_id):
+        for step in steps:
             self.rows[step.internal_id] = Row(step.internal_id, run=step_cell(step), state=step.state,
                                               rule=" ".join(p for p in (step.rule, step.action) if p))
         self._render_rows()
@@ -316,7 +315,7 @@ class MassSyncScreen(Screen[None]):
         self.query_one("#counts", Plain).update(f"Journaled counts: {counts_line(info.counts)}")
         log = self.query_one("#failures", RichLog)
         log.clear()
-        for step in run_status.steps(path, run_id):
+        for step in steps:
             if step.state == "failed":
                 self._log_failure(step.internal_id, " ".join(p for p in (step.rule, "failed") if p), step.error,
                                   step.remedy)
@@ -381,7 +380,8 @@ class MassSyncScreen(Screen[None]):
         self._stopping = True
         self._stop.set()
         if self.run_id:
-            run_status.mark_stopped(self._journal_path(), self.run_id)
+            with Journal(self._journal_path()) as journal:
+                journal.finish_run(self.run_id, "stopped")
         if quitting:
             self.workers.cancel_group(self, "mass")
         else:
@@ -457,7 +457,8 @@ class MassSyncScreen(Screen[None]):
         else:
             self.run_id = event.run_id
             netsuite, stripe, _live = self.app.targets  # type: ignore[attr-defined]
-            run_status.claim(self._journal_path(), event.run_id, f"NetSuite {netsuite}; Stripe {stripe}")
+            with Journal(self._journal_path()) as journal:
+                journal.claim(event.run_id, f"NetSuite {netsuite}; Stripe {stripe}")
             what = f"{'resumed' if event.resumed else ''} run {event.run_id}".strip()
             self._render_rows()
         self.query_one("#mass-status", Plain).update(f"{what} over saved search {event.search_id}. "
@@ -530,9 +531,8 @@ class MassSyncScreen(Screen[None]):
         counts = dict(f.counts)
         if not message.dry_run and f.run_id:  # the whole run's customers, a resumed run's earlier ones too
             try:
-                journal = Journal(self._journal_path())
-                counts = journal.run(f.run_id).counts
-                journal.close()
+                with Journal(self._journal_path()) as journal:
+                    counts = journal.run(f.run_id).counts
             except JournalError:
                 pass
         self.query_one("#summary", Plain).update(summary_text(title, counts, dry_run=message.dry_run,

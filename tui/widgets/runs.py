@@ -14,19 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from sync_core.run.journal import Journal, JournalError, RunInfo
-from sync_core.run.run_status import effective_status, target_of
 from .plain import Plain
 
 
-def recent_runs(path: Path, limit: int = 20) -> list[RunInfo]:
-    """The journal's latest runs; none (and no file created) when there is no journal yet."""
+def recent_runs(path: Path, limit: int = 20) -> list[tuple[RunInfo, str, str | None]]:
+    """The journal's latest runs, each with its effective status (interrupted told apart from running) and
+    the target its claim names; none (and no file created) when there is no journal yet."""
     if not Path(path).exists():
         return []
-    journal = Journal(path)
-    try:
-        return journal.runs(limit=limit)
-    finally:
-        journal.close()
+    with Journal(path) as journal:
+        return [(run, journal.status_of(run), journal.claimed_target(run.id)) for run in journal.runs(limit=limit)]
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -56,11 +53,10 @@ class RunPickerScreen(ModalScreen[str | None]):
         except JournalError as exc:
             self.query_one("#runs-status", Static).update(str(exc))
             return
-        for run in runs:
+        for run, status, claimed in runs:
             started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
-            status = effective_status(self.journal_path, run)
             style = {"interrupted": "bold red", "running": "bold cyan", "stopped": "yellow"}.get(status, "")
-            target = target_of(self.journal_path, run.id) or run.search_id
+            target = claimed or run.search_id
             table.add_row(Text(run.id), Text(target), Text(started), Text(status, style=style),
                           Text(counts_text(run.counts)), key=run.id)
         self.query_one("#runs-status", Static).update(

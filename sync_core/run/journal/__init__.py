@@ -1,49 +1,45 @@
-"""The run journal (SQLite): every customer's step in a mass sync, so a killed run resumes.
+"""The run journal (SQLite), the one owner of its file: every customer's step in a mass sync, so a killed
+run resumes; who runs a run and whether it was interrupted; the operator's link decisions; the stored
+listings of Stripe accounts. `schema` holds every table of the file; nothing else writes it.
 
 A customer is `pending`, then `create-attempted` (a Stripe create was sent and
 not yet written back: a resume must look for that customer before creating),
 then finished: `ok`, `skipped`, `needs-decision` or `failed`. Resuming a run
 redoes only what is not finished (and, with retry_failed, what failed).
 
-Each run records its target (NetSuite account, Stripe account and mode, `run_target.RunTarget`): a run is
+Each run records its target (NetSuite account, Stripe account and mode, `run.target.RunTarget`): a run is
 resumed only against its own target, and `--changed-since last` takes the last finished run of the same
 target. Runs journaled before targets were recorded have an unknown target and are never resumed (a new
 run does their work: it recovers any create they left unrecorded, `create_attempted_ids`).
+
+A run is `running` until it ends `finished`, `finished-with-failures` or `stopped`. One whose process died
+stays `running` in the file; `status_of` tells it apart as `interrupted`: the TUI claims the runs it starts
+(`claim`: its process id and host), and a run nobody claims counts as interrupted once its journal has been
+quiet for STALE_SECONDS.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
+from sync_core.run.journal.listings import ListingStore
+from sync_core.run.journal.schema import JournalError, open_file
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
-from sync_core.stripe.stored_listing import ListingStore
+
+__all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "ListingStore",
+           "RunInfo", "STALE_SECONDS", "Step"]
 
 FINISHED = ("ok", "skipped", "needs-decision")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, started REAL NOT NULL, finished REAL, search_id TEXT NOT NULL,
-    dry_run INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running');
-CREATE TABLE IF NOT EXISTS steps (
-    run_id TEXT NOT NULL REFERENCES runs(id), internal_id TEXT NOT NULL, state TEXT NOT NULL,
-    rule TEXT, action TEXT, stripe_customer_id TEXT, error TEXT, remedy TEXT, updated REAL NOT NULL,
-    PRIMARY KEY (run_id, internal_id));
-CREATE INDEX IF NOT EXISTS steps_by_customer ON steps (internal_id, state);
-"""
-# Columns added after the first journals were written: added to an older file when it is opened.
-RUN_COLUMNS = {"netsuite_account": "TEXT", "stripe_account": "TEXT", "stripe_mode": "TEXT",
-               "changed_since": "REAL", "explicit_ids": "INTEGER NOT NULL DEFAULT 0"}
 COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
-
-
-class JournalError(Exception):
-    pass
+STALE_SECONDS = 120.0  # a "running" run with no claim and no journal activity for this long was interrupted
 
 
 @dataclass(frozen=True)
@@ -52,44 +48,55 @@ class RunInfo:
     started: float
     finished: float | None
     search_id: str
-    status: str
+    status: str  # as journaled: a run whose process died is still "running" here (`Journal.status_of`)
     counts: dict[str, int]
     target: RunTarget | None = None  # None: journaled before custsync recorded targets
     changed_since: float | None = None  # the run took only customers modified since then (unix seconds)
+
+
+@dataclass(frozen=True)
+class Step:
+    internal_id: str
+    state: str
+    rule: str | None
+    action: str | None
+    stripe_customer_id: str | None
+    error: str | None
+    remedy: str | None
 
 
 class Journal:
     def __init__(self, path: str | Path, *, must_exist: bool = False) -> None:
         """Open (or create) the journal; `must_exist` (to resume a run) never creates a file."""
         self.path = str(path)
+        self._db = open_file(self.path, must_exist=must_exist)
         self._listings: ListingStore | None = None
-        if must_exist and not Path(self.path).is_file():
-            raise JournalError(f"no run journal at {self.path}, so no run to resume. Name the journal the run "
-                               "wrote with --journal (or [sync] journal_path), or start a new run without --resume.")
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            self._add_missing_columns()
-        except sqlite3.DatabaseError as exc:
-            raise JournalError(f"run journal {self.path}: {exc}. Name another file with [sync] journal_path.") from None
+        self._decisions: DecisionLog | None = None
 
     def close(self) -> None:
         self._db.close()
 
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def listings(self) -> ListingStore:
-        """The stored listings of Stripe accounts kept in this journal's file (stored_listing)."""
+        """The stored listings of Stripe accounts kept in this journal's file (stripe.stored_listing)."""
         if self._listings is None:
             self._listings = ListingStore(self._db)
         return self._listings
 
-    def _add_missing_columns(self) -> None:
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
-        for name, kind in RUN_COLUMNS.items():
-            if name not in have:
-                self._db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+    @property
+    def decisions(self) -> DecisionLog:
+        """The operator's link decisions."""
+        if self._decisions is None:
+            self._decisions = DecisionLog(self._db)
+        return self._decisions
+
+    # --- runs ------------------------------------------------------------------------------------
 
     def start_run(self, search_id: str, target: RunTarget | None = None, *, changed_since: float | None = None,
                   explicit_ids: bool = False) -> str:
@@ -144,6 +151,35 @@ class Journal:
             (target.netsuite_account, target.stripe_account, target.stripe_mode, *COMPLETED)).fetchone()
         return self.run(row[0]) if row else None
 
+    def finish_run(self, run_id: str, status: str) -> None:
+        """The run ended: `finished`, `finished-with-failures`, or `stopped` by the operator (resume continues it)."""
+        self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))
+
+    # --- who runs a run, and whether it was interrupted ----------------------------------------------
+
+    def claim(self, run_id: str, target: str) -> None:
+        """This process runs `run_id` (against `target`, as a header names it)."""
+        self._db.execute("INSERT OR REPLACE INTO run_owners VALUES (?, ?, ?, ?, ?)",
+                         (run_id, os.getpid(), socket.gethostname(), target, time.time()))
+
+    def claimed_target(self, run_id: str) -> str | None:
+        """The target the run's claim names (None: nobody claimed it)."""
+        row = self._db.execute("SELECT target FROM run_owners WHERE run_id = ?", (run_id,)).fetchone()
+        return row[0] if row else None
+
+    def status_of(self, run: RunInfo, *, now: float | None = None) -> str:
+        """The run's status, with "running" told apart from "interrupted" (its process is gone)."""
+        if run.status != "running":
+            return run.status
+        owner = self._db.execute("SELECT pid, host FROM run_owners WHERE run_id = ?", (run.id,)).fetchone()
+        last = self._db.execute("SELECT MAX(updated) FROM steps WHERE run_id = ?", (run.id,)).fetchone()[0]
+        if owner is not None and owner[1] == socket.gethostname():
+            return "running" if _alive(int(owner[0])) else "interrupted"
+        quiet_since = max(last or 0.0, run.started)
+        return "interrupted" if (now or time.time()) - quiet_since > STALE_SECONDS else "running"
+
+    # --- the customers' steps --------------------------------------------------------------------------
+
     def add_pending(self, run_id: str, internal_ids: Iterable[str]) -> None:
         now = time.time()
         self._db.executemany(
@@ -191,6 +227,12 @@ class Journal:
                                 " ORDER BY CAST(internal_id AS INTEGER)", (run_id,))
         return [dict(zip(("internal_id", "rule", "error", "remedy"), r)) for r in rows]
 
+    def steps(self, run_id: str) -> list[Step]:
+        """Every customer of the run, by internal id."""
+        rows = self._db.execute("SELECT internal_id, state, rule, action, stripe_customer_id, error, remedy FROM steps "
+                                "WHERE run_id = ? ORDER BY CAST(internal_id AS INTEGER), internal_id", (run_id,))
+        return [Step(*r) for r in rows]
+
     def steps_in(self, run_id: str, states: Iterable[str]) -> list[dict[str, str | None]]:
         """The run's customers in these states, by internal id, with their rule, cause and remedy."""
         states = tuple(states)
@@ -199,5 +241,25 @@ class Journal:
                                 f"state IN ({marks}) ORDER BY CAST(internal_id AS INTEGER)", (run_id, *states))
         return [dict(zip(("internal_id", "state", "rule", "error", "remedy"), r)) for r in rows]
 
-    def finish_run(self, run_id: str, status: str) -> None:
-        self._db.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run_id))
+    def reopen_decided(self, run_id: str) -> list[str]:
+        """Customers this run left for a person (needs-decision, or R2 stale link) who have a link decision
+        journaled since: set back to pending, so that resuming the run (retry) syncs them."""
+        rows = self._db.execute(
+            "SELECT s.internal_id FROM steps s WHERE s.run_id = ? AND (s.state = 'needs-decision' OR "
+            "(s.state = 'failed' AND s.rule = 'R2')) AND EXISTS (SELECT 1 FROM decisions d WHERE "
+            "d.internal_id = s.internal_id AND d.at >= s.updated)", (run_id,)).fetchall()
+        ids = [r[0] for r in rows]
+        with transaction(self._db):
+            self._db.executemany("UPDATE steps SET state = 'pending', updated = ? WHERE run_id = ? AND internal_id = ?",
+                                 [(time.time(), run_id, i) for i in ids])
+        return ids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

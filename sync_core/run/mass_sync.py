@@ -1,0 +1,241 @@
+"""The scheduled mass sync: the customers the Mass Customer Sync Saved Search chooses, planned, then only
+the writes that must happen.
+
+`mass_sync` starts (or resumes) the run in the journal and takes one of two paths: the plan path here (read
+the customers in pages, index Stripe, plan every customer locally, execute only the writes the plan needs)
+or the per-customer path (`per_customer`: each customer through single sync's steps, the benchmark's
+baseline and the equivalence tests' oracle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from sync_core.errors import SyncError
+from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
+from sync_core.rules.decide import LookupKind, normalize_stripe_id
+from sync_core.rules.ids import is_stripe_customer_id
+from sync_core.run import executor, reads
+from sync_core.run.changed_since import query_moment
+from sync_core.run.journal import Journal
+from sync_core.run.journal.listings import ListingStore
+from sync_core.run.job import Job, SyncContext
+from sync_core.run.per_customer import per_customer_path
+from sync_core.run.planner import Plan, plan_run
+from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
+from sync_core.run.services import Services
+from sync_core.run.single_sync import stage
+from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
+from sync_core.run.target import current_target
+from sync_core.stripe.listing import PAGE
+from sync_core.stripe.stored_listing import Refreshing, StoredListing
+
+
+async def mass_sync(services: Services, journal: Journal | None, options: RunOptions) -> AsyncIterator[Event]:
+    """The run's events (`Engine.mass_sync` says what each option does)."""
+    options.check()
+    started = time.monotonic()
+    search_id = services.config.netsuite.mass_customer_sync_search
+    if not options.dry_run and journal is None:
+        raise ValueError("a mass sync that writes needs a journal")
+    if not options.dry_run:
+        services.stripe.guard_write("run a mass sync")
+    run_id = options.run_id
+    if journal is not None and not options.dry_run:
+        target = await current_target(services.config, services.netsuite, services.stripe)
+        if run_id is None:
+            since = options.changed_since
+            run_id = journal.start_run(search_id, target, explicit_ids=options.only is not None,
+                                       changed_since=since.timestamp() if since else None)
+        else:
+            journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
+    writes = not options.dry_run
+    yield RunStarted(run_id if writes else None, search_id, options.dry_run, options.resumed)
+    run = RunState(services, options, journal if writes else None, run_id if writes else None, started,
+                   reads_journal=journal)
+    skip: set[str] = set()
+    if run.journal is not None and options.resumed:
+        skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
+    steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
+             per_customer_path(run, search_id, skip))
+    async for event in steps:
+        yield event
+    yield run.finish()
+
+
+@dataclass(frozen=True)
+class Listings:
+    """The stored listing of the Stripe account a run reaches (stored_listing), and whether the run keeps its own."""
+
+    store: ListingStore
+    account: str
+    mode: str
+    keep: bool  # a run that writes keeps what it learnt; a dry run only reads
+    max_age_s: float
+
+    def load(self) -> StoredListing | None:
+        return self.store.load(self.account, self.mode, max_age_s=self.max_age_s)
+
+
+class PlannedRun:
+    """The plan path of one run: read, index, plan, execute."""
+
+    def __init__(self, run: RunState, search_id: str, skip: set[str]) -> None:
+        self.run, self.services, self.options = run, run.services, run.options
+        self.search_id, self.skip = search_id, skip
+
+    async def events(self) -> AsyncIterator[Event]:
+        run, services, options = self.run, self.services, self.options
+        counted_from = services.requests()
+        # The Stripe account's size estimate does not depend on the pages: asked while they are read.
+        linked_count = asyncio.create_task(reads.linked_count(services))
+        refreshing = None
+        try:
+            listings = await self._listings()
+            stored = listings.load() if listings is not None else None
+            refreshing = Refreshing(services.stripe, stored) if stored is not None else None
+            ctx = await reads.read_context(services, self.search_id)
+            jobs = await self._read_run(ctx)
+        except BaseException:
+            linked_count.cancel()
+            await asyncio.gather(linked_count, return_exceptions=True)
+            if refreshing is not None:
+                await refreshing.cancel()
+            raise
+        run.add_pending([j.internal_id for j in jobs])
+        yield CustomersFound(total=len(jobs), already_done=len(self.skip))
+        run.total = len(jobs)
+        try:
+            plan = await self._plan(jobs, ctx, counted_from, linked_count, listings, refreshing)
+        finally:
+            if refreshing is not None:
+                await refreshing.cancel()  # read by the index; cancelled if planning failed before it
+        jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
+        yield PlanReady(plan)
+        if options.dry_run:
+            for row in plan.rows:
+                yield run.progress(executor.planned_outcome(row))
+            return
+        limit = in_flight_limit(services, sum(r.needs_requests() for r in plan.rows))
+        run.limit = limit
+        rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
+        async for outcome in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
+                                                   batch_size=services.config.netsuite.write_back_batch):
+            yield run.progress(outcome)
+        if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
+            # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).
+            try:
+                newest = await services.stripe.newest_customer_event()
+            except SyncError:
+                newest = None  # the next run lists the account again
+            listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
+
+    async def _read_run(self, ctx: SyncContext) -> list[Job]:
+        """The run's customers in the search's order: its pages (or, for `only`, each record)."""
+        run, services, options, skip = self.run, self.services, self.options, self.skip
+        jobs: list[Job] = []
+        if options.only is not None:
+            for internal_id in options.only:
+                job = run.job(internal_id, ctx)
+                await stage(job, reads.read_record(services, job))
+                jobs.append(job)
+            return [j for j in jobs if j.internal_id not in skip]
+        since = options.changed_since
+        modified_after = query_moment(since) if since is not None else None
+        async for page in reads.row_pages(services, ctx, changed_since=modified_after):
+            for internal_id, record in page:
+                if internal_id in skip:
+                    continue
+                job = run.job(internal_id, ctx)
+                reads.job_from_row(services, job, record)
+                jobs.append(job)
+        # Customers the reader found between its pages come last (NetSuiteClient.customer_rows); the search's
+        # order is the internal id's, and customers sharing a mailbox take their turns in it.
+        if any(int(a.internal_id) > int(b.internal_id) for a, b in zip(jobs, jobs[1:])):
+            jobs.sort(key=lambda j: int(j.internal_id))
+        return jobs
+
+    async def _listings(self) -> Listings | None:
+        """Where the stored listing of this Stripe account lives: beside the run journal, when there is one."""
+        journal, services = self.run.reads_journal, self.services
+        hours = services.config.sync.relist_after_hours
+        if journal is None or not hours:
+            return None
+        account = await services.stripe.account_id()
+        return Listings(journal.listings, account, services.stripe.mode, not self.options.dry_run, hours * 3600)
+
+    async def _plan(self, jobs: list[Job], ctx: SyncContext, counted_from: tuple[int, int],
+                    linked_count: "asyncio.Task[int]", listings: Listings | None,
+                    refreshing: Refreshing | None) -> Plan:
+        """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
+        services, options = self.services, self.options
+        ns_before, stripe_before = counted_from
+        read = [j for j in jobs if j.mapped is not None]
+        stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
+        key = services.config.sync.match_key()
+        emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
+        boxes = {key.of_value(e) or "" for e in emails}
+        # Stripe, NetSuite's links and the portal links are independent reads: all at once.
+        wanted_links = [j for j in read if j.kind is not LookupKind.NONE]
+        held: dict[str, tuple[str, ...]] = {}  # Stripe id -> the run's customers holding it
+        for j in read:
+            sid = normalize_stripe_id(j.facts.stripe_customer_id) or "" if j.kind is LookupKind.BY_ID else ""
+            if is_stripe_customer_id(sid):
+                reads.add_holder(held, sid, j.internal_id)
+        index, links_held, (box_held, box_links), links = await asyncio.gather(
+            self._index(stored, emails, linked_count, listings, refreshing),
+            reads.shared_links(services, held),
+            reads.netsuite_links(services, set(), boxes),  # no query when no customer is matched by email
+            self._portal_links(wanted_links) if options.portal and not options.dry_run else _none(),
+        )
+        candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
+        more, _ = await reads.netsuite_links(services, candidates, set())
+        for found in (box_held, more):  # the mailboxes' linked customers; held by another mailbox's, maybe
+            for sid, holders in found.items():
+                for holder in holders:
+                    reads.add_holder(links_held, sid, holder)
+        index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
+        await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
+        rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
+        reads_made = {"netsuite": services.netsuite.requests - ns_before,
+                      "stripe": services.stripe.requests - stripe_before}
+        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way)
+
+    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
+                     listings: Listings | None, refreshing: Refreshing | None) -> StripeIndex:
+        """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;
+        else listing or looking up as the account's size (estimated from NetSuite) says; with a thousand
+        lookups or more it lists at once, without waiting for the estimate (listing stops on its own if the
+        account turns out much larger: within twice the cheaper way). A run that writes keeps what it
+        learnt of the whole account for the next one."""
+        if len(stored) + len(values) >= SURELY_LIST:
+            linked_count.cancel()
+            await asyncio.gather(linked_count, return_exceptions=True)
+            expected_pages = None
+        else:
+            expected_pages = -(-await linked_count // PAGE)
+        index = await build_index(self.services.stripe, self.services.mailboxes, stored_ids=stored, emails=values,
+                                  expected_pages=expected_pages, refreshing=refreshing,
+                                  anchor_listing=listings is not None and listings.keep)
+        if listings is not None and listings.keep:
+            store_index(listings.store, listings.account, listings.mode, index)
+        return index
+
+    async def _portal_links(self, jobs: list[Job]) -> dict[str, str] | None:
+        """The current signed links of these customers, a RESTlet call per 1,000; None when NetSuite cannot give
+        them (each customer's portal decision then says so; the Stripe side still syncs)."""
+        if not jobs:
+            return {}
+        held = {j.internal_id: j.mapped.portal_url for j in jobs if j.mapped.portal_url}
+        try:
+            return await self.services.netsuite.portal_links([j.internal_id for j in jobs], held=held)
+        except SyncError:
+            return None
+
+
+async def _none() -> None:
+    return None

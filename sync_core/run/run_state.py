@@ -1,0 +1,127 @@
+"""What both mass-sync paths keep while a run goes: its options, its jobs' journal hooks, its counts, its end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sync_core.events import CustomerSynced, RunFinished
+from sync_core.outcome import Outcome, Status
+from sync_core.run.in_flight import FixedLimit, InFlightLimit
+from sync_core.run.job import Job, SyncContext
+from sync_core.run.journal import Journal
+from sync_core.run.services import Services
+from sync_core.run.view import RunView
+
+PATHS = ("plan", "per-customer")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a mass sync goes (`Engine.mass_sync`'s keywords): `run_id` resumes that run; `only` takes these
+    customers instead of the saved search's; `changed_since` only those modified since; `stop`, once set,
+    ends the run between customers; `path="per-customer"` runs each through single sync's steps."""
+
+    run_id: str | None = None
+    dry_run: bool = False
+    portal: bool = True
+    retry_failed: bool = False
+    only: list[str] | None = None
+    stop: asyncio.Event | None = None
+    changed_since: datetime | None = None
+    path: str = "plan"
+
+    def check(self) -> None:
+        """ValueError for options that do not go together."""
+        if self.path not in PATHS:
+            raise ValueError(f"path must be one of {PATHS}")
+        if self.changed_since is not None and (self.run_id is not None or self.only is not None
+                                               or self.path != "plan"):
+            raise ValueError("changed_since takes a new planned run over the saved search: not with run_id or only")
+
+    @property
+    def resumed(self) -> bool:
+        return self.run_id is not None
+
+    def stopped(self) -> bool:
+        return bool(self.stop and self.stop.is_set())
+
+
+def workers(services: Services) -> int:
+    """At most this many customers in flight in a mass sync: enough to keep both services busy
+    within their limits when they answer slowly ([sync] workers sets it, and fixes it)."""
+    config = services.config
+    if config.sync.workers:
+        return config.sync.workers
+    return max(8, min(32, config.netsuite.concurrency + 8))
+
+
+def in_flight_limit(services: Services, customers: int) -> InFlightLimit | FixedLimit:
+    maximum = min(workers(services), max(1, customers))
+    return FixedLimit(maximum) if services.config.sync.workers else InFlightLimit(maximum)
+
+
+class RunState:
+    """One run as it goes. `journal` is None for a dry run (it writes nothing); `reads_journal` is the journal
+    a dry run still reads, to plan as the run would (the creates a killed run left unrecorded)."""
+
+    def __init__(self, services: Services, options: RunOptions, journal: Journal | None, run_id: str | None,
+                 started: float, *, reads_journal: Journal | None = None) -> None:
+        self.services, self.options, self.journal, self.run_id, self.started = \
+            services, options, journal, run_id, started
+        self.reads_journal = reads_journal
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Outcome] = []
+        self.done = 0
+        self.total = 0
+        self.limit: InFlightLimit | FixedLimit | None = None
+        self._attempted: set[str] | None = None  # customers with a create not yet written back, as the run began
+        # One hook every job of the run shares (a closure per job would cost 200 bytes each).
+        self.on_create_attempt = self._create_attempted if journal is not None else None
+
+    def job(self, internal_id: str, ctx: SyncContext, view: RunView | None = None) -> Job:
+        options = self.options
+        job = Job(internal_id, options.dry_run, options.portal, view, ctx=ctx, on_create_attempt=self.on_create_attempt)
+        if self.reads_journal is not None and self._attempted is None:  # dry runs read it too
+            self._attempted = self.reads_journal.create_attempted_ids()
+        job.create_attempted = internal_id in (self._attempted or ())
+        return job
+
+    def _create_attempted(self, internal_id: str) -> None:
+        self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
+
+    def add_pending(self, internal_ids: list[str]) -> None:
+        if self.journal is not None:
+            self.journal.add_pending(self.run_id, internal_ids)  # type: ignore[arg-type]
+
+    def finished(self, job: Job) -> Outcome:
+        return self.finished_all([job])[0]
+
+    def finished_all(self, jobs: list[Job]) -> list[Outcome]:
+        """Journal these customers' ends (one transaction); their outcomes."""
+        outcomes = [j.outcome for j in jobs]
+        if self.journal is not None:
+            self.journal.mark_many(self.run_id, [  # type: ignore[arg-type]
+                (o.internal_id, o.status.value, o.rule, o.decision.action.value if o.decision else None,
+                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes])
+        return outcomes
+
+    def progress(self, outcome: Outcome) -> CustomerSynced:
+        self.done += 1
+        self.counts[outcome.status.value] += 1
+        if outcome.status is Status.FAILED:
+            self.failures.append(outcome)
+        return CustomerSynced(outcome, self.done, self.total, dict(self.counts))
+
+    def finish(self) -> RunFinished:
+        stopped = self.options.stopped()
+        if self.journal is not None and self.run_id is not None:
+            self.journal.finish_run(self.run_id, "stopped" if stopped else
+                                    "finished-with-failures" if self.failures else "finished")
+        services = self.services
+        return RunFinished(self.run_id, dict(self.counts), time.monotonic() - self.started, self.failures,
+                           services.netsuite.requests, services.stripe.requests, services.retries,
+                           self.limit.peak if self.limit else 0, stopped)
