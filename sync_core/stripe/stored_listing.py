@@ -1,5 +1,5 @@
-"""The Stripe account's customers as a run listed them, kept in the run journal's file (`run.journal.listings`) and brought up to date
-with Stripe's events instead of listed again (issue 14: a second run, a changed-since run).
+"""The Stripe account's customers as a run listed them, kept in the run journal's file (`run.journal.listings`)
+and brought up to date with Stripe's events instead of listed again (issue 14: a second run, a changed-since run).
 
 A full listing costs a request per 100 customers. Stripe records every change of a customer as an event
 (customer.created, customer.updated, customer.deleted: https://docs.stripe.com/api/events/types) and lists
