@@ -66,6 +66,21 @@ def named_in(source: str, prefix: str) -> set[str]:
     return set(re.findall(rf"'({prefix}_[a-z0-9_]+)'", source))
 
 
+def loaded_files(script: Path) -> set[Path]:
+    """The script and the modules of ours it loads: define([... './custsync_link_signature' ...])."""
+    found = {script}
+    deps = re.search(r"define\(\[([^\]]*)\]", script.read_text())
+    assert deps, f"{script.name} has no define([...])"
+    for module in re.findall(r"'\./([\w./-]+)'", deps.group(1)):
+        found |= loaded_files(script.parent / f"{module}.js")
+    return found
+
+
+def source_of(obj: ET.Element) -> str:
+    """The text of the script and of the modules it loads."""
+    return "\n".join(p.read_text() for p in sorted(loaded_files(script_file(obj))))
+
+
 RESTLET, SUITELET = scripts()["restlet"], scripts()["suitelet"]
 
 
@@ -103,7 +118,8 @@ def test_deploy_xml_names_folders_that_hold_the_project():
             folder = DEPLOY_DIR / path[2:-2]
             assert folder.is_dir() and any(folder.iterdir()), f"{path} names no files"
     shipped = {p.resolve() for p in (DEPLOY_DIR / "FileCabinet").rglob("*") if p.is_file()}
-    assert shipped == {script_file(obj).resolve() for obj in (RESTLET, SUITELET)}
+    loaded = set().union(*(loaded_files(script_file(obj)) for obj in (RESTLET, SUITELET)))
+    assert shipped == {p.resolve() for p in loaded}  # each file exists, and none ships that nothing loads
 
 
 @pytest.mark.parametrize("obj", [RESTLET, SUITELET], ids=["restlet", "suitelet"])
@@ -122,7 +138,7 @@ def test_each_script_object_names_its_file_and_type(obj):
 
 @pytest.mark.parametrize("obj", [RESTLET, SUITELET], ids=["restlet", "suitelet"])
 def test_the_parameters_declared_are_those_the_script_reads(obj):
-    source = script_file(obj).read_text()
+    source = source_of(obj)
     declared = parameters(obj)
     assert declared == named_in(source, "custscript")
     for field in obj.iterfind("scriptcustomfields/scriptcustomfield"):
@@ -158,7 +174,7 @@ def test_the_mock_suitelet_has_every_parameter_of_the_script():
 def test_the_api_secrets_referenced_are_those_the_scripts_use_and_hold_no_value():
     used = set()
     for obj in (RESTLET, SUITELET):
-        used |= named_in(script_file(obj).read_text(), "custsecret")
+        used |= named_in(source_of(obj), "custsecret")
     secrets = {p.stem: xml(p) for p in OBJECTS.glob("custsecret_*.xml")}
     assert set(secrets) == used == {"custsecret_custsync_portal_link", "custsecret_custsync_stripe_key"}
     for name, root in secrets.items():

@@ -11,6 +11,7 @@ from ns_helpers import DEPLOY_DIR, SCRIPTS_DIR
 CONTRACT = json.loads((DEPLOY_DIR / "portal_suitelet_contract.json").read_text())
 SCRIPT = (SCRIPTS_DIR / "custsync_portal_suitelet.js").read_text()
 RESTLET_SCRIPT = (SCRIPTS_DIR / "custsync_search_restlet.js").read_text()
+SIGNATURE_MODULE = (SCRIPTS_DIR / "custsync_link_signature.js").read_text()  # both scripts sign with it
 STRIPE_KEY = "sk_test_custsync_demo_4242424242424242"
 SECRET = "contract-test-signing-secret-0123456789"
 SUITELET = "/app/site/hosting/scriptlet.nl"

@@ -2,12 +2,19 @@
 // They do what the SuiteScript docs say the modules do; they are no NetSuite.
 const nodeCrypto = require('crypto');
 const fs = require('fs');
+const path = require('path');
 
-// Loads a SuiteScript file: its define() call gives the entry points, built from the given modules.
+// Loads a SuiteScript file: its define() call gives what it returns, built from the given N/ modules and,
+// for a dependency such as './custsync_link_signature', from that file beside it, loaded the same way.
 const loadScript = (file, modules) => {
     let entry;
-    global.define = (deps, factory) => { entry = factory(...deps.map((d) => modules[d])); };
+    let deps = [];
+    let factory = null;
+    global.define = (d, f) => { deps = d; factory = f; };
     eval(fs.readFileSync(file, 'utf8'));  // eslint-disable-line no-eval
+    const [ownDeps, ownFactory] = [deps, factory];
+    entry = ownFactory(...ownDeps.map((d) => (d.startsWith('./')
+        ? loadScript(path.join(path.dirname(file), `${d.slice(2)}.js`), modules) : modules[d])));
     return entry;
 };
 

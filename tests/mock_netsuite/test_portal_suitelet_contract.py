@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from ns_helpers import RESTLET, SEARCH_DEPLOY
-from portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, STRIPE_KEY, SUITELET,
-                            page_reason, query_for, signed)
+from portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, SIGNATURE_MODULE, STRIPE_KEY,
+                            SUITELET, page_reason, query_for, signed)
 
 
 @pytest.mark.parametrize("case", CONTRACT["cases"], ids=[c["name"] for c in CONTRACT["cases"]])
@@ -85,7 +85,9 @@ def test_script_names_every_reason_and_sentence():
         if page:
             assert f"'{page}'" in SCRIPT, page
             assert case["expect"]["text"] in SCRIPT or PORTAL_SENTENCE in case["expect"]["text"]
-    assert "custsync-portal-link:" in SCRIPT and "custsync-portal-link:" in RESTLET_SCRIPT
-    assert "custsecret_custsync_portal_link" in SCRIPT and "custsecret_custsync_portal_link" in RESTLET_SCRIPT
+    # One signature for both: the RESTlet signs and the Suitelet checks with custsync_link_signature.js.
+    assert "'custsync-portal-link:'" in SIGNATURE_MODULE and "'custsecret_custsync_portal_link'" in SIGNATURE_MODULE
+    for script, call in ((SCRIPT, "linkSignature.sign(cid)"), (RESTLET_SCRIPT, "linkSignature.sign(id)")):
+        assert "'./custsync_link_signature'" in script and call in script
     assert "redirect.redirect" in SCRIPT and "returnExternalUrl: true" in RESTLET_SCRIPT
     assert PORTAL_SENTENCE in SCRIPT

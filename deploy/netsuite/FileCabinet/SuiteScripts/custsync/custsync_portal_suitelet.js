@@ -32,19 +32,16 @@
  * @NScriptType Suitelet
  * @NModuleScope SameAccount
  */
-define(['N/crypto', 'N/encode', 'N/https', 'N/log', 'N/redirect', 'N/runtime', 'N/search'],
+define(['N/https', 'N/log', 'N/redirect', 'N/runtime', 'N/search', './custsync_link_signature'],
     /**
-     * @param {typeof import('N/crypto')} crypto
-     * @param {typeof import('N/encode')} encode
      * @param {typeof import('N/https')} https
      * @param {typeof import('N/log')} log
      * @param {typeof import('N/redirect')} redirect
      * @param {typeof import('N/runtime')} runtime
      * @param {typeof import('N/search')} search
+     * @param {{sign: (customerId: string) => string}} linkSignature
      */
-    (crypto, encode, https, log, redirect, runtime, search) => {
-    const SIGNED_PREFIX = 'custsync-portal-link:';
-    const SIGNING_SECRET = 'custsecret_custsync_portal_link';
+    (https, log, redirect, runtime, search, linkSignature) => {
     const STRIPE_KEY_SECRET = 'custsecret_custsync_stripe_key';
     const STRIPE_API = 'https://api.stripe.com';
     const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
@@ -164,16 +161,6 @@ define(['N/crypto', 'N/encode', 'N/https', 'N/log', 'N/redirect', 'N/runtime', '
         });
     };
 
-    /** @param {string} customerId */
-    const sign = (customerId) => {
-        const hmac = crypto.createHmac({
-            algorithm: crypto.HashAlg.SHA256,
-            key: crypto.createSecretKey({ secret: SIGNING_SECRET, encoding: encode.Encoding.UTF_8 }),
-        });
-        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
-        return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
-    };
-
     // Constant time: the comparison does not stop at the first differing character.
     /** @param {string} a @param {string} b */
     const sameText = (a, b) => {
@@ -240,7 +227,7 @@ define(['N/crypto', 'N/encode', 'N/https', 'N/log', 'N/redirect', 'N/runtime', '
             return refuse('bad-signature', 'audit', 'portal link refused', 'missing or malformed cid/sig: the link was '
                 + 'cut or altered; write the current link (custsync portal-link ID)');
         }
-        if (!sameText(sig, sign(cid))) {
+        if (!sameText(sig, linkSignature.sign(cid))) {
             return refuse('bad-signature', 'audit', 'portal link refused', `customer ${cid}: signature does not match `
                 + '(an old secret, or an altered link); write the current link (custsync portal-link ID, or the next sync)');
         }

@@ -56,22 +56,19 @@
  * @NScriptType Restlet
  * @NModuleScope SameAccount
  */
-define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/record'],
+define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_link_signature'],
     /**
      * @param {typeof import('N/search')} search
      * @param {typeof import('N/error')} error
      * @param {typeof import('N/url')} url
-     * @param {typeof import('N/crypto')} crypto
-     * @param {typeof import('N/encode')} encode
      * @param {typeof import('N/runtime')} runtime
      * @param {typeof import('N/record')} record
+     * @param {{sign: (customerId: string) => string}} linkSignature
      */
-    (search, error, url, crypto, encode, runtime, record) => {
+    (search, error, url, runtime, record, linkSignature) => {
     const MIN_PAGE_SIZE = 5;     // runPaged limits
     const MAX_PAGE_SIZE = 1000;
     const MAX_LINK_IDS = 1000;
-    const SIGNED_PREFIX = 'custsync-portal-link:';
-    const SECRET_ID = 'custsecret_custsync_portal_link';
     const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
     const MAX_UPDATES = 500;           // 2,500 units of submitFields: half the budget, a margin for slow saves
     const SUBMIT_FIELDS_UNITS = 5;     // record.submitFields on a non-transaction record
@@ -367,15 +364,6 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         return { results: results, unprocessed: unprocessed, remainingUsage: script.getRemainingUsage() };
     };
 
-    const sign = (customerId) => {
-        const hmac = crypto.createHmac({
-            algorithm: crypto.HashAlg.SHA256,
-            key: crypto.createSecretKey({ secret: SECRET_ID, encoding: encode.Encoding.UTF_8 }),
-        });
-        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
-        return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
-    };
-
     const portalLinks = (body) => {
         const ids = body.customerIds;
         if (ids === undefined || ids === null) {
@@ -407,7 +395,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                     scriptId: scriptId,
                     deploymentId: deploymentId,
                     returnExternalUrl: true,
-                    params: { cid: id, sig: sign(id) },
+                    params: { cid: id, sig: linkSignature.sign(id) },
                 }),
             })),
         };
