@@ -1,11 +1,12 @@
-"""The external portal Suitelet (deploy/netsuite/custsync_portal_suitelet.js), as NetSuite would run it.
+"""The external portal Suitelet (custsync_portal_suitelet.js of deploy/netsuite), as NetSuite would run it.
 
 A customer opens `/app/site/hosting/scriptlet.nl?script=..&deploy=..&compid=..&cid=..&sig=..` without a
 NetSuite session. NetSuite runs the script only when the deployment is Released; the script checks the
 signature (HMAC-SHA256 of the customer id with a secret that stays in NetSuite), reads STRIPE CUSTOMER ID,
 asks the Stripe API it is configured with for a billing-portal session over HTTP and redirects to it.
-Each failure answers a small page for the customer; the admin's remedy goes to the script's execution log
-(`GET /_mock/portal-suitelet/log`). The contract is deploy/netsuite/portal_suitelet_contract.json.
+Each failure answers a page for the customer (portal_pages.py, the script's own template); the admin's
+remedy goes to the script's execution log (`GET /_mock/portal-suitelet/log`) under the reference the page
+shows. The contract is deploy/netsuite/portal_suitelet_contract.json.
 """
 from __future__ import annotations
 
@@ -24,13 +25,13 @@ from collections import deque
 from flask import Blueprint, Response, current_app, request
 
 from .context import current
+from .portal_pages import PORTAL_ERROR_TEXT, new_reference, page_html
 from .portal_suitelet_config import DEFAULT_CONFIG
 
 SUITELET_PATH = "/app/site/hosting/scriptlet.nl"
 SIGNED_PREFIX = "custsync-portal-link:"  # what is signed: this prefix and the customer's internal id
 CUSTOMER_ID = re.compile(r"^[1-9][0-9]{0,9}$")
 SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
-PORTAL_ERROR_TEXT = "Getting error while generating customer portal Session URL"  # PayPack's own sentence
 STRIPE_TIMEOUT_S = 10.0
 LOG_MAX = 1000
 
@@ -38,20 +39,6 @@ LOG_MAX = 1000
 # released. The mock answers the RESTlet's code and wording for an unusable deployment, as an HTML page.
 NOT_RELEASED_CODE = "SSS_INVALID_SCRIPTLET_ID"
 NOT_RELEASED_MESSAGE = "That Suitelet is invalid, disabled, or no longer exists."
-
-# What the customer reads on each failure page (the reason code rides in a meta tag for custsync's check).
-PAGES = {
-    "bad-signature": ("This link is not valid",
-                      "This billing link is not valid or is out of date. Please ask us for a new one."),
-    "not-linked": ("Billing portal not available",
-                   "Online billing is not set up for your account yet. Please contact us."),
-    "stale-customer": ("This link is not valid",
-                       "This billing link is not valid or is out of date. Please ask us for a new one."),
-    "portal-not-activated": (PORTAL_ERROR_TEXT, f"{PORTAL_ERROR_TEXT}. Please try again later or contact us."),
-    "stripe-refused": (PORTAL_ERROR_TEXT, f"{PORTAL_ERROR_TEXT}. Please try again later or contact us."),
-    "stripe-unreachable": ("Billing portal unavailable",
-                           "The billing portal cannot be reached right now. Please try again in a few minutes."),
-}
 
 bp = Blueprint("portal_suitelet", __name__)
 
@@ -82,13 +69,11 @@ def _script_log(level: str, title: str, details: str) -> None:
         entries.append({"level": level, "title": title, "details": details})
 
 
-# --- pages ----------------------------------------------------------------------------------------
-
-def _page(reason: str) -> Response:
-    title, text = PAGES[reason]
-    body = (f'<!doctype html>\n<html><head><meta charset="utf-8"><meta name="custsync-portal-page" '
-            f'content="{reason}"><title>{html.escape(title)}</title></head>\n'
-            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n")
+def _refuse(cfg: dict, reason: str, level: str, title: str, details: str) -> Response:
+    """The admin's remedy to the execution log and the customer's page, under one reference."""
+    ref = new_reference()
+    _script_log(level, title, f"ref {ref}: {details}")
+    body = page_html(reason, ref, (cfg.get("company_name") or "").strip(), (cfg.get("support_contact") or "").strip())
     # A Suitelet's ServerResponse has no status setter: failure pages are ordinary 200 pages.
     return Response(body, status=200, content_type="text/html; charset=utf-8")
 
@@ -120,39 +105,35 @@ def scriptlet():
 def run_script(store, cfg: dict, cid: str | None, sig: str | None) -> Response:
     """onRequest: the same checks, in the same order, as custsync_portal_suitelet.js."""
     if not cid or not sig or not CUSTOMER_ID.match(cid) or not SIGNATURE.match(sig):
-        _script_log("AUDIT", "portal link refused", "missing or malformed cid/sig: the link was cut or altered; "
-                    "write the current link (custsync portal-link ID)")
-        return _page("bad-signature")
+        return _refuse(cfg, "bad-signature", "AUDIT", "portal link refused", "missing or malformed cid/sig: the link "
+                       "was cut or altered; write the current link (custsync portal-link ID)")
     if not hmac.compare_digest(sig, signature(cfg["signing_secret"], cid)):
-        _script_log("AUDIT", "portal link refused", f"customer {cid}: signature does not match (an old secret, or an "
-                    "altered link); write the current link (custsync portal-link ID, or the next sync)")
-        return _page("bad-signature")
+        return _refuse(cfg, "bad-signature", "AUDIT", "portal link refused", f"customer {cid}: signature does not "
+                       "match (an old secret, or an altered link); write the current link (custsync portal-link ID, "
+                       "or the next sync)")
     customer = store.customer(cid)
     stripe_id = (customer or {}).get(cfg["stripe_id_field"]) or ""
     if not stripe_id.strip():
-        _script_log("AUDIT", "portal link refused", f"customer {cid}: no STRIPE CUSTOMER ID; sync the customer first")
-        return _page("not-linked")
+        return _refuse(cfg, "not-linked", "AUDIT", "portal link refused",
+                       f"customer {cid}: no STRIPE CUSTOMER ID; sync the customer first")
     if not cfg["stripe_base_url"] or not cfg["stripe_api_key"]:
-        _script_log("ERROR", "portal link failed", "the Stripe API key or base URL script parameter is empty")
-        return _page("stripe-unreachable")
+        return _refuse(cfg, "stripe-unreachable", "ERROR", "portal link failed",
+                       "the Stripe API key or base URL script parameter is empty")
     status, body = _create_session(cfg, stripe_id.strip())
     if status == 200 and isinstance(body, dict) and isinstance(body.get("url"), str):
         return Response(status=302, headers={"Location": body["url"]})
     error = body.get("error", {}) if isinstance(body, dict) else {}
     message = str(error.get("message") or "")
     if status is None or status >= 500 or status == 429:
-        _script_log("ERROR", "portal link failed", f"Stripe unreachable or failing ({status or message})")
-        return _page("stripe-unreachable")
+        return _refuse(cfg, "stripe-unreachable", "ERROR", "portal link failed",
+                       f"Stripe unreachable or failing ({status or message})")
     if error.get("code") == "resource_missing" and error.get("param") == "customer":
-        _script_log("ERROR", "portal link failed", f"customer {cid}: Stripe has no customer {stripe_id} (R2): clear "
-                    "STRIPE CUSTOMER ID to rematch")
-        return _page("stale-customer")
+        return _refuse(cfg, "stale-customer", "ERROR", "portal link failed", f"customer {cid}: Stripe has no "
+                       f"customer {stripe_id} (R2): clear STRIPE CUSTOMER ID to rematch")
     if "default configuration" in message.lower():
-        _script_log("ERROR", PORTAL_ERROR_TEXT, f"{message} Remedy: Stripe Dashboard -> Settings -> Customer "
-                    "Portal -> Activate link.")
-        return _page("portal-not-activated")
-    _script_log("ERROR", PORTAL_ERROR_TEXT, f"Stripe refused the session ({status}): {message}")
-    return _page("stripe-refused")
+        return _refuse(cfg, "portal-not-activated", "ERROR", PORTAL_ERROR_TEXT, f"{message} Remedy: Stripe Dashboard "
+                       "-> Settings -> Customer Portal -> Activate link.")
+    return _refuse(cfg, "stripe-refused", "ERROR", PORTAL_ERROR_TEXT, f"Stripe refused the session ({status}): {message}")
 
 
 def _create_session(cfg: dict, stripe_id: str) -> tuple[int | None, object]:

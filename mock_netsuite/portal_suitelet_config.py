@@ -8,14 +8,18 @@ from __future__ import annotations
 import re
 
 DEFAULT_CONFIG = {
-    "scriptId": "customscript_nm_paypack_external_cus_por",
-    "deploymentId": "customdeploy_nm_paypack_external_cus_por",
+    "scriptId": "customscript_custsync_portal",
+    "deploymentId": "customdeploy_custsync_portal",
     "stripe_id_field": "custentity_paypack_stripe_customer_id",
     "stripe_base_url": None,
     "stripe_api_key": None,
     "return_url": "https://example.com/account",
     "signing_secret": "mock-portal-signing-secret-0000000000",
+    # What the customer's pages show: the company's name and a contact (an email address or a web page).
+    "company_name": None,
+    "support_contact": None,
 }
+TEXT_PARAMETER_MAX = 300  # a Free-Form Text script parameter holds up to 300 characters
 
 
 class ConfigError(ValueError):
@@ -47,6 +51,10 @@ def validate_config(raw, path: str = "portal_suitelet") -> dict:
     key = cfg["stripe_api_key"]
     if key is not None and (not isinstance(key, str) or not key.startswith(("sk_", "rk_"))):
         raise ConfigError(f"{path}.stripe_api_key", "must be a Stripe secret key (sk_... or rk_...) or null")
+    for key in ("company_name", "support_contact"):
+        value = cfg[key]
+        if value is not None and (not isinstance(value, str) or len(value) > TEXT_PARAMETER_MAX):
+            raise ConfigError(f"{path}.{key}", f"must be text of at most {TEXT_PARAMETER_MAX} characters, or null")
     secret = cfg["signing_secret"]
     if not isinstance(secret, str) or len(secret) < 16:
         raise ConfigError(f"{path}.signing_secret", "must be a string of at least 16 characters")

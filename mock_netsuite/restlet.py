@@ -1,4 +1,4 @@
-"""The custsync saved-search RESTlet (deploy/netsuite/custsync_search_restlet.js), as NetSuite would run it."""
+"""The custsync saved-search RESTlet (custsync_search_restlet.js of deploy/netsuite), as NetSuite would run it."""
 from __future__ import annotations
 
 import json

@@ -38,9 +38,9 @@ DEFAULT_STATE = {
     "deployments": [
         {"scriptId": "customscript_custsync_search", "deploymentId": "customdeploy_custsync_search",
          "title": "custsync saved search RESTlet", "status": "RELEASED"},
-        {"scriptId": "customscript_nm_paypack_external_cus_por",
-         "deploymentId": "customdeploy_nm_paypack_external_cus_por",
-         "title": "PayPack customer portal link", "status": "RELEASED"},
+        {"scriptId": "customscript_custsync_portal",
+         "deploymentId": "customdeploy_custsync_portal",
+         "title": "custsync customer portal link", "status": "RELEASED"},
     ],
 }
 

@@ -38,7 +38,7 @@ CONFIG_ENV = "CUSTSYNC_CONFIG"
 # these defaults are our choice; real accounts set theirs in the config.
 DEFAULT_STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 DEFAULT_PORTAL_URL_FIELD = "custentity_paypack_portal_url"
-PORTAL_DEPLOYMENT = "customdeploy_nm_paypack_external_cus_por"
+PORTAL_DEPLOYMENT = "customdeploy_custsync_portal"
 STRIPE_MOCK_URL = "http://localhost:12111"
 # Body fields that may be the lookup field besides the email: identifiers NetSuite holds one per customer.
 # Not phone (written in many forms, an exact match misses) nor names (not unique, and they change).

@@ -52,8 +52,8 @@ def deployments(portal_status: str = "RELEASED") -> list[dict[str, Any]]:
     return [
         {"scriptId": "customscript_custsync_search", "deploymentId": "customdeploy_custsync_search",
          "title": "custsync saved search RESTlet", "status": "RELEASED"},
-        {"scriptId": "customscript_nm_paypack_external_cus_por", "deploymentId": "customdeploy_nm_paypack_external_cus_por",
-         "title": "PayPack customer portal link", "status": portal_status},
+        {"scriptId": "customscript_custsync_portal", "deploymentId": "customdeploy_custsync_portal",
+         "title": "custsync customer portal link", "status": portal_status},
     ]
 
 

@@ -52,6 +52,18 @@ async def test_an_old_restlet_without_the_action_is_named(ns, httpserver):
     assert e.value.code == "INVALID_ACTION" and "custsync_search_restlet.js" in e.value.remedy
 
 
+async def test_a_restlet_without_its_portal_parameters_says_how_to_set_them(ns, httpserver):
+    """The script's own error (custsync_search_restlet.js, PORTAL_NOT_CONFIGURED) gets custsync's remedy."""
+    httpserver.expect_request(RESTLET).respond_with_json({"error": {"code": "PORTAL_NOT_CONFIGURED", "message": (
+        "The RESTlet deployment's script parameters custscript_custsync_portal_script and "
+        "custscript_custsync_portal_deploy must name the portal Suitelet's script and deployment ids.")}}, status=400)
+    with pytest.raises(NetSuiteError) as e:
+        await ns.portal_links(["101"])
+    assert e.value.code == "PORTAL_NOT_CONFIGURED" and not e.value.retryable
+    assert "suitecloud project:deploy" in e.value.remedy and "custscript_custsync_portal_deploy" in e.value.remedy
+    assert len(httpserver.log) == 1
+
+
 async def test_a_restlet_that_leaves_an_id_out_is_an_error(ns, httpserver):
     httpserver.expect_request(RESTLET).respond_with_json({"links": [{"id": "101", "url": "https://x/a"}]})
     with pytest.raises(NetSuiteError) as e:

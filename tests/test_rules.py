@@ -179,7 +179,7 @@ def test_r1_with_no_email_still_uses_the_stored_id():
 def test_portal_write_r8_when_deployment_not_released_still_writes():
     p = portal_write(linked=True, current=False, deployment_released=False)
     assert p.rule == "R8" and p.outcome is PortalOutcome.NOT_RELEASED
-    assert "written" in p.message and "customdeploy_nm_paypack_external_cus_por" in p.remedy
+    assert "written" in p.message and "customdeploy_custsync_portal" in p.remedy
     assert portal_plan(deployment_released=False).rule == "R8"
 
 

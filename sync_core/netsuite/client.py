@@ -41,15 +41,19 @@ REMEDIES = {
     "CONCURRENCY_LIMIT_EXCEEDED": "Lower [netsuite] concurrency to your account's limit (5 standard, "
     "15 premium, 20 enterprise, +10 per SuiteCloud Plus licence) or stop other integrations.",
     "SSS_REQUEST_LIMIT_EXCEEDED": "Lower [netsuite] concurrency (see CONCURRENCY_LIMIT_EXCEEDED).",
-    "SSS_INVALID_SCRIPTLET_ID": "Deploy deploy/netsuite/custsync_search_restlet.js as a RESTlet with status "
-    "Released and set [netsuite] restlet_script / restlet_deploy to its ids.",
-    "INVALID_ACTION": "Deploy the current deploy/netsuite/custsync_search_restlet.js: this one lacks an action "
+    "SSS_INVALID_SCRIPTLET_ID": "Deploy the SDF project deploy/netsuite (suitecloud project:deploy): its RESTlet "
+    "custsync_search_restlet.js, released; and set [netsuite] restlet_script / restlet_deploy to its ids.",
+    "INVALID_ACTION": "Deploy the current SDF project deploy/netsuite (suitecloud project:deploy): the deployed "
+    "custsync_search_restlet.js lacks an action "
     "custsync needs (portalLinks gives the signed portal links; customers and writeBack serve the mass sync).",
     "INVALID_FIELD": "Check the field ids in [netsuite] (stripe_id_field, portal_url_field) and the saved "
     "search's columns: each must be a customer field (Customization > Lists, Records, & Fields > Entity Fields).",
     "FIELD_NOT_ALLOWED": "Add the field to the RESTlet deployment's parameter custscript_custsync_writeback_fields "
     "(Customization > Scripting > Script Deployments > custsync saved search RESTlet), or correct [netsuite] "
     "stripe_id_field / portal_url_field.",
+    "PORTAL_NOT_CONFIGURED": "Deploy the SDF project deploy/netsuite again (suitecloud project:deploy sets the "
+    "RESTlet's portal parameters), or set custscript_custsync_portal_script and custscript_custsync_portal_deploy "
+    "on the RESTlet deployment to the portal Suitelet's script and deployment ids.",
     "RCRD_DSNT_EXIST": "The customer was deleted in NetSuite after it was read; nothing to write back.",
     "INVALID_FLD_VALUE": "Check the field's type and length on the customer record (a Free-Form Text field holds "
     "300 characters; use a Hyperlink or Text Area field for longer values).",
@@ -436,8 +440,9 @@ class NetSuiteClient:
             missing = [i for i in ids if i not in got]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",
-                                    remedy="Deploy the current deploy/netsuite/custsync_search_restlet.js (it has the "
-                                    "portalLinks action) and set its portal Suitelet script parameters.")
+                                    remedy="Deploy the current SDF project deploy/netsuite (suitecloud project:deploy; "
+                                    "its custsync_search_restlet.js has the portalLinks action) and set its portal "
+                                    "Suitelet script parameters.")
             return got
 
         # The calls go at once; the client's concurrency limit (NetSuite's, shared) spaces them.

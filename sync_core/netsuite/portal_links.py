@@ -143,7 +143,8 @@ async def open_link_to(url: str, *, timeout: float = CHECK_TIMEOUT_S,
                           f"The link answered HTTP {response.status_code} without the portal Suitelet's page "
                           "or a redirect to a Stripe session.",
                           "Check that the portal field's links point at the custsync portal Suitelet "
-                          "(deploy/netsuite/custsync_portal_suitelet.js), released and available without login."), None
+                          "(custsync_portal_suitelet.js of the SDF project deploy/netsuite), released and available "
+                          "without login."), None
 
 
 async def check_customer(netsuite: "NetSuiteClient", ns: "NetSuiteConfig", internal_id: str, *,

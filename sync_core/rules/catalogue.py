@@ -108,12 +108,14 @@ RULES: dict[str, Rule] = {
         Rule(
             "R8",
             "Portal deployment not released",
-            "The portal Suitelet's deployment customdeploy_nm_paypack_external_cus_por is not "
-            "released, so every portal link answers NetSuite's error instead of redirecting to "
-            "the Stripe portal. Links written meanwhile work once it is released.",
+            "The portal Suitelet's deployment ([netsuite] portal_deployment, custsync's "
+            "customdeploy_custsync_portal by default) is not released, so every portal link answers "
+            "NetSuite's error instead of redirecting to the Stripe portal. Links written meanwhile work "
+            "once it is released.",
             remedy="In NetSuite open Customization -> Scripting -> Script Deployments, edit "
-            "customdeploy_nm_paypack_external_cus_por and set Status to Released (and Available "
-            "Without Login).",
+            "the portal Suitelet's deployment (customdeploy_custsync_portal by default) and set Status "
+            "to Released (and Available Without Login), or deploy deploy/netsuite again "
+            "(suitecloud project:deploy), which releases it.",
         ),
         Rule(
             "R9",

@@ -440,8 +440,8 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
         done = PortalDecision("R6", PortalOutcome.WRITTEN, "The current portal link was written.")
     if not deployment_released:
         return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
-                              f"{done.message} It answers NetSuite's error until the deployment "
-                              "customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
+                              f"{done.message} It answers NetSuite's error until the portal Suitelet's "
+                              "deployment is released.", remedy=_remedy("R8"))
     return done
 
 
@@ -451,7 +451,7 @@ def portal_plan(*, deployment_released: bool) -> PortalDecision:
     if not deployment_released:
         return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
                               "The portal link would be written, but it answers NetSuite's error until the "
-                              "deployment customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
+                              "portal Suitelet's deployment is released.", remedy=_remedy("R8"))
     return PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
 
 

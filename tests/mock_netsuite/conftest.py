@@ -11,8 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from ns_helpers import DEFAULT_FAULTS, make_client  # noqa: E402
+from portal_helpers import CONTRACT, DEPLOY, SECRET, STRIPE_KEY  # noqa: E402
 
 from mock_netsuite import serve_in_thread  # noqa: E402
+from mock_stripe import serve_in_thread as serve_stripe  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +55,33 @@ def seed(control):
         assert resp.status_code == 204, resp.text
         return doc
     return _seed
+
+
+@pytest.fixture(scope="session")
+def stripe_server():
+    srv = serve_stripe(seed=99)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def wired(control, seed, stripe_server):
+    """Both mocks loaded with the contract's state; the Suitelet calls mock_stripe with its key.
+    setup: a contract case's setup, and `parameters` (more of the Suitelet's, e.g. company_name)."""
+    def load(setup: dict | None = None):
+        setup = setup or {}
+        st = CONTRACT["state"]
+        deployments = control.get("/_mock/state").json()["deployments"]
+        for d in deployments:
+            if d["deploymentId"] == DEPLOY:
+                d["status"] = setup.get("deployment_status", "RELEASED")
+        seed(st["netsuite_customers"], deployments=deployments, portal_suitelet={
+            "stripe_base_url": setup.get("stripe_base_url", stripe_server.url),
+            "stripe_api_key": setup.get("stripe_api_key", STRIPE_KEY),
+            "return_url": "https://erp.test/account", "signing_secret": SECRET, **setup.get("parameters", {})})
+        r = httpx.put(f"{stripe_server.url}/_mock/state", json={"accounts": [{
+            "id": "acct_demo", "api_keys": [STRIPE_KEY],
+            "test": {"customers": st["stripe_customers"],
+                     "portal_configuration": setup.get("stripe_portal", "active")}}]})
+        assert r.status_code == 204, r.text
+    return load

@@ -1,6 +1,8 @@
 """Test helpers for the mock NetSuite tests: request signing with oauthlib, sample data, error checks."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 
@@ -10,6 +12,8 @@ RECORD = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
 RESTLET = "/app/site/hosting/restlet.nl"
 SEARCH_DEPLOY = {"script": "customscript_custsync_search", "deploy": "customdeploy_custsync_search"}
+DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "netsuite"  # the SDF project
+SCRIPTS_DIR = DEPLOY_DIR / "FileCabinet" / "SuiteScripts" / "custsync"  # the two SuiteScript files
 
 
 class OAuthSha256(httpx.Auth):

@@ -1,25 +1,31 @@
-// Runs deploy/netsuite/custsync_search_restlet.js's post() under stand-ins for the N/ modules.
+// Runs deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js's post() under stand-ins for the N/ modules.
 // stdin: {"scenario": {...}, "body": {...}}; stdout: {"status", "body"} as NetSuite would answer.
 // The stand-ins do what the SuiteScript docs say the modules do; they are no NetSuite.
 const fs = require('fs');
 const path = require('path');
+const standins = require('./suitescript_standins');
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 const sc = input.scenario;
-let usage = sc.usage === undefined ? 5000 : sc.usage;
+const usage = { left: sc.usage === undefined ? 5000 : sc.usage };
 const written = [];
 
-const error = { create: (o) => Object.assign(new Error(o.message), { name: o.name }) };
-const runtime = {
-    getCurrentScript: () => ({
-        getParameter: ({ name }) => (sc.parameters || {})[name] || null,
-        getRemainingUsage: () => usage,
-    }),
+// url.resolveScript with returnExternalUrl: the deployment's external URL with the params appended.
+const url = {
+    resolveScript: ({ scriptId, deploymentId, returnExternalUrl, params }) => {
+        if (!scriptId || !deploymentId || typeof scriptId !== 'string' || typeof deploymentId !== 'string') {
+            throw Object.assign(new Error('Missing a required argument: scriptId'), { name: 'SSS_MISSING_REQD_ARGUMENT' });
+        }
+        const host = returnExternalUrl ? 'https://1234567-sb1.extforms.netsuite.com' : '';
+        const query = new URLSearchParams(Object.assign({ script: scriptId, deploy: deploymentId, compid: '1234567_SB1' },
+            params || {}));
+        return `${host}/app/site/hosting/scriptlet.nl?${query}`;
+    },
 };
 const record = {
     Type: { CUSTOMER: 'customer' },
     submitFields: (o) => {
-        usage -= 5;  // record.submitFields on a non-transaction record
+        usage.left -= 5;  // record.submitFields on a non-transaction record
         const fail = (sc.failures || {})[o.id];
         if (fail) {
             throw Object.assign(new Error(fail.message), { name: fail.code });
@@ -71,12 +77,11 @@ const search = {
         },
     }),
 };
-const modules = { 'N/search': search, 'N/error': error, 'N/url': {}, 'N/crypto': {}, 'N/encode': {},
-    'N/runtime': runtime, 'N/record': record };
+const modules = { 'N/search': search, 'N/error': standins.error, 'N/url': url, 'N/crypto': standins.crypto(sc.secrets),
+    'N/encode': standins.encode, 'N/runtime': standins.runtime(sc.parameters, usage), 'N/record': record };
 
-let entry;
-global.define = (deps, factory) => { entry = factory(...deps.map((d) => modules[d])); };
-eval(fs.readFileSync(path.join(__dirname, '../../deploy/netsuite/custsync_search_restlet.js'), 'utf8'));
+const entry = standins.loadScript(path.join(__dirname,
+    '../../deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js'), modules);
 let out;
 try {
     out = { status: 200, body: entry.post(input.body) };

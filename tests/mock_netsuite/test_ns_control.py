@@ -28,7 +28,7 @@ def test_default_state(control):
         ["email", "companyname", "phone"]
     assert searches["customsearch_paypack_mass_customer_sync"]["criteria"] == [["isinactive", "is", "F"]]
     assert {(d["deploymentId"], d["status"]) for d in doc["deployments"]} == {
-        ("customdeploy_custsync_search", "RELEASED"), ("customdeploy_nm_paypack_external_cus_por", "RELEASED")}
+        ("customdeploy_custsync_search", "RELEASED"), ("customdeploy_custsync_portal", "RELEASED")}
 
 
 def test_state_round_trips_and_defaults_missing_keys(control, ns):

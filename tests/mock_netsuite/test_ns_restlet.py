@@ -109,7 +109,7 @@ def test_malformed_json_body(ns):
 @pytest.mark.parametrize("params", [
     {"script": "customscript_custsync_search", "deploy": "customdeploy_other"},
     {"script": "customscript_other", "deploy": "customdeploy_custsync_search"},
-    {"script": "customscript_nm_paypack_external_cus_por", "deploy": "customdeploy_nm_paypack_external_cus_por"},
+    {"script": "customscript_custsync_portal", "deploy": "customdeploy_custsync_portal"},
     {},
 ])
 def test_unknown_deployment_is_refused(ns, params):

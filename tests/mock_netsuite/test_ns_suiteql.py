@@ -88,9 +88,9 @@ def test_scriptdeployment_table(ns, control):
     doc["deployments"][1]["status"] = "TESTING"
     control.put("/_mock/state", json=doc)
     body = run(ns, "SELECT scriptid, script, status, isdeployed FROM scriptdeployment "
-                   "WHERE scriptid = 'customdeploy_nm_paypack_external_cus_por'").json()
-    assert body["items"] == [{"links": [], "scriptid": "customdeploy_nm_paypack_external_cus_por",
-                              "script": "customscript_nm_paypack_external_cus_por", "status": "TESTING",
+                   "WHERE scriptid = 'customdeploy_custsync_portal'").json()
+    assert body["items"] == [{"links": [], "scriptid": "customdeploy_custsync_portal",
+                              "script": "customscript_custsync_portal", "status": "TESTING",
                               "isdeployed": "T"}]
 
 

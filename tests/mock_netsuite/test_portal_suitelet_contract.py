@@ -3,88 +3,14 @@ mock_netsuite, wired to a running mock_stripe over HTTP, must answer every case 
 SuiteScript must name every reason and every sentence a customer reads."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from ns_helpers import RESTLET, SEARCH_DEPLOY
-
-from mock_stripe import serve_in_thread as serve_stripe
-
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "netsuite"
-CONTRACT = json.loads((DEPLOY_DIR / "portal_suitelet_contract.json").read_text())
-SCRIPT = (DEPLOY_DIR / "custsync_portal_suitelet.js").read_text()
-RESTLET_SCRIPT = (DEPLOY_DIR / "custsync_search_restlet.js").read_text()
-STRIPE_KEY = "sk_test_custsync_demo_4242424242424242"
-SECRET = "contract-test-signing-secret-0123456789"
-SUITELET = "/app/site/hosting/scriptlet.nl"
-DEPLOY = "customdeploy_nm_paypack_external_cus_por"
-PORTAL_SENTENCE = "Getting error while generating customer portal Session URL"
-
-
-@pytest.fixture(scope="module")
-def stripe_server():
-    srv = serve_stripe(seed=99)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def wired(control, seed, stripe_server):
-    """Both mocks loaded with the contract's state; the Suitelet calls mock_stripe with its key."""
-    def load(setup: dict | None = None):
-        setup = setup or {}
-        st = CONTRACT["state"]
-        deployments = control.get("/_mock/state").json()["deployments"]
-        for d in deployments:
-            if d["deploymentId"] == DEPLOY:
-                d["status"] = setup.get("deployment_status", "RELEASED")
-        seed(st["netsuite_customers"], deployments=deployments, portal_suitelet={
-            "stripe_base_url": setup.get("stripe_base_url", stripe_server.url),
-            "stripe_api_key": setup.get("stripe_api_key", STRIPE_KEY),
-            "return_url": "https://erp.test/account", "signing_secret": SECRET})
-        r = httpx.put(f"{stripe_server.url}/_mock/state", json={"accounts": [{
-            "id": "acct_demo", "api_keys": [STRIPE_KEY],
-            "test": {"customers": st["stripe_customers"],
-                     "portal_configuration": setup.get("stripe_portal", "active")}}]})
-        assert r.status_code == 204, r.text
-    return load
-
-
-def signed(cid: str, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), f"custsync-portal-link:{cid}".encode(), hashlib.sha256).hexdigest()
-
-
-def query_for(case_query: dict, server) -> dict:
-    q = {"script": "customscript_nm_paypack_external_cus_por", "deploy": DEPLOY, "compid": server.account}
-    for key, value in case_query.items():
-        q[key] = value
-    cid = q.get("cid", "")
-    sig = q.get("sig")
-    if sig == "SIGNED":
-        q["sig"] = signed(cid)
-    elif sig == "TAMPERED":
-        good = signed(cid)
-        q["sig"] = good[:-1] + ("0" if good[-1] != "0" else "1")
-    elif sig == "TRUNCATED":
-        q["sig"] = signed(cid)[:40]
-    elif sig and sig.startswith("SIGNED_FOR:"):
-        q["sig"] = signed(sig.split(":", 1)[1])
-    elif sig == "HUGE":
-        q["sig"] = "a" * 50_000
-    if q.get("pad") == "HUGE":
-        q["pad"] = "x" * 50_000
-    return q
-
-
-def page_reason(text: str) -> str | None:
-    found = re.search(r'<meta name="custsync-portal-page" content="([a-z-]+)">', text)
-    return found.group(1) if found else None
+from portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, SIGNATURE_MODULE, STRIPE_KEY,
+                            SUITELET, page_reason, query_for, signed)
 
 
 @pytest.mark.parametrize("case", CONTRACT["cases"], ids=[c["name"] for c in CONTRACT["cases"]])
@@ -159,7 +85,9 @@ def test_script_names_every_reason_and_sentence():
         if page:
             assert f"'{page}'" in SCRIPT, page
             assert case["expect"]["text"] in SCRIPT or PORTAL_SENTENCE in case["expect"]["text"]
-    assert "custsync-portal-link:" in SCRIPT and "custsync-portal-link:" in RESTLET_SCRIPT
-    assert "custsecret_custsync_portal_link" in SCRIPT and "custsecret_custsync_portal_link" in RESTLET_SCRIPT
+    # One signature for both: the RESTlet signs and the Suitelet checks with custsync_link_signature.js.
+    assert "'custsync-portal-link:'" in SIGNATURE_MODULE and "'custsecret_custsync_portal_link'" in SIGNATURE_MODULE
+    for script, call in ((SCRIPT, "linkSignature.sign(cid)"), (RESTLET_SCRIPT, "linkSignature.sign(id)")):
+        assert "'./custsync_link_signature'" in script and call in script
     assert "redirect.redirect" in SCRIPT and "returnExternalUrl: true" in RESTLET_SCRIPT
     assert PORTAL_SENTENCE in SCRIPT

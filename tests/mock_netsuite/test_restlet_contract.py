@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY, make_client
+from ns_helpers import DEPLOY_DIR, RESTLET, SCRIPTS_DIR, SEARCH_DEPLOY, make_client
 
-DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "netsuite"
 CONTRACT = json.loads((DEPLOY_DIR / "restlet_contract.json").read_text())
-SCRIPT = (DEPLOY_DIR / "custsync_search_restlet.js").read_text()
+SCRIPT = (SCRIPTS_DIR / "custsync_search_restlet.js").read_text()
 
 
 def shape(value):

@@ -1,4 +1,4 @@
-"""deploy/netsuite/custsync_search_restlet.js itself, run by node under stand-ins for the N/ modules
+"""deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js itself, run by node under stand-ins for the N/ modules
 (restlet_script_harness.js), answers the contract's customers and writeBack examples as the mock does.
 The stand-ins follow the SuiteScript docs: submitFields costs 5 units (section_4267283788.html),
 Result.getValue gives a boolean for a checkbox and a number for a select, getText a select's text
@@ -9,12 +9,15 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY, customer
+from ns_helpers import DEPLOY_DIR, RESTLET, SEARCH_DEPLOY, customer
+
+from mock_netsuite.portal_suitelet import signature
 
 HERE = Path(__file__).resolve().parent
-CONTRACT = json.loads((HERE.parents[1] / "deploy" / "netsuite" / "restlet_contract.json").read_text())
+CONTRACT = json.loads((DEPLOY_DIR / "restlet_contract.json").read_text())
 SID, PORTAL = "custentity_paypack_stripe_customer_id", "custentity_paypack_portal_url"
 MASS, MAPPING = "customsearch_paypack_mass_customer_sync", "customsearch_paypack_customer_sync"
 PARAMETERS = {"custscript_custsync_writeback_fields": f"{SID},{PORTAL}"}
@@ -93,3 +96,30 @@ def test_id_ranges_become_internalidnumber_filters_after_the_criteria():
          "OR", ["internalidnumber", "greaterthan", 106]]]
     refused = run({**request, "idRanges": [[105, 101]]})
     assert refused["body"]["error"]["code"] == "INVALID_REQUEST"
+
+
+PORTAL_PARAMETERS = {"custscript_custsync_portal_script": "customscript_custsync_portal",
+                     "custscript_custsync_portal_deploy": "customdeploy_custsync_portal"}
+LINK_SECRET = "node-harness-signing-secret-0123456789"
+
+
+def test_portal_links_are_signed_as_the_mock_signs_them():
+    out = run({"action": "portalLinks", "customerIds": ["101", "102"]},
+              parameters={**PARAMETERS, **PORTAL_PARAMETERS}, secrets={"custsecret_custsync_portal_link": LINK_SECRET})
+    assert out["status"] == 200, out
+    assert (out["body"]["scriptId"], out["body"]["deploymentId"]) == ("customscript_custsync_portal",
+                                                                      "customdeploy_custsync_portal")
+    query = parse_qs(urlsplit(out["body"]["links"][0]["url"]).query)
+    assert query["cid"] == ["101"] and query["sig"] == [signature(LINK_SECRET, "101")]
+
+
+@pytest.mark.parametrize("unset", sorted(PORTAL_PARAMETERS))
+def test_portal_links_without_the_portal_parameters_name_them(unset):
+    """Unset, url.resolveScript would get no script id: the script says which parameters to set instead."""
+    parameters = {**PARAMETERS, **PORTAL_PARAMETERS, unset: None}
+    out = run({"action": "portalLinks", "customerIds": ["101"]}, parameters=parameters,
+              secrets={"custsecret_custsync_portal_link": LINK_SECRET})
+    assert out["status"] == 400
+    error = out["body"]["error"]
+    assert error["code"] == "PORTAL_NOT_CONFIGURED"
+    assert all(name in error["message"] for name in PORTAL_PARAMETERS) and "deploy/netsuite" in error["message"]

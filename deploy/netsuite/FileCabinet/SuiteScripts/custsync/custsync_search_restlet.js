@@ -45,35 +45,55 @@
  *        hex. The secret is the API secret custsecret_custsync_portal_link: it never leaves NetSuite.
  *   Errors are thrown with error.create; NetSuite answers HTTP 400 {"error": {"code", "message"}}.
  *   Codes: INVALID_REQUEST, INVALID_ACTION, SSS_MISSING_REQD_ARGUMENT, INVALID_SEARCH,
- *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE, INVALID_CUSTOMER_ID, INVALID_FIELD, INVALID_DATE.
- *   Script parameters: custscript_custsync_portal_script, custscript_custsync_portal_deploy (the
- *   Suitelet's script and deployment ids); custscript_custsync_writeback_fields (the fields
- *   writeBack may write: the PayPack Stripe customer id and portal link fields).
+ *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE, INVALID_CUSTOMER_ID, INVALID_FIELD, INVALID_DATE,
+ *          PORTAL_NOT_CONFIGURED (portalLinks while the two portal parameters below are empty).
+ *   Script parameters (Objects/customscript_custsync_search.xml sets them): custscript_custsync_portal_script,
+ *   custscript_custsync_portal_deploy (the Suitelet's script and deployment ids);
+ *   custscript_custsync_writeback_fields (the fields writeBack may write: the PayPack Stripe customer id
+ *   and portal link fields).
  *
  * @NApiVersion 2.1
  * @NScriptType Restlet
  * @NModuleScope SameAccount
  */
-define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/record'],
-    (search, error, url, crypto, encode, runtime, record) => {
+define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_link_signature'],
+    /**
+     * @param {typeof import('N/search')} search
+     * @param {typeof import('N/error')} error
+     * @param {typeof import('N/url')} url
+     * @param {typeof import('N/runtime')} runtime
+     * @param {typeof import('N/record')} record
+     * @param {{sign: (customerId: string) => string}} linkSignature
+     */
+    (search, error, url, runtime, record, linkSignature) => {
     const MIN_PAGE_SIZE = 5;     // runPaged limits
     const MAX_PAGE_SIZE = 1000;
     const MAX_LINK_IDS = 1000;
-    const SIGNED_PREFIX = 'custsync-portal-link:';
-    const SECRET_ID = 'custsecret_custsync_portal_link';
     const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
     const MAX_UPDATES = 500;           // 2,500 units of submitFields: half the budget, a margin for slow saves
     const SUBMIT_FIELDS_UNITS = 5;     // record.submitFields on a non-transaction record
     const USAGE_RESERVE = 20;
     const WRITEBACK_FIELDS = 'custscript_custsync_writeback_fields';
+    const PORTAL_SCRIPT = 'custscript_custsync_portal_script';
+    const PORTAL_DEPLOY = 'custscript_custsync_portal_deploy';
     const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
     // Read as the value, not the text: the record keeps the state as typed on the address, and the
     // country's value is its ISO code, which Stripe's address.country holds.
     const VALUE_ONLY = ['billstate', 'billcountry'];
 
-    const fail = (name, message) => {
+    /** @param {string} name @param {string} message @returns {never} */
+    function fail(name, message) {
         throw error.create({ name: name, message: message, notifyOff: true });
+    }
+
+    /** A script parameter of the deployment as trimmed text; '' when it is unset. @param {string} name */
+    const textParameter = (name) => {
+        const value = runtime.getCurrentScript().getParameter({ name: name });
+        return typeof value === 'string' ? value.trim() : '';
     };
+
+    /** The name of a thrown NetSuite error (error.SuiteScriptError), or '' for anything else. @param {unknown} e */
+    const errorName = (e) => (e && typeof e === 'object' && 'name' in e ? String(e.name) : '');
 
     const describeColumn = (column) => ({
         name: column.name,
@@ -88,9 +108,8 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         try {
             return search.load({ id: searchId });
         } catch (e) {
-            fail('INVALID_SEARCH', `That search or mass update does not exist: ${searchId}`);
+            return fail('INVALID_SEARCH', `That search or mass update does not exist: ${searchId}`);
         }
-        return null;
     };
 
     const columnsOf = (loaded) => loaded.columns.map(describeColumn);
@@ -262,7 +281,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                 columns: columns.concat([modified, search.createColumn({ name: 'internalid', sort: search.Sort.ASC })]),
             }).runPaged({ pageSize: args.pageSize });
         } catch (e) {
-            if (e.name === 'SSS_INVALID_SRCH_COL') {
+            if (errorName(e) === 'SSS_INVALID_SRCH_COL') {
                 const bad = fields.find((f) => !isCustomerField(f)) || fields.join(', ');
                 fail('INVALID_FIELD', `${JSON.stringify(bad).slice(0, 60)} is not a customer field.`);
             }
@@ -317,7 +336,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
             seen[id] = true;
         });
         const script = runtime.getCurrentScript();
-        const allowed = String(script.getParameter({ name: WRITEBACK_FIELDS }) || '')
+        const allowed = textParameter(WRITEBACK_FIELDS)
             .split(',').map((f) => f.trim().toLowerCase()).filter((f) => f !== '');
         const results = [];
         const unprocessed = [];
@@ -338,19 +357,11 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                     options: { enableSourcing: false, ignoreMandatoryFields: true } });
                 results.push({ id: u.id, ok: true });
             } catch (e) {
-                results.push({ id: u.id, ok: false, error: { code: e.name || 'UNEXPECTED_ERROR', message: e.message || String(e) } });
+                const message = e instanceof Error ? e.message : String(e);
+                results.push({ id: u.id, ok: false, error: { code: errorName(e) || 'UNEXPECTED_ERROR', message: message } });
             }
         });
         return { results: results, unprocessed: unprocessed, remainingUsage: script.getRemainingUsage() };
-    };
-
-    const sign = (customerId) => {
-        const hmac = crypto.createHmac({
-            algorithm: crypto.HashAlg.SHA256,
-            key: crypto.createSecretKey({ secret: SECRET_ID, encoding: encode.Encoding.UTF_8 }),
-        });
-        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
-        return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
     };
 
     const portalLinks = (body) => {
@@ -366,9 +377,15 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                 fail('INVALID_CUSTOMER_ID', `${JSON.stringify(id).slice(0, 40)} is not a customer internal id (digits, as a string).`);
             }
         });
-        const script = runtime.getCurrentScript();
-        const scriptId = script.getParameter({ name: 'custscript_custsync_portal_script' });
-        const deploymentId = script.getParameter({ name: 'custscript_custsync_portal_deploy' });
+        const scriptId = textParameter(PORTAL_SCRIPT);
+        const deploymentId = textParameter(PORTAL_DEPLOY);
+        if (!scriptId || !deploymentId) {
+            // url.resolveScript would answer an opaque error, or a link to nothing, without these two.
+            fail('PORTAL_NOT_CONFIGURED', `The RESTlet deployment's script parameters ${PORTAL_SCRIPT} and `
+                + `${PORTAL_DEPLOY} must name the portal Suitelet's script and deployment ids `
+                + '(customscript_custsync_portal, customdeploy_custsync_portal): deploy deploy/netsuite again, '
+                + 'or set them on the deployment.');
+        }
         return {
             scriptId: scriptId,
             deploymentId: deploymentId,
@@ -378,7 +395,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
                     scriptId: scriptId,
                     deploymentId: deploymentId,
                     returnExternalUrl: true,
-                    params: { cid: id, sig: sign(id) },
+                    params: { cid: id, sig: linkSignature.sign(id) },
                 }),
             })),
         };
