@@ -27,7 +27,8 @@ from sync_core.events import CustomersFound, CustomerSynced, Event, PlanReady, R
 from sync_core.run.in_flight import FixedLimit, InFlightLimit, in_flight
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.journal import Journal
-from sync_core.netsuite.client import NetSuiteClient, TokenAuth
+from sync_core.netsuite import auth as netsuite_auth
+from sync_core.netsuite.client import NetSuiteClient
 from sync_core.outcome import Change, Outcome, Status
 from sync_core.run.planner import Plan, PlanRow, plan_row, plan_run
 from sync_core.stripe.stored_listing import ListingStore, Refreshing, StoredListing
@@ -98,8 +99,7 @@ class Engine:
         netsuite = NetSuiteClient(
             rest_url=rest_url,
             restlet_url=ns.resolved_restlet_url() or rest_url,
-            auth=TokenAuth(ns.account, *(s.get_secret_value() for s in (
-                ns.consumer_key, ns.consumer_secret, ns.token_id, ns.token_secret))),  # type: ignore[union-attr]
+            auth=netsuite_auth.for_config(ns, rest_url),
             concurrency=ns.concurrency,
             timeout=ns.timeout_seconds,
             policy=policy,

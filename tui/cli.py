@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from sync_core.config import ConfigError
-from sync_core.errors import SyncError
+from sync_core.errors import CredentialsRefused, SyncError
 from testbed.launcher import MockStartError
 from sync_core.rules.catalogue import RULES
 
@@ -96,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"custsync: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CredentialsRefused as exc:
+        print(f"custsync: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except SyncError as exc:
         print(f"custsync: {exc}", file=sys.stderr)
