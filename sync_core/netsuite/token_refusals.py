@@ -118,9 +118,10 @@ def _short(value: str) -> str:
 
 
 def _duration(seconds: float) -> str:
+    """A Date header tells the second, so past ten minutes the seconds are noise: whole minutes then."""
+    if seconds >= 600:
+        hours, minutes = divmod(int(round(seconds / 60)), 60)
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
     minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
