@@ -146,3 +146,17 @@ def test_doctor_json_on_both_auths(demo_world, tmp_path):
     assert sign_in["m2m"]["ok"] and not sign_in["m2m"]["warning"] and "M2M" in sign_in["m2m"]["detail"]
     assert sign_in["tba"]["ok"] and sign_in["tba"]["warning"] and "2027.1" in sign_in["tba"]["detail"]
     assert m2m["ok"] and tba["ok"]
+
+
+def test_guided_setup_ends_with_a_doctor_that_passes(demo_world, tmp_path):
+    """`custsync setup` against the mocks `custsync mocks` serves: the file written, then every check passes."""
+    ns, st = demo_world.mocks.netsuite.info, demo_world.mocks.stripe.info
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
+    env.update({"CUSTSYNC_NETSUITE_CLIENT_ID": ns["client_id"], "CUSTSYNC_NETSUITE_CERTIFICATE_ID": ns["certificate_id"],
+                "CUSTSYNC_NETSUITE_PRIVATE_KEY_FILE": ns["private_key_file"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]})
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "setup", "--yes", "--file", str(tmp_path / "c.toml"),
+                        "--netsuite-target", "mock", "--netsuite-url", ns["url"], "--stripe-target", "mock",
+                        "--stripe-url", st["url"]], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS  NetSuite sign-in: OAuth 2.0 client credentials (M2M)" in r.stdout and "FAIL" not in r.stdout
+    assert st["api_key"] not in (tmp_path / "c.toml").read_text()
