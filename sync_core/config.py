@@ -79,6 +79,7 @@ class NetSuiteAuth(StrEnum):
 
 TBA_SECRETS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 M2M_SETTINGS = ("client_id", "certificate_id", "private_key_file")
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"  # OAuth 2.0's token endpoint, on the REST host
 M2M_SCOPES = ("restlets", "rest_webservices")  # what custsync calls: the RESTlet, and REST records and SuiteQL
 OAUTH_SCOPES = M2M_SCOPES + ("suite_analytics",)
 # Account ids as NetSuite writes them (Setup > Company > Company Information): 1234567, 1234567_SB1 (a sandbox),
@@ -185,7 +186,7 @@ class NetSuiteConfig(_Section):
     def token_url(self) -> str | None:
         """The OAuth 2.0 token endpoint, on the REST host (Oracle: POST .../services/rest/auth/oauth2/v1/token)."""
         rest = self.resolved_rest_url()
-        return f"{rest}/services/rest/auth/oauth2/v1/token" if rest else None
+        return f"{rest}{TOKEN_PATH}" if rest else None
 
     @property
     def host_prefix(self) -> str:

@@ -20,7 +20,7 @@ import httpx
 import jwt
 from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
-from sync_core.config import ConfigError, NetSuiteAuth, NetSuiteConfig
+from sync_core.config import TOKEN_PATH, ConfigError, NetSuiteAuth, NetSuiteConfig
 from sync_core.errors import NetSuiteError
 from sync_core.netsuite.m2m_keys import CertificateInfo, SigningKey, load_signing_key, read_certificate, same_key_pair
 from sync_core.netsuite.token_refusals import refusal
@@ -222,7 +222,7 @@ def for_config(ns: NetSuiteConfig, rest_url: str) -> httpx.Auth:
                               f"{certificate.not_after:%Y-%m-%d}: NetSuite refuses its tokens. Make a new key pair "
                               "(custsync setup netsuite-m2m), map its certificate in NetSuite (OAuth 2.0 Client "
                               "Credentials (M2M) Setup > Create New) and set the new certificate id and files.")
-    return M2MAuth(token_url=f"{rest_url}/services/rest/auth/oauth2/v1/token", account=ns.account,
+    return M2MAuth(token_url=f"{rest_url}{TOKEN_PATH}", account=ns.account,
                    client_id=ns.client_id, certificate_id=ns.certificate_id, key=key,  # type: ignore[arg-type]
                    scopes=ns.scopes, certificate=certificate)
 
