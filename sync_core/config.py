@@ -1,6 +1,6 @@
 """One typed configuration: a TOML file plus environment variables.
 
-Secrets (NetSuite token credentials, the Stripe API key) come only from the
+Secrets (NetSuite TBA credentials, the Stripe API key) come only from the
 environment or from a secrets file the user names; they are `SecretStr`, so
 every repr, log line and error shows them masked. NetSuite's OAuth 2.0 (M2M)
 secret is a private key file: the config names the file, never holds the key.
