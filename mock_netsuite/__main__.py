@@ -27,17 +27,26 @@ def parse_args(argv=None):
     p.add_argument("--consumer-secret")
     p.add_argument("--token-id")
     p.add_argument("--token-secret")
+    p.add_argument("--m2m-certificate", metavar="PEM_FILE", help="an OAuth 2.0 client credentials (M2M) mapping "
+                   "the account starts with: the public certificate, with --m2m-client-id and --m2m-certificate-id")
+    p.add_argument("--m2m-client-id")
+    p.add_argument("--m2m-certificate-id")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        certificate = None
+        if args.m2m_certificate:
+            with open(args.m2m_certificate, encoding="ascii") as fh:
+                certificate = fh.read()
         app = create_app(db=args.db, state=args.state, consumer_key=args.consumer_key,
                          consumer_secret=args.consumer_secret, token_id=args.token_id,
                          token_secret=args.token_secret, latency_ms=args.latency_ms, error_rate=args.error_rate,
                          rate_429=args.rate_429, drop_rate=args.drop_rate, seed=args.seed,
-                         concurrency_limit=args.concurrency_limit)
+                         concurrency_limit=args.concurrency_limit, m2m_client_id=args.m2m_client_id,
+                         m2m_certificate_id=args.m2m_certificate_id, m2m_certificate=certificate)
     except (OSError, ValueError) as exc:
         print(f"mock_netsuite: cannot start: {exc}", file=sys.stderr)
         return 2
@@ -47,7 +56,8 @@ def main(argv=None) -> int:
     info = {"service": "netsuite", "url": f"http://{host}:{server.effective_port}",
             "account": ctx.store.config()["account"],
             "consumer_key": ctx.credentials.consumer_key, "consumer_secret": ctx.credentials.consumer_secret,
-            "token_id": ctx.credentials.token_id, "token_secret": ctx.credentials.token_secret}
+            "token_id": ctx.credentials.token_id, "token_secret": ctx.credentials.token_secret,
+            **({"client_id": ctx.m2m["client_id"], "certificate_id": ctx.m2m["certificate_id"]} if ctx.m2m else {})}
     if args.json:
         print(json.dumps(info), flush=True)
     else:
@@ -55,6 +65,10 @@ def main(argv=None) -> int:
         print("demo TBA credentials (fake):")
         for key in ("consumer_key", "consumer_secret", "token_id", "token_secret"):
             print(f"  {key:16} {info[key]}")
+        if ctx.m2m:
+            print("OAuth 2.0 client credentials (M2M) mapping:")
+            for key in ("client_id", "certificate_id"):
+                print(f"  {key:16} {info[key]}")
         print("control API: " + info["url"] + "/_mock/health   stop with Ctrl-C", flush=True)
 
     def stop(_signum, _frame):

@@ -5,15 +5,19 @@ import json
 import logging
 import time
 from datetime import datetime, timezone
+from email.utils import formatdate
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import control, portal_suitelet, records, restlet, suiteql_endpoint
+from . import control, oauth2, portal_suitelet, records, restlet, suiteql_endpoint
 from .auth import DEMO_CREDENTIALS, AuthError, Credentials, Verifier
+from .clock import Clock
 from .context import MockContext, current
 from .errors import INVALID_LOGIN_DETAIL, NsError, RestletError, ns_error_response, restlet_error_response
 from .faults import Faults
+from .integrations import IntegrationError, launch_integration
+from .oauth2_tokens import BearerRefused, TokenService
 from .state import Store
 
 log = logging.getLogger("mock_netsuite")
@@ -44,8 +48,20 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
                token_id: str | None = None, token_secret: str | None = None,
                latency_ms: float | None = None, error_rate: float | None = None, rate_429: float | None = None,
                drop_rate: float | None = None, seed: int | None = None,
-               concurrency_limit: int | None = 5) -> Flask:
-    store = Store(db)
+               concurrency_limit: int | None = 5, m2m_client_id: str | None = None,
+               m2m_certificate_id: str | None = None, m2m_certificate: str | None = None) -> Flask:
+    """`m2m_*`: an integration record with one client credentials mapping (the PEM certificate, public part)
+    that the account has from the start and keeps through /_mock/reset, as it keeps the TBA credentials."""
+    m2m = None
+    if m2m_certificate is not None:
+        if not m2m_client_id or not m2m_certificate_id:
+            raise ValueError("an M2M certificate needs its client id and certificate id")
+        try:
+            launch = [launch_integration(m2m_client_id, m2m_certificate_id, m2m_certificate)]
+        except IntegrationError as exc:
+            raise ValueError(f"the M2M certificate {exc.message}") from None
+        m2m = {"client_id": m2m_client_id, "certificate_id": m2m_certificate_id}
+    store = Store(db, default_integrations=launch if m2m else [])
     if isinstance(state, str):
         with open(state, encoding="utf-8") as fh:
             state = json.load(fh)
@@ -57,34 +73,49 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
                         token_secret or DEMO_CREDENTIALS["token_secret"])
     faults = Faults(latency_ms=latency_ms, error_rate=error_rate, rate_429=rate_429, drop_rate=drop_rate,
                     seed=seed, concurrency_limit=concurrency_limit)
-    verifier = Verifier(lambda: store.config()["account"], creds)
+    clock = Clock()
+    verifier = Verifier(lambda: store.config()["account"], creds, clock=clock.now)
 
     app = Flask("mock_netsuite")
-    app.extensions["mock_netsuite"] = MockContext(store=store, faults=faults, credentials=creds, verifier=verifier)
-    for bp in (control.bp, records.bp, suiteql_endpoint.bp, restlet.bp, portal_suitelet.bp):
+    app.extensions["mock_netsuite"] = MockContext(store=store, faults=faults, credentials=creds, verifier=verifier,
+                                                  clock=clock, tokens=TokenService(store), m2m=m2m)
+    for bp in (control.bp, oauth2.bp, records.bp, suiteql_endpoint.bp, restlet.bp, portal_suitelet.bp):
         app.register_blueprint(bp)
 
     @app.before_request
     def governance_faults_auth():
         if _is_control(request.path):
             return None
-        if _is_external(request.path):
+        if _is_external(request.path) or oauth2.is_token_path(request.path):
+            # External Suitelets run without a login; the token endpoint is the login. Unconfirmed whether
+            # token requests count against the account's concurrency limit: here they do not.
             g.started = time.monotonic()  # logged (path only: the link's signature stays out of the log)
             return None
         ctx = current()
         g.started = time.monotonic()
         # Authentication comes first: a request with bad credentials is refused as such (401) and
         # never takes one of the account's concurrency slots.
+        authorization = request.headers.get("Authorization") or ""
+        bearer = authorization[:7].lower() == "bearer "
         try:
-            ctx.verifier.verify(method=request.method, scheme=request.scheme, host=request.host,
-                                path=request.path, query_string=request.query_string.decode("latin-1"),
-                                authorization=request.headers.get("Authorization"),
-                                content_type=request.headers.get("Content-Type", ""), body=request.get_data())
-        except AuthError as exc:
+            if bearer:
+                surface = "restlets" if _is_restlet(request.path) else "rest_webservices"
+                ctx.tokens.check_bearer(authorization[7:].strip(), surface, ctx.clock.now())
+            else:
+                ctx.verifier.verify(method=request.method, scheme=request.scheme, host=request.host,
+                                    path=request.path, query_string=request.query_string.decode("latin-1"),
+                                    authorization=authorization or None,
+                                    content_type=request.headers.get("Content-Type", ""), body=request.get_data())
+        except (AuthError, BearerRefused) as exc:
             log.debug("auth refused: %s", exc)
+            ctx.audit("oauth2" if bearer else "tba", str(exc))
             account = ctx.store.config()["account"]
-            headers = {"WWW-Authenticate": f'OAuth realm="{account}", error="token_rejected", '
-                                           'error_description="Invalid login attempt."'}
+            # Unconfirmed: the WWW-Authenticate header NetSuite sends for a refused bearer token; the mock
+            # answers in RFC 6750's form, with the TBA refusal's words.
+            challenge = (f'Bearer realm="{account}", error="invalid_token", error_description="Invalid login attempt."'
+                         if bearer else f'OAuth realm="{account}", error="token_rejected", '
+                         'error_description="Invalid login attempt."')
+            headers = {"WWW-Authenticate": challenge}
             if _is_restlet(request.path):
                 return restlet_error_response(401, "INVALID_LOGIN_ATTEMPT", "Invalid login attempt.", headers)
             return ns_error_response(401, "INVALID_LOGIN", INVALID_LOGIN_DETAIL, headers=headers)
@@ -110,6 +141,8 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
     def drop_and_log(response: Response):
         if _is_control(request.path) or "started" not in g:
             return response
+        # NetSuite's clock, as a client sees it (and compares its own to, when a token is refused).
+        response.headers["Date"] = formatdate(current().clock.now(), usegmt=True)
         if g.get("drop"):
             response = _dropped(response)
         latency_ms = round((time.monotonic() - g.started) * 1000, 1)

@@ -45,8 +45,54 @@ def health():
 
 @bp.post("/reset")
 def reset():
-    """Back to the default state document. Fault settings, stats and the request log are kept."""
-    current().store.reset()
+    """Back to the default state document, the real time, no access token issued. Fault settings, stats
+    and the request log are kept."""
+    ctx = current()
+    ctx.store.reset()
+    ctx.clock.reset()
+    ctx.tokens.reset()
+    with ctx.log_lock:
+        ctx.login_audit.clear()
+    return Response(status=204)
+
+
+def _clock() -> dict:
+    clock = current().clock
+    return {"now": clock.now(), "offset_seconds": clock.offset}
+
+
+@bp.get("/clock")
+def get_clock():
+    return _json(_clock())
+
+
+@bp.post("/clock")
+def advance_clock():
+    """{"advance_seconds": n}: NetSuite's clock moves on (tokens expire, certificates age)."""
+    try:
+        body = _body()
+    except StateError as exc:
+        return _bad(exc.field, exc.message)
+    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return _bad("advance_seconds", "must be a number")
+    current().clock.advance(seconds)
+    return _json(_clock())
+
+
+@bp.get("/login-audit")
+def login_audit():
+    """NetSuite's Login Audit Trail, the Detail column: why each refused login was refused, oldest first."""
+    ctx = current()
+    with ctx.log_lock:
+        return _json(list(ctx.login_audit))
+
+
+@bp.delete("/login-audit")
+def clear_login_audit():
+    ctx = current()
+    with ctx.log_lock:
+        ctx.login_audit.clear()
     return Response(status=204)
 
 

@@ -7,7 +7,7 @@ import re
 import sqlite3
 import threading
 
-from . import dates, search_filters
+from . import dates, integrations, search_filters
 from .portal_suitelet_config import ConfigError, validate_config
 from .restlet_parameters import ParameterError, validate_parameters
 from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
@@ -45,7 +45,9 @@ DEFAULT_STATE = {
 }
 
 TOP_KEYS = ("account", "custom_fields", "customers", "saved_searches", "deployments", "portal_suitelet",
-            "restlet_parameters")
+            "restlet_parameters", "integrations")
+# Stored beside the customers: every key but the customers themselves.
+CONFIG_KEYS = tuple(k for k in TOP_KEYS if k != "customers")
 ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[A-Z0-9]+)?$")
 
 
@@ -74,10 +76,11 @@ def _str_or_none(value, field: str) -> str | None:
     return value
 
 
-def validate_document(doc, loaded_at: str | None = None) -> dict:
+def validate_document(doc, loaded_at: str | None = None, default_integrations: list | None = None) -> dict:
     """Return the normalized state document, or raise StateError naming the bad field.
     Customers given without dates get `loaded_at` (the mock's start: the same on every load, so a
-    captured state loads back unchanged)."""
+    captured state loads back unchanged). A document without `integrations` gets `default_integrations`
+    (the mock's launch integration), as one without `deployments` gets the default deployments."""
     _expect(isinstance(doc, dict), "", "the state document must be a JSON object")
     _check_keys(doc, set(TOP_KEYS), "")
     base = default_state()
@@ -224,18 +227,24 @@ def validate_document(doc, loaded_at: str | None = None) -> dict:
         restlet_parameters = validate_parameters(doc.get("restlet_parameters"))
     except ParameterError as exc:
         raise StateError(exc.field, exc.message) from None
+    try:
+        oauth_integrations = integrations.validate(doc.get("integrations"), default_integrations or [])
+    except integrations.IntegrationError as exc:
+        raise StateError(exc.field, exc.message) from None
     return {"account": account, "custom_fields": custom_fields, "customers": customers,
             "saved_searches": searches, "deployments": deployments, "portal_suitelet": portal_suitelet,
-            "restlet_parameters": restlet_parameters}
+            "restlet_parameters": restlet_parameters, "integrations": oauth_integrations}
 
 
 class Store:
     """State in SQLite. One connection guarded by a lock: safe under waitress's worker threads."""
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, *, default_integrations: list | None = None):
         self._lock = threading.RLock()
+        self.default_integrations = default_integrations or []
         self.started_at = dates.now_iso()
         self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
+        self.config_generation = 0  # moves when the whole document is replaced (integrations, searches...)
         self._snapshot: tuple[int, list[dict]] | None = None
         self._custom_types: dict[str, str] | None = None  # read on every write; changes only with replace()
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
@@ -252,19 +261,19 @@ class Store:
 
     # -- whole document
     def replace(self, doc: dict) -> None:
-        doc = validate_document(doc, self.started_at)
+        doc = validate_document(doc, self.started_at, self.default_integrations)
         with self._lock:
             self._db.execute("BEGIN")
             try:
                 self._db.execute("DELETE FROM config")
                 self._db.execute("DELETE FROM customer")
-                for key in ("account", "custom_fields", "saved_searches", "deployments", "portal_suitelet",
-                            "restlet_parameters"):
+                for key in CONFIG_KEYS:
                     self._db.execute("INSERT INTO config VALUES (?, ?)", (key, json.dumps(doc[key])))
                 self._db.executemany("INSERT INTO customer VALUES (?, ?)",
                                      [(int(c["id"]), json.dumps(c)) for c in doc["customers"]])
                 self._db.execute("COMMIT")
                 self.generation += 1
+                self.config_generation += 1
                 self._custom_types = None
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -282,7 +291,12 @@ class Store:
     # -- parts
     def config(self) -> dict:
         with self._lock:
-            return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM config")}
+            stored = {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM config")}
+        stored.setdefault("integrations", [])  # a state file written before the mock knew integrations
+        return stored
+
+    def oauth_integrations(self) -> list[dict]:
+        return self.config()["integrations"]
 
     def custom_types(self) -> dict[str, str]:
         with self._lock:

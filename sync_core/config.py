@@ -1,8 +1,9 @@
 """One typed configuration: a TOML file plus environment variables.
 
-Secrets (NetSuite token credentials, the Stripe API key) come only from the
+Secrets (NetSuite TBA credentials, the Stripe API key) come only from the
 environment or from a secrets file the user names; they are `SecretStr`, so
-every repr, log line and error shows them masked.
+every repr, log line and error shows them masked. NetSuite's OAuth 2.0 (M2M)
+secret is a private key file: the config names the file, never holds the key.
 
 Precedence: defaults < TOML file < CUSTSYNC_* environment variables.
 Non-secret keys are overridden as CUSTSYNC_<SECTION>_<KEY> (for example
@@ -12,11 +13,13 @@ CUSTSYNC_NETSUITE_CONCURRENCY=15, CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY=oldest).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -66,6 +69,38 @@ class NetSuiteTarget(StrEnum):
     REAL = "real"
 
 
+class NetSuiteAuth(StrEnum):
+    """How custsync signs in to NetSuite: OAuth 2.0 client credentials (machine to machine), the way for new
+    integrations (NetSuite accepts no new TBA integration from 2027.1), or token-based authentication."""
+
+    M2M = "m2m"
+    TBA = "tba"
+
+
+TBA_SECRETS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+M2M_SETTINGS = ("client_id", "certificate_id", "private_key_file")
+TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"  # OAuth 2.0's token endpoint, on the REST host
+M2M_SCOPES = ("restlets", "rest_webservices")  # what custsync calls: the RESTlet, and REST records and SuiteQL
+OAUTH_SCOPES = M2M_SCOPES + ("suite_analytics",)
+# Account ids as NetSuite writes them (Setup > Company > Company Information): 1234567, 1234567_SB1 (a sandbox),
+# 1234567_RP (release preview), TSTDRV1234567. Host names write the same id in lowercase with a hyphen.
+ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[0-9A-Z]+)?$")
+NETSUITE_HOST = re.compile(r"^([0-9a-z]+(?:-[0-9a-z]+)?)\.(suitetalk|restlets)\.api\.netsuite\.com$")
+
+
+def account_problem(value: str) -> str | None:
+    """Why `value` is not an account id as NetSuite writes it, with the form to write instead; None if it is."""
+    if ACCOUNT_ID.match(value):
+        return None
+    guess = value.strip().upper().replace("-", "_")
+    hint = f" (did you mean {guess}?)" if ACCOUNT_ID.match(guess) else ""
+    if "-" in value or value != value.upper():
+        written = "as in a host name" if "-" in value else "in lowercase"
+        return (f"{value!r} is written {written}; the account id is uppercase with an underscore, as "
+                f"Setup > Company > Company Information shows it: 1234567 or, for a sandbox, 1234567_SB1{hint}")
+    return f"{value!r} is not a NetSuite account id (1234567, or 1234567_SB1 for a sandbox){hint}"
+
+
 class StripeTarget(StrEnum):
     MOCK = "mock"
     STRIPE_MOCK = "stripe-mock"
@@ -92,10 +127,66 @@ class NetSuiteConfig(_Section):
     portal_deployment: str = Field(PORTAL_DEPLOYMENT, pattern=r"^customdeploy\w+$")
     write_back_batch: int = Field(200, ge=1, le=1000, description="customers whose PayPack fields a mass sync writes "
                                   "back in one RESTlet call")
+    auth: NetSuiteAuth | None = Field(None, description="m2m (OAuth 2.0 client credentials) or tba; empty: tba when "
+                                      "only TBA credentials are given (a configuration from before M2M), else m2m")
+    client_id: str | None = Field(None, pattern=r"^\S+$", description="M2M: the integration record's client id")
+    certificate_id: str | None = Field(None, pattern=r"^\S+$", description="M2M: the Certificate ID NetSuite shows "
+                                       "for the mapping (the JWT's kid)")
+    private_key_file: Path | None = Field(None, description="M2M: the PEM private key whose certificate was uploaded")
+    certificate_file: Path | None = Field(None, description="M2M, optional: the certificate uploaded (its expiry is "
+                                          "checked; it must be the private key's)")
+    scopes: list[str] = Field(default_factory=lambda: list(M2M_SCOPES), description="M2M: the scopes asked for")
     consumer_key: SecretStr | None = None
     consumer_secret: SecretStr | None = None
     token_id: SecretStr | None = None
     token_secret: SecretStr | None = None
+
+    @field_validator("account")
+    @classmethod
+    def _account_form(cls, value: str) -> str:
+        problem = account_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("client_id", "certificate_id", mode="before")
+    @classmethod
+    def _no_spaces(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str) and re.search(r"\s", value.strip()):
+            raise ValueError(f"{value!r} has spaces: copy the {info.field_name.replace('_', ' ')} again from NetSuite "
+                             "(it is one word)")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _scope_list(cls, value: Any) -> Any:
+        # CUSTSYNC_NETSUITE_SCOPES=restlets,rest_webservices
+        names = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        if isinstance(names, list):
+            unknown = [n for n in names if n not in OAUTH_SCOPES]
+            if unknown:
+                raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; NetSuite's are {', '.join(OAUTH_SCOPES)}")
+            missing = [n for n in M2M_SCOPES if n not in names]
+            if missing:
+                raise ValueError(f"custsync needs the scope(s) {', '.join(missing)} (it calls the RESTlet, REST records "
+                                 "and SuiteQL); the integration record must have them checked too")
+        return names
+
+    @property
+    def auth_method(self) -> NetSuiteAuth:
+        """`auth` when set. Without it: TBA when TBA credentials are given and no M2M setting is (a configuration
+        written before custsync spoke M2M keeps working as it did), else M2M, the default for new ones."""
+        if self.auth is not None:
+            return self.auth
+        tba = any(getattr(self, key) is not None for key in TBA_SECRETS)
+        m2m = any(getattr(self, key) is not None for key in M2M_SETTINGS)
+        return NetSuiteAuth.TBA if tba and not m2m else NetSuiteAuth.M2M
+
+    @property
+    def token_url(self) -> str | None:
+        """The OAuth 2.0 token endpoint, on the REST host (Oracle: POST .../services/rest/auth/oauth2/v1/token)."""
+        rest = self.resolved_rest_url()
+        return f"{rest}{TOKEN_PATH}" if rest else None
 
     @property
     def host_prefix(self) -> str:
@@ -115,6 +206,21 @@ class NetSuiteConfig(_Section):
         if self.target is NetSuiteTarget.REAL:
             return f"https://{self.host_prefix}.restlets.api.netsuite.com"
         return self.resolved_rest_url()
+
+    @model_validator(mode="after")
+    def _urls_name_this_account(self) -> "NetSuiteConfig":
+        """A NetSuite host of another account than [netsuite] account (1234567 for 1234567-sb1, a sandbox):
+        tokens would be asked of, and data read from, the wrong account."""
+        for key in ("rest_url", "restlet_url"):
+            url = getattr(self, key)
+            host = (urlsplit(url).hostname or "") if url else ""
+            found = NETSUITE_HOST.match(host)
+            if found and found.group(1) != self.host_prefix:
+                raise ValueError(f"{key} {url!r} is account {found.group(1).upper().replace('-', '_')}'s host, but "
+                                 f"account is {self.account!r}: leave {key} out (custsync derives "
+                                 f"{self.host_prefix}.{found.group(2)}.api.netsuite.com from the account) or correct "
+                                 "the account; a sandbox is 1234567_SB1, its hosts 1234567-sb1")
+        return self
 
 
 class StripeConfig(_Section):
@@ -220,21 +326,28 @@ class Config(BaseModel):
         return self.netsuite.resolved_rest_url() is None or self.stripe.resolved_base_url() is None
 
     def require_credentials(self) -> None:
-        """Real targets need their secrets; say which variable is missing."""
-        missing = []
+        """Real targets need their secrets (and, for M2M, the key file and its ids); say which are missing."""
+        missing, hints = [], []
         if self.netsuite.target is NetSuiteTarget.REAL or self.netsuite.rest_url:
-            for key in ("consumer_key", "consumer_secret", "token_id", "token_secret"):
-                if getattr(self.netsuite, key) is None:
-                    missing.append(SECRET_ENV[("netsuite", key)])
+            if self.netsuite.auth_method is NetSuiteAuth.TBA:
+                missing += [SECRET_ENV[("netsuite", key)] for key in TBA_SECRETS if getattr(self.netsuite, key) is None]
+            else:
+                unset = [key for key in M2M_SETTINGS if getattr(self.netsuite, key) is None]
+                missing += [f"[netsuite] {key} (CUSTSYNC_NETSUITE_{key.upper()})" for key in unset]
+                if unset:
+                    hints.append("NetSuite OAuth 2.0 client credentials (M2M, the default) needs the integration's "
+                                 "client id, the mapping's certificate id and the private key file: custsync setup "
+                                 "netsuite-m2m makes the key pair and says where each comes from. A configuration "
+                                 'that keeps token-based auth says [netsuite] auth = "tba" and sets '
+                                 + ", ".join(SECRET_ENV[("netsuite", key)] for key in TBA_SECRETS) + ".")
         if self.stripe.target is not StripeTarget.MOCK or self.stripe.base_url:
             if self.stripe.api_key is None:
                 missing.append(SECRET_ENV[("stripe", "api_key")])
         if missing:
             raise ConfigError(
-                f"{self.source}: missing credentials {', '.join(missing)}. Set them in the environment "
-                f"or in a secrets file named by {SECRETS_FILE_ENV} (lines KEY=value)."
+                f"{self.source}: missing credentials {', '.join(missing)}. Set secrets in the environment "
+                f"or in a secrets file named by {SECRETS_FILE_ENV} (lines KEY=value). " + " ".join(hints)
             )
-
 
 def _read_toml(path: Path, named_by: str) -> dict[str, Any]:
     try:
@@ -374,9 +487,12 @@ def _describe(exc: ValidationError, source: str, origin: dict[tuple[str, str], s
         if not loc:  # a check across sections names its keys itself
             lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
             continue
-        where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+        where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]" if loc[0] in _SECTIONS else loc[0]
         secret = tuple(loc[:2]) in SECRET_ENV
-        got = "" if secret or err["type"] in ("extra_forbidden", "missing") else f" (got {err.get('input')!r})"
+        # A check across a section's keys names them itself; its input is the whole section.
+        whole = len(loc) < 2 or err["type"] in ("extra_forbidden", "missing")
+        got = "" if secret or whole else f" (got {err.get('input')!r})"
+        err = {**err, "msg": err["msg"].removeprefix("Value error, ")}
         if err["type"] == "extra_forbidden":
             section = loc[0] if len(loc) > 1 else None
             known = f" Known keys: {', '.join(_public_keys(section))}." if section in _SECTIONS else ""

@@ -26,7 +26,8 @@ import httpx
 from sync_core.admin import decisions
 from sync_core.config import Config, ConfigError
 from sync_core.events import Event
-from sync_core.netsuite.client import NetSuiteClient, TokenAuth
+from sync_core.netsuite import auth as netsuite_auth
+from sync_core.netsuite.client import NetSuiteClient
 from sync_core.netsuite.portal_links import check_customer
 from sync_core.outcome import Outcome
 from sync_core.retry import RetryPolicy
@@ -58,8 +59,7 @@ class Engine:
         netsuite = NetSuiteClient(
             rest_url=rest_url,
             restlet_url=ns.resolved_restlet_url() or rest_url,
-            auth=TokenAuth(ns.account, *(s.get_secret_value() for s in (
-                ns.consumer_key, ns.consumer_secret, ns.token_id, ns.token_secret))),  # type: ignore[union-attr]
+            auth=netsuite_auth.for_config(ns, rest_url),
             concurrency=ns.concurrency,
             timeout=ns.timeout_seconds,
             policy=policy,

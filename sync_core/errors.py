@@ -34,6 +34,11 @@ class NetSuiteError(SyncError):
     service = "NetSuite"
 
 
+class CredentialsRefused(NetSuiteError):
+    """NetSuite refused custsync's own credentials (its token request): a configuration to mend, not a
+    customer's problem. The CLI exits 2 when this comes before any work."""
+
+
 class StripeServiceError(SyncError):
     service = "Stripe"
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from sync_core.config import Config, NetSuiteTarget, StripeTarget
+from sync_core.config import TBA_SECRETS, Config, NetSuiteTarget, StripeTarget
+from sync_core.netsuite.m2m_keys import new_key_pair, write_private
 
 from .launcher import MockProcess, start_mock
 from .portal_wiring import new_signing_secret, wire_portal
@@ -21,21 +26,40 @@ class BundledMocks:
         self.netsuite: MockProcess | None = None
         self.stripe: MockProcess | None = None
         self.portal_secret = new_signing_secret()  # the portal Suitelet's, for as long as these mocks run
+        self._key_dir: Path | None = None
 
     def start(self) -> "BundledMocks":
+        m2m_args, m2m_files = self._m2m_key_pair()
         with ThreadPoolExecutor(2) as pool:
-            ns = pool.submit(start_mock, "netsuite", args=self._args["netsuite"])
+            ns = pool.submit(start_mock, "netsuite", args=self._args["netsuite"] + m2m_args)
             st = pool.submit(start_mock, "stripe", args=self._args["stripe"])
             try:
                 self.netsuite = ns.result()
             finally:
                 self.stripe = st.result() if ns.exception() is None else _stop_quietly(st)
+        self.netsuite.info.update(m2m_files)
         return self
+
+    def _m2m_key_pair(self) -> tuple[tuple[str, ...], dict[str, str]]:
+        """A key pair made for these mocks (never reused): the NetSuite mock starts with its certificate mapped
+        to an integration, as an admin maps one; the private key stays here, readable by its owner only."""
+        self._key_dir = Path(tempfile.mkdtemp(prefix="custsync-mock-m2m-"))
+        pair = new_key_pair(common_name="custsync bundled mock")
+        key, cert = self._key_dir / "custsync-m2m-key.pem", self._key_dir / "custsync-m2m-cert.pem"
+        write_private(key, pair.private_pem)
+        cert.write_bytes(pair.certificate_pem)
+        # Shaped like NetSuite's: a client id of 64 hex digits, a certificate id of 43 base64url characters.
+        args = ("--m2m-certificate", str(cert), "--m2m-client-id", secrets.token_hex(32),
+                "--m2m-certificate-id", secrets.token_urlsafe(32))
+        return args, {"private_key_file": str(key), "certificate_file": str(cert)}
 
     def stop(self) -> None:
         for mock in (self.netsuite, self.stripe):
             if mock is not None:
                 mock.stop()
+        if self._key_dir is not None:
+            shutil.rmtree(self._key_dir, ignore_errors=True)
+            self._key_dir = None
 
     def __enter__(self) -> "BundledMocks":
         return self.start()
@@ -63,10 +87,13 @@ class BundledMocks:
 
 
 def configure_for(config: Config, ns: dict[str, Any], st: dict[str, Any]) -> Config:
-    """`config` pointed at running mocks described by their launch info (another process's mocks too)."""
+    """`config` pointed at running mocks described by their launch info (another process's mocks too), with
+    both sets of NetSuite credentials: OAuth 2.0 M2M unless `config` says [netsuite] auth = "tba"."""
+    m2m = {k: ns[k] for k in ("client_id", "certificate_id") if k in ns}
+    m2m.update({k: Path(ns[k]) for k in ("private_key_file", "certificate_file") if k in ns})
     netsuite = config.netsuite.model_copy(update={
         "target": NetSuiteTarget.MOCK, "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
-        **{k: SecretStr(ns[k]) for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")},
+        **{k: SecretStr(ns[k]) for k in TBA_SECRETS}, **m2m,
     })
     stripe = config.stripe.model_copy(update={
         "target": StripeTarget.MOCK, "base_url": st["url"], "api_key": SecretStr(st["api_key"]),

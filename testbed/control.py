@@ -77,3 +77,7 @@ class MockControl:
 
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", json={"advance_seconds": seconds})
+
+    def login_audit(self) -> list[dict[str, Any]]:
+        """NetSuite mock: the Login Audit Trail's Detail for every refused login (why NetSuite refused it)."""
+        return self._call("GET", "login-audit")

@@ -31,8 +31,8 @@ CustomerId = Annotated[str, BeforeValidator(_as_text_id), StringConstraints(patt
 RuleId = Literal[tuple(RULES)]  # type: ignore[valid-type]
 CustomFieldId = Annotated[str, StringConstraints(pattern=r"^custentity[a-z0-9_]+$")]
 StripeId = Annotated[str, StringConstraints(min_length=1)]
-CheckId = Literal["netsuite-credentials", "stripe-credentials", "customer-sync-search", "mass-sync-search",
-                  "paypack-fields", "portal-deployment", "portal-configuration", "portal-link",
+CheckId = Literal["netsuite-auth", "netsuite-certificate", "netsuite-credentials", "stripe-credentials",
+                  "customer-sync-search", "mass-sync-search", "paypack-fields", "portal-deployment", "portal-configuration", "portal-link",
                   "netsuite-concurrency"]
 # Search roles name the configured saved searches; any other key must be a saved search id.
 SearchKey = Annotated[str, StringConstraints(pattern=r"^(customer_sync|mass_customer_sync|customsearch\w+)$")]

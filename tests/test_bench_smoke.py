@@ -80,3 +80,14 @@ def test_csv_import_benchmark_reports_its_figures():
     assert 1 <= report["netsuite_requests"] <= 3  # one id batch and the linked pass, not one per row
     assert 1 <= report["stripe_requests"] <= 4 and "listed" in report["stripe_lookup"]  # 3 pages of 100
     assert report["rss_peak_mb"] > 0 and set(report["cpu_s"]) == {"client", "netsuite_mock", "stripe_mock"}
+
+
+def test_netsuite_auth_benchmark_reports_both_auths():
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "netsuite_auth.py"), "--requests", "20", "--json"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["micro"]["tba_signature_us"] > 0 and report["micro"]["m2m_es256_jwt_us"] > 0
+    runs = {run["auth"]: run for run in report["runs"]}
+    assert runs["tba"]["token_requests"] == 0 and runs["m2m"]["token_requests"] == 1
+    assert runs["m2m"]["mock_saw"] == {"api": 20, "token": 1} and runs["tba"]["mock_saw"] == {"api": 20, "token": 0}

@@ -9,7 +9,8 @@ import pytest
 
 from sync_core.rules.ids import InvalidInternalId
 from sync_core.run.journal import Journal
-from sync_core.netsuite.client import NetSuiteClient, TokenAuth
+from sync_core.netsuite.client import NetSuiteClient
+from sync_core.netsuite.auth import TokenAuth
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 from urllib.parse import urlencode
 
-from sync_core.netsuite.client import TokenAuth
+from sync_core.netsuite.auth import TokenAuth
 
 CREDENTIALS = dict(realm="1234567_SB1", consumer_key="ck-\u00e9 x", consumer_secret="cs&1", token_id="tid", token_secret="ts=2")
 

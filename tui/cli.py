@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from sync_core.config import ConfigError
-from sync_core.errors import SyncError
+from sync_core.errors import CredentialsRefused, SyncError
 from testbed.launcher import MockStartError
 from sync_core.rules.catalogue import RULES
 
@@ -20,6 +20,7 @@ from .link_command import add_link_command
 from .exit_codes import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exit_codes import HELP as EXIT_CODES_HELP
 from .scenario_commands import add_scenario_commands
+from .setup_command import add_setup_commands
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub)
     add_link_command(sub)
     add_scenario_commands(sub)
+    add_setup_commands(sub)
 
     return parser
 
@@ -96,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as exc:
         print(f"custsync: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CredentialsRefused as exc:
+        print(f"custsync: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except SyncError as exc:
         print(f"custsync: {exc}", file=sys.stderr)

@@ -56,7 +56,9 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def with_engine(args: argparse.Namespace, work: Callable[[Engine], Awaitable[int]]) -> int:
+def with_engine(args: argparse.Namespace, work: Callable[[Engine], Awaitable[int]], *, sign_in: bool = True) -> int:
+    """Run `work` with an engine for the configuration. `sign_in`: ask NetSuite for an access token first
+    (OAuth 2.0), so that refused credentials end the command before any work (exit 2)."""
     config = load_config(args.config)
     if getattr(args, "journal", None):
         config.sync.journal_path = args.journal
@@ -65,6 +67,8 @@ def with_engine(args: argparse.Namespace, work: Callable[[Engine], Awaitable[int
     async def main() -> int:
         status = None if quiet else (lambda text: stderr().print(f"[dim]{text}[/dim]"))
         async with open_engine(config, confirm_live=getattr(args, "yes_live", False), on_status=status) as engine:
+            if sign_in:
+                await engine.netsuite.sign_in()
             return await work(engine)
 
     return asyncio.run(main())
@@ -127,7 +131,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             print_checks(stdout(), checks)
         return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILURES
 
-    return with_engine(args, work)
+    return with_engine(args, work, sign_in=False)  # the doctor reports the token request as one of its checks
 
 
 def cmd_mass_sync(args: argparse.Namespace) -> int:

@@ -59,10 +59,12 @@ def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None
         console.print(f"  time:   {o.timings.get('total', 0) * 1000:.0f} ms, retries: {o.retries}", style="dim")
 
 
+CHECK_STYLE = {"PASS": "green", "WARN": "yellow", "FAIL": "red"}
+
+
 def print_checks(console: Console, checks: list[Check]) -> None:
     for c in checks:
-        mark = ("PASS", "green") if c.ok else ("FAIL", "red")
         rule = f" ({c.rule})" if c.rule else ""
-        console.print(Text.assemble(mark, "  ", (c.title, "bold"), f"{rule}: ", str(c.detail)))
-        if not c.ok and c.remedy:
+        console.print(Text.assemble((c.mark, CHECK_STYLE[c.mark]), "  ", (c.title, "bold"), f"{rule}: ", str(c.detail)))
+        if (not c.ok or c.warning) and c.remedy:
             console.print(labelled("      ", "remedy:", "yellow", c.remedy))

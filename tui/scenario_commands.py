@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
+from sync_core.config import SECRET_ENV, TBA_SECRETS, Config, ConfigError, load_config
 from testbed import demo
 from testbed.save_scenario import save_mocks
 from testbed.control import MockControlError
@@ -50,6 +51,15 @@ def _with_urls(args: argparse.Namespace) -> Config | None:
     if bool(config.netsuite.rest_url) != bool(config.stripe.base_url):
         raise ConfigError("name both running mocks: --netsuite-url and --stripe-url")
     return config if config.netsuite.rest_url else None
+
+
+def _bundled_config(args: argparse.Namespace) -> Config | None:
+    """The configuration mocks started here run with: --config's, else the defaults. Scenarios carry their own
+    settings, so of the environment only CUSTSYNC_NETSUITE_AUTH is taken (replaying them with TBA)."""
+    if args.config:
+        return load_config(args.config)
+    auth = os.environ.get("CUSTSYNC_NETSUITE_AUTH")
+    return load_config(env={"CUSTSYNC_NETSUITE_AUTH": auth}) if auth else None
 
 
 # --- scenario list ------------------------------------------------------------------
@@ -129,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "running keep the profile they were started with (custsync mocks --realistic).", file=sys.stderr)
         return EXIT_USAGE
     pair = MockPair.attach(running) if running else MockPair.start(
-        load_config(args.config) if args.config else None, profile="realistic" if args.realistic else "fast")
+        _bundled_config(args), profile="realistic" if args.realistic else "fast")
     reports = []
     out = _console()
     with pair:
@@ -180,21 +190,38 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def connection_text(config: Config) -> str:
+    """The export lines and the TOML that point custsync at these mocks: NetSuite with OAuth 2.0 M2M (a key pair
+    made for these mocks) and, beside it, the TBA credentials; CUSTSYNC_NETSUITE_AUTH says which is used."""
     ns, st = config.netsuite, config.stripe
-    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
-           "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
-           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url}
-    for (section, key), var in SECRET_ENV.items():
-        value = getattr(config, section).__getattribute__(key)
-        env[var] = value.get_secret_value() if value is not None else ""
+    secret = lambda value: value.get_secret_value() if value is not None else ""  # noqa: E731
+    common = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
+              "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
+              "CUSTSYNC_NETSUITE_AUTH": ns.auth_method.value}
+    m2m = {f"CUSTSYNC_NETSUITE_{key.upper()}": getattr(ns, key)
+           for key in ("client_id", "certificate_id", "private_key_file", "certificate_file")}
+    tba = {SECRET_ENV[("netsuite", key)]: secret(getattr(ns, key)) for key in TBA_SECRETS}
+    stripe = {"CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url,
+              "CUSTSYNC_STRIPE_API_KEY": secret(st.api_key)}
     if config.sync.duplicate_email_policy.value != "ask":
-        env["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+        stripe["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+
+    def exports(values: dict) -> list[str]:
+        return [f"export {k}={shlex.quote(str(v))}" for k, v in values.items()]
+
     lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
              "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
-    lines += [f"export {k}={shlex.quote(str(v))}" for k, v in env.items()]
-    lines += ["", "# or as a config file (custsync --config FILE); secrets stay in the environment above",
-              "[netsuite]", 'target = "mock"', f'account = "{ns.account}"', f'rest_url = "{ns.rest_url}"',
-              f'restlet_url = "{ns.restlet_url}"', "", "[stripe]", 'target = "mock"', f'base_url = "{st.base_url}"']
+    lines += exports(common)
+    lines += ["# NetSuite OAuth 2.0 client credentials (M2M): a key pair made for these mocks, deleted when they stop"]
+    lines += exports(m2m)
+    lines += ["# NetSuite token-based auth (TBA), as configurations made before M2M: CUSTSYNC_NETSUITE_AUTH=tba uses it"]
+    lines += exports(tba)
+    lines += exports(stripe)
+    lines += ["", "# or as a config file (custsync --config FILE); the Stripe key and the TBA secrets stay in the "
+              "environment above", "[netsuite]", 'target = "mock"', f'account = "{ns.account}"',
+              f'rest_url = "{ns.rest_url}"', f'restlet_url = "{ns.restlet_url}"', f'auth = "{ns.auth_method.value}"']
+    lines += [f'{key} = "{getattr(ns, key)}"' for key in ("client_id", "certificate_id", "private_key_file",
+                                                         "certificate_file")]
+    lines += ["", "[stripe]", 'target = "mock"', f'base_url = "{st.base_url}"']
     return "\n".join(lines)
 
 
@@ -248,7 +275,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
     ns_args = ("--port", str(args.port_netsuite)) if args.port_netsuite else ()
     st_args = ("--port", str(args.port_stripe)) if args.port_stripe else ()
     profile = "realistic" if args.realistic else "fast"
-    with MockPair.start(netsuite_args=ns_args, stripe_args=st_args, profile=profile) as pair:
+    with MockPair.start(_bundled_config(args), netsuite_args=ns_args, stripe_args=st_args, profile=profile) as pair:
         config = pair.config
         if scenario is not None:
             config = apply_overrides(config, scenario.scenario.given)

@@ -1,38 +1,20 @@
-"""Doctor: the seed's troubleshooting list as checks, each with pass/fail and a remedy."""
+"""Doctor: the seed's troubleshooting list as checks, each with pass/fail and a remedy; first how custsync signs
+in to NetSuite (auth_checks)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from sync_core.admin import auth_checks
+from sync_core.admin.checks import Check, guard as _guard
+from sync_core.config import ConfigError, NetSuiteAuth
 from sync_core.run.services import Services
-from sync_core.errors import NetSuiteError, SyncError
+from sync_core.errors import NetSuiteError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
 from sync_core.netsuite.portal_links import open_link
 from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
 from sync_core.rules.catalogue import RULES
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    ok: bool
-    detail: str
-    remedy: str | None = None
-    rule: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, "ok": self.ok, "detail": self.detail,
-                "remedy": self.remedy, "rule": self.rule}
-
-
-async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]], rule: str | None = None) -> Check:
-    try:
-        return await body()
-    except SyncError as exc:
-        return Check(check_id, title, False, exc.message, exc.remedy, rule)
 
 
 STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
@@ -102,7 +84,8 @@ async def run_doctor(services: Services) -> list[Check]:
 
     async def netsuite_login() -> Check:
         await services.netsuite.suiteql_page("SELECT id FROM customer", limit=1)
-        return Check("netsuite-credentials", "NetSuite token credentials", True, f"account {ns.account} accepted the token")
+        return Check("netsuite-credentials", "NetSuite credentials", True,
+                     f"account {ns.account} answered SuiteQL ({ns.auth_method.value})")
 
     async def stripe_login() -> Check:
         await services.stripe.check_key()
@@ -170,20 +153,38 @@ async def run_doctor(services: Services) -> list[Check]:
                          "enterprise, +10 per SuiteCloud Plus licence), or stop other integrations while syncing.")
         return Check("netsuite-concurrency", "NetSuite concurrency setting", True, f"{n} requests at once were accepted")
 
+    auth = [await auth_checks.sign_in(ns, services.netsuite)]
+    if ns.auth_method is NetSuiteAuth.M2M:
+        try:
+            auth.append(auth_checks.certificate_expiry(ns))
+        except ConfigError as exc:
+            auth.append(Check(auth_checks.CERTIFICATE, auth_checks.CERTIFICATE_TITLE, False, str(exc)))
+    signed_in = auth[0].ok
+
+    def check(check_id: str, title: str, body: Callable[[], Awaitable[Check]], rule: str | None = None, *,
+              netsuite: bool = True) -> Awaitable[Check]:
+        if netsuite and not signed_in:
+            # It would ask for a token and be refused the same way: said once, in the sign-in check.
+            async def not_checked() -> Check:
+                return Check(check_id, title, False, "not checked: NetSuite refused custsync's sign-in",
+                             "Mend the NetSuite sign-in first (its check says how).", rule)
+            return not_checked()
+        return _guard(check_id, title, body, rule)
+
     checks = [
-        _guard("netsuite-credentials", "NetSuite token credentials", netsuite_login),
-        _guard("stripe-credentials", "Stripe API key", stripe_login),
-        _guard("customer-sync-search", "Customer Sync Saved Search",
-               search_check("customer-sync-search", "Customer Sync Saved Search", ns.customer_sync_search), "R9"),
-        _guard("mass-sync-search", "Mass Customer Sync Saved Search",
-               search_check("mass-sync-search", "Mass Customer Sync Saved Search", ns.mass_customer_sync_search), "R9"),
-        _guard("paypack-fields", "PayPack customer fields", paypack_fields),
-        _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
-        _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
-        _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),
-        _guard("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(services), "R6"),
+        check("netsuite-credentials", "NetSuite credentials", netsuite_login),
+        check("stripe-credentials", "Stripe API key", stripe_login, netsuite=False),
+        check("customer-sync-search", "Customer Sync Saved Search",
+              search_check("customer-sync-search", "Customer Sync Saved Search", ns.customer_sync_search), "R9"),
+        check("mass-sync-search", "Mass Customer Sync Saved Search",
+              search_check("mass-sync-search", "Mass Customer Sync Saved Search", ns.mass_customer_sync_search), "R9"),
+        check("paypack-fields", "PayPack customer fields", paypack_fields),
+        check("portal-deployment", "Portal-link deployment released", deployment, "R8"),
+        check("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7", netsuite=False),
+        check("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),
+        check("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(services), "R6"),
     ]
-    results = list(await asyncio.gather(*checks))
+    results = auth + list(await asyncio.gather(*checks))
     # Probing concurrency alone, after the rest, so the other checks cannot cause its refusals.
-    results.append(await _guard("netsuite-concurrency", "NetSuite concurrency setting", concurrency))
+    results.append(await check("netsuite-concurrency", "NetSuite concurrency setting", concurrency))
     return results

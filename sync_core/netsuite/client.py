@@ -1,7 +1,7 @@
 """NetSuite client: SuiteTalk REST record service, SuiteQL and the custsync RESTlet.
 
-httpx (async) with token-based auth (OAuth 1.0a, HMAC-SHA256, realm = account
-id). Caps its own in-flight requests at the account's concurrency limit and
+httpx (async), signed in by the auth it is given (`netsuite.auth`: OAuth 2.0 M2M bearer tokens, or
+TBA). Caps its own in-flight requests at the account's concurrency limit and
 retries 429/5xx/dropped connections with backoff; turns NetSuite's error
 bodies into NetSuiteError with the code, the detail and a remedy.
 """
@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any, AsyncIterator, Mapping
-from urllib.parse import urlsplit
 
 import httpx
-from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
 from sync_core.errors import NetSuiteError
 from sync_core.rules.ids import internal_id as checked_internal_id
@@ -30,11 +27,8 @@ ID_RANGES_PER_CALL = 1000  # the RESTlet's limit of idRanges pairs per customers
 WRITE_BACK_STALLS = 3  # calls in a row that write nothing before the ids left are given up
 RETRYABLE_CODES = {"CONCURRENCY_LIMIT_EXCEEDED", "SSS_REQUEST_LIMIT_EXCEEDED"}
 
+LOGIN_CODES = {"INVALID_LOGIN", "INVALID_LOGIN_ATTEMPT"}  # REST and RESTlet words for a refused login (401)
 REMEDIES = {
-    "INVALID_LOGIN": "Check CUSTSYNC_NETSUITE_CONSUMER_KEY/_SECRET and _TOKEN_ID/_SECRET, the account id "
-    "([netsuite] account, the OAuth realm) and that the token's role has REST Web Services and Customer "
-    "permissions; NetSuite's Login Audit Trail (Setup > Users/Roles > User Management) shows why.",
-    "INVALID_LOGIN_ATTEMPT": "Check the NetSuite token credentials and the account id (see INVALID_LOGIN).",
     "NONEXISTENT_ID": "Check the customer's internal id (Lists > Relationships > Customers, column Internal ID).",
     "INVALID_CONTENT": "Check that the field ids in [netsuite] (stripe_id_field, portal_url_field) exist on "
     "the customer record (Customization > Lists, Records, & Fields > Entity Fields).",
@@ -64,43 +58,6 @@ REMEDIES = {
 }
 
 
-class TokenAuth(httpx.Auth):
-    """OAuth 1.0a signature for NetSuite TBA (HMAC-SHA256, realm = account id); a fresh nonce and
-    timestamp per request.
-
-    Built from oauthlib's RFC 5849 functions rather than its `Client.sign`, which re-validates and
-    re-renders the whole request each time: that cost 0.12 ms of the client's 1 ms per request.
-    tests/test_token_auth.py checks the header against `Client.sign` itself.
-    """
-
-    def __init__(self, realm: str, consumer_key: str, consumer_secret: str, token_id: str, token_secret: str) -> None:
-        self._realm = realm
-        self._consumer_key, self._token_id = consumer_key, token_id
-        # What oauthlib's signing function reads from its "client": the two secrets.
-        self._secrets = SimpleNamespace(client_secret=consumer_secret, resource_owner_secret=token_secret)
-
-    def authorization(self, method: str, url: str, *, nonce: str | None = None, timestamp: str | None = None) -> str:
-        oauth = [
-            ("oauth_nonce", nonce or generate_nonce()),
-            ("oauth_timestamp", timestamp or generate_timestamp()),
-            ("oauth_version", "1.0"),
-            ("oauth_signature_method", "HMAC-SHA256"),
-            ("oauth_consumer_key", self._consumer_key),
-            ("oauth_token", self._token_id),
-        ]
-        # JSON bodies are not part of the base string (RFC 5849 3.4.1.3): only the query and the oauth_ parameters.
-        query = signature.collect_parameters(uri_query=urlsplit(url).query)
-        base = signature.signature_base_string(method.upper(), signature.base_string_uri(url),
-                                               signature.normalize_parameters(query + oauth))
-        oauth.append(("oauth_signature", signature.sign_hmac_sha256_with_client(base, self._secrets)))
-        return parameters.prepare_headers(oauth, realm=self._realm)["Authorization"]
-
-    def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = self.authorization(request.method, str(request.url))
-        yield request
-
-
-
 class NetSuiteClient:
     def __init__(
         self,
@@ -123,6 +80,7 @@ class NetSuiteClient:
         self._policy = policy
         self.requests = 0
         self.retries = 0
+        self.auth = auth
         self._http = httpx.AsyncClient(
             auth=auth,
             timeout=timeout,
@@ -131,6 +89,24 @@ class NetSuiteClient:
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             headers={"Accept": "application/json"},
         )
+        if hasattr(auth, "attach"):
+            auth.attach(self._http)  # token requests go through this client: same timeouts, same connections
+
+    async def sign_in(self) -> None:
+        """Ask for an access token now (OAuth 2.0), so that refused credentials stop a command before any work;
+        TBA signs each request and has nothing to ask."""
+        access_token = getattr(self.auth, "access_token", None)
+        if access_token is None:
+            return
+
+        async def once() -> None:
+            try:
+                await access_token()
+            except httpx.TransportError as exc:
+                raise _transport_error(exc, self.rest_url) from exc
+
+        await with_retries(once, policy=self._policy, on_retry=self._count_retry,
+                           is_retryable=lambda exc: isinstance(exc, NetSuiteError) and exc.retryable)
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
@@ -152,12 +128,8 @@ class NetSuiteClient:
                 self.requests += 1
                 try:
                     response = await self._http.request(method, url, **kw)
-                except httpx.TimeoutException as exc:
-                    raise NetSuiteError(f"no answer from {_host(url)} in time ({type(exc).__name__})",
-                                        retryable=True, remedy="Check the network; raise [netsuite] timeout_seconds.") from exc
                 except httpx.TransportError as exc:
-                    raise NetSuiteError(f"connection to {_host(url)} failed: {exc or type(exc).__name__}",
-                                        retryable=True, remedy="Check [netsuite] rest_url and the network.") from exc
+                    raise _transport_error(exc, url) from exc
             if response.status_code >= 300:
                 raise self._error(response)
             return response
@@ -191,7 +163,11 @@ class NetSuiteClient:
         if path:
             message += f" (field {path})"
         retryable = status in RETRYABLE_STATUS or code in RETRYABLE_CODES
-        remedy = REMEDIES.get(code or "") or ("Check the credentials (INVALID_LOGIN)." if status == 401 else None)
+        if status == 401 or code in LOGIN_CODES:
+            remedy = (self.auth.refused_remedy(str(response.request.url)) if hasattr(self.auth, "refused_remedy")
+                      else "Check the NetSuite credentials ([netsuite] auth and its settings).")
+        else:
+            remedy = REMEDIES.get(code or "")
         if remedy is None and status >= 500:
             remedy = "NetSuite failed on its side; try again later (custsync already retried)."
         return NetSuiteError(message, code=code, status=status, retryable=retryable, remedy=remedy)
@@ -483,6 +459,14 @@ def _describe_body(response: httpx.Response) -> str:
     if "html" in ctype or response.content.lstrip()[:1] == b"<":
         return f"an HTML page ({ctype})"
     return f"a body that is not valid JSON ({ctype}, {len(response.content)} bytes)"
+
+
+def _transport_error(exc: httpx.TransportError, url: str) -> NetSuiteError:
+    if isinstance(exc, httpx.TimeoutException):
+        return NetSuiteError(f"no answer from {_host(url)} in time ({type(exc).__name__})",
+                             retryable=True, remedy="Check the network; raise [netsuite] timeout_seconds.")
+    return NetSuiteError(f"connection to {_host(url)} failed: {exc or type(exc).__name__}",
+                         retryable=True, remedy="Check [netsuite] rest_url and the network.")
 
 
 def _host(url: str) -> str:

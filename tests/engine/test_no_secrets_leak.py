@@ -48,3 +48,24 @@ def test_bad_key_error_masks_the_key(world, tmp_path):
     assert r.returncode == 1
     # Stripe masks a bad key with one star per hidden character (issue 15: the mock does as Stripe does).
     assert "WRONGKEY" not in r.stdout + r.stderr and "sk_test_********abcd" in r.stdout
+
+
+def test_m2m_outputs_and_journal_hold_no_token_jwt_or_key(world, tmp_path):
+    """OAuth 2.0: the private key, the signed JWT and the access tokens stay out of every output."""
+    from test_m2m_cli import config_file
+
+    world.mocks.load(*demo.generate(20, seed=4))
+    config, env = config_file(world, tmp_path)
+    texts = []
+    for args in (["sync", "1001", "--json"], ["mass-sync"], ["mass-sync", "--json"], ["doctor"], ["doctor", "--json"]):
+        r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode in (0, 1, 3), r.stderr
+        texts += [r.stdout, r.stderr]
+    texts.append((tmp_path / "journal.sqlite").read_bytes().decode("latin-1"))
+    blob = "\n".join(texts)
+    with open(world.mocks.netsuite.info["private_key_file"]) as fh:
+        key_lines = [line for line in fh.read().splitlines() if line and not line.startswith("-----")]
+    for line in key_lines:
+        assert line not in blob, "a line of the private key leaked"
+    assert "eyJ" not in blob and "Bearer" not in blob  # no JWT (base64 of '{"'), no Authorization header

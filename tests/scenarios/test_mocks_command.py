@@ -22,11 +22,18 @@ def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
             if "CUSTSYNC_STRIPE_API_KEY" in env or not line:
                 break
         assert "CUSTSYNC_NETSUITE_REST_URL" in env and "CUSTSYNC_STRIPE_BASE_URL" in env
+        # OAuth 2.0 M2M by default, with a key pair made at start (owner-only); the TBA lines beside it.
+        assert env["CUSTSYNC_NETSUITE_AUTH"] == "m2m" and env["CUSTSYNC_NETSUITE_CLIENT_ID"]
+        assert os.stat(env["CUSTSYNC_NETSUITE_PRIVATE_KEY_FILE"]).st_mode & 0o777 == 0o600
+        assert env["CUSTSYNC_NETSUITE_CONSUMER_KEY"] and env["CUSTSYNC_NETSUITE_TOKEN_SECRET"]
         sync = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json"], env=env,
                               capture_output=True, text=True, timeout=60)
         assert sync.returncode == 0, sync.stderr
         out = json.loads(sync.stdout)
         assert (out["rule"], out["stripe_customer_id"]) == ("R1", "cus_A")  # the scenario's state, not demo data
+        tba = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json", "--dry-run"],
+                             env={**env, "CUSTSYNC_NETSUITE_AUTH": "tba"}, capture_output=True, text=True, timeout=60)
+        assert tba.returncode == 0, tba.stderr  # the same mocks, signed in with TBA
         # The two mocks are wired together: the link the sync wrote opens a Stripe mock session.
         check = subprocess.run([sys.executable, "-m", "tui.cli", "portal-link", "101", "--check", "--json"], env=env,
                                capture_output=True, text=True, timeout=60)

@@ -64,3 +64,31 @@ def test_run_realistic_starts_rate_limited_mocks_and_refuses_running_ones():
     refused = run("scenario", "run", "--realistic", "email-change", "--netsuite-url", "http://127.0.0.1:9",
                   "--stripe-url", "http://127.0.0.1:9")
     assert refused.returncode == 2 and "keep the profile they were started with" in refused.stderr
+
+
+def test_scenarios_and_the_demo_run_with_tba_too():
+    """M2M is the default (test_run_all_json_passes runs every scenario with it); CUSTSYNC_NETSUITE_AUTH=tba
+    selects token-based auth for the scenarios and the demo, as it does for a configuration."""
+    names = ["email-change", "mass-sync", "deployment-not-released", "portal-link-outlives-sessions"]
+    result = run("scenario", "run", *names, "--json", CUSTSYNC_NETSUITE_AUTH="tba")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert json.loads(result.stdout)["passed"] == len(names)
+    demo = run("doctor", "--json", CUSTSYNC_NETSUITE_AUTH="tba")
+    sign_in = next(c for c in json.loads(demo.stdout)["checks"] if c["id"] == "netsuite-auth")
+    assert demo.returncode == 0 and sign_in["warning"] and "token-based" in sign_in["detail"]
+    demo = run("mass-sync", "--dry-run", "--json", CUSTSYNC_NETSUITE_AUTH="tba")
+    assert demo.returncode in (0, 3) and json.loads(demo.stdout)["counts"]["planned"] > 40, demo.stderr
+
+
+def test_scenario_mocks_take_only_the_auth_from_the_environment(monkeypatch):
+    import argparse
+
+    from sync_core.config import NetSuiteAuth
+    from tui.scenario_commands import _bundled_config
+
+    monkeypatch.setenv("CUSTSYNC_NETSUITE_AUTH", "tba")
+    monkeypatch.setenv("CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY", "oldest")  # a scenario's settings are its own
+    config = _bundled_config(argparse.Namespace(config=None))
+    assert config.netsuite.auth_method is NetSuiteAuth.TBA and config.sync.duplicate_email_policy.value == "ask"
+    monkeypatch.delenv("CUSTSYNC_NETSUITE_AUTH")
+    assert _bundled_config(argparse.Namespace(config=None)) is None  # the defaults: M2M

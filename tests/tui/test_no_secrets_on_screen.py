@@ -17,6 +17,8 @@ async def test_screens_show_no_secrets_after_sync_and_mass_sync(app_for, mocks):
     secrets = [mocks.stripe.info["api_key"]] + [mocks.netsuite.info[k] for k in
                                                  ("consumer_key", "consumer_secret", "token_id", "token_secret")]
     secrets.append(mocks.netsuite.control.configure_portal_suitelet()["signing_secret"])
+    with open(mocks.netsuite.info["private_key_file"]) as fh:  # the M2M private key, line by line
+        secrets += [line for line in fh.read().splitlines() if line and not line.startswith("-----")]
     app = app_for()
     screens: list[str] = []
     async with app.run_test(size=(160, 50)) as pilot:
@@ -45,5 +47,6 @@ async def test_screens_show_no_secrets_after_sync_and_mass_sync(app_for, mocks):
     drawn = "\n".join(screen_text(svg) for svg in screens)
     assert "/app/site/hosting/****" in drawn and "cus_" in drawn  # the text is readable: masked link, ids
     assert "sig=" not in drawn and not re.search(r"/p/session/(?!\*\*\*\*)", drawn)
+    assert "Bearer" not in drawn and "eyJ" not in drawn  # no access token, no signed JWT (base64 of '{"')
     for value in secrets + portal_urls:
         assert value not in drawn, f"drawn on screen: {value[:16]}..."

@@ -52,18 +52,22 @@ class DoctorScreen(Screen[None]):
         table.clear()
         remedies = Text()
         for c in checks:
-            mark = Text("PASS", style="bold green") if c.ok else Text("FAIL", style="bold red")
-            table.add_row(mark, Text(c.title), Text(c.rule or ""), Text(c.detail), key=c.id)
-            if not c.ok:
-                remedies.append(f"FAIL {c.title}", style="bold red")
+            style = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}[c.mark]
+            table.add_row(Text(c.mark, style=style), Text(c.title), Text(c.rule or ""), Text(c.detail), key=c.id)
+            if not c.ok or c.warning:
+                remedies.append(f"{c.mark} {c.title}", style=style)
                 remedies.append(f" ({c.rule})" if c.rule else "")
                 remedies.append(f": {c.detail}\n")
                 if c.remedy:
                     remedies.append("  remedy: ", style="bold yellow")
                     remedies.append(f"{c.remedy}\n")
         failing = [c for c in checks if not c.ok]
-        self.query_one("#remedies", Static).update(remedies if failing else Text("All checks pass.", style="green"))
+        warnings = sum(1 for c in checks if c.ok and c.warning)
+        self.query_one("#remedies", Static).update(
+            remedies if failing or warnings else Text("All checks pass.", style="green"))
         summary = f"{len(checks)} checks: {len(checks) - len(failing)} pass, {len(failing)} fail"
+        if warnings:
+            summary += f" ({warnings} with a warning)"
         self.query_one("#doctor-summary", Static).update(summary)
         self.app.health = "connected" if not failing else f"doctor: {len(failing)} failing"  # type: ignore[attr-defined]
         self.notify(summary, severity="warning" if failing else "information")
