@@ -19,6 +19,7 @@ import httpx
 from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
 
 from sync_core.errors import NetSuiteError
+from sync_core.read_only import make_read_only
 from sync_core.rules.ids import internal_id as checked_internal_id
 from sync_core.retry import RetryPolicy, with_retries
 from sync_core.rules.mapping import SearchColumn
@@ -110,7 +111,9 @@ class NetSuiteClient:
         restlet_script: str = "customscript_custsync_search",
         restlet_deploy: str = "customdeploy_custsync_search",
         transport: httpx.AsyncBaseTransport | None = None,
+        read_only: bool = False,
     ) -> None:
+        """`read_only`: every write is refused before it is sent (sync_core.read_only)."""
         self.rest_url = rest_url.rstrip("/")
         self.restlet_url = restlet_url.rstrip("/")
         self.restlet_params = {"script": restlet_script, "deploy": restlet_deploy}
@@ -127,6 +130,8 @@ class NetSuiteClient:
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             headers={"Accept": "application/json"},
         )
+        if read_only:
+            make_read_only(self._http)
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
