@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from sync_core.config import Config, NetSuiteTarget, StripeTarget
+from sync_core.config import SECRET_ENV, Config, NetSuiteTarget, StripeTarget
 
 from .launcher import MockProcess, start_mock
 from .portal_wiring import new_signing_secret, wire_portal
@@ -74,6 +74,21 @@ def configure_for(config: Config, ns: dict[str, Any], st: dict[str, Any]) -> Con
     configured = config.model_copy(update={"netsuite": netsuite, "stripe": stripe})
     configured.source = f"bundled mocks (NetSuite {ns['url']}, Stripe {st['url']})"
     return configured
+
+
+def mock_environment(config: Config) -> dict[str, str]:
+    """The CUSTSYNC_* variables that point custsync (a CLI run, a child process) at the mocks `config` names,
+    with their fake credentials: for loopback mocks only, never for a real account."""
+    ns, st = config.netsuite, config.stripe
+    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
+           "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url or "", "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url or "",
+           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url or ""}
+    for (section, key), var in SECRET_ENV.items():
+        value = getattr(getattr(config, section), key)
+        env[var] = value.get_secret_value() if value is not None else ""
+    if config.sync.duplicate_email_policy.value != "ask":
+        env["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+    return env
 
 
 def _stop_quietly(future: Any) -> None:

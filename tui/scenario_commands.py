@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shlex
 import signal
@@ -14,8 +15,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
+from sync_core.config import Config, ConfigError, load_config
 from testbed import demo
+from testbed.bundled import mock_environment
+from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
 from testbed.save_scenario import save_mocks
 from testbed.control import MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
@@ -176,19 +179,52 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- scenario capture ----------------------------------------------------------------
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    def refuse(message: str) -> int:
+        print(f"custsync scenario capture: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    try:
+        ids = customer_ids(args.ids)
+        out = output_path(args.out, force=args.force)
+    except CaptureError as exc:
+        return refuse(str(exc))
+    config = load_config(args.config)
+    if config.uses_bundled_mocks:
+        return refuse("capture reads the NetSuite account and Stripe account your configuration names, and none is "
+                      "named: give --config FILE (or CUSTSYNC_CONFIG) with [netsuite] and [stripe] targets. To save "
+                      "the mocks' state instead: custsync scenario new --from-mocks FILE.")
+    if args.keep_real:
+        print(f"custsync scenario capture: warning: {KEEP_REAL_WARNING}", file=sys.stderr)
+    try:
+        result, _loaded = asyncio.run(capture_to_file(config, ids, out, keep_real=args.keep_real, force=args.force,
+                                                      other_mode_ok=args.other_mode_ok))
+    except CaptureError as exc:
+        return refuse(str(exc))
+    if args.json:
+        print(json.dumps({"file": str(out), **result.as_dict()}, indent=2))
+        return EXIT_OK
+    console = _console()
+    console.print(f"wrote {out}" + (" (anonymized)" if result.anonymized else " [bold red](REAL DATA)[/bold red]")
+                  + f": {result.netsuite_customers} NetSuite and {result.stripe_customers} Stripe customers")
+    for line in result.decisions():
+        console.print(f"  decided now: {line}", markup=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False, style="dim")
+    console.print(f"cost: {request_counts_text(result.requests)}", markup=False)
+    console.print(f"Next: fill in its lesson, then replay it: custsync scenario run {out}", markup=False)
+    return EXIT_OK
+
+
 # --- mocks --------------------------------------------------------------------------
 
 
 def connection_text(config: Config) -> str:
     ns, st = config.netsuite, config.stripe
-    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
-           "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
-           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url}
-    for (section, key), var in SECRET_ENV.items():
-        value = getattr(config, section).__getattribute__(key)
-        env[var] = value.get_secret_value() if value is not None else ""
-    if config.sync.duplicate_email_policy.value != "ask":
-        env["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+    env = mock_environment(config)
     lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
              "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
     lines += [f"export {k}={shlex.quote(str(v))}" for k, v in env.items()]
@@ -315,6 +351,30 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--force", action="store_true", help="overwrite FILE")
     _running_mock_options(q)
     q.set_defaults(func=cmd_new)
+
+    q = ssub.add_parser("capture", help="capture customers of the configured NetSuite and Stripe as a scenario "
+                        "(read-only, anonymized)",
+                        description="Read a customer's situation from the NetSuite account and Stripe account the "
+                        "configuration names, and write it as a scenario file: the customers named and their "
+                        "neighbourhood (the other NetSuite customers of the same mailbox or linked to the same Stripe "
+                        "customer; the Stripe customers of those mailboxes in any letter case and those the stored "
+                        "ids name), the saved searches' columns, the PayPack fields, the portal's state and the run "
+                        "journal's lines about them. Only reads: both clients refuse any write before it is sent, "
+                        "so it is safe against production. Names, emails, phones and addresses are replaced by "
+                        "consistent fakes unless --keep-real; keys and signed links are never written. Each step "
+                        "of the file expects what custsync decides now (a dry run), so `custsync scenario run FILE` "
+                        "shows whether a replay decides the same. Exit codes: 0 written, 1 a service failed, 2 bad "
+                        "input (nothing written).")
+    q.add_argument("ids", nargs="+", metavar="ID", help="NetSuite internal id of a customer to capture")
+    q.add_argument("--out", metavar="FILE", required=True, help="the scenario file to write (.yaml)")
+    q.add_argument("--keep-real", action="store_true",
+                   help="keep the real names, emails, phones and addresses (the file must stay inside the company)")
+    q.add_argument("--force", action="store_true", help="overwrite FILE when it exists")
+    q.add_argument("--other-mode-ok", action="store_true",
+                   help="capture even when a named customer's STRIPE CUSTOMER ID exists only in the other mode "
+                   "than the key's (test vs live): the stale link (R2) as it is")
+    q.add_argument("--json", action="store_true", help="what was captured, as JSON (for scripts)")
+    q.set_defaults(func=cmd_capture)
 
     p = sub.add_parser("mocks", help="serve both mocks until Ctrl-C",
                        description="Start the NetSuite and Stripe mocks as servers, loaded with a scenario's state "
