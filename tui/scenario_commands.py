@@ -19,6 +19,7 @@ from sync_core.config import Config, ConfigError, load_config
 from testbed import demo
 from testbed.bundled import mock_environment
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
+from testbed.junit import write_junit_xml
 from testbed.save_scenario import save_mocks
 from testbed.control import MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
@@ -131,6 +132,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("custsync scenario run: --realistic starts its own mocks with Stripe's rate limits; mocks already "
               "running keep the profile they were started with (custsync mocks --realistic).", file=sys.stderr)
         return EXIT_USAGE
+    junit = Path(args.junit_xml) if args.junit_xml else None
+    if junit is not None and not junit.parent.is_dir():
+        print(f"custsync scenario run: --junit-xml {junit}: the folder {junit.parent} does not exist.", file=sys.stderr)
+        return EXIT_USAGE
     pair = MockPair.attach(running) if running else MockPair.start(
         load_config(args.config) if args.config else None, profile="realistic" if args.realistic else "fast")
     reports = []
@@ -143,6 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not args.json:
                 print_report(out, report, verbose=args.verbose)
     passed = sum(r.ok for r in reports)
+    if junit is not None:
+        write_junit_xml(junit, list(zip(loaded, reports)))
     if args.json:
         print(json.dumps({"ok": passed == len(reports), "passed": passed, "failed": len(reports) - passed,
                           "scenarios": [r.as_dict() for r in reports]}, indent=2))
@@ -336,6 +343,8 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--all", action="store_true", help="every file in the scenarios directory")
     q.add_argument("--json", action="store_true", help="one JSON document on stdout (for scripts)")
     q.add_argument("-v", "--verbose", action="store_true", help="the lesson, every step's trace and every check")
+    q.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML for CI: a test case per step, failures "
+                   "with expected vs actual and the decision trace")
     q.add_argument("--realistic", action="store_true",
                    help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
