@@ -33,6 +33,10 @@ SEPARATORS = re.compile(r'(@|\s+|")')  # kept as they are in an email: they deci
 EMAIL_LIKE = re.compile(r"[^\s'\"<>(),;:]+@[^\s'\"<>(),;:]+")
 MIN_SECRET = 4  # originals shorter than this ("US", "7") are not identifying: kept, never searched for
 FIXED_TEXT = (".test", "+1 555 ")  # in every fake of its kind: an original inside these cannot be kept out
+# What gets replaced, and by which kind of fake: given() replaces these, personal_values() lists them.
+NETSUITE_KINDS = {"companyname": "company", "firstname": "word", "lastname": "word", "email": "email",
+                  "phone": "phone", "comments": "text", "entityid": "value"}
+STRIPE_KINDS = {"email": "email", "phone": "phone", "name": "person", "description": "text"}
 ADDRESS_KINDS = {"addr1": "street", "addr2": "street", "city": "city", "zip": "postcode",
                  "line1": "street", "line2": "street", "postal_code": "postcode"}
 
@@ -205,8 +209,7 @@ class Anonymizer:
         out = copy.deepcopy(given)
         self.forbid(personal_values(given, metadata_prefix))
         for c in out.get("netsuite", {}).get("customers", []):
-            for key, kind in (("companyname", "company"), ("firstname", "word"), ("lastname", "word"),
-                              ("email", "email"), ("phone", "phone"), ("comments", "text"), ("entityid", "value")):
+            for key, kind in NETSUITE_KINDS.items():
                 if c.get(key):
                     c[key] = self.kind(kind)(c[key])
             self._address(c.get("address") or {})
@@ -215,7 +218,7 @@ class Anonymizer:
             if c.get("portal_url"):
                 c["portal_url"] = mask_url(c["portal_url"])  # a bearer link: never in a shared file
         for c in out.get("stripe", {}).get("customers", []):
-            for key, kind in (("email", "email"), ("phone", "phone"), ("name", "person"), ("description", "text")):
+            for key, kind in STRIPE_KINDS.items():
                 if c.get(key):
                     c[key] = self.kind(kind)(c[key])
             self._address(c.get("address") or {})
@@ -264,11 +267,10 @@ def personal_values(given: dict[str, Any], metadata_prefix: str = "netsuite_") -
     """The values Anonymizer.given replaces (the originals no fake may contain)."""
     found: list[Any] = []
     for c in given.get("netsuite", {}).get("customers", []):
-        found += [c.get(k) for k in ("companyname", "firstname", "lastname", "email", "phone", "comments", "entityid")]
-        found += list((c.get("address") or {}).values()) + [str(v) for v in (c.get("custom") or {}).values()]
+        found += [c.get(k) for k in NETSUITE_KINDS] + [str(v) for v in (c.get("custom") or {}).values()]
+        found += [(c.get("address") or {}).get(k) for k in ADDRESS_KINDS]
     for c in given.get("stripe", {}).get("customers", []):
-        found += [c.get(k) for k in ("email", "phone", "name", "description")]
-        found += list((c.get("address") or {}).values())
+        found += [c.get(k) for k in STRIPE_KINDS] + [(c.get("address") or {}).get(k) for k in ADDRESS_KINDS]
         found += [str(v) for k, v in (c.get("metadata") or {}).items() if k != f"{metadata_prefix}internal_id"]
     # Parts too: an email's local part and domain, a name's words.
     parts = [p for v in found if isinstance(v, str) for p in re.split(r"[@\s]+", v)]
