@@ -48,7 +48,8 @@ class Engine:
         self.services = Services.of(config, netsuite, stripe)
 
     @classmethod
-    def from_config(cls, config: Config, *, confirm_live: bool = False) -> "Engine":
+    def from_config(cls, config: Config, *, confirm_live: bool = False, read_only: bool = False) -> "Engine":
+        """`read_only`: both clients refuse every write before it is sent (sync_core.read_only)."""
         ns, st, sync = config.netsuite, config.stripe, config.sync
         rest_url, base_url = ns.resolved_rest_url(), st.resolved_base_url()
         if rest_url is None or base_url is None:
@@ -65,6 +66,7 @@ class Engine:
             policy=policy,
             restlet_script=ns.restlet_script,
             restlet_deploy=ns.restlet_deploy,
+            read_only=read_only,
         )
         stripe = StripeGateway(
             api_key=st.api_key.get_secret_value(),  # type: ignore[union-attr]
@@ -74,6 +76,7 @@ class Engine:
             allow_writes_live=st.allow_live or confirm_live,
             timeout=st.timeout_seconds,
             policy=policy,
+            read_only=read_only,
         )
         return cls(config, netsuite, stripe)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from sync_core.config import TBA_SECRETS, Config, NetSuiteTarget, StripeTarget
+from sync_core.config import SECRET_ENV, TBA_SECRETS, Config, NetSuiteTarget, StripeTarget
 from sync_core.netsuite.m2m_keys import new_key_pair, write_private
 
 from .launcher import MockProcess, start_mock
@@ -101,6 +101,35 @@ def configure_for(config: Config, ns: dict[str, Any], st: dict[str, Any]) -> Con
     configured = config.model_copy(update={"netsuite": netsuite, "stripe": stripe})
     configured.source = f"bundled mocks (NetSuite {ns['url']}, Stripe {st['url']})"
     return configured
+
+
+def mock_environment_groups(config: Config) -> dict[str, dict[str, str]]:
+    """The CUSTSYNC_* variables that point custsync (a CLI run, a child process) at the mocks `config` names,
+    with their fake credentials, by group: the targets ("common", with the NetSuite auth in use), NetSuite's
+    OAuth 2.0 M2M settings ("m2m"), its TBA secrets ("tba") and Stripe's ("stripe"). For loopback mocks only,
+    never for a real account."""
+    ns, st = config.netsuite, config.stripe
+
+    def secret(section: str, key: str) -> str:
+        value = getattr(getattr(config, section), key)
+        return value.get_secret_value() if value is not None else ""
+
+    common = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
+              "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url or "", "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url or "",
+              "CUSTSYNC_NETSUITE_AUTH": ns.auth_method.value}
+    m2m = {f"CUSTSYNC_NETSUITE_{key.upper()}": str(getattr(ns, key) or "")
+           for key in ("client_id", "certificate_id", "private_key_file", "certificate_file")}
+    tba = {SECRET_ENV[("netsuite", key)]: secret("netsuite", key) for key in TBA_SECRETS}
+    stripe = {"CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url or "",
+              SECRET_ENV[("stripe", "api_key")]: secret("stripe", "api_key")}
+    if config.sync.duplicate_email_policy.value != "ask":
+        stripe["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
+    return {"common": common, "m2m": m2m, "tba": tba, "stripe": stripe}
+
+
+def mock_environment(config: Config) -> dict[str, str]:
+    """Every variable of `mock_environment_groups`, in one mapping (for a child process's environment)."""
+    return {k: v for group in mock_environment_groups(config).values() for k, v in group.items()}
 
 
 def _stop_quietly(future: Any) -> None:

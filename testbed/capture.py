@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ STATUS_KEY = {"RELEASED": "released", "TESTING": "testing", "NOTSCHEDULED": "not
 STRIPE_KEYS = ("id", "email", "name", "phone", "description")
 
 
-def _customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> dict[str, Any]:
+def netsuite_customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> dict[str, Any]:
+    """A NetSuite customer in the mock state's shape (addressBook a list of lines) as a scenario writes it."""
     out: dict[str, Any] = {"id": str(record["id"])}
     for key in list(BODY) + ["address", *paypack_fields(config)]:
         value = friendly_value(record, key, config)
@@ -33,7 +36,7 @@ def _customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> 
     return out
 
 
-def _columns(columns: list[dict[str, Any]]) -> list[Any]:
+def columns_entry(columns: list[dict[str, Any]]) -> list[Any]:
     if all(c.get("label") == DEFAULT_LABELS.get(c["name"]) for c in columns):
         return [c["name"] for c in columns]  # the shorthand gives back these labels
     return [{"name": c["name"], "label": c.get("label")} for c in columns]
@@ -49,7 +52,7 @@ def _searches(searches: list[dict[str, Any]], config: Config) -> dict[str, Any]:
         if search.get("title") != default.get("title", search["id"]):
             entry["title"] = search.get("title")
         if search["columns"] != default.get("columns", demo.DEMO_SEARCH_COLUMNS):
-            entry["columns"] = _columns(search["columns"])
+            entry["columns"] = columns_entry(search["columns"])
         if search.get("criteria") != default.get("criteria", []):
             entry["criteria"] = search.get("criteria")
         if entry or not default:
@@ -57,12 +60,14 @@ def _searches(searches: list[dict[str, Any]], config: Config) -> dict[str, Any]:
     return out
 
 
-def _stripe_customer(c: dict[str, Any]) -> dict[str, Any]:
+def stripe_customer(c: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe customer (the API's or the mock state's) as a scenario writes it."""
     out = {k: c[k] for k in STRIPE_KEYS if c.get(k) is not None}
     address = {k: v for k, v in (c.get("address") or {}).items() if v is not None}
     if address:
         out["address"] = address
-    out["created"] = c["created"]
+    if c.get("created") is not None:  # the API answers a deleted customer with its id alone
+        out["created"] = c["created"]
     if c.get("deleted"):
         out["deleted"] = True
     if c.get("metadata"):
@@ -77,14 +82,14 @@ def capture_given(netsuite: MockControl, stripe: MockControl, config: Config) ->
     custom_ids = [f["id"] for f in ns["custom_fields"] if f["id"] not in paypack]
     portal = next((d["status"] for d in ns["deployments"] if d["deploymentId"] == config.netsuite.portal_deployment),
                   "NOTSCHEDULED")
-    netsuite_given: dict[str, Any] = {"customers": [_customer(r, config, custom_ids) for r in ns["customers"]]}
+    netsuite_given: dict[str, Any] = {"customers": [netsuite_customer(r, config, custom_ids) for r in ns["customers"]]}
     searches = _searches(ns["saved_searches"], config)
     if searches:
         netsuite_given["saved_searches"] = searches
     if portal != "RELEASED":
         netsuite_given["portal_deployment"] = STATUS_KEY[portal]
     test = st["accounts"][0]["test"] if st["accounts"] else {"customers": [], "portal_configuration": "none"}
-    stripe_given = {"customers": [_stripe_customer(c) for c in test["customers"]],
+    stripe_given = {"customers": [stripe_customer(c) for c in test["customers"]],
                     "portal_configuration": test["portal_configuration"]}
     given = {"netsuite": netsuite_given, "stripe": stripe_given}
     Given.model_validate(given)  # what we write must load back
@@ -120,9 +125,25 @@ _Dumper.add_representer(str, _text)
 _Dumper.add_representer(list, _list)
 
 
-def write_scenario(path: Path, document: dict[str, Any]) -> None:
-    text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
-    path.write_text(text, encoding="utf-8")
+def scenario_text(document: dict[str, Any]) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def write_scenario(path: Path, document: dict[str, Any] | str, *, replace: bool = True) -> None:
+    """Write the whole file or nothing: a temporary file beside it, then moved into place. `replace=False`
+    refuses a file that exists (FileExistsError), even one made meanwhile."""
+    text = document if isinstance(document, str) else scenario_text(document)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # atomic, and fails when the name exists
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 

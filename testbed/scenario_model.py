@@ -115,6 +115,9 @@ class StripeCustomer(_Model):
     address: StripeAddress | None = None
     created: int | None = None
     deleted: bool = False
+    # Only in the other mode than custsync's key (a test id while syncing live, or the reverse): Stripe answers
+    # "a similar object exists in live mode" (R2).
+    other_mode: bool = False
     metadata: dict[str, Union[str, int, float]] = Field(default_factory=dict)
 
 
@@ -385,6 +388,37 @@ def kind_of(step: _Step) -> str:
     return (step_kind(step) or "")[len(TAG_PREFIX):]
 
 
+class JournalRecord(_Model):
+    """One line of the run journal about a captured customer: a mass-sync step, or an operator's decision."""
+
+    kind: Literal["step", "decision"]
+    at: str  # when, UTC, ISO 8601
+    customer: CustomerId
+    run: str | None = None
+    run_status: str | None = None  # a run still "running" that no process runs was interrupted
+    state: str | None = None  # pending, create-attempted, ok, failed, ...
+    decision: str | None = None  # link, unlink
+    rule: RuleId | None = None
+    action: str | None = None
+    stripe_customer_id: str | None = None
+    previous: str | None = None
+    error: str | None = None
+    remedy: str | None = None
+
+
+class Captured(_Model):
+    """Where a scenario was captured from (`custsync scenario capture`): support's record, not replayed."""
+
+    at: str
+    source: str
+    customers: list[CustomerId]
+    anonymized: bool
+    saved_searches: dict[str, str] = Field(default_factory=dict)  # role -> saved search id
+    requests: dict[Literal["netsuite", "stripe"], int] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    journal: list[JournalRecord] = Field(default_factory=list)
+
+
 class Scenario(_Model):
     name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] | None = None
     title: str
@@ -393,3 +427,4 @@ class Scenario(_Model):
     given: Given = Field(default_factory=Given)
     steps: list[Step] = Field(default_factory=list)  # type: ignore[valid-type]
     then: Then | None = None
+    captured: Captured | None = None

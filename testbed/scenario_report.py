@@ -19,6 +19,7 @@ class StepReport:
     note: str | None = None
     checks: list[Check] = field(default_factory=list)
     error: str | None = None  # the step could not run
+    elapsed: float = 0.0  # seconds
 
     @property
     def ok(self) -> bool:

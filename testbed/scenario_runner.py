@@ -415,6 +415,7 @@ class ScenarioSession:
         self.next_index += 1
         r = StepReport(self.next_index, m.kind_of(step), describe(step), note=step.note)
         self.report.steps.append(r)
+        started = time.monotonic()
         try:
             await self.runner._step(self.engine, self.config, step, r)
             if step.then is not None:
@@ -422,6 +423,7 @@ class ScenarioSession:
         except (StepError, SyncError, MockControlError) as exc:
             r.error = str(exc)
             self.stopped = True
+        r.elapsed = time.monotonic() - started
         return r
 
     async def finish(self, *, check_then: bool = True) -> ScenarioReport:

@@ -124,14 +124,19 @@ def netsuite_state(ns: NetSuiteGiven, config: Config) -> dict[str, Any]:
 
 
 def stripe_state(st: StripeGiven, api_key: str | None = None) -> dict[str, Any]:
-    customers = []
+    customers, elsewhere = [], []
     for i, c in enumerate(st.customers):
         doc = c.model_dump(exclude_none=True)
         doc.setdefault("created", FIRST_CREATED + 60 * i)
         if not doc.get("metadata"):
             doc.pop("metadata", None)
-        customers.append(doc)
-    return demo.stripe_state(customers, portal=st.portal_configuration, api_key=api_key)
+        (elsewhere if doc.pop("other_mode") else customers).append(doc)
+    state = demo.stripe_state(customers, portal=st.portal_configuration, api_key=api_key)
+    if elsewhere:  # the mode custsync's key does not reach
+        other = "test" if api_key and "_live_" in api_key[:8] else "live"
+        account = state["accounts"][0]
+        account[other] = {"customers": elsewhere, "portal_configuration": "none", "payment_methods": []}
+    return state
 
 
 def states(given: Given, config: Config, api_key: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shlex
@@ -15,8 +16,11 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sync_core.config import SECRET_ENV, TBA_SECRETS, Config, ConfigError, load_config
+from sync_core.config import Config, ConfigError, load_config
 from testbed import demo
+from testbed.bundled import mock_environment_groups
+from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
+from testbed.junit import write_junit_xml
 from testbed.save_scenario import save_mocks
 from testbed.control import MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
@@ -138,6 +142,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("custsync scenario run: --realistic starts its own mocks with Stripe's rate limits; mocks already "
               "running keep the profile they were started with (custsync mocks --realistic).", file=sys.stderr)
         return EXIT_USAGE
+    junit = Path(args.junit_xml) if args.junit_xml else None
+    if junit is not None and not junit.parent.is_dir():
+        print(f"custsync scenario run: --junit-xml {junit}: the folder {junit.parent} does not exist.", file=sys.stderr)
+        return EXIT_USAGE
     pair = MockPair.attach(running) if running else MockPair.start(
         _bundled_config(args), profile="realistic" if args.realistic else "fast")
     reports = []
@@ -150,6 +158,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not args.json:
                 print_report(out, report, verbose=args.verbose)
     passed = sum(r.ok for r in reports)
+    if junit is not None:
+        write_junit_xml(junit, list(zip(loaded, reports)))
     if args.json:
         print(json.dumps({"ok": passed == len(reports), "passed": passed, "failed": len(reports) - passed,
                           "scenarios": [r.as_dict() for r in reports]}, indent=2))
@@ -186,36 +196,66 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- scenario capture ----------------------------------------------------------------
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    def refuse(message: str) -> int:
+        print(f"custsync scenario capture: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    try:
+        ids = customer_ids(args.ids)
+        out = output_path(args.out, force=args.force)
+    except CaptureError as exc:
+        return refuse(str(exc))
+    config = load_config(args.config)
+    if config.uses_bundled_mocks:
+        return refuse("capture reads the NetSuite account and Stripe account your configuration names, and none is "
+                      "named: give --config FILE (or CUSTSYNC_CONFIG) with [netsuite] and [stripe] targets. To save "
+                      "the mocks' state instead: custsync scenario new --from-mocks FILE.")
+    if args.keep_real:
+        print(f"custsync scenario capture: warning: {KEEP_REAL_WARNING}", file=sys.stderr)
+    try:
+        result, _loaded = asyncio.run(capture_to_file(config, ids, out, keep_real=args.keep_real, force=args.force,
+                                                      other_mode_ok=args.other_mode_ok))
+    except CaptureError as exc:
+        return refuse(str(exc))
+    if args.json:
+        print(json.dumps({"file": str(out), **result.as_dict()}, indent=2))
+        return EXIT_OK
+    console = _console()
+    console.print(f"wrote {out}" + (" (anonymized)" if result.anonymized else " [bold red](REAL DATA)[/bold red]")
+                  + f": {result.netsuite_customers} NetSuite and {result.stripe_customers} Stripe customers")
+    for line in result.decisions():
+        console.print(f"  decided now: {line}", markup=False)
+    for note in result.notes:
+        console.print(f"  note: {note}", markup=False, style="dim")
+    console.print(f"cost: {request_counts_text(result.requests)}", markup=False)
+    console.print(f"Next: fill in its lesson, then replay it: custsync scenario run {out}", markup=False)
+    return EXIT_OK
+
+
 # --- mocks --------------------------------------------------------------------------
+
+
+def _exports(values: dict[str, str]) -> list[str]:
+    return [f"export {k}={shlex.quote(str(v))}" for k, v in values.items()]
 
 
 def connection_text(config: Config) -> str:
     """The export lines and the TOML that point custsync at these mocks: NetSuite with OAuth 2.0 M2M (a key pair
     made for these mocks) and, beside it, the TBA credentials; CUSTSYNC_NETSUITE_AUTH says which is used."""
     ns, st = config.netsuite, config.stripe
-    secret = lambda value: value.get_secret_value() if value is not None else ""  # noqa: E731
-    common = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
-              "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
-              "CUSTSYNC_NETSUITE_AUTH": ns.auth_method.value}
-    m2m = {f"CUSTSYNC_NETSUITE_{key.upper()}": getattr(ns, key)
-           for key in ("client_id", "certificate_id", "private_key_file", "certificate_file")}
-    tba = {SECRET_ENV[("netsuite", key)]: secret(getattr(ns, key)) for key in TBA_SECRETS}
-    stripe = {"CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": st.base_url,
-              "CUSTSYNC_STRIPE_API_KEY": secret(st.api_key)}
-    if config.sync.duplicate_email_policy.value != "ask":
-        stripe["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
-
-    def exports(values: dict) -> list[str]:
-        return [f"export {k}={shlex.quote(str(v))}" for k, v in values.items()]
-
+    groups = mock_environment_groups(config)
     lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
              "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
-    lines += exports(common)
+    lines += _exports(groups["common"])
     lines += ["# NetSuite OAuth 2.0 client credentials (M2M): a key pair made for these mocks, deleted when they stop"]
-    lines += exports(m2m)
+    lines += _exports(groups["m2m"])
     lines += ["# NetSuite token-based auth (TBA), as configurations made before M2M: CUSTSYNC_NETSUITE_AUTH=tba uses it"]
-    lines += exports(tba)
-    lines += exports(stripe)
+    lines += _exports(groups["tba"])
+    lines += _exports(groups["stripe"])
     lines += ["", "# or as a config file (custsync --config FILE); the Stripe key and the TBA secrets stay in the "
               "environment above", "[netsuite]", 'target = "mock"', f'account = "{ns.account}"',
               f'rest_url = "{ns.rest_url}"', f'restlet_url = "{ns.restlet_url}"', f'auth = "{ns.auth_method.value}"']
@@ -327,6 +367,8 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--all", action="store_true", help="every file in the scenarios directory")
     q.add_argument("--json", action="store_true", help="one JSON document on stdout (for scripts)")
     q.add_argument("-v", "--verbose", action="store_true", help="the lesson, every step's trace and every check")
+    q.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML for CI: a test case per step, failures "
+                   "with expected vs actual and the decision trace")
     q.add_argument("--realistic", action="store_true",
                    help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
@@ -342,6 +384,30 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--force", action="store_true", help="overwrite FILE")
     _running_mock_options(q)
     q.set_defaults(func=cmd_new)
+
+    q = ssub.add_parser("capture", help="capture customers of the configured NetSuite and Stripe as a scenario "
+                        "(read-only, anonymized)",
+                        description="Read a customer's situation from the NetSuite account and Stripe account the "
+                        "configuration names, and write it as a scenario file: the customers named and their "
+                        "neighbourhood (the other NetSuite customers of the same mailbox or linked to the same Stripe "
+                        "customer; the Stripe customers of those mailboxes in any letter case and those the stored "
+                        "ids name), the saved searches' columns, the PayPack fields, the portal's state and the run "
+                        "journal's lines about them. Only reads: both clients refuse any write before it is sent, "
+                        "so it is safe against production. Names, emails, phones and addresses are replaced by "
+                        "consistent fakes unless --keep-real; keys and signed links are never written. Each step "
+                        "of the file expects what custsync decides now (a dry run), so `custsync scenario run FILE` "
+                        "shows whether a replay decides the same. Exit codes: 0 written, 1 a service failed, 2 bad "
+                        "input (nothing written).")
+    q.add_argument("ids", nargs="+", metavar="ID", help="NetSuite internal id of a customer to capture")
+    q.add_argument("--out", metavar="FILE", required=True, help="the scenario file to write (.yaml)")
+    q.add_argument("--keep-real", action="store_true",
+                   help="keep the real names, emails, phones and addresses (the file must stay inside the company)")
+    q.add_argument("--force", action="store_true", help="overwrite FILE when it exists")
+    q.add_argument("--other-mode-ok", action="store_true",
+                   help="capture even when a named customer's STRIPE CUSTOMER ID exists only in the other mode "
+                   "than the key's (test vs live): the stale link (R2) as it is")
+    q.add_argument("--json", action="store_true", help="what was captured, as JSON (for scripts)")
+    q.set_defaults(func=cmd_capture)
 
     p = sub.add_parser("mocks", help="serve both mocks until Ctrl-C",
                        description="Start the NetSuite and Stripe mocks as servers, loaded with a scenario's state "

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Mapping
 import httpx
 
 from sync_core.errors import NetSuiteError
+from sync_core.read_only import make_read_only
 from sync_core.rules.ids import internal_id as checked_internal_id
 from sync_core.retry import RetryPolicy, with_retries
 from sync_core.rules.mapping import SearchColumn
@@ -71,7 +72,9 @@ class NetSuiteClient:
         restlet_script: str = "customscript_custsync_search",
         restlet_deploy: str = "customdeploy_custsync_search",
         transport: httpx.AsyncBaseTransport | None = None,
+        read_only: bool = False,
     ) -> None:
+        """`read_only`: every write is refused before it is sent (sync_core.read_only)."""
         self.rest_url = rest_url.rstrip("/")
         self.restlet_url = restlet_url.rstrip("/")
         self.restlet_params = {"script": restlet_script, "deploy": restlet_deploy}
@@ -91,6 +94,8 @@ class NetSuiteClient:
         )
         if hasattr(auth, "attach"):
             auth.attach(self._http)  # token requests go through this client: same timeouts, same connections
+        if read_only:
+            make_read_only(self._http, sign_in_url=getattr(auth, "token_url", None))
 
     async def sign_in(self) -> None:
         """Ask for an access token now (OAuth 2.0), so that refused credentials stop a command before any work;

@@ -12,9 +12,11 @@ from urllib.parse import quote
 from contextlib import aclosing, contextmanager
 from typing import Any, AsyncIterator, Callable, Iterator
 
+import httpx
 import stripe
 
 from sync_core.errors import LiveModeRefused, StripeServiceError
+from sync_core.read_only import make_read_only, refused_cause
 from sync_core.retry import RateLimiter, RetryPolicy, with_retries
 from sync_core.rules.decide import is_portal_not_activated
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, list_all
@@ -64,6 +66,8 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if refused_cause(exc) is not None:
+        return False  # refused before it was sent (read-only): trying again is refused again
     if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
         return True
     if isinstance(exc, stripe.StripeError):
@@ -84,7 +88,9 @@ class StripeGateway:
         timeout: float = 30.0,
         policy: RetryPolicy = RetryPolicy(),
         max_connections: int = 50,
+        read_only: bool = False,
     ) -> None:
+        """`read_only`: every write is refused before it is sent (sync_core.read_only), whatever the key."""
         self.base_url = base_url.rstrip("/")
         self.live = "_live_" in api_key[:8]
         self.allow_writes_live = allow_writes_live
@@ -97,6 +103,8 @@ class StripeGateway:
             max_network_retries=0,  # our own retries, with our limiter between them
             http_client=self._http,
         )
+        if read_only:
+            self._make_read_only()
         # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s).
         self._limiter = RateLimiter(requests_per_second)
         self._search_limiter = RateLimiter(search_requests_per_second)
@@ -109,6 +117,15 @@ class StripeGateway:
 
     def _count_retry(self, exc: BaseException, attempt: int) -> None:
         self.retries += 1
+
+    def _make_read_only(self) -> None:
+        # The stripe package builds its httpx client itself and offers no hook; its attribute is checked, so a
+        # release that renames it stops here instead of running unguarded.
+        client = getattr(self._http, "_client_async", None)
+        if not isinstance(client, httpx.AsyncClient):
+            raise RuntimeError("this version of the stripe package has no httpx client to make read-only; "
+                               "refusing to run a read-only gateway without the guard")
+        make_read_only(client)
 
     async def aclose(self) -> None:
         close = getattr(self._http, "close_async", None)
@@ -152,6 +169,9 @@ class StripeGateway:
             raise StripeServiceError(exc.user_message or "authentication failed", status=exc.http_status,
                                      code=exc.code, remedy=KEY_REMEDY) from None
         except stripe.APIConnectionError as exc:
+            refused = refused_cause(exc)
+            if refused is not None:
+                raise refused from None
             raise StripeServiceError(f"cannot reach Stripe at {self.base_url}: {exc.user_message or exc}",
                                      retryable=True, remedy="Check [stripe] base_url/target and the network.") from None
         except stripe.StripeError as exc:
@@ -270,9 +290,16 @@ class StripeGateway:
         return str(session.url)
 
     async def default_portal_configuration_active(self) -> bool:
+        return await self.default_portal_configuration_state() == "active"
+
+    async def default_portal_configuration_state(self) -> str:
+        """"active", "inactive" (a default configuration, switched off) or "none" (the portal settings were
+        never saved in the Dashboard, so no default exists: R7)."""
         page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
             {"is_default": True, "limit": 1}))
-        return any(getattr(c, "active", False) for c in page.data)
+        if not page.data:
+            return "none"
+        return "active" if any(getattr(c, "active", False) for c in page.data) else "inactive"
 
     async def account_id(self) -> str:
         """The id (acct_...) of the account the key belongs to: GET /v1/account, asked once per gateway.

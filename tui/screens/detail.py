@@ -1,13 +1,14 @@
 """One customer: NetSuite's synced fields beside the linked Stripe customer's, the rules' decision, and actions.
 
 Actions: Sync to Stripe, Write the portal link, Check the portal link now (open it as the customer would),
-Clear the Stripe customer id (to rematch), copy or open the portal link (shown masked only: it is a bearer link).
+Clear the Stripe customer id (to rematch), copy or open the portal link (shown masked only: it is a bearer link),
+and capture the customer as a scenario file for support (read-only, anonymized unless asked otherwise).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -24,13 +25,18 @@ from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import normalize_stripe_id
+from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.keys import Keys
+from ..widgets.path_prompt import PathPrompt
 from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
 from .link import LinkScreen
+
+if TYPE_CHECKING:
+    from ..app import CustSyncApp
 
 
 def needs_a_person(o: Outcome) -> bool:
@@ -69,6 +75,8 @@ class DetailScreen(Screen[None]):
                 tooltip="Open the portal URL in the browser"),
         Binding("r", "refresh", "Refresh", id="detail-refresh", show=False,
                 tooltip="Read both records again and ask the rules what they would do (dry run)"),
+        Binding("w", "capture", "Capture", id="detail-capture", show=False,
+                tooltip="Capture this customer as a scenario file for support: read-only, anonymized unless unticked"),
         Binding("escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the customers"),
     ]
 
@@ -288,6 +296,45 @@ class DetailScreen(Screen[None]):
         self.app.data_changed()  # type: ignore[attr-defined]
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
+
+    # --- support: this customer's situation as a scenario file ---------------------------
+
+    def action_capture(self) -> None:
+        self.capture_flow()
+
+    @work(exclusive=True, group="detail-capture", exit_on_error=False, description="capturing the customer")
+    async def capture_flow(self) -> None:
+        answer = await self.app.push_screen_wait(PathPrompt(
+            f"Capture customer {self.internal_id} as a scenario",
+            "Reads NetSuite and Stripe (never writes) and saves this customer, its neighbours and what custsync "
+            "decides now, for `custsync scenario run`. An existing file is not overwritten.",
+            value=f"customer-{self.internal_id}.yaml", anonymize=True))
+        if answer is None:
+            return
+        path, anonymize = answer
+        app = cast("CustSyncApp", self.app)
+        config = app.engine.config if app.engine is not None else app.config
+        self._result("capturing (reads only)...")
+        try:
+            result, _ = await capture_to_file(config, [self.internal_id], path, keep_real=not anonymize)
+        except CaptureError as exc:
+            self._result(Text(f"Capture: nothing written. {exc}", style="yellow"))
+            self.notify(f"Capture: {exc}", severity="warning")
+            return
+        t = Text()
+        t.append("Capture: ", style="bold")
+        t.append(f"wrote {path}", style="bold green")
+        t.append(" (anonymized)\n" if anonymize else " (REAL DATA)\n", style="green" if anonymize else "bold red")
+        for line in result.decisions():
+            t.append(f"  decided now: {line}\n")
+        for note in result.notes:
+            t.append(f"  note: {note}\n", style="dim")
+        t.append(f"  cost: {request_counts_text(result.requests)}\n", style="dim")
+        t.append(f"Replay it: custsync scenario run {path}", style="dim")
+        self._result(t)
+        self.notify(f"Customer {self.internal_id} captured to {path}.")
+        if not anonymize:
+            self.notify(KEEP_REAL_WARNING, severity="warning", timeout=15)
 
     # --- the portal URL: copied or opened, never shown ----------------------------------
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -263,3 +264,43 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def customer_history(path: str | Path, internal_ids: Iterable[str]) -> list[dict[str, object]]:
+    """What the journal file holds about these customers, oldest first: each mass-sync step (with its run's
+    status: a `create-attempted` step of a run that is still `running` is an interrupted create) and each of the
+    operator's link decisions. Read without writing anything: no file, no table, nothing created ([] when the
+    file does not exist)."""
+    ids = sorted(set(internal_ids), key=lambda i: (len(i), i))
+    file = Path(path)
+    if not ids or not file.is_file():
+        return []
+    # immutable: no -wal/-shm files made beside it; a file a process is writing (its -wal exists) is read
+    # through the WAL instead, so a running sync's steps are seen.
+    mode = "mode=ro" if Path(f"{file}-wal").exists() else "immutable=1"
+    try:
+        db = sqlite3.connect(f"{file.resolve().as_uri()}?{mode}", uri=True)
+    except sqlite3.Error as exc:
+        raise JournalError(f"run journal {file}: {exc}") from None
+    marks = ",".join("?" * len(ids))
+    out: list[dict[str, object]] = []
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if {"steps", "runs"} <= tables:
+            rows = db.execute(
+                "SELECT s.updated, s.internal_id, s.run_id, r.status, s.state, s.rule, s.action, "
+                f"s.stripe_customer_id, s.error, s.remedy FROM steps s JOIN runs r ON r.id = s.run_id "
+                f"WHERE s.internal_id IN ({marks})", ids)
+            keys = ("at", "customer", "run", "run_status", "state", "rule", "action", "stripe_customer_id",
+                    "error", "remedy")
+            out += [{"kind": "step", **dict(zip(keys, row))} for row in rows]
+        if "decisions" in tables:
+            rows = db.execute("SELECT at, internal_id, kind, stripe_customer_id, previous FROM decisions "
+                              f"WHERE internal_id IN ({marks})", ids)
+            out += [{"kind": "decision", "at": at, "customer": iid, "decision": kind, "stripe_customer_id": sid,
+                     "previous": previous} for at, iid, kind, sid, previous in rows]
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"run journal {file}: {exc}") from None
+    finally:
+        db.close()
+    return sorted(out, key=lambda r: (float(r["at"] or 0), str(r["customer"])))  # type: ignore[arg-type]
