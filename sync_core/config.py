@@ -167,6 +167,9 @@ class SyncConfig(_Section):
         24.0, ge=0, description="how old the journal's stored listing of the Stripe account may grow before a mass "
         "sync lists the account again instead of reading the events since; 0: list every run, store nothing")
 
+    journal_keep_days: float = Field(
+        30.0, ge=0, description="a mass sync forgets runs older than this many days from the journal as it starts, "
+        "keeping what later runs still need (customers owed or waiting, the last finished run); 0 keeps every run")
     lookup_field: str = Field(EMAIL, description="what R3 matches on: email, or a customer field id whose value is "
                               "matched against and written to Stripe metadata under that id")
 

@@ -20,6 +20,7 @@ from .link_command import add_link_command
 from .exit_codes import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exit_codes import HELP as EXIT_CODES_HELP
 from .scenario_commands import add_scenario_commands
+from .status_command import add_status_command
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     add_link_command(sub)
+    add_status_command(sub)
     add_scenario_commands(sub)
 
     return parser

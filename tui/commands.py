@@ -238,13 +238,18 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     task = progress.add_task("sync", total=None, rate="", counts="")
     finished: RunFinished | None = None
     plan: dict[str, Any] | None = None
+    took_over: str | None = None
     with progress:
         async for event in engine.mass_sync(journal, run_id=args.resume, dry_run=args.dry_run,
                                             portal=not args.no_portal, retry_failed=args.retry_failed,
                                             changed_since=changed_since):
-            if isinstance(event, RunStarted) and not args.json:
-                what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
-                err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+            if isinstance(event, RunStarted):
+                took_over = event.took_over
+                if not args.json:
+                    what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
+                    err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+                if took_over:
+                    err.print(f"took over the target's lock from {took_over}: its process is gone", markup=False)
             elif isinstance(event, PlanReady):
                 plan = event.plan.summary()
                 if not args.json:
@@ -274,6 +279,7 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     assert finished is not None
     if args.json:
         print(json.dumps({"run_id": finished.run_id, "dry_run": args.dry_run, "counts": finished.counts,
+                          "took_over_lock_of": took_over,
                           "changed_since": changed_since.strftime("%Y-%m-%dT%H:%M:%SZ") if changed_since else None,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,

@@ -12,7 +12,7 @@
  *         "page": 0, "pageSize": 1000, "modifiedAfter": "2026-11-27T05:00:00Z" (optional),
  *         "idRanges": [[1100, 1102], [2100, null]] (optional)}
  *     -> {"searchId", "columnsFrom", "columns": [columnsFrom's columns], "fields", "page", "pageSize",
- *         "pageCount", "totalResults", "hasMore",
+ *         "pageCount", "totalResults", "hasMore", "signingKeyId" (as "signingKey" gives it),
  *         "results": [{"id", "lastModifiedDate": "<ISO 8601 UTC>", "values": {<column or field>: value}}]}
  *     The customers searchId's criteria choose (and, with modifiedAfter, whose lastmodifieddate is
  *     strictly later), sorted by internal id, with the values of columnsFrom's columns (the mapping
@@ -43,6 +43,11 @@
  *     -> {"scriptId", "deploymentId", "links": [{"id", "url"}]}: the external URL of the portal Suitelet
  *        (custsync_portal_suitelet.js) with cid and sig = HMAC-SHA256(secret, "custsync-portal-link:" + id),
  *        hex. The secret is the API secret custsecret_custsync_portal_link: it never leaves NetSuite.
+ *   POST {"action": "signingKey"}
+ *     -> {"signingKeyId": "<16 hex>"}: names the secret in force without revealing it, the first 16 hex
+ *        digits of HMAC-SHA256(secret, "custsync-signing-key-id"); null when the secret cannot be read.
+ *        Every "customers" answer carries it too, so a scheduled sync learns that the secret was rotated
+ *        (every stored link is stale) without another call.
  *   Errors are thrown with error.create; NetSuite answers HTTP 400 {"error": {"code", "message"}}.
  *   Codes: INVALID_REQUEST, INVALID_ACTION, SSS_MISSING_REQD_ARGUMENT, INVALID_SEARCH,
  *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE, INVALID_CUSTOMER_ID, INVALID_FIELD, INVALID_DATE.
@@ -61,6 +66,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
     const MAX_LINK_IDS = 1000;
     const SIGNED_PREFIX = 'custsync-portal-link:';
     const SECRET_ID = 'custsecret_custsync_portal_link';
+    const KEY_ID_INPUT = 'custsync-signing-key-id';
     const CUSTOMER_ID = /^[1-9][0-9]{0,9}$/;
     const MAX_UPDATES = 500;           // 2,500 units of submitFields: half the budget, a margin for slow saves
     const SUBMIT_FIELDS_UNITS = 5;     // record.submitFields on a non-transaction record
@@ -284,6 +290,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
             pageCount: pageCount,
             totalResults: paged.count,
             hasMore: args.page + 1 < pageCount,
+            signingKeyId: signingKeyId(),
             results: rows.map((row) => {
                 const values = {};
                 columns.forEach((column) => {
@@ -344,13 +351,24 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         return { results: results, unprocessed: unprocessed, remainingUsage: script.getRemainingUsage() };
     };
 
-    const sign = (customerId) => {
+    const hmacHex = (input) => {
         const hmac = crypto.createHmac({
             algorithm: crypto.HashAlg.SHA256,
             key: crypto.createSecretKey({ secret: SECRET_ID, encoding: encode.Encoding.UTF_8 }),
         });
-        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
+        hmac.update({ input: input, inputEncoding: encode.Encoding.UTF_8 });
         return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
+    };
+
+    const sign = (customerId) => hmacHex(SIGNED_PREFIX + customerId);
+
+    // Names the secret in force (rotating it changes this), never the secret itself.
+    const signingKeyId = () => {
+        try {
+            return hmacHex(KEY_ID_INPUT).slice(0, 16);
+        } catch (e) {
+            return null;  // the API secret is missing or not restricted to this script
+        }
     };
 
     const portalLinks = (body) => {
@@ -392,6 +410,9 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         if (action === 'portalLinks') {
             return portalLinks(body);
         }
+        if (action === 'signingKey') {
+            return { signingKeyId: signingKeyId() };
+        }
         if (action === 'customers') {
             return customers(body);
         }
@@ -400,7 +421,7 @@ define(['N/search', 'N/error', 'N/url', 'N/crypto', 'N/encode', 'N/runtime', 'N/
         }
         if (action !== 'columns' && action !== 'results') {
             fail('INVALID_ACTION', `Unknown action ${JSON.stringify(action)}; `
-                + 'use "columns", "results", "customers", "writeBack" or "portalLinks".');
+                + 'use "columns", "results", "customers", "writeBack", "portalLinks" or "signingKey".');
         }
         const searchId = body.searchId;
         if (typeof searchId !== 'string' || searchId === '') {

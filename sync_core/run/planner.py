@@ -32,6 +32,7 @@ from sync_core.rules.decide import (
     portal_write,
 )
 from sync_core.netsuite.portal_links import holds_link
+from sync_core.run.run_scope import describe_sources
 from sync_core.run.view import RunView, pushed, stripe_ref
 
 # Decisions that end a customer's sync without a write, and the status each ends it with.
@@ -194,6 +195,7 @@ class Plan:
     reads: dict[str, int] = field(default_factory=dict)  # requests the plan's reads took, by service
     index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
     index_way: str = ""  # the same in a word (`StripeIndex.way`), for the scenario checks
+    taken: dict[str, Any] = field(default_factory=dict)  # where the customers come from (`run_scope.Scope`)
     _summary: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -227,6 +229,7 @@ class Plan:
             "unchanged": self.unchanged,
             "reads": dict(self.reads),
             "stripe_index": self.index,
+            "taken": dict(self.taken),
         }
 
 
@@ -314,6 +317,9 @@ def describe(summary: dict[str, Any]) -> list[str]:
              f"{summary['netsuite_write_backs']} NetSuite write-backs",
              "by rule and action: " + ", ".join(f"{r['rule']} {r['action']} {r['customers']}"
                                                 for r in summary["by_rule_and_action"])]
+    taken = describe_sources(summary.get("taken") or {})
+    if taken:
+        lines.append(taken)
     if reads:
         lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
                      f"({summary.get('stripe_index') or 'nothing to look up'})")

@@ -93,3 +93,19 @@ def test_id_ranges_become_internalidnumber_filters_after_the_criteria():
          "OR", ["internalidnumber", "greaterthan", 106]]]
     refused = run({**request, "idRanges": [[105, 101]]})
     assert refused["body"]["error"]["code"] == "INVALID_REQUEST"
+
+
+def test_script_and_mock_name_the_same_signing_key_and_a_rotation_changes_it(ns, control):
+    """signingKeyId, in every customers answer and from the signingKey action, is a digest of the API secret
+    custsecret_custsync_portal_link: the script and the mock give the same for the same secret, and another
+    once the secret is rotated (the mock's control API changes it as an administrator changes the secret)."""
+    secret = control.get("/_mock/portal-suitelet").json()["signing_secret"]
+    request = {"action": "customers", "searchId": MASS, "columnsFrom": MAPPING}
+    script = run(request, rows=[], secrets={"custsecret_custsync_portal_link": secret})["body"]["signingKeyId"]
+    mock = ns.post(RESTLET, params=SEARCH_DEPLOY, json=request).json()["signingKeyId"]
+    alone = ns.post(RESTLET, params=SEARCH_DEPLOY, json={"action": "signingKey"}).json()
+    assert script == mock == alone["signingKeyId"] and len(mock) == 16 and secret not in json.dumps(alone)
+    assert control.patch("/_mock/portal-suitelet", json={"signing_secret": "rotated-secret-" + "9" * 20}).status_code == 200
+    rotated = ns.post(RESTLET, params=SEARCH_DEPLOY, json={"action": "signingKey"}).json()["signingKeyId"]
+    assert rotated != mock
+    assert run({"action": "signingKey"})["body"] == {"signingKeyId": None}  # no secret: the script says so
