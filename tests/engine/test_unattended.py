@@ -1,0 +1,196 @@
+"""A schedule left running (`custsync mass-sync --changed-since last` from cron), end to end against both mocks:
+nothing falls through (a write-back a workflow refused, a killed run), links survive a secret rotation, runs
+never overlap, and `custsync status --json` reports each case with an exit code a monitor alerts on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import assert_exactly_once
+
+from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+from sync_core.run.journal import Journal
+from testbed import demo
+from tui.cli import main
+
+AN_HOUR_AGO = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
+
+
+def customers(n: int, *, first: int = 101, inactive: bool = False) -> list[dict]:
+    """n customers, each with its own email, last modified an hour ago (before any run of the test)."""
+    return [{"id": str(i), "companyName": f"Company {i}", "email": f"ap{i}@co{i}.test", "isInactive": inactive,
+             "dateCreated": AN_HOUR_AGO, "lastModifiedDate": AN_HOUR_AGO} for i in range(first, first + n)]
+
+
+class Schedule:
+    """The CLI as cron runs it: a config file naming the mocks, the secrets in the environment, one journal."""
+
+    def __init__(self, world, tmp_path: Path, *, workers: int = 16, write_back_batch: int = 200) -> None:
+        ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
+        self.world, self.journal = world, tmp_path / "journal.sqlite"
+        self.config = tmp_path / "custsync.toml"
+        self.config.write_text(
+            f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\n'
+            f'account = "{ns["account"]}"\nconcurrency = 5\nwrite_back_batch = {write_back_batch}\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\n'
+            f'requests_per_second = 500\n[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
+            'backoff_base_seconds = 0.01\nbackoff_max_seconds = 0.05\n')
+        self.env = {"CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
+                    "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
+                    "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
+
+    def run(self, *args: str, capsys) -> tuple[int, dict]:
+        """`custsync --config FILE ARGS --json` in this process: its exit code and its JSON."""
+        capsys.readouterr()
+        saved = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+        try:
+            code = main(["--config", str(self.config), *args, "--json"])
+        finally:
+            for k, v in saved.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        out = capsys.readouterr()
+        return code, (json.loads(out.out) if out.out.strip() else {"stderr": out.err})
+
+    def process(self, *args: str) -> subprocess.Popen:
+        """`custsync --config FILE ARGS` as a process of its own (cron's next tick, another host's run)."""
+        return subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(self.config), *args],
+                                env={**os.environ, **self.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+
+    def steps(self) -> dict[str, int]:
+        """Journaled steps by state (nothing before the run has made its tables)."""
+        if not self.journal.exists():
+            return {}
+        try:
+            with sqlite3.connect(self.journal) as db:
+                return dict(db.execute("SELECT state, COUNT(*) FROM steps GROUP BY state").fetchall())
+        except sqlite3.OperationalError:
+            return {}
+
+    def lock_holder(self) -> tuple | None:
+        if not self.journal.exists():
+            return None
+        try:
+            with sqlite3.connect(self.journal) as db:
+                return db.execute("SELECT run_id, pid FROM run_locks").fetchone()
+        except sqlite3.OperationalError:
+            return None
+
+
+def wait_for(condition, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_write_back_a_workflow_refused_is_linked_by_the_next_scheduled_run_with_one_stripe_customer(
+        world, tmp_path, capsys):
+    world.mocks.load(demo.netsuite_state(customers(5)), demo.stripe_state([]))
+    world.mocks.netsuite.control.faults(writeback_failures={"103": "RCRD_LOCKED_BY_WF"})
+    schedule = Schedule(world, tmp_path)
+
+    code, first = schedule.run("mass-sync", capsys=capsys)
+    assert code == 1 and first["counts"] == {"ok": 4, "failed": 1}
+    [failed] = [c for c in first["customers"] if c["status"] == "failed"]
+    assert failed["internal_id"] == "103" and "locked by a user defined workflow" in failed["error"]["message"]
+    made_for_103 = [c for c in world.stripe_customers().values()
+                    if c["metadata"].get("netsuite_internal_id") == "103"]
+    assert len(made_for_103) == 1 and not world.ns_customers()["103"].get(ID_FIELD)  # made in Stripe, not linked
+
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 1 and [(o["internal_id"], o["cause"]) for o in status["owed"]] == [("103", "failed")]
+    assert "workflow" in status["owed"][0]["error"] and "next run" in status["owed"][0]["remedy"]
+    assert status["runs"][0]["failed"] == 1 and status["lock"] is None
+
+    world.mocks.netsuite.control.faults(writeback_failures={})  # the workflow moved on
+    code, second = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
+    assert code == 0, second
+    # 103 is not modified in NetSuite: the journal's debt brings it; the four write-backs of the first run did
+    # modify theirs.
+    assert second["plan"]["taken"]["sources"] == {"failed": 1, "changed": 4}
+    assert world.ns_customers()["103"][ID_FIELD] == made_for_103[0]["id"]  # linked, no second Stripe customer
+    assert len(world.stripe_customers()) == 5
+    assert_exactly_once(world)
+
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 0 and status["owed"] == [] and status["alerts"] == []
+
+
+def test_a_run_killed_midway_is_finished_by_the_next_changed_since_run(world, tmp_path, capsys):
+    schedule = Schedule(world, tmp_path, workers=2, write_back_batch=2)  # customers finish a few at a time
+    # The base of --changed-since last: a finished run while the search chose none of them (inactive).
+    world.mocks.load(demo.netsuite_state(customers(40, inactive=True)), demo.stripe_state([]))
+    code, base = schedule.run("mass-sync", capsys=capsys)
+    assert code == 0 and base["counts"] == {}
+    # Then the search chooses them all, modified an hour ago: a changed-since run alone would never take them.
+    world.mocks.load(demo.netsuite_state(customers(40)), demo.stripe_state([]))
+    world.mocks.stripe.control.faults(latency_ms=150)
+    killed = schedule.process("mass-sync")
+    wait_for(lambda: schedule.steps().get("ok", 0) >= 6, "the run to finish a few customers")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    world.mocks.stripe.control.faults(latency_ms=0)
+    at_kill = schedule.steps()
+    unfinished = at_kill.get("pending", 0) + at_kill.get("create-attempted", 0)
+    assert unfinished > 0 and at_kill.get("ok", 0) + unfinished == 40, at_kill
+
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 1
+    killed_run = status["runs"][0]
+    assert killed_run["status"] == "interrupted" and killed_run["unfinished"] == unfinished
+    assert {o["cause"] for o in status["owed"]} == {"unfinished"} and len(status["owed"]) == unfinished
+    assert "was interrupted" in status["owed"][0]["error"] and "--changed-since last" in status["owed"][0]["remedy"]
+    assert status["lock"]["alive"] is False and status["lock"]["run_id"] == killed_run["run_id"]
+
+    code, finishing = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
+    assert code == 0, finishing
+    assert killed_run["run_id"] in finishing["took_over_lock_of"]
+    assert finishing["plan"]["taken"]["sources"] == {"unfinished": unfinished, "changed": 40 - unfinished}
+    ns = world.ns_customers()
+    assert all(ns[str(i)].get(ID_FIELD) for i in range(101, 141))
+    assert len(world.stripe_customers()) == 40
+    assert_exactly_once(world)
+
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 0 and status["owed"] == [] and status["lock"] is None
+
+
+def test_two_runs_at_once_one_refuses_naming_the_other_and_a_gone_holder_s_lock_is_taken_over(
+        world, tmp_path, capsys):
+    world.mocks.load(demo.netsuite_state(customers(30)), demo.stripe_state([]))
+    schedule = Schedule(world, tmp_path, workers=2)
+    world.mocks.stripe.control.faults(latency_ms=100)
+    first = schedule.process("mass-sync")
+    run_id, pid = wait_for(schedule.lock_holder, "the first run to take the lock")
+    assert pid == first.pid
+
+    code, refused = schedule.run("mass-sync", "--changed-since", "1h", capsys=capsys)
+    assert code == 2
+    for named in (run_id, f"process {first.pid}", "host ", "started"):
+        assert named in refused["stderr"], refused["stderr"]
+    code, status = schedule.run("status", capsys=capsys)  # the running run is running, not interrupted
+    assert status["lock"]["run_id"] == run_id and status["lock"]["alive"] is True
+    assert status["runs"][0] == {**status["runs"][0], "run_id": run_id, "status": "running"}
+    with Journal(schedule.journal) as journal:  # as the TUI's run picker reads it
+        assert journal.status_of(journal.run(run_id)) == "running"
+        assert len(journal.runs()) == 1  # the refused run journaled nothing
+
+    first.send_signal(signal.SIGKILL)  # the holder dies without releasing its lock
+    first.wait()
+    world.mocks.stripe.control.faults(latency_ms=0)
+    code, taken = schedule.run("mass-sync", capsys=capsys)
+    assert code == 0 and run_id in taken["took_over_lock_of"]
+    assert schedule.lock_holder() is None  # released when the run ended
+    assert_exactly_once(world)
