@@ -194,3 +194,49 @@ def test_two_runs_at_once_one_refuses_naming_the_other_and_a_gone_holder_s_lock_
     assert code == 0 and run_id in taken["took_over_lock_of"]
     assert schedule.lock_holder() is None  # released when the run ended
     assert_exactly_once(world)
+
+
+def age_every_record(world) -> None:
+    state = world.mocks.netsuite.control.state()
+    for c in state["customers"]:
+        c["lastModifiedDate"] = AN_HOUR_AGO
+    world.mocks.netsuite.control.load(state)
+
+
+def portal_check(schedule, capsys) -> dict:
+    code, doctor = schedule.run("doctor", capsys=capsys)
+    [check] = [c for c in doctor["checks"] if c["id"] == "portal-link"]
+    return check
+
+
+def test_after_the_secret_is_rotated_the_next_changed_since_run_rewrites_every_stored_link(world, tmp_path, capsys):
+    """Rotating the API secret (here through the NetSuite mock's control API, as an administrator changes the
+    secret) makes every stored link answer "not valid" while no customer changed. The doctor opens the links
+    as stored and fails, naming the remedy; custsync status says the links are stale; the next scheduled run
+    learns the new key from NetSuite's answer and rewrites every link; then the doctor passes."""
+    world.mocks.load(demo.netsuite_state(customers(6)), demo.stripe_state([]))
+    schedule = Schedule(world, tmp_path)
+    assert schedule.run("mass-sync", capsys=capsys)[0] == 0
+    age_every_record(world)  # an hour passes: the run's own write-backs are older than the next run's moment
+    assert portal_check(schedule, capsys)["ok"]
+    before = {iid: c[URL_FIELD] for iid, c in world.ns_customers().items()}
+
+    world.mocks.netsuite.control.configure_portal_suitelet(signing_secret="rotated-signing-secret-" + "7" * 16)
+    check = portal_check(schedule, capsys)
+    assert not check["ok"] and "no longer in force" in check["detail"] and "custsync mass-sync" in check["remedy"]
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 1 and status["links"]["stale"] is True and "rotated" in status["links"]["detail"]
+
+    code, rewrite = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
+    assert code == 0, rewrite
+    assert rewrite["plan"]["taken"] == {"sources": {"stale links": 6}, "left_search": 0, "links_stale": True}
+    assert rewrite["plan"]["stripe_creates"] == rewrite["plan"]["stripe_updates"] == 0
+    after = {iid: c[URL_FIELD] for iid, c in world.ns_customers().items()}
+    assert all(after[i] != before[i] for i in before)  # every stored link rewritten
+    assert portal_check(schedule, capsys)["ok"]
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 0 and status["links"]["stale"] is False
+    # The key is recorded: the next scheduled run takes nothing again.
+    code, quiet = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
+    assert code == 0 and quiet["plan"]["taken"]["links_stale"] is False
+    assert "stale links" not in quiet["plan"]["taken"]["sources"]
