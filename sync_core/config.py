@@ -92,6 +92,11 @@ class NetSuiteConfig(_Section):
     portal_deployment: str = Field(PORTAL_DEPLOYMENT, pattern=r"^customdeploy\w+$")
     write_back_batch: int = Field(200, ge=1, le=1000, description="customers whose PayPack fields a mass sync writes "
                                   "back in one RESTlet call")
+    status_fields: bool = Field(False, description="write custsync's own status fields on each customer a mass sync "
+                                "takes (status, last sync, last error), in the same batches as the PayPack fields")
+    status_field: str = Field("custentity_custsync_sync_status", pattern=r"^custentity\w+$")
+    status_time_field: str = Field("custentity_custsync_last_sync", pattern=r"^custentity\w+$")
+    status_error_field: str = Field("custentity_custsync_last_error", pattern=r"^custentity\w+$")
     consumer_key: SecretStr | None = None
     consumer_secret: SecretStr | None = None
     token_id: SecretStr | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from sync_core.run.services import Services
+from sync_core.run.status_fields import StatusFields
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
 from sync_core.netsuite.portal_links import open_link
@@ -35,6 +36,7 @@ async def _guard(check_id: str, title: str, body: Callable[[], Awaitable[Check]]
         return Check(check_id, title, False, exc.message, exc.remedy, rule)
 
 
+NO_SUCH_CUSTOMER = "9999999999"  # the largest internal id the RESTlet takes: no account has that many records
 STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
 
 
@@ -158,6 +160,31 @@ async def run_doctor(services: Services) -> list[Check]:
             raise
         return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
 
+    async def status_fields() -> Check:
+        title = "custsync status fields"
+        fields = StatusFields.of(ns)
+        if fields is None:
+            return Check("status-fields", title, True, "off ([netsuite] status_fields = false): nothing written")
+        ids = ", ".join(fields.ids())
+        try:
+            await services.netsuite.suiteql_page(f"SELECT id, {ids} FROM customer", limit=1)
+        except NetSuiteError as exc:
+            if exc.status == 400:
+                return Check("status-fields", title, False, f"NetSuite does not know {ids}: {exc.message}",
+                             "Deploy the custom fields in deploy/netsuite/Objects (suitecloud project:deploy), set "
+                             "[netsuite] status_field / status_time_field / status_error_field to your ids, or "
+                             "turn [netsuite] status_fields off.")
+            raise
+        # A write-back to a customer that cannot exist: the RESTlet checks the fields it may write before the
+        # record, so this says whether they are allowed without writing anything.
+        refused = (await services.netsuite.write_back([(NO_SUCH_CUSTOMER, {f: "" for f in fields.ids()})]))[
+            NO_SUCH_CUSTOMER]
+        if refused is not None and refused.code == "FIELD_NOT_ALLOWED":
+            return Check("status-fields", title, False, f"the RESTlet may not write {ids}: {refused.message}",
+                         "Add them to the RESTlet deployment's parameter custscript_custsync_writeback_fields "
+                         "(comma-separated, beside the PayPack fields): until then every write-back fails.")
+        return Check("status-fields", title, True, f"{ids} exist and the RESTlet may write them")
+
     async def deployment() -> Check:
         status = await services.netsuite.deployment_status(ns.portal_deployment)
         if status == "RELEASED":
@@ -194,6 +221,7 @@ async def run_doctor(services: Services) -> list[Check]:
         _guard("mass-sync-search", "Mass Customer Sync Saved Search",
                search_check("mass-sync-search", "Mass Customer Sync Saved Search", ns.mass_customer_sync_search), "R9"),
         _guard("paypack-fields", "PayPack customer fields", paypack_fields),
+        _guard("status-fields", "custsync status fields", status_fields),
         _guard("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         _guard("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7"),
         _guard("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from sync_core.errors import SyncError
+from sync_core.errors import NetSuiteError, SyncError
 from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
 from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
@@ -31,6 +31,7 @@ from sync_core.run.run_scope import CHANGED, SEARCH, STALE_LINKS, Scope, take_pa
 from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
 from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
+from sync_core.run.status_fields import StatusFields
 from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
 from sync_core.run.target import current_target
 from sync_core.stripe.listing import PAGE
@@ -105,6 +106,9 @@ class PlannedRun:
         self.run, self.services, self.options = run, run.services, run.options
         self.search_id, self.skip = search_id, skip
         self.scope = Scope({o.internal_id: o for o in run.owed})
+        # custsync's status fields on the record, when configured, for the customers read in pages (a dry run
+        # reads them too, to plan their writes)
+        self.status = StatusFields.of(run.services.config.netsuite) if run.options.only is None else None
         self.links_read = False  # NetSuite gave the current portal links of the run's customers
 
     async def events(self) -> AsyncIterator[Event]:
@@ -143,7 +147,8 @@ class PlannedRun:
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
         async for outcome in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
-                                                   batch_size=services.config.netsuite.write_back_batch):
+                                                   batch_size=services.config.netsuite.write_back_batch,
+                                                   status=self.status):
             yield run.progress(outcome)
         self._record_signing_key()
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
@@ -174,25 +179,41 @@ class PlannedRun:
                 jobs.append(job)
             return [j for j in jobs if j.internal_id not in skip]
 
+        status = self.status
+
         def add(internal_id: str, record: dict) -> None:
             job = run.job(internal_id, ctx)
             reads.job_from_row(services, job, record)
+            if status is not None and status.on:
+                job.status_now = status.now(record)
             jobs.append(job)
 
         scope, since = self.scope, options.changed_since
         modified_after = query_moment(since) if since is not None else None
-        await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen),
-                         CHANGED if since is not None else SEARCH, add, skip)
+        extra = status.ids() if status is not None else []
+        try:
+            await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen,
+                                                    extra=extra), CHANGED if since is not None else SEARCH, add, skip)
+        except NetSuiteError as exc:
+            if not (status is not None and exc.code == "INVALID_FIELD" and status.names_one(exc.message)) or jobs:
+                raise
+            status.off = (f"custsync's status fields are off for this run: NetSuite has no such field "
+                          f"({exc.message}); create them (deploy/netsuite/Objects) or set [netsuite] status_fields "
+                          "= false")
+            extra = []
+            await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen),
+                             CHANGED if since is not None else SEARCH, add, skip)
         journal, target = run.reads_journal, run.target
         recorded = journal.link_signing.current(target.netsuite_account) if journal and target else None
         scope.learnt_key(recorded, portal=options.portal)
         scope.whole_search = since is None
         if since is not None and scope.links_stale:
-            await take_pages(scope, reads.row_pages(services, ctx, seen=scope.seen), STALE_LINKS, add, skip)
+            await take_pages(scope, reads.row_pages(services, ctx, seen=scope.seen, extra=extra), STALE_LINKS, add,
+                             skip)
             scope.whole_search = True
         missing = scope.missing_owed()
         if missing:
-            await take_pages(scope, reads.rows_of(services, ctx, missing), SEARCH, add, skip)
+            await take_pages(scope, reads.rows_of(services, ctx, missing, extra=extra), SEARCH, add, skip)
         scope.left = [i for i in missing if i not in scope.read]
         if scope.left and run.journal is not None:
             run.journal.mark_left(run.run_id, scope.left)  # type: ignore[arg-type]
@@ -249,7 +270,17 @@ class PlannedRun:
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": services.netsuite.requests - ns_before,
                       "stripe": services.stripe.requests - stripe_before}
-        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way, taken=self.scope.summary())
+        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way, taken=self.scope.summary(),
+                    status_writes=self._status_writes(rows), status_off=self.status.off if self.status else None)
+
+    def _status_writes(self, rows: list) -> int:
+        """Customers whose status fields alone will be written: those that write nothing else and whose status
+        or error changed (the others carry theirs with the PayPack fields)."""
+        status = self.status
+        if status is None or not status.on:
+            return 0
+        return sum(1 for row in rows if not row.needs_requests()
+                   and status.patch(row.job.status_now, executor.quiet_outcome(row), wrote=False))
 
     async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
                      listings: Listings | None, refreshing: Refreshing | None) -> StripeIndex:

@@ -196,6 +196,8 @@ class Plan:
     index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
     index_way: str = ""  # the same in a word (`StripeIndex.way`), for the scenario checks
     taken: dict[str, Any] = field(default_factory=dict)  # where the customers come from (`run_scope.Scope`)
+    status_writes: int = 0  # customers whose status fields alone are written (run.status_fields)
+    status_off: str | None = None  # why the status fields configured are not written by this run
     _summary: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -230,6 +232,8 @@ class Plan:
             "reads": dict(self.reads),
             "stripe_index": self.index,
             "taken": dict(self.taken),
+            "netsuite_status_writes": self.status_writes,
+            "status_fields_off": self.status_off,
         }
 
 
@@ -320,6 +324,11 @@ def describe(summary: dict[str, Any]) -> list[str]:
     taken = describe_sources(summary.get("taken") or {})
     if taken:
         lines.append(taken)
+    if summary.get("netsuite_status_writes"):
+        lines.append(f"custsync status fields written alone (status or error changed): "
+                     f"{summary['netsuite_status_writes']} customers")
+    if summary.get("status_fields_off"):
+        lines.append(summary["status_fields_off"])
     if reads:
         lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
                      f"({summary.get('stripe_index') or 'nothing to look up'})")

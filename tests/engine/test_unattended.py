@@ -33,13 +33,15 @@ def customers(n: int, *, first: int = 101, inactive: bool = False) -> list[dict]
 class Schedule:
     """The CLI as cron runs it: a config file naming the mocks, the secrets in the environment, one journal."""
 
-    def __init__(self, world, tmp_path: Path, *, workers: int = 16, write_back_batch: int = 200) -> None:
+    def __init__(self, world, tmp_path: Path, *, workers: int = 16, write_back_batch: int = 200,
+                 status_fields: bool = False) -> None:
         ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
         self.world, self.journal = world, tmp_path / "journal.sqlite"
         self.config = tmp_path / "custsync.toml"
         self.config.write_text(
             f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\n'
-            f'account = "{ns["account"]}"\nconcurrency = 5\nwrite_back_batch = {write_back_batch}\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\n'
+            f'account = "{ns["account"]}"\nconcurrency = 5\nwrite_back_batch = {write_back_batch}\n'
+            f'status_fields = {str(status_fields).lower()}\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\n'
             f'requests_per_second = 500\n[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
             'backoff_base_seconds = 0.01\nbackoff_max_seconds = 0.05\n')
         self.env = {"CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
@@ -240,3 +242,70 @@ def test_after_the_secret_is_rotated_the_next_changed_since_run_rewrites_every_s
     code, quiet = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
     assert code == 0 and quiet["plan"]["taken"]["links_stale"] is False
     assert "stale links" not in quiet["plan"]["taken"]["sources"]
+
+
+STATUS, SYNCED_AT, ERROR = ("custentity_custsync_sync_status", "custentity_custsync_last_sync",
+                            "custentity_custsync_last_error")
+
+
+def with_status_fields(state: dict) -> dict:
+    """The account with custsync's three status fields (deploy/netsuite/Objects), which the RESTlet may write."""
+    state["custom_fields"] += [{"id": f, "label": f, "type": "text"} for f in (STATUS, SYNCED_AT, ERROR)]
+    state["restlet_parameters"] = {"custscript_custsync_writeback_fields": ",".join(
+        [ID_FIELD, URL_FIELD, STATUS, SYNCED_AT, ERROR])}
+    return state
+
+
+def test_status_fields_show_each_customer_s_state_in_netsuite_and_an_unchanged_run_writes_none(
+        world, tmp_path, capsys):
+    ns = customers(6)
+    ns[0][ID_FIELD] = "cus_GONE"  # 101: its Stripe customer was deleted (R2): failed
+    ns[1]["email"] = "shared@co.test"  # 102: two Stripe customers have its email (R3 ask): needs a person
+    stripe = [{"id": "cus_GONE", "email": "ap101@co101.test", "deleted": True},
+              {"id": "cus_S1", "email": "shared@co.test", "created": 1_700_000_000},
+              {"id": "cus_S2", "email": "shared@co.test", "created": 1_700_000_100}]
+    world.mocks.load(with_status_fields(demo.netsuite_state(ns)), demo.stripe_state(stripe))
+    schedule = Schedule(world, tmp_path, status_fields=True)
+    [check] = [c for c in schedule.run("doctor", capsys=capsys)[1]["checks"] if c["id"] == "status-fields"]
+    assert check["ok"] and "the RESTlet may write them" in check["detail"]
+
+    code, first = schedule.run("mass-sync", capsys=capsys)
+    assert code == 1 and first["counts"] == {"ok": 4, "failed": 1, "needs-decision": 1}
+    assert first["plan"]["netsuite_status_writes"] == 2  # 101 and 102 write their status alone
+    records = world.ns_customers()
+    assert (records["101"][STATUS], records["102"][STATUS]) == ("failed", "needs a person")
+    assert records["101"][ERROR].startswith("R2 ") and "cus_GONE" in records["101"][ERROR]
+    assert records["102"][ERROR].startswith("R3 ")
+    for iid in ("103", "104", "105", "106"):
+        assert records[iid][STATUS] == "synced" and not records[iid].get(ERROR) and records[iid][ID_FIELD]
+    for record in records.values():
+        assert record[SYNCED_AT].endswith("Z") and len(record[SYNCED_AT]) == 20
+
+    code, status = schedule.run("status", capsys=capsys)
+    assert code == 1 and [o["internal_id"] for o in status["owed"]] == ["101"]
+    assert [w["internal_id"] for w in status["waiting"]] == ["102"] and status["runs"][0]["waiting"] == 1
+
+    age_every_record(world)
+    code, second = schedule.run("mass-sync", capsys=capsys)
+    assert second["counts"] == first["counts"]
+    plan = second["plan"]
+    assert plan["netsuite_write_backs"] == plan["netsuite_status_writes"] == 0
+    assert world.ns_customers() == {iid: {**r, "lastModifiedDate": AN_HOUR_AGO} for iid, r in records.items()}
+
+
+def test_status_fields_the_account_lacks_are_left_off_and_the_sync_goes_on(world, tmp_path, capsys):
+    world.mocks.load(demo.netsuite_state(customers(3)), demo.stripe_state([]))
+    schedule = Schedule(world, tmp_path, status_fields=True)
+    [check] = [c for c in schedule.run("doctor", capsys=capsys)[1]["checks"] if c["id"] == "status-fields"]
+    assert not check["ok"] and STATUS in check["detail"] and "deploy/netsuite/Objects" in check["remedy"]
+    world.mocks.load(with_status_fields(demo.netsuite_state(customers(3))), demo.stripe_state([]))
+    state = world.mocks.netsuite.control.state()
+    state["restlet_parameters"] = {"custscript_custsync_writeback_fields": f"{ID_FIELD},{URL_FIELD}"}
+    world.mocks.netsuite.control.load(state)  # the fields exist, but the RESTlet may not write them
+    [check] = [c for c in schedule.run("doctor", capsys=capsys)[1]["checks"] if c["id"] == "status-fields"]
+    assert not check["ok"] and "custscript_custsync_writeback_fields" in check["remedy"]
+    world.mocks.load(demo.netsuite_state(customers(3)), demo.stripe_state([]))  # an account without them
+    code, run = schedule.run("mass-sync", capsys=capsys)
+    assert code == 0 and run["counts"] == {"ok": 3}
+    assert "status fields are off" in run["plan"]["status_fields_off"]
+    assert all(r[ID_FIELD] and STATUS not in r for r in world.ns_customers().values())
