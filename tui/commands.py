@@ -458,8 +458,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", parents=[common], help="check credentials, searches, fields, deployment, portal",
                        description="The troubleshooting checks, each with pass/fail and a remedy: credentials on "
                        "both sides, the two saved searches and their columns, the PayPack fields, the portal "
-                       "deployment (R8), the Stripe portal configuration (R7), a freshly signed portal link opened "
-                       "as a customer would (R6-R8), the concurrency setting.")
+                       "deployment (R8), the Stripe portal configuration (R7), the portal links stored on a few "
+                       "linked customers opened as a customer would (R6-R8; stale after the signing secret was "
+                       "rotated), custsync's status fields when on, the concurrency setting.")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("import-stripe-ids", parents=[common], help="set STRIPE CUSTOMER ID from a CSV (customers without email)",
