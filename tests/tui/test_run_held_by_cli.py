@@ -17,6 +17,16 @@ from tui.widgets.runs import RunPickerScreen
 from tui_helpers import settle, wait_for
 
 
+async def picker_status(app_for) -> str:
+    """The status the TUI's run picker (F2, v) shows for the latest run."""
+    app = app_for()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f2", "v")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunPickerScreen))
+        return str(app.screen.query_one("#runs", DataTable).get_row_at(0)[3])
+
+
 async def test_a_run_another_process_holds_shows_as_running_then_interrupted_when_it_is_gone(app_for, config):
     cron = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])  # the scheduled run's process
     try:
@@ -30,18 +40,8 @@ async def test_a_run_another_process_holds_shows_as_running_then_interrupted_whe
                             (f"{config.netsuite.account}|acct_demo|test", run_id, cron.pid, socket.gethostname(),
                              time.time() - 3600, time.time()))
         journal.close()
-        app = app_for()
-        async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "v")
-            await wait_for(pilot, lambda: isinstance(app.screen, RunPickerScreen))
-            assert str(app.screen.query_one("#runs", DataTable).get_row_at(0)[3]) == "running"
+        assert await picker_status(app_for) == "running"
     finally:
         cron.kill()
         cron.wait()
-    app = app_for()
-    async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f2", "v")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunPickerScreen))
-        assert str(app.screen.query_one("#runs", DataTable).get_row_at(0)[3]) == "interrupted"
+    assert await picker_status(app_for) == "interrupted"
