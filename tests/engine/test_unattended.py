@@ -55,6 +55,8 @@ class Schedule:
         os.environ.update(self.env)
         try:
             code = main(["--config", str(self.config), *args, "--json"])
+        except SystemExit as refused:  # argparse refuses an option before anything runs
+            code = refused.code
         finally:
             for k, v in saved.items():
                 os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
@@ -309,3 +311,30 @@ def test_status_fields_the_account_lacks_are_left_off_and_the_sync_goes_on(world
     assert code == 0 and run["counts"] == {"ok": 3}
     assert "status fields are off" in run["plan"]["status_fields_off"]
     assert all(r[ID_FIELD] and STATUS not in r for r in world.ns_customers().values())
+
+
+def test_status_refuses_without_a_journal_and_alerts_when_the_schedule_stopped(world, tmp_path, capsys):
+    world.mocks.load(demo.netsuite_state(customers(2)), demo.stripe_state([]))
+    schedule = Schedule(world, tmp_path)
+    code, refused = schedule.run("status", capsys=capsys)
+    assert code == 2 and "no run journal" in refused["stderr"] and not schedule.journal.exists()
+    code, refused = schedule.run("status", "--max-age", "soon", capsys=capsys)
+    assert code == 2 and "not a duration" in refused["stderr"]
+
+    assert schedule.run("mass-sync", capsys=capsys)[0] == 0
+    assert schedule.run("status", "--max-age", "30m", capsys=capsys)[0] == 0
+    with sqlite3.connect(schedule.journal) as db:  # two hours pass without a run: cron stopped
+        db.execute("UPDATE runs SET started = started - 7200, finished = finished - 7200")
+    code, status = schedule.run("status", "--max-age", "30m", capsys=capsys)
+    assert code == 1 and any("30 minutes" in a and "schedule" in a for a in status["alerts"])
+    assert status["last_completed"]["age_s"] >= 7200
+
+    capsys.readouterr()
+    os.environ.update(schedule.env)
+    try:
+        assert main(["--config", str(schedule.config), "status", "--max-age", "30m"]) == 1
+    finally:
+        for key in schedule.env:
+            os.environ.pop(key)
+    shown = capsys.readouterr().out
+    assert "Target: NetSuite" in shown and "Lock: free" in shown and "ALERT: no run" in shown
