@@ -164,7 +164,10 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
             stderr().print(f"taking the customers changed since {since:%Y-%m-%dT%H:%M:%SZ}"
                            + (f" (the start of run {base_run}, the last finished one against this target)"
                               if base_run else ""), markup=False)
-        journal = None if args.dry_run else Journal(engine.config.sync.journal_path)
+        path = Path(engine.config.sync.journal_path)
+        # A dry run reads the journal there is (what earlier runs owe, creates they left unrecorded) to plan as
+        # the run would, and makes none.
+        journal = Journal(path) if not args.dry_run or path.is_file() else None
         try:
             return await _mass_sync(engine, journal, args, since)
         finally:

@@ -119,6 +119,8 @@ def test_a_write_back_a_workflow_refused_is_linked_by_the_next_scheduled_run_wit
     assert status["runs"][0]["failed"] == 1 and status["lock"] is None
 
     world.mocks.netsuite.control.faults(writeback_failures={})  # the workflow moved on
+    code, planned = schedule.run("mass-sync", "--changed-since", "last", "--dry-run", capsys=capsys)
+    assert code == 0 and planned["plan"]["taken"]["sources"] == {"failed": 1, "changed": 4}  # the plan is the run
     code, second = schedule.run("mass-sync", "--changed-since", "last", capsys=capsys)
     assert code == 0, second
     # 103 is not modified in NetSuite: the journal's debt brings it; the four write-backs of the first run did
