@@ -33,7 +33,7 @@ from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
 from sync_core.run.status_fields import StatusFields
 from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
-from sync_core.run.target import current_target
+from sync_core.run.target import RunTarget, current_target
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.stored_listing import Refreshing, StoredListing
 
@@ -51,20 +51,12 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
     target = await current_target(services.config, services.netsuite, services.stripe) if journal else None
     lock = None
     if journal is not None and target is not None and not options.dry_run:
-        if run_id is not None:
-            journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
-        lock = TargetLock(journal, target, run_id or new_run_id())  # RunLocked: another run holds the target
-        if run_id is None:
-            since = options.changed_since
-            try:
-                run_id = journal.start_run(search_id, target, explicit_ids=options.only is not None, run_id=lock.run_id,
-                                           changed_since=since.timestamp() if since else None)
-            except BaseException:
-                await lock.release()
-                raise
-        journal.prune(services.config.sync.journal_keep_days)
-        lock.start_beating()
+        lock = await _hold_target(journal, target, options, search_id)
+        run_id = lock.run_id
     try:
+        if lock is not None and journal is not None:
+            lock.start_beating()
+            journal.prune(services.config.sync.journal_keep_days)
         writes = not options.dry_run
         took_over = lock.took_over.describe() if lock is not None and lock.took_over is not None else None
         yield RunStarted(run_id if writes else None, search_id, options.dry_run, options.resumed, took_over)
@@ -83,6 +75,25 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
     finally:
         if lock is not None:
             await lock.release()
+
+
+async def _hold_target(journal: Journal, target: RunTarget, options: RunOptions, search_id: str) -> TargetLock:
+    """The target's lock, taken for the resumed run or a new one, journaled only once the lock is held: a run
+    refused (RunLocked, another run holds the target) or resumed against another target (JournalError) leaves
+    nothing behind."""
+    run_id = options.run_id
+    if run_id is not None:
+        journal.check_target(run_id, target)
+    lock = TargetLock(journal, target, run_id or new_run_id())
+    if run_id is None:
+        since = options.changed_since
+        try:
+            journal.start_run(search_id, target, explicit_ids=options.only is not None, run_id=lock.run_id,
+                              changed_since=since.timestamp() if since else None)
+        except BaseException:
+            await lock.release()
+            raise
+    return lock
 
 
 @dataclass(frozen=True)
