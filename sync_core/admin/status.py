@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sync_core.errors import SyncError
-from sync_core.run.journal import COMPLETED, Journal, OwedStep, RunInfo
+from sync_core.run.journal import Journal, OwedStep, RunInfo
 from sync_core.run.journal.owed import DECIDED, FAILED, WAITING
 from sync_core.run.services import Services
 from sync_core.run.target import RunTarget, current_target
@@ -59,7 +59,7 @@ async def status_report(services: Services, journal: Journal, *, max_age_s: floa
     runs = journal.runs(RUNS_SHOWN, target=target)
     statuses = {r.id: journal.status_of(r, now=now) for r in runs}
     report.runs = [_run(r, statuses[r.id]) for r in runs]
-    completed = next((r for r in runs if r.status in COMPLETED), None) or journal.last_finished(target)
+    completed = journal.last_finished(target)  # where the next --changed-since last begins
     if completed is not None:
         report.last_completed = {"run_id": completed.id, "started": iso(completed.started),
                                  "finished": iso(completed.finished), "age_s": round(now - completed.started)}
