@@ -30,6 +30,7 @@ from .portal_suitelet_config import DEFAULT_CONFIG
 
 SUITELET_PATH = "/app/site/hosting/scriptlet.nl"
 SIGNED_PREFIX = "custsync-portal-link:"  # what is signed: this prefix and the customer's internal id
+KEY_ID_INPUT = "custsync-signing-key-id"  # signed to name the secret in force (signing_key_id)
 CUSTOMER_ID = re.compile(r"^[1-9][0-9]{0,9}$")
 SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 STRIPE_TIMEOUT_S = 10.0
@@ -45,6 +46,18 @@ bp = Blueprint("portal_suitelet", __name__)
 
 def signature(secret: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), (SIGNED_PREFIX + customer_id).encode(), hashlib.sha256).hexdigest()
+
+
+def signing_key_id(secret: str) -> str:
+    """What names the secret in force without revealing it (the RESTlet's `signingKeyId`): 16 hex digits of
+    HMAC-SHA256(secret, KEY_ID_INPUT). Rotating the secret (PATCH /_mock/portal-suitelet with a new
+    signing_secret, as an administrator changes the API secret) changes it."""
+    return hmac.new(secret.encode(), KEY_ID_INPUT.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def current_signing_key_id() -> str:
+    """The key id of the secret the links are signed with now (the Suitelet's and the RESTlet's)."""
+    return signing_key_id((current().store.config().get("portal_suitelet") or DEFAULT_CONFIG)["signing_secret"])
 
 
 def signed_link(base_url: str, account: str, cfg: dict, customer_id: str) -> str:

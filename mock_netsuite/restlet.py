@@ -17,7 +17,7 @@ bp = Blueprint("restlet", __name__)
 RESTLET_PATH = "/app/site/hosting/restlet.nl"
 SEARCH_SCRIPT = "customscript_custsync_search"
 MAX_LINK_IDS = 1000  # customer ids a portalLinks call may ask for
-ACTIONS = '"columns", "results", "customers", "writeBack" or "portalLinks"'
+ACTIONS = '"columns", "results", "customers", "writeBack", "portalLinks" or "signingKey"'
 
 
 def _find_deployment(script: str | None, deploy: str | None) -> dict:
@@ -58,6 +58,8 @@ def handle(body) -> dict:
     action = body.get("action")
     if action == "portalLinks":
         return portal_links(body)
+    if action == "signingKey":
+        return {"signingKeyId": portal_suitelet.current_signing_key_id()}
     if action == "customers":
         return restlet_customers.customers(body)
     if action == "writeBack":

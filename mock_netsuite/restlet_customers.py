@@ -11,7 +11,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from . import dates
+from . import dates, portal_suitelet
 from .context import current
 from .errors import RestletError
 from .fields import READ_ONLY_BY_LOWER, search_column_ids, search_value, subsidiary_name
@@ -40,7 +40,8 @@ def customers(body: dict) -> dict:
                 "values": {name: display_value(c, name) for name in names}} for c in paged.pop("rows")]
     echo = {"idRanges": [list(r) for r in ranges]} if ranges else {}
     return {"searchId": search_id, "columnsFrom": columns_from, "columns": columns, "fields": fields, **echo,
-            **paged, "results": results}
+            # The key the portal links are signed with now: a scheduled read learns of a rotation without a call.
+            **paged, "signingKeyId": portal_suitelet.current_signing_key_id(), "results": results}
 
 
 def display_value(customer: dict, name: str):

@@ -24,7 +24,10 @@ USAGE_RESERVE = 20
 # Messages of NetSuite's own codes that a test may inject; other injected codes get a generic one.
 FAILURE_MESSAGES = {
     "RCRD_HAS_BEEN_CHANGED": "Record has been changed",
-    "RCRD_LOCKED_BY_WF": "This record is locked by a workflow and cannot be edited.",
+    # A workflow's Lock Record action (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/
+    # section_N2743672.html: a script cannot load or edit the locked record). Code and wording as reported
+    # (https://mikebian.co/notes-on-locked-records-in-netsuite); unconfirmed in Oracle's own pages.
+    "RCRD_LOCKED_BY_WF": "This record has been locked by a user defined workflow.",
     "RCRD_DSNT_EXIST": "That record does not exist.",
     "INVALID_FLD_VALUE": "You have entered an Invalid Field Value for a field.",
     "USER_ERROR": "An error occurred while saving the record.",

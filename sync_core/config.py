@@ -136,6 +136,11 @@ class NetSuiteConfig(_Section):
     certificate_file: Path | None = Field(None, description="M2M, optional: the certificate uploaded (its expiry is "
                                           "checked; it must be the private key's)")
     scopes: list[str] = Field(default_factory=lambda: list(M2M_SCOPES), description="M2M: the scopes asked for")
+    status_fields: bool = Field(False, description="write custsync's own status fields on each customer a mass sync "
+                                "takes (status, last sync, last error), in the same batches as the PayPack fields")
+    status_field: str = Field("custentity_custsync_sync_status", pattern=r"^custentity\w+$")
+    status_time_field: str = Field("custentity_custsync_last_sync", pattern=r"^custentity\w+$")
+    status_error_field: str = Field("custentity_custsync_last_error", pattern=r"^custentity\w+$")
     consumer_key: SecretStr | None = None
     consumer_secret: SecretStr | None = None
     token_id: SecretStr | None = None
@@ -273,6 +278,9 @@ class SyncConfig(_Section):
         24.0, ge=0, description="how old the journal's stored listing of the Stripe account may grow before a mass "
         "sync lists the account again instead of reading the events since; 0: list every run, store nothing")
 
+    journal_keep_days: float = Field(
+        30.0, ge=0, description="a mass sync forgets runs older than this many days from the journal as it starts, "
+        "keeping what later runs still need (customers owed or waiting, the last finished run); 0 keeps every run")
     lookup_field: str = Field(EMAIL, description="what R3 matches on: email, or a customer field id whose value is "
                               "matched against and written to Stripe metadata under that id")
 

@@ -173,6 +173,11 @@ class Engine:
         customers modified after that time. Setting `stop` ends the run between customers: those in flight
         finish, the rest stay pending and the run is journaled as stopped, for a resume.
 
+        A run that writes holds its target's lock while it goes (journal.RunLocked, naming the holder, when
+        another live run holds it; a gone holder's lock is taken over: `RunStarted.took_over`). A new run over the
+        search also takes what earlier runs against the target left failed, unfinished or decided since, and,
+        once the portal links' signing key changed, every customer (`run.run_scope`; the plan's `taken`).
+
         `path="per-customer"` runs every customer through single sync's path instead (the benchmark's
         baseline): a request or more per customer, changed or not.
         """

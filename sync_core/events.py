@@ -14,6 +14,7 @@ class RunStarted:
     search_id: str
     dry_run: bool
     resumed: bool
+    took_over: str | None = None  # the gone run whose lock on the target this run took over (journal.locks)
 
 
 @dataclass(frozen=True)

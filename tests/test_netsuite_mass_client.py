@@ -135,6 +135,43 @@ async def test_an_old_restlet_without_customers_names_the_script(ns, httpserver)
     assert e.value.code == "INVALID_ACTION" and "custsync_search_restlet.js" in e.value.remedy
 
 
+async def test_owed_customers_are_read_by_id_a_pair_around_each_a_thousand_a_call(ns, httpserver):
+    """customer_rows_of: what earlier runs left owed, read whether NetSuite changed it or not. idRanges keeps a
+    customer strictly between the two ids of a pair, so (id - 1, id + 1) keeps that id alone."""
+    def handler(request):
+        body = json.loads(request.get_data())
+        kept = [after + 1 for after, _ in body["idRanges"] if after + 1 != 1502]  # 1502 left the search
+        return json_response({"idRanges": body["idRanges"], "page": 0, "pageCount": 1, "totalResults": len(kept),
+                              "hasMore": False, "results": [{"id": str(i), "values": {}} for i in kept]})
+
+    httpserver.expect_request(RESTLET, method="POST").respond_with_handler(handler)
+    ids = [str(i) for i in range(1001, 2501)]  # 1,500 owed: two calls
+    pages = [p async for p in ns.customer_rows_of("customsearch_mass", "customsearch_map", [SID], ids)]
+    requests = sent(httpserver)
+    assert [len(r["idRanges"]) for r in requests] == [1000, 500] and requests[0]["idRanges"][0] == [1000, 1002]
+    assert all("modifiedAfter" not in r and r["fields"] == [SID] for r in requests)
+    assert sorted(int(r["id"]) for p in pages for r in p["results"]) == [i for i in range(1001, 2501) if i != 1502]
+
+
+async def test_a_script_that_ignores_id_ranges_is_refused_before_owed_rows_are_used(ns, httpserver):
+    httpserver.expect_request(RESTLET, method="POST").respond_with_json(
+        {"page": 0, "pageCount": 1, "totalResults": 1, "hasMore": False, "results": [{"id": "7", "values": {}}]})
+    with pytest.raises(NetSuiteError) as e:
+        async for _ in ns.customer_rows_of("customsearch_mass", "customsearch_map", [], ["101"]):
+            pass
+    assert "idRanges" in e.value.message and "custsync_search_restlet.js" in e.value.remedy
+
+
+async def test_the_signing_key_is_asked_and_an_older_script_says_nothing(ns, httpserver):
+    httpserver.expect_oneshot_request(RESTLET, method="POST", json={"action": "signingKey"}).respond_with_json(
+        {"signingKeyId": "0123456789abcdef"})
+    assert await ns.signing_key_id() == "0123456789abcdef"
+    httpserver.expect_oneshot_request(RESTLET, method="POST").respond_with_json(
+        {"error": {"code": "INVALID_ACTION", "message": "Unknown action \"signingKey\"; use \"columns\"."}},
+        status=400)
+    assert await ns.signing_key_id() is None
+
+
 def write_back_handler(*, fail: dict[str, dict] | None = None, budget: list[int] | None = None):
     """Answers writeBack like the script: `fail` ids get that error; `budget` is each call's writes."""
     calls = iter(budget or [])

@@ -21,6 +21,7 @@ from .exit_codes import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exit_codes import HELP as EXIT_CODES_HELP
 from .scenario_commands import add_scenario_commands
 from .setup_command import add_setup_commands
+from .status_command import add_status_command
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)
     add_link_command(sub)
+    add_status_command(sub)
     add_scenario_commands(sub)
     add_setup_commands(sub)
 

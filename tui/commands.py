@@ -168,7 +168,10 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
             stderr().print(f"taking the customers changed since {since:%Y-%m-%dT%H:%M:%SZ}"
                            + (f" (the start of run {base_run}, the last finished one against this target)"
                               if base_run else ""), markup=False)
-        journal = None if args.dry_run else Journal(engine.config.sync.journal_path)
+        path = Path(engine.config.sync.journal_path)
+        # A dry run reads the journal there is (what earlier runs owe, creates they left unrecorded) to plan as
+        # the run would, and makes none.
+        journal = Journal(path) if not args.dry_run or path.is_file() else None
         try:
             return await _mass_sync(engine, journal, args, since)
         finally:
@@ -242,13 +245,18 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     task = progress.add_task("sync", total=None, rate="", counts="")
     finished: RunFinished | None = None
     plan: dict[str, Any] | None = None
+    took_over: str | None = None
     with progress:
         async for event in engine.mass_sync(journal, run_id=args.resume, dry_run=args.dry_run,
                                             portal=not args.no_portal, retry_failed=args.retry_failed,
                                             changed_since=changed_since):
-            if isinstance(event, RunStarted) and not args.json:
-                what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
-                err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+            if isinstance(event, RunStarted):
+                took_over = event.took_over
+                if not args.json:
+                    what = "plan (dry run: nothing is written)" if event.dry_run else f"run {event.run_id}"
+                    err.print(f"{'resuming' if event.resumed else 'starting'} {what} over saved search {event.search_id}")
+                if took_over:
+                    err.print(f"took over the target's lock from {took_over}: its process is gone", markup=False)
             elif isinstance(event, PlanReady):
                 plan = event.plan.summary()
                 if not args.json:
@@ -278,6 +286,7 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     assert finished is not None
     if args.json:
         print(json.dumps({"run_id": finished.run_id, "dry_run": args.dry_run, "counts": finished.counts,
+                          "took_over_lock_of": took_over,
                           "changed_since": changed_since.strftime("%Y-%m-%dT%H:%M:%SZ") if changed_since else None,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
@@ -456,8 +465,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", parents=[common], help="check credentials, searches, fields, deployment, portal",
                        description="The troubleshooting checks, each with pass/fail and a remedy: credentials on "
                        "both sides, the two saved searches and their columns, the PayPack fields, the portal "
-                       "deployment (R8), the Stripe portal configuration (R7), a freshly signed portal link opened "
-                       "as a customer would (R6-R8), the concurrency setting.")
+                       "deployment (R8), the Stripe portal configuration (R7), the portal links stored on a few "
+                       "linked customers opened as a customer would (R6-R8; stale after the signing secret was "
+                       "rotated), custsync's status fields when on, the concurrency setting.")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("import-stripe-ids", parents=[common], help="set STRIPE CUSTOMER ID from a CSV (customers without email)",

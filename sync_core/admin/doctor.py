@@ -10,6 +10,7 @@ from sync_core.admin import auth_checks
 from sync_core.admin.checks import Check, guard as _guard
 from sync_core.config import ConfigError, NetSuiteAuth
 from sync_core.run.services import Services
+from sync_core.run.status_fields import StatusFields
 from sync_core.errors import NetSuiteError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
 from sync_core.netsuite.portal_links import open_link
@@ -17,6 +18,7 @@ from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
 from sync_core.rules.catalogue import RULES
 
 
+NO_SUCH_CUSTOMER = "9999999999"  # the largest internal id the RESTlet takes: no account has that many records
 STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
 
 
@@ -45,33 +47,49 @@ async def stored_stripe_ids(services: Services) -> Check:
                  f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
                  f"If it is: {RULES['R2'].remedy}", "R2")
 PORTAL_LINK_TITLE = "Portal link opens for a customer"
-DOCTOR_LINK_SAMPLES = 3  # linked customers tried, in id order, until one is not a stale link of its own (R2)
+DOCTOR_LINK_SAMPLES = 3  # linked customers sampled, in id order; one whose own Stripe id is stale (R2) is skipped
+STALE_LINKS_REMEDY = ("Run custsync mass-sync: a run over the whole search writes every customer's current link "
+                      "(a scheduled --changed-since last run does the same once NetSuite names the new signing "
+                      "key), then run the doctor again. Rotating custsecret_custsync_portal_link makes every link "
+                      "stored before answer 'not valid' until then.")
 
 
 async def check_portal_link(services: Services) -> Check:
-    """Open a freshly signed link of one linked customer, as the customer would (R6-R8): finds R7 (Stripe
-    refuses the session), R8 (NetSuite's error), a Suitelet refusing its own signatures, before customers do.
-    Opening a link makes one Stripe portal session (short-lived, unused)."""
+    """Open the links *stored* on a sample of linked customers, as the customers would (R6-R8): finds stored links
+    signed with a secret no longer in force (a rotation), R7 (Stripe refuses the session), R8 (NetSuite's error)
+    and a Suitelet refusing the RESTlet's own signatures, before customers do. A sampled customer with no stored
+    link yet gets a freshly signed one. Each link opened makes one Stripe portal session (short-lived, unused)."""
     ns = services.config.netsuite
-    field = ns.stripe_id_field
-    rows = (await services.netsuite.suiteql_page(f"SELECT id FROM customer WHERE {field} IS NOT NULL ORDER BY id",
-                                               limit=DOCTOR_LINK_SAMPLES))["items"]
+    rows = (await services.netsuite.suiteql_page(
+        f"SELECT id, {ns.portal_url_field} FROM customer WHERE {ns.stripe_id_field} IS NOT NULL ORDER BY id",
+        limit=DOCTOR_LINK_SAMPLES))["items"]
     if not rows:
         return Check("portal-link", PORTAL_LINK_TITLE, True, "no linked customer yet: no link to open", rule="R6")
+    stored = {str(r["id"]): v.strip() for r in rows[:DOCTOR_LINK_SAMPLES]
+              if isinstance(v := r.get(ns.portal_url_field.lower()) or r.get(ns.portal_url_field), str) and v.strip()}
     samples = [str(r["id"]) for r in rows[:DOCTOR_LINK_SAMPLES]]
-    links = await services.netsuite.portal_links(samples)
-    for sample in samples:
-        result = await open_link(links[sample])
-        # A customer's own problem (its Stripe id deleted: R2) says nothing of the system: try the next one.
-        if result.outcome is not LINK_CHECKS["stale-customer"].outcome:
-            break
+    unstored = [s for s in samples if s not in stored]
+    links = {**(await services.netsuite.portal_links(unstored) if unstored else {}), **stored}
+    opened = [(sample, await open_link(links[sample])) for sample in samples]
+    refused = [s for s, result in opened if s in stored and result.outcome is LINK_CHECKS["bad-signature"].outcome]
+    if refused:
+        current = (await services.netsuite.portal_links(refused[:1]))[refused[0]]
+        if current != stored[refused[0]]:
+            return Check("portal-link", PORTAL_LINK_TITLE, False,
+                         f"{len(refused)} of {len(stored)} stored links sampled (customer {', '.join(refused)}) were "
+                         "signed with a secret no longer in force: the customers opening them read 'This billing "
+                         "link is not valid'", STALE_LINKS_REMEDY, "R6")
+    # A customer's own problem (its Stripe id deleted: R2) says nothing of the system: the next one tells.
+    sample, result = next(((s, r) for s, r in opened if r.outcome is not LINK_CHECKS["stale-customer"].outcome),
+                          opened[-1])
+    how = "stored link" if sample in stored else "link (freshly signed: none stored yet)"
     if result.outcome is LINK_CHECKS["ok"].outcome:
         return Check("portal-link", PORTAL_LINK_TITLE, True,
-                     f"customer {sample}'s link redirects to a Stripe portal session", rule="R6")
+                     f"customer {sample}'s {how} redirects to a Stripe portal session", rule="R6")
     if result.outcome is LINK_CHECKS["bad-signature"].outcome:
-        # A link signed a moment ago refused: the RESTlet and the Suitelet do not share the secret.
+        # The link NetSuite signs now refused: the RESTlet and the Suitelet do not share the secret.
         return Check("portal-link", PORTAL_LINK_TITLE, False,
-                     f"customer {sample}: the Suitelet refuses a link the RESTlet just signed",
+                     f"customer {sample}: the Suitelet refuses a link the RESTlet signs now",
                      "Give the RESTlet and the Suitelet the same API secret (custsecret_custsync_portal_link), "
                      "restricted to both scripts.", "R6")
     return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
@@ -124,6 +142,31 @@ async def run_doctor(services: Services) -> list[Check]:
                              "the script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field.")
             raise
         return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
+
+    async def status_fields() -> Check:
+        title = "custsync status fields"
+        fields = StatusFields.of(ns)
+        if fields is None:
+            return Check("status-fields", title, True, "off ([netsuite] status_fields = false): nothing written")
+        ids = ", ".join(fields.ids())
+        try:
+            await services.netsuite.suiteql_page(f"SELECT id, {ids} FROM customer", limit=1)
+        except NetSuiteError as exc:
+            if exc.status == 400:
+                return Check("status-fields", title, False, f"NetSuite does not know {ids}: {exc.message}",
+                             "Deploy the custom fields in deploy/netsuite/Objects (suitecloud project:deploy), set "
+                             "[netsuite] status_field / status_time_field / status_error_field to your ids, or "
+                             "turn [netsuite] status_fields off.")
+            raise
+        # A write-back to a customer that cannot exist: the RESTlet checks the fields it may write before the
+        # record, so this says whether they are allowed without writing anything.
+        refused = (await services.netsuite.write_back([(NO_SUCH_CUSTOMER, {f: "" for f in fields.ids()})]))[
+            NO_SUCH_CUSTOMER]
+        if refused is not None and refused.code == "FIELD_NOT_ALLOWED":
+            return Check("status-fields", title, False, f"the RESTlet may not write {ids}: {refused.message}",
+                         "Add them to the RESTlet deployment's parameter custscript_custsync_writeback_fields "
+                         "(comma-separated, beside the PayPack fields): until then every write-back fails.")
+        return Check("status-fields", title, True, f"{ids} exist and the RESTlet may write them")
 
     async def deployment() -> Check:
         status = await services.netsuite.deployment_status(ns.portal_deployment)
@@ -179,6 +222,7 @@ async def run_doctor(services: Services) -> list[Check]:
         check("mass-sync-search", "Mass Customer Sync Saved Search",
               search_check("mass-sync-search", "Mass Customer Sync Saved Search", ns.mass_customer_sync_search), "R9"),
         check("paypack-fields", "PayPack customer fields", paypack_fields),
+        check("status-fields", "custsync status fields", status_fields),
         check("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         check("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7", netsuite=False),
         check("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
 
 import httpx
 
@@ -53,7 +53,8 @@ REMEDIES = {
     "INVALID_FLD_VALUE": "Check the field's type and length on the customer record (a Free-Form Text field holds "
     "300 characters; use a Hyperlink or Text Area field for longer values).",
     "RCRD_HAS_BEEN_CHANGED": "Someone saved the customer at the same time; run the sync again.",
-    "RCRD_LOCKED_BY_WF": "A workflow locks the customer; release it or exclude the customer from the saved search.",
+    "RCRD_LOCKED_BY_WF": "A workflow locks the customer (its Lock Record action); the next run tries again once "
+                         "the workflow leaves that state, or exclude the customer from the saved search.",
     "INVALID_SEARCH": "Check the saved search id in [netsuite] (customer_sync_search / "
     "mass_customer_sync_search): it must exist, be a customer search, and be shared with the token's role.",
 }
@@ -337,17 +338,51 @@ class NetSuiteClient:
         if page_count < 2 or last is None:
             return  # one page is one read: nothing could move between pages
         between.append([last, None])
-        for k in range(0, len(between), ID_RANGES_PER_CALL):
-            ask = {**payload, "idRanges": between[k:k + ID_RANGES_PER_CALL]}
+        async for body in self._ranged_rows(payload, between, page, "checks that no customer was missed while the "
+                                            "search's pages were read"):
+            yield body
+
+    async def customer_rows_of(self, search_id: str, columns_from: str, fields: list[str],
+                               internal_ids: list[str]) -> AsyncIterator[dict]:
+        """The RESTlet's `customers` rows of these customers only, those the search still chooses (one that
+        left it, or was deleted, is not in them): an idRanges pair around each id, 1,000 a call. A scheduled run
+        reads the customers earlier runs left owed this way."""
+        ids = sorted({int(i) for i in internal_ids})
+        payload: dict[str, Any] = {"action": "customers", "searchId": search_id, "columnsFrom": columns_from,
+                                   "fields": list(fields), "pageSize": 1000}
+
+        async def page(number: int, ask: dict[str, Any]) -> dict[str, Any]:
+            return await self._restlet({**ask, "page": number})
+
+        async for body in self._ranged_rows(payload, [[i - 1, i + 1] for i in ids], page,
+                                            "reads the customers earlier runs left unsynced"):
+            yield body
+
+    async def _ranged_rows(self, payload: dict[str, Any], ranges: list[list[int | None]],
+                           page: Callable[[int, dict[str, Any]], Awaitable[dict[str, Any]]],
+                           needed_for: str) -> AsyncIterator[dict]:
+        for k in range(0, len(ranges), ID_RANGES_PER_CALL):
+            ask = {**payload, "idRanges": ranges[k:k + ID_RANGES_PER_CALL]}
             number, more = 0, True
             while more:
                 body = await page(number, ask)
                 if number == 0 and body.get("idRanges") != ask["idRanges"]:  # an older script ignores it: the whole search
-                    raise NetSuiteError("the custsync RESTlet does not know idRanges, which checks that no customer "
-                                        "was missed while the search's pages were read", code="INVALID_ACTION",
-                                        remedy=REMEDIES["INVALID_ACTION"])
+                    raise NetSuiteError(f"the custsync RESTlet does not know idRanges, which {needed_for}",
+                                        code="INVALID_ACTION", remedy=REMEDIES["INVALID_ACTION"])
                 yield body
                 number, more = number + 1, number + 1 < int(body.get("pageCount") or 0)
+
+    async def signing_key_id(self) -> str | None:
+        """Which key the RESTlet signs portal links with now (a digest of the secret, never the secret); None
+        from a script too old to say (its `signingKey` action is unknown)."""
+        try:
+            body = await self._restlet({"action": "signingKey"})
+        except NetSuiteError as exc:
+            if exc.code == "INVALID_ACTION":
+                return None
+            raise
+        key = body.get("signingKeyId")
+        return key if isinstance(key, str) and key else None
 
     async def write_back(self, updates: list[tuple[str, dict[str, Any]]]) -> dict[str, NetSuiteError | None]:
         """Write fields of many customers through the RESTlet's writeBack action (R5), WRITE_BACK_BATCH a call.

@@ -56,6 +56,17 @@ def parse_changed_since(text: str, *, now: datetime | None = None) -> datetime |
     return moment
 
 
+def parse_duration(text: str) -> timedelta:
+    """A time ago as --changed-since writes it (30m, 2h, 1d); ChangedSinceError otherwise."""
+    relative = _RELATIVE.match((text or "").strip())
+    if not relative:
+        raise ChangedSinceError(f"{text!r} is not a duration: give a number and a unit, such as 30m, 2h or 1d.")
+    try:
+        return timedelta(**{_UNITS[relative.group(2).lower()]: int(relative.group(1))})
+    except OverflowError:
+        raise ChangedSinceError(f"{text!r} is longer than any clock can count back.") from None
+
+
 def since_last_run(journal_path: str | Path, target: RunTarget) -> tuple[datetime, str]:
     """The start of the last finished run against `target` in the journal, and that run's id; JournalError if
     there is none (or no journal)."""

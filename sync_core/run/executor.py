@@ -23,6 +23,7 @@ from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.outcome import Change, Outcome, Status
 from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
 from sync_core.run.services import Services
+from sync_core.run.status_fields import SYNCED, StatusFields
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import stand_in_creator, stand_in_id
 from sync_core.rules.catalogue import Action
@@ -269,22 +270,32 @@ QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
 
 async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *,
                        limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
-                       batch_size: int) -> AsyncIterator[Outcome]:
+                       batch_size: int, status: StatusFields | None = None) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
-    Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
+    Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending).
+    `status`: custsync's status fields, written with the PayPack fields, or alone where only they changed (a
+    customer's outcome does not wait for those: a failed one is written again by the next run)."""
     finished = run.finished
     todo = [r for r in rows if r.needs_requests()]
     quiet = [r for r in rows if not r.needs_requests()]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
-    for start in range(0, len(quiet), QUIET_CHUNK):
-        chunk = quiet[start:start + QUIET_CHUNK]
-        quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
-        for row in chunk:
-            _settle_without_writes(row)
-        for outcome in run.finished_all([row.job for row in chunk]):
-            yield outcome
+    status = status if status is not None and status.on else None
+    batches = WriteBackBatches(services, batch_size) if todo or status is not None else None
+    try:
+        for start in range(0, len(quiet), QUIET_CHUNK):
+            chunk = quiet[start:start + QUIET_CHUNK]
+            quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
+            for row in chunk:
+                _settle_without_writes(row)
+            for row, outcome in zip(chunk, run.finished_all([row.job for row in chunk])):
+                _write_status(batches, status, row.job, outcome)
+                yield outcome
+    finally:
+        if not todo and batches is not None:
+            await batches.close()
     if not todo:
         return
+    assert batches is not None
     done: asyncio.Queue[Outcome] = asyncio.Queue()
     made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
     previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
@@ -297,7 +308,11 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
         mine[k] = previous[key] = loop.create_future()
         if row.creates:
             made[stand_in_id(row.internal_id)] = loop.create_future()
-    batches = WriteBackBatches(services, batch_size)
+
+    def finished_with_status(job: Job) -> Outcome:
+        outcome = finished(job)
+        _write_status(batches, status, job, outcome)  # type: ignore[arg-type]
+        return outcome
 
     async def one(k: int, row: PlanRow) -> None:
         wrote = False
@@ -308,9 +323,9 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
                 row.job.outcome.error = StripeServiceError(
                     f"planned after another customer's write to {row.stripe_id}, which failed: nothing written "
                     "for this one", remedy="Run the mass sync again: it decides this customer anew.")
-                await done.put(finished(row.job))
+                await done.put(finished_with_status(row.job))
                 return
-            wrote = await _execute_row(services, row, made, batches, done, finished)
+            wrote = await _execute_row(services, row, made, batches, done, finished, finished_with_status, status)
         finally:
             if not mine[k].done():
                 mine[k].set_result(wrote)
@@ -343,6 +358,12 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
             await asyncio.gather(runner, return_exceptions=True)
 
 
+def quiet_outcome(row: PlanRow) -> Outcome:
+    """The outcome of a row that writes nothing (the same before and when it is executed)."""
+    _settle_without_writes(row)
+    return row.job.outcome
+
+
 def _settle_without_writes(row: PlanRow) -> None:
     job, outcome, decision = row.job, row.job.outcome, row.decision
     if decision is None:
@@ -362,10 +383,23 @@ def _current_link(row: PlanRow) -> str | None:
     return row.portal_url or (row.job.mapped.portal_url if row.portal is not None else None)
 
 
+def _write_status(batches: WriteBackBatches | None, status: StatusFields | None, job: Job, outcome: Outcome) -> None:
+    """A customer's status fields, alone in the write-back, where they changed (its outcome does not wait)."""
+    if status is None or batches is None:
+        return
+    patch = status.patch(job.status_now, outcome, wrote=any(c.system == "stripe" for c in outcome.changes))
+    if patch:
+        batches.add(outcome.internal_id, patch)
+
+
 async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio.Future[str | None]],
                        batches: WriteBackBatches, done: asyncio.Queue[Outcome],
-                       finished: Callable[[Job], Outcome]) -> bool:
-    """Returns whether the Stripe side was done (the rows after it may go on)."""
+                       finished: Callable[[Job], Outcome], ended: Callable[[Job], Outcome],
+                       status: StatusFields | None = None) -> bool:
+    """Returns whether the Stripe side was done (the rows after it may go on). `finished` journals the row's end;
+    `ended` also writes its status fields alone where they changed; a row whose PayPack fields are written carries
+    its status fields in the same write."""
+
     job, outcome = row.job, row.job.outcome
     decision = row.decision
     assert decision is not None
@@ -386,7 +420,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
         async with services.turn_locks.hold(job.turn_keys()):
             stripe_id = await write_stripe(services, job, decision, customers)
         if stripe_id is None:
-            await done.put(finished(job))
+            await done.put(ended(job))
             return False
         if decision.action is Action.CREATE:
             made[stand_in_id(row.internal_id)].set_result(stripe_id)
@@ -395,12 +429,14 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
         patch = write_back_patch(services, outcome, job.mapped, stripe_id, row.portal_url or _current_link(row))
     except SyncError as exc:
         outcome.status, outcome.error = Status.FAILED, exc
-        await done.put(finished(job))
+        await done.put(ended(job))
         return False
     if not patch:
         outcome.status = Status.OK
-        await done.put(finished(job))
+        await done.put(ended(job))
         return True
+    if status is not None:
+        patch.update(status.patch_to(job.status_now, (SYNCED, ""), wrote=True))
     result = batches.add(job.mapped.internal_id, patch)
 
     def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
@@ -410,6 +446,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
         else:
             outcome.status, outcome.error = Status.FAILED, error
         outcome.timings["total"] = time.monotonic() - started
+        # Written with the PayPack fields, or not at all (the record refused): nothing more to write now.
         done.put_nowait(finished(job))
 
     result.add_done_callback(settle)

@@ -36,6 +36,7 @@ class Job:
     facts: CustomerFacts = None  # type: ignore[assignment]
     kind: LookupKind = LookupKind.NONE
     linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
+    status_now: tuple[str, str] | None = None  # custsync's status and error on the record (run.status_fields)
     _outcome: Outcome | None = None
 
     @property

@@ -14,22 +14,26 @@ import time
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from sync_core.errors import SyncError
+from sync_core.errors import NetSuiteError, SyncError
 from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
 from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.run import executor, reads
 from sync_core.run.changed_since import query_moment
-from sync_core.run.journal import Journal
+from sync_core.run.journal import Journal, new_run_id
+from sync_core.run.journal.owed import WAITING
 from sync_core.run.journal.listings import ListingStore
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.per_customer import per_customer_path
 from sync_core.run.planner import Plan, plan_run
+from sync_core.run.run_lock import TargetLock
+from sync_core.run.run_scope import CHANGED, SEARCH, STALE_LINKS, Scope, take_pages
 from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
 from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
+from sync_core.run.status_fields import StatusFields
 from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
-from sync_core.run.target import current_target
+from sync_core.run.target import RunTarget, current_target
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.stored_listing import Refreshing, StoredListing
 
@@ -44,26 +48,52 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
     if not options.dry_run:
         services.stripe.guard_write("run a mass sync")
     run_id = options.run_id
-    if journal is not None and not options.dry_run:
-        target = await current_target(services.config, services.netsuite, services.stripe)
-        if run_id is None:
-            since = options.changed_since
-            run_id = journal.start_run(search_id, target, explicit_ids=options.only is not None,
-                                       changed_since=since.timestamp() if since else None)
-        else:
-            journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
-    writes = not options.dry_run
-    yield RunStarted(run_id if writes else None, search_id, options.dry_run, options.resumed)
-    run = RunState(services, options, journal if writes else None, run_id if writes else None, started,
-                   reads_journal=journal)
-    skip: set[str] = set()
-    if run.journal is not None and options.resumed:
-        skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
-    steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
-             per_customer_path(run, search_id, skip))
-    async for event in steps:
-        yield event
-    yield run.finish()
+    target = await current_target(services.config, services.netsuite, services.stripe) if journal else None
+    lock = None
+    if journal is not None and target is not None and not options.dry_run:
+        lock = await _hold_target(journal, target, options, search_id)
+        run_id = lock.run_id
+    try:
+        if lock is not None and journal is not None:
+            lock.start_beating()
+            journal.prune(services.config.sync.journal_keep_days)
+        writes = not options.dry_run
+        took_over = lock.took_over.describe() if lock is not None and lock.took_over is not None else None
+        yield RunStarted(run_id if writes else None, search_id, options.dry_run, options.resumed, took_over)
+        run = RunState(services, options, journal if writes else None, run_id if writes else None, started,
+                       reads_journal=journal, target=target)
+        if journal is not None and target is not None and not options.resumed and options.only is None:
+            run.owed = [o for o in journal.owed(target) if o.source != WAITING]
+        skip: set[str] = set()
+        if run.journal is not None and options.resumed:
+            skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
+        steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
+                 per_customer_path(run, search_id, skip))
+        async for event in steps:
+            yield event
+        yield run.finish()
+    finally:
+        if lock is not None:
+            await lock.release()
+
+
+async def _hold_target(journal: Journal, target: RunTarget, options: RunOptions, search_id: str) -> TargetLock:
+    """The target's lock, taken for the resumed run or a new one, journaled only once the lock is held: a run
+    refused (RunLocked, another run holds the target) or resumed against another target (JournalError) leaves
+    nothing behind."""
+    run_id = options.run_id
+    if run_id is not None:
+        journal.check_target(run_id, target)
+    lock = TargetLock(journal, target, run_id or new_run_id())
+    if run_id is None:
+        since = options.changed_since
+        try:
+            journal.start_run(search_id, target, explicit_ids=options.only is not None, run_id=lock.run_id,
+                              changed_since=since.timestamp() if since else None)
+        except BaseException:
+            await lock.release()
+            raise
+    return lock
 
 
 @dataclass(frozen=True)
@@ -86,6 +116,11 @@ class PlannedRun:
     def __init__(self, run: RunState, search_id: str, skip: set[str]) -> None:
         self.run, self.services, self.options = run, run.services, run.options
         self.search_id, self.skip = search_id, skip
+        self.scope = Scope({o.internal_id: o for o in run.owed})
+        # custsync's status fields on the record, when configured, for the customers read in pages (a dry run
+        # reads them too, to plan their writes)
+        self.status = StatusFields.of(run.services.config.netsuite) if run.options.only is None else None
+        self.links_read = False  # NetSuite gave the current portal links of the run's customers
 
     async def events(self) -> AsyncIterator[Event]:
         run, services, options = self.run, self.services, self.options
@@ -123,8 +158,10 @@ class PlannedRun:
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
         async for outcome in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
-                                                   batch_size=services.config.netsuite.write_back_batch):
+                                                   batch_size=services.config.netsuite.write_back_batch,
+                                                   status=self.status):
             yield run.progress(outcome)
+        self._record_signing_key()
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
             # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).
             try:
@@ -132,6 +169,15 @@ class PlannedRun:
             except SyncError:
                 newest = None  # the next run lists the account again
             listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
+
+    def _record_signing_key(self) -> None:
+        """After a run that compared every customer's stored link with the current one (and wrote those that
+        differ): the stored links are signed with the key NetSuite named. A customer whose write failed is owed,
+        and the next run writes its link."""
+        run, scope = self.run, self.scope
+        if (run.journal is not None and run.target is not None and scope.whole_search and self.links_read
+                and scope.signing_key_id and self.options.only is None and not self.options.stopped()):
+            run.journal.link_signing.record(run.target.netsuite_account, scope.signing_key_id, run.run_id)
 
     async def _read_run(self, ctx: SyncContext) -> list[Job]:
         """The run's customers in the search's order: its pages (or, for `only`, each record)."""
@@ -143,17 +189,48 @@ class PlannedRun:
                 await stage(job, reads.read_record(services, job))
                 jobs.append(job)
             return [j for j in jobs if j.internal_id not in skip]
-        since = options.changed_since
+
+        status = self.status
+
+        def add(internal_id: str, record: dict) -> None:
+            job = run.job(internal_id, ctx)
+            reads.job_from_row(services, job, record)
+            if status is not None and status.on:
+                job.status_now = status.now(record)
+            jobs.append(job)
+
+        scope, since = self.scope, options.changed_since
         modified_after = query_moment(since) if since is not None else None
-        async for page in reads.row_pages(services, ctx, changed_since=modified_after):
-            for internal_id, record in page:
-                if internal_id in skip:
-                    continue
-                job = run.job(internal_id, ctx)
-                reads.job_from_row(services, job, record)
-                jobs.append(job)
-        # Customers the reader found between its pages come last (NetSuiteClient.customer_rows); the search's
-        # order is the internal id's, and customers sharing a mailbox take their turns in it.
+        extra = status.ids() if status is not None else []
+        try:
+            await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen,
+                                                    extra=extra), CHANGED if since is not None else SEARCH, add, skip)
+        except NetSuiteError as exc:
+            if not (status is not None and exc.code == "INVALID_FIELD" and status.names_one(exc.message)) or jobs:
+                raise
+            status.off = (f"custsync's status fields are off for this run: NetSuite has no such field "
+                          f"({exc.message}); create them (deploy/netsuite/Objects) or set [netsuite] status_fields "
+                          "= false")
+            extra = []
+            await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen),
+                             CHANGED if since is not None else SEARCH, add, skip)
+        journal, target = run.reads_journal, run.target
+        recorded = journal.link_signing.current(target.netsuite_account) if journal and target else None
+        scope.learnt_key(recorded, portal=options.portal)
+        scope.whole_search = since is None
+        if since is not None and scope.links_stale:
+            await take_pages(scope, reads.row_pages(services, ctx, seen=scope.seen, extra=extra), STALE_LINKS, add,
+                             skip)
+            scope.whole_search = True
+        missing = scope.missing_owed()
+        if missing:
+            await take_pages(scope, reads.rows_of(services, ctx, missing, extra=extra), SEARCH, add, skip)
+        scope.left = [i for i in missing if i not in scope.read]
+        if scope.left and run.journal is not None:
+            run.journal.mark_left(run.run_id, scope.left)  # type: ignore[arg-type]
+        # Customers the reader found between its pages come last (NetSuiteClient.customer_rows), and the owed
+        # ones read by id after them; the search's order is the internal id's, and customers sharing a mailbox
+        # take their turns in it.
         if any(int(a.internal_id) > int(b.internal_id) for a, b in zip(jobs, jobs[1:])):
             jobs.sort(key=lambda j: int(j.internal_id))
         return jobs
@@ -200,10 +277,21 @@ class PlannedRun:
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
+        self.links_read = links is not None and options.portal and not options.dry_run
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": services.netsuite.requests - ns_before,
                       "stripe": services.stripe.requests - stripe_before}
-        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way)
+        return Plan(rows, reads=reads_made, index=index.how, index_way=index.way, taken=self.scope.summary(),
+                    status_writes=self._status_writes(rows), status_off=self.status.off if self.status else None)
+
+    def _status_writes(self, rows: list) -> int:
+        """Customers whose status fields alone will be written: those that write nothing else and whose status
+        or error changed (the others carry theirs with the PayPack fields)."""
+        status = self.status
+        if status is None or not status.on:
+            return 0
+        return sum(1 for row in rows if not row.needs_requests()
+                   and status.patch(row.job.status_now, executor.quiet_outcome(row), wrote=False))
 
     async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
                      listings: Listings | None, refreshing: Refreshing | None) -> StripeIndex:

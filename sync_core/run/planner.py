@@ -32,6 +32,7 @@ from sync_core.rules.decide import (
     portal_write,
 )
 from sync_core.netsuite.portal_links import holds_link
+from sync_core.run.run_scope import describe_sources
 from sync_core.run.view import RunView, pushed, stripe_ref
 
 # Decisions that end a customer's sync without a write, and the status each ends it with.
@@ -194,6 +195,9 @@ class Plan:
     reads: dict[str, int] = field(default_factory=dict)  # requests the plan's reads took, by service
     index: str = ""  # how Stripe was indexed (listing or lookups), for the summary
     index_way: str = ""  # the same in a word (`StripeIndex.way`), for the scenario checks
+    taken: dict[str, Any] = field(default_factory=dict)  # where the customers come from (`run_scope.Scope`)
+    status_writes: int = 0  # customers whose status fields alone are written (run.status_fields)
+    status_off: str | None = None  # why the status fields configured are not written by this run
     _summary: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -227,6 +231,9 @@ class Plan:
             "unchanged": self.unchanged,
             "reads": dict(self.reads),
             "stripe_index": self.index,
+            "taken": dict(self.taken),
+            "netsuite_status_writes": self.status_writes,
+            "status_fields_off": self.status_off,
         }
 
 
@@ -314,6 +321,14 @@ def describe(summary: dict[str, Any]) -> list[str]:
              f"{summary['netsuite_write_backs']} NetSuite write-backs",
              "by rule and action: " + ", ".join(f"{r['rule']} {r['action']} {r['customers']}"
                                                 for r in summary["by_rule_and_action"])]
+    taken = describe_sources(summary.get("taken") or {})
+    if taken:
+        lines.append(taken)
+    if summary.get("netsuite_status_writes"):
+        lines.append(f"custsync status fields written alone (status or error changed): "
+                     f"{summary['netsuite_status_writes']} customers")
+    if summary.get("status_fields_off"):
+        lines.append(summary["status_fields_off"])
     if reads:
         lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
                      f"({summary.get('stripe_index') or 'nothing to look up'})")

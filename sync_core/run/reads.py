@@ -53,16 +53,36 @@ async def read_record(services: Services, job: Job) -> None:
     set_facts(job, map_for(services, record, job.ctx.columns))  # type: ignore[union-attr]
 
 
-async def row_pages(services: Services, ctx: SyncContext, *,
-                    changed_since: datetime | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
-    """The mass sync's customers, page by page, as (internal id, record-like dict): the values of the
-    search's own columns (R9) and of the PayPack fields, the email and the lookup field (R3 matches on the
-    record's value)."""
+def row_fields(services: Services, extra: list[str] | None = None) -> list[str]:
+    """The fields a mass sync reads besides the search's columns: the PayPack fields, the email, the lookup
+    field (R3 matches on the record's value) and `extra` (custsync's status fields, when written)."""
     ns, key = services.config.netsuite, services.config.sync.match_key()
-    fields = [ns.stripe_id_field, ns.portal_url_field, "email"] + ([] if key.by_email else [key.field])
-    async for page in services.netsuite.customer_rows(ctx.search_id, ctx.search_id, fields,
+    return [ns.stripe_id_field, ns.portal_url_field, "email"] + ([] if key.by_email else [key.field]) + (extra or [])
+
+
+async def row_pages(services: Services, ctx: SyncContext, *, changed_since: datetime | None = None,
+                    seen: dict[str, Any] | None = None,
+                    extra: list[str] | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
+    """The mass sync's customers, page by page, as (internal id, record-like dict): the values of the
+    search's own columns (R9) and of `row_fields`. `seen` learns the key the portal links are signed with now
+    (`signingKeyId`, None from a script too old to say)."""
+    async for page in services.netsuite.customer_rows(ctx.search_id, ctx.search_id, row_fields(services, extra),
                                                     modified_after=changed_since):
-        yield [(str(r["id"]), record_from_row(str(r["id"]), r.get("values") or {})) for r in page.get("results", [])]
+        yield _rows(page, seen)
+
+
+async def rows_of(services: Services, ctx: SyncContext, internal_ids: list[str], *,
+                  extra: list[str] | None = None) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
+    """These customers' rows, as `row_pages` gives them, for those the saved search still chooses."""
+    async for page in services.netsuite.customer_rows_of(ctx.search_id, ctx.search_id, row_fields(services, extra),
+                                                       internal_ids):
+        yield _rows(page, None)
+
+
+def _rows(page: dict[str, Any], seen: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    if seen is not None and "signingKeyId" not in seen:
+        seen["signingKeyId"] = page.get("signingKeyId") or None
+    return [(str(r["id"]), record_from_row(str(r["id"]), r.get("values") or {})) for r in page.get("results", [])]
 
 
 def job_from_row(services: Services, job: Job, record: dict[str, Any]) -> None:

@@ -12,8 +12,9 @@ from sync_core.events import CustomerSynced, RunFinished
 from sync_core.outcome import Outcome, Status
 from sync_core.run.in_flight import FixedLimit, InFlightLimit
 from sync_core.run.job import Job, SyncContext
-from sync_core.run.journal import Journal
+from sync_core.run.journal import Journal, OwedStep
 from sync_core.run.services import Services
+from sync_core.run.target import RunTarget
 from sync_core.run.view import RunView
 
 PATHS = ("plan", "per-customer")
@@ -69,10 +70,12 @@ class RunState:
     a dry run still reads, to plan as the run would (the creates a killed run left unrecorded)."""
 
     def __init__(self, services: Services, options: RunOptions, journal: Journal | None, run_id: str | None,
-                 started: float, *, reads_journal: Journal | None = None) -> None:
+                 started: float, *, reads_journal: Journal | None = None, target: RunTarget | None = None) -> None:
         self.services, self.options, self.journal, self.run_id, self.started = \
             services, options, journal, run_id, started
         self.reads_journal = reads_journal
+        self.target = target  # what the run writes to (None: no journal to read, so none asked)
+        self.owed: list[OwedStep] = []  # what earlier runs against the target left undone: this run takes it
         self.counts: Counter[str] = Counter()
         self.failures: list[Outcome] = []
         self.done = 0

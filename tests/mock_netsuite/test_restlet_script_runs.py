@@ -123,3 +123,19 @@ def test_portal_links_without_the_portal_parameters_name_them(unset):
     error = out["body"]["error"]
     assert error["code"] == "PORTAL_NOT_CONFIGURED"
     assert all(name in error["message"] for name in PORTAL_PARAMETERS) and "deploy/netsuite" in error["message"]
+
+
+def test_script_and_mock_name_the_same_signing_key_and_a_rotation_changes_it(ns, control):
+    """signingKeyId, in every customers answer and from the signingKey action, is a digest of the API secret
+    custsecret_custsync_portal_link: the script and the mock give the same for the same secret, and another
+    once the secret is rotated (the mock's control API changes it as an administrator changes the secret)."""
+    secret = control.get("/_mock/portal-suitelet").json()["signing_secret"]
+    request = {"action": "customers", "searchId": MASS, "columnsFrom": MAPPING}
+    script = run(request, rows=[], secrets={"custsecret_custsync_portal_link": secret})["body"]["signingKeyId"]
+    mock = ns.post(RESTLET, params=SEARCH_DEPLOY, json=request).json()["signingKeyId"]
+    alone = ns.post(RESTLET, params=SEARCH_DEPLOY, json={"action": "signingKey"}).json()
+    assert script == mock == alone["signingKeyId"] and len(mock) == 16 and secret not in json.dumps(alone)
+    assert control.patch("/_mock/portal-suitelet", json={"signing_secret": "rotated-secret-" + "9" * 20}).status_code == 200
+    rotated = ns.post(RESTLET, params=SEARCH_DEPLOY, json={"action": "signingKey"}).json()["signingKeyId"]
+    assert rotated != mock
+    assert run({"action": "signingKey"})["body"] == {"signingKeyId": None}  # no secret: the script says so

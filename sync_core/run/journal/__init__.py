@@ -13,9 +13,14 @@ target. Runs journaled before targets were recorded have an unknown target and a
 run does their work: it recovers any create they left unrecorded, `create_attempted_ids`).
 
 A run is `running` until it ends `finished`, `finished-with-failures` or `stopped`. One whose process died
-stays `running` in the file; `status_of` tells it apart as `interrupted`: the TUI claims the runs it starts
-(`claim`: its process id and host), and a run nobody claims counts as interrupted once its journal has been
-quiet for STALE_SECONDS.
+stays `running` in the file; `status_of` tells it apart as `interrupted`: a run that writes holds its target's
+lock (`locks`, naming its process and host; the CLI's and the TUI's alike), the TUI also claims the runs it
+starts (`claim`), and a run nobody holds or claims counts as interrupted once its journal has been quiet for
+STALE_SECONDS.
+
+What earlier runs against a target left undone (failed, interrupted, stopped, decided by a person since) is
+`owed(target)`: the next run takes it. A customer the saved search no longer chooses is journaled `left` by
+the run that looked for it, and owes nothing more. `prune` keeps the file bounded (`prune.py`).
 """
 
 from __future__ import annotations
@@ -31,15 +36,18 @@ from typing import Iterable
 
 from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
 from sync_core.run.journal.listings import ListingStore
-from sync_core.run.journal.schema import JournalError, open_file
+from sync_core.run.journal.locks import LockHolder, RunLocked, RunLocks, process_exists
+from sync_core.run.journal.owed import OwedStep, latest_unsettled
+from sync_core.run.journal.prune import Pruned, prune
+from sync_core.run.journal.schema import COMPLETED, FINISHED, JournalError, open_file
+from sync_core.run.journal.signing import LinkSigning
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
 
-__all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "ListingStore",
-           "RunInfo", "STALE_SECONDS", "Step"]
+__all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "LinkSigning",
+           "ListingStore", "LockHolder", "OwedStep", "Pruned", "RunInfo", "RunLocked", "RunLocks", "STALE_SECONDS",
+           "Step"]
 
-FINISHED = ("ok", "skipped", "needs-decision")
-COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
 STALE_SECONDS = 120.0  # a "running" run with no claim and no journal activity for this long was interrupted
 
 
@@ -66,6 +74,10 @@ class Step:
     remedy: str | None
 
 
+def new_run_id() -> str:
+    return time.strftime("run-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
 class Journal:
     def __init__(self, path: str | Path, *, must_exist: bool = False) -> None:
         """Open (or create) the journal; `must_exist` (to resume a run) never creates a file."""
@@ -73,6 +85,8 @@ class Journal:
         self._db = open_file(self.path, must_exist=must_exist)
         self._listings: ListingStore | None = None
         self._decisions: DecisionLog | None = None
+        self.locks = RunLocks(self._db)  # one run at a time per target
+        self.link_signing = LinkSigning(self._db)  # the key the stored portal links were written with
 
     def close(self) -> None:
         self._db.close()
@@ -100,11 +114,12 @@ class Journal:
     # --- runs ------------------------------------------------------------------------------------
 
     def start_run(self, search_id: str, target: RunTarget | None = None, *, changed_since: float | None = None,
-                  explicit_ids: bool = False) -> str:
+                  explicit_ids: bool = False, run_id: str | None = None) -> str:
         """A new run. `target` is what it writes to; `changed_since` (unix seconds) when it takes only the
         customers modified since then; `explicit_ids` when it takes named customers, not the whole search (such a
-        run is never the base of `--changed-since last`)."""
-        run_id = time.strftime("run-%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        run is never the base of `--changed-since last`); `run_id` (from `new_run_id`) when its target's lock was
+        taken for it first."""
+        run_id = run_id or new_run_id()
         account, stripe_account, mode = (target.netsuite_account, target.stripe_account, target.stripe_mode) \
             if target else (None, None, None)
         self._db.execute("INSERT INTO runs (id, started, search_id, netsuite_account, stripe_account, stripe_mode, "
@@ -122,9 +137,15 @@ class Journal:
         target = RunTarget(*row[5:8]) if all(row[5:8]) else None
         return RunInfo(*row[:5], counts=counts, target=target, changed_since=row[8])
 
-    def runs(self, limit: int = 20) -> list[RunInfo]:
-        ids = [r[0] for r in self._db.execute("SELECT id FROM runs ORDER BY started DESC LIMIT ?", (limit,))]
-        return [self.run(i) for i in ids]
+    def runs(self, limit: int = 20, *, target: RunTarget | None = None) -> list[RunInfo]:
+        """The latest runs, newest first (only those against `target` when given)."""
+        if target is None:
+            rows = self._db.execute("SELECT id FROM runs ORDER BY started DESC LIMIT ?", (limit,))
+        else:
+            rows = self._db.execute(
+                "SELECT id FROM runs WHERE netsuite_account = ? AND stripe_account = ? AND stripe_mode = ? ORDER BY "
+                "started DESC LIMIT ?", (target.netsuite_account, target.stripe_account, target.stripe_mode, limit))
+        return [self.run(r[0]) for r in rows.fetchall()]
 
     def check_target(self, run_id: str, target: RunTarget) -> RunInfo:
         """The run, if it may be resumed against `target`; else JournalError naming both targets and the remedy."""
@@ -172,10 +193,13 @@ class Journal:
         """The run's status, with "running" told apart from "interrupted" (its process is gone)."""
         if run.status != "running":
             return run.status
+        holder = self.locks.holder_of_run(run.id)
+        if holder is not None:
+            return "running" if holder.alive(now=now) else "interrupted"
         owner = self._db.execute("SELECT pid, host FROM run_owners WHERE run_id = ?", (run.id,)).fetchone()
         last = self._db.execute("SELECT MAX(updated) FROM steps WHERE run_id = ?", (run.id,)).fetchone()[0]
         if owner is not None and owner[1] == socket.gethostname():
-            return "running" if _alive(int(owner[0])) else "interrupted"
+            return "running" if process_exists(int(owner[0])) else "interrupted"
         quiet_since = max(last or 0.0, run.started)
         return "interrupted" if (now or time.time()) - quiet_since > STALE_SECONDS else "running"
 
@@ -254,6 +278,31 @@ class Journal:
             self._db.executemany("UPDATE steps SET state = 'pending', updated = ? WHERE run_id = ? AND internal_id = ?",
                                  [(time.time(), run_id, i) for i in ids])
         return ids
+
+
+    # --- what earlier runs left undone, and keeping the file bounded ------------------------------------
+
+    def owed(self, target: RunTarget) -> list[OwedStep]:
+        """Each customer whose latest step against `target` is unsettled: owed a sync (failed, unfinished,
+        decided since) or waiting for a person (`OwedStep.source`), by internal id."""
+        return latest_unsettled(self._db, target)
+
+    def mark_left(self, run_id: str, internal_ids: Iterable[str]) -> None:
+        """Customers owed by earlier runs that the saved search no longer chooses (or that were deleted): this
+        run looked for them and settles their debt. A create an earlier run left unrecorded stays known."""
+        now = time.time()
+        self._db.executemany(
+            "INSERT OR REPLACE INTO steps (run_id, internal_id, state, error, remedy, updated) VALUES (?, ?, 'left', "
+            "?, ?, ?)", [(run_id, i, "no longer chosen by the Mass Customer Sync saved search (or deleted): not "
+                          "synced", "Nothing to do, unless it should be synced: then change the customer (or the "
+                          "search's criteria) so that the search chooses it.", now) for i in internal_ids])
+
+    def prune(self, keep_days: float, *, now: float | None = None) -> Pruned:
+        """Forget runs (their steps and claims) and decisions older than `keep_days` that no later run needs
+        (`prune.py` says what is kept); 0 keeps everything."""
+        if keep_days <= 0:
+            return Pruned(0, 0, 0)
+        return prune(self._db, (now or time.time()) - keep_days * 86400)
 
 
 def _alive(pid: int) -> bool:

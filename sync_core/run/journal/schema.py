@@ -1,8 +1,9 @@
 """The run journal's SQLite file: every table in it, what opens it, and what brings an older file up to date.
 
 One file holds a mass sync's runs and their customers' steps (`runs`, `steps`), who runs a run
-(`run_owners`), the operator's link decisions (`decisions`) and the last listing of each Stripe account
-(`stripe_listings`, `stripe_listed_customers`). Every table is created if missing and a column added after
+(`run_owners`), the lock of each target (`run_locks`: one run at a time), the signing key the stored portal
+links were last brought up to date with (`link_signing`), the operator's link decisions (`decisions`) and the
+last listing of each Stripe account (`stripe_listings`, `stripe_listed_customers`). Every table is created if missing and a column added after
 the first journals were written is added to an older file when it is opened, so a journal written by any
 earlier custsync opens as it is.
 """
@@ -21,6 +22,13 @@ CREATE TABLE IF NOT EXISTS steps (
     rule TEXT, action TEXT, stripe_customer_id TEXT, error TEXT, remedy TEXT, updated REAL NOT NULL,
     PRIMARY KEY (run_id, internal_id));
 CREATE INDEX IF NOT EXISTS steps_by_customer ON steps (internal_id, state);
+CREATE INDEX IF NOT EXISTS steps_unsettled ON steps (internal_id)
+    WHERE state IN ('pending', 'create-attempted', 'failed', 'needs-decision');
+CREATE TABLE IF NOT EXISTS run_locks (
+    target TEXT PRIMARY KEY, run_id TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, started REAL NOT NULL,
+    beat REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS link_signing (
+    netsuite_account TEXT PRIMARY KEY, signing_key_id TEXT NOT NULL, run_id TEXT, recorded REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS run_owners (
     run_id TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, target TEXT, claimed REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
@@ -34,6 +42,9 @@ CREATE TABLE IF NOT EXISTS stripe_listed_customers (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
 """
+FINISHED = ("ok", "skipped", "needs-decision", "left")  # a customer's step that needs nothing more of this run
+COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
+
 # Columns added after the first journals were written: added to an older file when it is opened.
 RUN_COLUMNS = {"netsuite_account": "TEXT", "stripe_account": "TEXT", "stripe_mode": "TEXT",
                "changed_since": "REAL", "explicit_ids": "INTEGER NOT NULL DEFAULT 0"}

@@ -15,16 +15,33 @@ define(['N/crypto', 'N/encode'],
     (crypto, encode) => {
     const SIGNED_PREFIX = 'custsync-portal-link:';
     const SECRET_ID = 'custsecret_custsync_portal_link';
+    const KEY_ID_INPUT = 'custsync-signing-key-id';
 
-    /** @param {string} customerId @returns {string} */
-    const sign = (customerId) => {
+    /** @param {string} input @returns {string} */
+    const hmacHex = (input) => {
         const hmac = crypto.createHmac({
             algorithm: crypto.HashAlg.SHA256,
             key: crypto.createSecretKey({ secret: SECRET_ID, encoding: encode.Encoding.UTF_8 }),
         });
-        hmac.update({ input: SIGNED_PREFIX + customerId, inputEncoding: encode.Encoding.UTF_8 });
+        hmac.update({ input: input, inputEncoding: encode.Encoding.UTF_8 });
         return hmac.digest({ outputEncoding: encode.Encoding.HEX }).toLowerCase();
     };
 
-    return { sign: sign };
+    /** @param {string} customerId @returns {string} */
+    const sign = (customerId) => hmacHex(SIGNED_PREFIX + customerId);
+
+    /**
+     * Names the secret in force (rotating it changes this), never the secret itself: the first 16 hex of
+     * HMAC-SHA256(secret, "custsync-signing-key-id"); null when the secret cannot be read.
+     * @returns {string | null}
+     */
+    const signingKeyId = () => {
+        try {
+            return hmacHex(KEY_ID_INPUT).slice(0, 16);
+        } catch (e) {
+            return null;  // the API secret is missing or not restricted to this script
+        }
+    };
+
+    return { sign: sign, signingKeyId: signingKeyId };
 });

@@ -12,7 +12,7 @@
  *         "page": 0, "pageSize": 1000, "modifiedAfter": "2026-11-27T05:00:00Z" (optional),
  *         "idRanges": [[1100, 1102], [2100, null]] (optional)}
  *     -> {"searchId", "columnsFrom", "columns": [columnsFrom's columns], "fields", "page", "pageSize",
- *         "pageCount", "totalResults", "hasMore",
+ *         "pageCount", "totalResults", "hasMore", "signingKeyId" (as "signingKey" gives it),
  *         "results": [{"id", "lastModifiedDate": "<ISO 8601 UTC>", "values": {<column or field>: value}}]}
  *     The customers searchId's criteria choose (and, with modifiedAfter, whose lastmodifieddate is
  *     strictly later), sorted by internal id, with the values of columnsFrom's columns (the mapping
@@ -43,6 +43,11 @@
  *     -> {"scriptId", "deploymentId", "links": [{"id", "url"}]}: the external URL of the portal Suitelet
  *        (custsync_portal_suitelet.js) with cid and sig = HMAC-SHA256(secret, "custsync-portal-link:" + id),
  *        hex. The secret is the API secret custsecret_custsync_portal_link: it never leaves NetSuite.
+ *   POST {"action": "signingKey"}
+ *     -> {"signingKeyId": "<16 hex>"}: names the secret in force without revealing it, the first 16 hex
+ *        digits of HMAC-SHA256(secret, "custsync-signing-key-id"); null when the secret cannot be read.
+ *        Every "customers" answer carries it too, so a scheduled sync learns that the secret was rotated
+ *        (every stored link is stale) without another call.
  *   Errors are thrown with error.create; NetSuite answers HTTP 400 {"error": {"code", "message"}}.
  *   Codes: INVALID_REQUEST, INVALID_ACTION, SSS_MISSING_REQD_ARGUMENT, INVALID_SEARCH,
  *          INVALID_PAGE_SIZE, INVALID_PAGE_RANGE, INVALID_CUSTOMER_ID, INVALID_FIELD, INVALID_DATE,
@@ -63,7 +68,7 @@ define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_lin
      * @param {typeof import('N/url')} url
      * @param {typeof import('N/runtime')} runtime
      * @param {typeof import('N/record')} record
-     * @param {{sign: (customerId: string) => string}} linkSignature
+     * @param {{sign: (customerId: string) => string, signingKeyId: () => string | null}} linkSignature
      */
     (search, error, url, runtime, record, linkSignature) => {
     const MIN_PAGE_SIZE = 5;     // runPaged limits
@@ -303,6 +308,7 @@ define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_lin
             pageCount: pageCount,
             totalResults: paged.count,
             hasMore: args.page + 1 < pageCount,
+            signingKeyId: linkSignature.signingKeyId(),
             results: rows.map((row) => {
                 const values = {};
                 columns.forEach((column) => {
@@ -409,6 +415,9 @@ define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_lin
         if (action === 'portalLinks') {
             return portalLinks(body);
         }
+        if (action === 'signingKey') {
+            return { signingKeyId: linkSignature.signingKeyId() };
+        }
         if (action === 'customers') {
             return customers(body);
         }
@@ -417,7 +426,7 @@ define(['N/search', 'N/error', 'N/url', 'N/runtime', 'N/record', './custsync_lin
         }
         if (action !== 'columns' && action !== 'results') {
             fail('INVALID_ACTION', `Unknown action ${JSON.stringify(action)}; `
-                + 'use "columns", "results", "customers", "writeBack" or "portalLinks".');
+                + 'use "columns", "results", "customers", "writeBack", "portalLinks" or "signingKey".');
         }
         const searchId = body.searchId;
         if (typeof searchId !== 'string' || searchId === '') {
