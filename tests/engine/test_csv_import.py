@@ -71,12 +71,12 @@ async def test_stripe_customer_of_another_netsuite_customer_is_a_conflict(world,
 
 
 def test_cli_writes_conflicts_only_with_allow_shared(world, tmp_path):
-    from test_mass_sync import _config_file
+    from tests.support.engine_world import config_file
 
     load_owned(world)
     path = tmp_path / "ids.csv"
     path.write_text(OWNED_CSV)
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     base = [sys.executable, "-m", "tui.cli", "--config", str(config), "import-stripe-ids", str(path), "--apply"]
     r = subprocess.run(base, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 3 and "conflict 4" in r.stdout, r.stdout + r.stderr  # 3: rows need a person

@@ -72,9 +72,9 @@ def _cli(world, tmp_path, *args, stdin=None):
     import subprocess
     import sys
 
-    from test_mass_sync import _config_file
+    from tests.support.engine_world import config_file
 
-    path, env = _config_file(world, tmp_path)
+    path, env = config_file(world, tmp_path)
     return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(path), *args], env=env, input=stdin,
                           capture_output=True, text=True, timeout=60)
 

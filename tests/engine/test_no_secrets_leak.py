@@ -5,14 +5,14 @@ import re
 import subprocess
 import sys
 
-from test_mass_sync import _config_file
+from tests.support.engine_world import config_file
 
 from testbed import demo
 
 
 def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     world.mocks.load(*demo.generate(30, seed=3))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     secrets = [env[k] for k in env if k.startswith("CUSTSYNC_") and ("SECRET" in k or "KEY" in k or "TOKEN" in k)]
     assert len(secrets) == 5
     runs = [
@@ -41,7 +41,7 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
 
 def test_bad_key_error_masks_the_key(world, tmp_path):
     world.mocks.load(*demo.generate(5, seed=3))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     env["CUSTSYNC_STRIPE_API_KEY"] = "sk_test_WRONGKEYabcd"
     r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "doctor"], env=env,
                        capture_output=True, text=True, timeout=60)

@@ -18,8 +18,8 @@ from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced
 from sync_core.run.journal import Journal
 
-from conftest import World
-from test_edges_properties import accounts, key, snapshot, start
+from tests.support.engine_world import World
+from tests.support.generated_accounts import accounts, key, snapshot, start
 
 
 async def _run(world: World, journal: Journal, path: str):

@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from ns_helpers import RECORD, RESTLET, SUITEQL, customer, error_detail, make_client
+from tests.support.ns_helpers import RECORD, RESTLET, SUITEQL, customer, error_detail, make_client
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY
+from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY
 
 from mock_stripe import serve_in_thread as serve_stripe
 

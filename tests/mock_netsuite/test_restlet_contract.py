@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY, make_client
+from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY, make_client
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "netsuite"
 CONTRACT = json.loads((DEPLOY_DIR / "restlet_contract.json").read_text())

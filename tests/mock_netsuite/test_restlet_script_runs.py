@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY, customer
+from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY, customer
 
 HERE = Path(__file__).resolve().parent
 CONTRACT = json.loads((HERE.parents[1] / "deploy" / "netsuite" / "restlet_contract.json").read_text())
