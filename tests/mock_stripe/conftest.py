@@ -17,7 +17,8 @@ def server():
     srv.stop()
 
 
-@pytest.fixture
+# Shared across the session: a client per test would open a connection per test.
+@pytest.fixture(scope="session")
 def ctl(server):
     with httpx.Client(base_url=server.url, timeout=10) as c:
         yield c
