@@ -3,19 +3,17 @@ summary naming who needs a person, a pipe (or -v) a line per customer."""
 
 import json
 import re
-import subprocess
-import sys
-
 import pytest
-from tests.support.engine_world import config_file
 
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import config_file
 
 
 def cli(config, env, *args, terminal=False):
     env = {**env, "TTY_COMPATIBLE": "1" if terminal else "0", "COLUMNS": "200"}
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    r = custsync("--config", str(config), *args, env=env)
     plain = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colours and cursor moves of a terminal
     r.stdout, r.stderr = plain.sub("", r.stdout), plain.sub("", r.stderr)
     return r

@@ -11,6 +11,7 @@ import time
 from sync_core.run.journal import Journal
 from testbed import demo
 
+from tests.support.cli import custsync
 from tests.support.engine_world import RELIABILITY_REPORT, assert_exactly_once, config_file, mass_run
 
 
@@ -115,8 +116,7 @@ def _kill_mid_run(world, tmp_path, *, after_ok: int) -> tuple[str, dict]:
 
 def _resume(world, tmp_path, run_id):
     config, env = config_file(world, tmp_path)
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json",
-                           "--resume", run_id], env=env, capture_output=True, text=True, timeout=120)
+    return custsync("--config", str(config), "mass-sync", "--json", "--resume", run_id, env=env)
 
 
 def _load_slow_world(world, n):

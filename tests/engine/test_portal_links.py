@@ -5,8 +5,6 @@ first request)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -18,9 +16,10 @@ from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
 from sync_core.netsuite.portal_links import check_customer
 from sync_core.rules.decide import PortalOutcome
-from tests.support.engine_world import config_file
-
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import config_file
 
 PORTAL_SENTENCE = "Getting error while generating customer portal Session URL"
 
@@ -32,9 +31,8 @@ def customer(iid="101", email="ap@acme.test", sid=None):
     return c
 
 
-def cli(config, env, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+def cli(config, env, *args):
+    return custsync("--config", str(config), *args, env=env)
 
 
 def test_mass_sync_then_every_linked_link_redirects_to_a_new_session_each_time(world, tmp_path):

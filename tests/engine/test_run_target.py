@@ -4,8 +4,6 @@ takes only what changed since the last finished run against it: end to end again
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,6 +15,7 @@ from sync_core.run.journal import Journal, JournalError
 from sync_core.run.target import RunTarget, current_target
 from testbed import demo
 
+from tests.support.cli import custsync
 from tests.support.engine_world import config_file, mass_run, world_target
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
@@ -34,8 +33,7 @@ def load(world):
 
 
 def cli(config, env, *args):
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", *args], env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return custsync("--config", str(config), "mass-sync", *args, env=env)
 
 
 async def test_a_run_records_its_target(world, tmp_path):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from tests.support.cli import custsync
+
 
 def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "mocks", "--scenario", "email-change"],
@@ -22,14 +24,12 @@ def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
             if "CUSTSYNC_STRIPE_API_KEY" in env or not line:
                 break
         assert "CUSTSYNC_NETSUITE_REST_URL" in env and "CUSTSYNC_STRIPE_BASE_URL" in env
-        sync = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        sync = custsync("sync", "101", "--json", env=env)
         assert sync.returncode == 0, sync.stderr
         out = json.loads(sync.stdout)
         assert (out["rule"], out["stripe_customer_id"]) == ("R1", "cus_A")  # the scenario's state, not demo data
         # The two mocks are wired together: the link the sync wrote opens a Stripe mock session.
-        check = subprocess.run([sys.executable, "-m", "tui.cli", "portal-link", "101", "--check", "--json"], env=env,
-                               capture_output=True, text=True, timeout=60)
+        check = custsync("portal-link", "101", "--check", "--json", env=env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert json.loads(check.stdout)[0]["portal"]["outcome"] == "ok"
     finally:
