@@ -5,17 +5,17 @@ import json
 import pytest
 
 from testbed import demo
-from testbed.bundled import BundledMocks
 
 from tests.support.cli import custsync
 
 LIVE_KEY = "sk_live_custsync_FAKE_live_key_9876"
 
 
-@pytest.fixture(scope="module")
-def live_mocks():
-    with BundledMocks(stripe_args=("--api-key", LIVE_KEY)) as mocks:
-        yield mocks
+@pytest.fixture
+def live_mocks(mocks):
+    """The session's mocks; each test loads a Stripe account whose only key is the live key."""
+    mocks.fresh()
+    return mocks
 
 
 def run_cli(mocks, tmp_path, *args):

@@ -42,12 +42,14 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
     # A planned run asks NetSuite little (pages, a few queries, write-back batches): fault it harder.
     world.mocks.netsuite.control.faults(error_rate=0.25, rate_429=0.25, drop_rate=0.05, seed=5)
     world.mocks.stripe.control.faults(**faults)
+    before = _faults_injected(world)  # the NetSuite mock counts from its start: other tests' faults too
     async with world.engine(max_retries=12) as engine:
         engine.config.netsuite.write_back_batch = 10  # more write-back calls to fault
         outcomes, finished = await mass_run(engine, Journal(tmp_path / "j.sqlite"))
     world.mocks.netsuite.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
     world.mocks.stripe.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
-    injected = {name: world.mocks.__getattribute__(name).control.stats()["faults"] for name in ("netsuite", "stripe")}
+    after = _faults_injected(world)
+    injected = {name: {kind: n - before[name].get(kind, 0) for kind, n in after[name].items()} for name in after}
     assert sum(injected["netsuite"].values()) > 5 and sum(injected["stripe"].values()) > 10, injected
     assert finished.retries > 0
     for o in finished.failures:
@@ -58,6 +60,10 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
         f"faults injected: NetSuite {injected['netsuite']}, Stripe {injected['stripe']}; client retries "
         f"{finished.retries}; outcome {finished.counts}; {linked['linked']} NetSuite customers linked, "
         f"{linked['stripe']} Stripe customers, none twice; {len(finished.failures)} failure(s) reported with a cause")
+
+
+def _faults_injected(world) -> dict[str, dict[str, int]]:
+    return {name: getattr(world.mocks, name).control.stats()["faults"] for name in ("netsuite", "stripe")}
 
 
 async def test_slow_services_get_more_customers_in_flight(world, tmp_path):
@@ -155,6 +161,16 @@ def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_p
     assert_exactly_once(world)
 
 
+def _until_netsuite_answered_all(world, taken_before: int, timeout: float = 60.0) -> None:
+    """Wait until the NetSuite mock has answered every request it took in since `taken_before` (its stats count
+    a request in when it arrives; its request log, cleared then, has a line for each answer)."""
+    control = world.mocks.netsuite.control
+    deadline = time.monotonic() + timeout
+    while len(control.requests()) < control.stats()["requests"] - taken_before:
+        assert time.monotonic() < deadline, "the NetSuite mock still handles requests of the killed run"
+        time.sleep(0.05)
+
+
 def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_path):
     """SIGKILL while the RESTlet's writeBack call is on its way: NetSuite writes the batch, the run never learns
     it. The resumed run finds those customers linked and the rest recovered: nothing created twice."""
@@ -165,6 +181,8 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
     for attempt, delay in enumerate((2.2, 1.7, 2.8)):
         ns_state = _load_slow_world(world, 60)
         world.mocks.netsuite.control.faults(latency_ms=2500)  # every NetSuite call waits, then is handled
+        world.mocks.netsuite.control.clear_requests()
+        taken_before = world.mocks.netsuite.control.stats()["requests"]
         run_dir = tmp_path / f"attempt-{attempt}"
         run_dir.mkdir()
         config, env = config_file(world, run_dir)
@@ -177,7 +195,7 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        time.sleep(3.0)  # NetSuite handles the call its client no longer waits for
+        _until_netsuite_answered_all(world, taken_before)  # it handles the call its client no longer waits for
         with sqlite3.connect(journal_path) as db:
             run_id = db.execute("SELECT id FROM runs").fetchone()[0]
             attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}

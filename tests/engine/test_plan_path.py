@@ -4,14 +4,13 @@ that take only the customers changed since a time."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 
-from tests.support.engine_world import assert_exactly_once, planned_run, shop_customers
+from tests.support.engine_world import assert_exactly_once, backdate_netsuite, planned_run, shop_customers
 
 
 async def test_a_second_run_with_nothing_changed_sends_no_request_of_its_own(world, tmp_path):
@@ -67,9 +66,8 @@ async def test_changed_since_takes_only_the_customers_modified_after_it(world, t
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
         await planned_run(engine, journal)
-    await asyncio.sleep(3.1)  # past the 2 s margin for clocks (changed_since.CLOCK_MARGIN_SECONDS)
-    since = datetime.now(timezone.utc)
-    await asyncio.sleep(1.1)
+    backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
+    since = datetime.now(timezone.utc) - timedelta(minutes=30)
     async with world.engine() as engine:
         await engine.netsuite.patch_customer("104", {"email": "new-address@shop.test"})
     async with world.engine() as engine:

@@ -4,7 +4,6 @@ takes only what changed since the last finished run against it: end to end again
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from pydantic import SecretStr
@@ -16,7 +15,7 @@ from sync_core.run.target import RunTarget, current_target
 from testbed import demo
 
 from tests.support.cli import custsync
-from tests.support.engine_world import config_file, mass_run, world_target
+from tests.support.engine_world import backdate_netsuite, config_file, mass_run, world_target
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
 OTHER_ACCOUNT_KEY = "sk_test_custsync_other_account_0001"
@@ -89,16 +88,8 @@ def test_resume_with_another_stripe_account_s_key_is_exit_2_and_names_both(world
 
 
 def _edit_email_in_netsuite(world, internal_id: str, email: str) -> None:
-    """As time passes and a person edits one customer: every customer last modified an hour ago, then one edited
-    now (the NetSuite mock's control API: the state document, dates included)."""
-    state = world.mocks.netsuite.control.state()
-    an_hour_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
-    for c in state["customers"]:
-        c["dateCreated"] = c["lastModifiedDate"] = an_hour_ago
-        if c["id"] == internal_id:
-            c["email"] = email
-            c["lastModifiedDate"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    world.mocks.netsuite.control.load(state)
+    """As time passes and a person edits one customer: every customer last modified an hour ago, then one edited now."""
+    backdate_netsuite(world, {internal_id: {"email": email}})
 
 
 def test_changed_since_last_syncs_only_the_edited_customer_and_stripe_follows(world, tmp_path):

@@ -4,6 +4,7 @@ reaches them, and the checks every mass sync must pass (no customer linked twice
 from __future__ import annotations
 
 import os
+import time
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.config import load_config
@@ -85,6 +86,21 @@ def config_file(world: World, tmp_path) -> tuple:
            "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
            "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
     return path, env
+
+
+def backdate_netsuite(world: World, edits: dict[str, dict] | None = None, *, seconds: float = 3600) -> None:
+    """As time passes (without waiting for it): every NetSuite customer created and last modified `seconds` ago,
+    then `edits` ({internal id: fields}) made by a person now. Through the NetSuite mock's control API: the
+    state document, dates included (NetSuite keeps them to the second)."""
+    state = world.mocks.netsuite.control.state()
+    then = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds))
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for c in state["customers"]:
+        c["dateCreated"] = c["lastModifiedDate"] = then
+        if c["id"] in (edits or {}):
+            c.update(edits[c["id"]])
+            c["lastModifiedDate"] = now
+    world.mocks.netsuite.control.load(state)
 
 
 def customer(iid="101", email="ap@acme.test", sid=None, **extra):

@@ -53,8 +53,7 @@ def start(mocks, account, journal: Journal) -> World:
     """Both mocks holding the account; the journal remembering its interrupted creates."""
     ns, stripe, interrupted = account
     world = World(mocks)
-    mocks.netsuite.control.reset()
-    mocks.stripe.control.reset()
+    mocks.fresh()
     world.load(ns, stripe)
     if interrupted:
         died = journal.start_run("customsearch_paypack_mass_customer_sync")
