@@ -1,5 +1,5 @@
-"""What every test directory shares: one pair of mock servers for the session, and the custsync
-reliability figures printed at the end of the run."""
+"""What every test directory shares: the hypothesis profile (deterministic unless asked to fuzz), one pair of
+mock servers for the session, and the custsync reliability figures printed at the end of the run."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Iterator
 import pytest
 
 from tests.support.engine_world import RELIABILITY_REPORT
+from tests.support.properties import load_profile
 from tests.support.session_mocks import SessionMocks
 
+load_profile()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from sync_core.run.journal import Journal
 
 from tests.support.engine_world import World
 from tests.support.generated_accounts import accounts, key, snapshot, start
+from tests.support.properties import examples
 
 FIELDS = ("email", "phone", "name")
 
@@ -33,7 +34,7 @@ async def run(world: World, journal: Journal, *, dry_run: bool):
                 if isinstance(e, CustomerSynced)}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(account=accounts())
 def test_the_promises_hold_on_any_account(mocks, account):
     with tempfile.TemporaryDirectory() as tmp:
