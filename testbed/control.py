@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -12,13 +13,36 @@ class MockControlError(RuntimeError):
 
 
 class MockControl:
+    """One pooled connection for all calls: a new connection per call costs 27-55 ms against 1-3 ms
+    (the test suite and scenarios make thousands of calls). Safe to share between threads."""
+
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self._timeout = timeout
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(base_url=f"{self.url}/_mock/", timeout=self._timeout)
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> "MockControl":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _call(self, method: str, path: str, **kw: Any) -> Any:
         try:
-            response = httpx.request(method, f"{self.url}/_mock/{path}", timeout=self._timeout, **kw)
+            response = self._http().request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise MockControlError(f"mock at {self.url} unreachable: {exc}") from None
         if response.status_code >= 400:

@@ -43,15 +43,22 @@ class MockProcess:
     process: subprocess.Popen[str] = field(repr=False)
     stderr_path: str = field(repr=False, default="")
 
+    _control: MockControl | None = field(repr=False, default=None, init=False)
+
     @property
     def url(self) -> str:
         return str(self.info["url"])
 
     @property
     def control(self) -> MockControl:
-        return MockControl(self.url)
+        """The mock's control client: one for the life of the process, so calls share a connection."""
+        if self._control is None:
+            self._control = MockControl(self.url)
+        return self._control
 
     def stop(self) -> None:
+        if self._control is not None:
+            self._control.close()
         if self.process.poll() is None:
             self.process.terminate()
             try:

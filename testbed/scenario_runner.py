@@ -54,9 +54,15 @@ class MockPair:
         """`profile`: "realistic" for Stripe's rate limits (testbed.launcher.PROFILES)."""
         ns_profile, st_profile = profile_args(profile)
         mocks = BundledMocks(ns_profile + tuple(netsuite_args), st_profile + tuple(stripe_args)).start()
+        return cls.over(mocks, config, owned=True)
+
+    @classmethod
+    def over(cls, mocks: BundledMocks, config: Config | None = None, *, owned: bool = False) -> "MockPair":
+        """A pair over mocks started here already (one pair of servers for many users, as a test session's);
+        `owned`: the pair stops them when it stops."""
         assert mocks.netsuite and mocks.stripe
         configured = mocks.configure(config or load_config(env={}))
-        return cls(mocks.netsuite.control, mocks.stripe.control, configured, mocks)
+        return cls(mocks.netsuite.control, mocks.stripe.control, configured, mocks if owned else None)
 
     @classmethod
     def attach(cls, config: Config) -> "MockPair":

@@ -1,12 +1,12 @@
 """--changed-since TIME|last: what a TIME may be, and the refusals (exit 2, before anything starts)."""
 
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from sync_core.run.changed_since import LAST, ChangedSinceError, parse_changed_since, query_moment
+
+from tests.support.cli import custsync
 
 NOW = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone.utc)
 
@@ -47,8 +47,7 @@ def test_the_query_moment_is_the_second_less_the_clock_margin():
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "tui.cli", "mass-sync", *args], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+    return custsync("mass-sync", *args)
 
 
 @pytest.mark.parametrize("value, words", [("soon", "is not a time"), ("2026-01-01T00:00:00", "no time zone"),

@@ -12,12 +12,13 @@ from sync_core.run.journal import Journal
 from sync_core.netsuite.client import NetSuiteClient
 from sync_core.netsuite.auth import TokenAuth
 
+from tests.support.cli import custsync
+
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
 
 
-def run(*args, env=None, cwd=None, timeout=60):
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
-                          env={**ENV, **(env or {})}, cwd=cwd, timeout=timeout, stdin=subprocess.DEVNULL)
+def run(*args, env=None, cwd=None):
+    return custsync(*args, env={**ENV, **(env or {})}, cwd=cwd)
 
 
 def refused(r, *words):
@@ -74,7 +75,9 @@ def test_resume_of_unknown_run_in_a_journal_names_the_known_runs(tmp_path):
 
 
 def test_no_command_without_a_terminal_prints_usage_instead_of_the_tui():
-    r = run()
+    # The process itself, stdin and stdout not a terminal: what cron or a pipe starts.
+    r = subprocess.run([sys.executable, "-m", "tui.cli"], capture_output=True, text=True, env=ENV, timeout=60,
+                       stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "usage: custsync" in r.stderr and "needs a terminal" in r.stderr
     assert r.stdout == ""
 
@@ -97,7 +100,7 @@ def test_mocks_refuse_a_busy_port_in_words():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        r = run("mocks", "--port-stripe", str(port), timeout=30)
+        r = run("mocks", "--port-stripe", str(port))
     refused(r, f"port {port} (--port-stripe) is busy", "leave --port-stripe out")
 
 

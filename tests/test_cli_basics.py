@@ -4,20 +4,23 @@ import json
 import subprocess
 import sys
 
+from tests.support.cli import custsync
+
 
 def run(*args, env=None):
+    """The entry point as a process: `python -m tui.cli` (what the console script calls)."""
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, env=env)
 
 
 def test_rules_prints_r1_to_r9():
-    r = run("rules")
+    r = custsync("rules")
     assert r.returncode == 0
     for i in range(1, 10):
         assert f"R{i} " in r.stdout
 
 
 def test_rules_json():
-    r = run("rules", "--json")
+    r = custsync("rules", "--json")
     data = json.loads(r.stdout)
     assert [d["id"] for d in data] == [f"R{i}" for i in range(1, 10)]
     assert data[6]["remedy"].startswith("In the Stripe Dashboard")

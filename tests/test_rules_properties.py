@@ -13,6 +13,8 @@ from sync_core.rules.decide import (
     normalize_email,
 )
 
+from tests.support.properties import examples
+
 texts = st.one_of(st.none(), st.text(max_size=40), st.emails(), st.emails().map(lambda e: f"  {e.upper()} "))
 ids = st.one_of(st.none(), st.just(""), st.just("  "), st.from_regex(r"cus_[A-Za-z0-9]{4,14}", fullmatch=True))
 refs = st.builds(StripeCustomerRef, id=st.from_regex(r"cus_[A-Za-z0-9]{6}", fullmatch=True),
@@ -21,7 +23,7 @@ refs = st.builds(StripeCustomerRef, id=st.from_regex(r"cus_[A-Za-z0-9]{6}", full
 ref_lists = st.lists(refs, max_size=4, unique_by=lambda r: r.id).map(tuple)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(email=texts, sid=ids, linked=st.one_of(st.none(), refs), found=ref_lists, interrupted=st.one_of(st.none(), refs),
        other_mode=st.booleans(), differ=st.booleans(), policy=st.sampled_from(list(DuplicateEmailPolicy)))
 def test_decisions_keep_the_invariants(email, sid, linked, found, interrupted, other_mode, differ, policy):
@@ -50,7 +52,7 @@ def test_decisions_keep_the_invariants(email, sid, linked, found, interrupted, o
         assert d.remedy
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.one_of(st.none(), st.text(max_size=60)))
 def test_normalize_email_is_idempotent_and_trims(raw):
     once = normalize_email(raw)

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from sync_core.stripe.listing import list_all
 
+from tests.support.properties import examples
+
 
 def _fake_stripe(customers: list[dict], rnd: random.Random):
     newest_first = sorted(customers, key=lambda c: (c["created"], c["seq"]), reverse=True)
@@ -34,7 +36,7 @@ stretches = st.lists(st.tuples(st.integers(0, 2_000_000_000), st.integers(1, 700
                      min_size=1, max_size=4)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(stretches=stretches, partitions=st.integers(1, 9), seed=st.integers(0, 2**16), slow=st.booleans())
 def test_every_customer_exactly_once(stretches, partitions, seed, slow):
     rnd = random.Random(seed)

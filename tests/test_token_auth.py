@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from sync_core.netsuite.auth import TokenAuth
 
+from tests.support.properties import examples
+
 CREDENTIALS = dict(realm="1234567_SB1", consumer_key="ck-\u00e9 x", consumer_secret="cs&1", token_id="tid", token_secret="ts=2")
 
 query_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -25,7 +27,7 @@ def parts(header: str) -> dict[str, str]:
     return dict(item.strip().split("=", 1) for item in header.removeprefix("OAuth ").split(","))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(method=st.sampled_from(["GET", "POST", "PATCH", "DELETE"]),
        path=st.sampled_from(["/services/rest/record/v1/customer/1001", "/services/rest/query/v1/suiteql",
                              "/app/site/hosting/restlet.nl", "/services/rest/record/v1/customer"]),

@@ -3,19 +3,17 @@ summary naming who needs a person, a pipe (or -v) a line per customer."""
 
 import json
 import re
-import subprocess
-import sys
-
 import pytest
-from test_mass_sync import _config_file
 
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import config_file
 
 
 def cli(config, env, *args, terminal=False):
     env = {**env, "TTY_COMPATIBLE": "1" if terminal else "0", "COLUMNS": "200"}
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    r = custsync("--config", str(config), *args, env=env)
     plain = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colours and cursor moves of a terminal
     r.stdout, r.stderr = plain.sub("", r.stdout), plain.sub("", r.stderr)
     return r
@@ -35,7 +33,7 @@ def test_same_outcome_same_exit_code_in_sync_and_mass_sync(world, tmp_path, case
           "ok": {"id": "101", "companyName": "Fine", "email": "ap@fine.test"}}[case]
     stripe = {"needs-decision": [{"id": "cus_S1", "email": "ap@shared.test"}, {"id": "cus_S2", "email": "ap@shared.test"}],
               "failed": [{"id": "cus_GONE", "deleted": True}]}.get(case, [])
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     for command in (["sync", "101", "--dry-run"], ["mass-sync", "--dry-run"]):
         world.load([ns], stripe)
         r = cli(config, env, *command, "--json")
@@ -44,7 +42,7 @@ def test_same_outcome_same_exit_code_in_sync_and_mass_sync(world, tmp_path, case
 
 def test_mass_sync_on_a_terminal_shows_a_bar_and_a_summary_not_a_line_per_customer(world, tmp_path):
     world.mocks.load(*demo.generate(80, seed=5))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     r = cli(config, env, "mass-sync", terminal=True)
     assert r.returncode in (1, 3), r.stderr[-2000:]
     assert not re.search(r"^\s+10\d\d\s+R\d", r.stdout, re.M), "a line per customer on a terminal"
@@ -63,7 +61,7 @@ def test_mass_sync_on_a_terminal_shows_a_bar_and_a_summary_not_a_line_per_custom
 
 def test_mass_sync_piped_or_verbose_prints_a_line_per_customer(world, tmp_path):
     world.mocks.load(*demo.generate(12, seed=5))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     piped = cli(config, env, "mass-sync", "--dry-run")
     verbose = cli(config, env, "mass-sync", "--dry-run", "-v", terminal=True)
     for r in (piped, verbose):
@@ -72,7 +70,7 @@ def test_mass_sync_piped_or_verbose_prints_a_line_per_customer(world, tmp_path):
 
 def test_mass_sync_prints_its_plan_first_and_the_json_carries_it(world, tmp_path):
     world.mocks.load(*demo.generate(30, seed=7))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     planned = cli(config, env, "mass-sync", "--dry-run", "--json")
     plan = json.loads(planned.stdout)["plan"]
     rows = json.loads(planned.stdout)["customers"]

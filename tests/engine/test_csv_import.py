@@ -1,10 +1,9 @@
 """CSV import of Stripe ids against both mocks: plan first, write only on apply, never overwrite a link."""
 
-import subprocess
-import sys
-
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.admin.csv_import import _batch_condition, apply_import, plan_import, read_rows
+
+from tests.support.cli import custsync
 
 
 def load(world):
@@ -32,8 +31,7 @@ async def test_plan_then_apply(world, tmp_path):
 def test_cli_refuses_malformed_file_before_touching_anything(tmp_path):
     path = tmp_path / "ids.csv"
     path.write_text("internal_id,stripe_customer_id\n101,not-an-id\n")
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "import-stripe-ids", str(path), "--apply"],
-                       capture_output=True, text=True)
+    r = custsync("import-stripe-ids", str(path), "--apply")
     assert r.returncode == 2 and "line 2" in r.stderr and "nothing was written" in r.stderr
     assert "starting the bundled" not in r.stderr  # refused before any service was contacted
 
@@ -71,17 +69,17 @@ async def test_stripe_customer_of_another_netsuite_customer_is_a_conflict(world,
 
 
 def test_cli_writes_conflicts_only_with_allow_shared(world, tmp_path):
-    from test_mass_sync import _config_file
+    from tests.support.engine_world import config_file
 
     load_owned(world)
     path = tmp_path / "ids.csv"
     path.write_text(OWNED_CSV)
-    config, env = _config_file(world, tmp_path)
-    base = [sys.executable, "-m", "tui.cli", "--config", str(config), "import-stripe-ids", str(path), "--apply"]
-    r = subprocess.run(base, env=env, capture_output=True, text=True, timeout=60)
+    config, env = config_file(world, tmp_path)
+    base = ["--config", str(config), "import-stripe-ids", str(path), "--apply"]
+    r = custsync(*base, env=env)
     assert r.returncode == 3 and "conflict 4" in r.stdout, r.stdout + r.stderr  # 3: rows need a person
     assert world.ns_customers()["101"].get(ID_FIELD) is None
-    r = subprocess.run([*base, "--allow-shared", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    r = custsync(*base, "--allow-shared", "--json", env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     ns = world.ns_customers()
     assert (ns["101"][ID_FIELD], ns["103"][ID_FIELD], ns["104"][ID_FIELD]) == ("cus_HELD", "cus_TAGGED", "cus_TWICE")

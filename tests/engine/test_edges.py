@@ -8,27 +8,12 @@ the dry run's plan is what the run does.
 from __future__ import annotations
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.events import CustomerSynced
 from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
-from test_run_target import world_target
 
+from tests.support.engine_world import customer, synced, trace_text, world_target
 
-
-def customer(iid="101", email="ap@acme.test", sid=None, **extra):
-    c = {"id": iid, "companyName": "Acme Ltd", "email": email, "phone": "+1 555 0100", **extra}
-    if sid:
-        c[ID_FIELD] = sid
-    return c
-
-
-async def synced(engine, journal=None, **kw):
-    return [e.outcome async for e in engine.mass_sync(journal, **kw) if isinstance(e, CustomerSynced)]
-
-
-def trace_text(outcome) -> str:
-    return " | ".join(s.outcome for s in outcome.decision.trace)
 
 
 # --- A blank in NetSuite is not a value ---------------------------------------------------------------

@@ -67,15 +67,12 @@ async def test_link_reports_another_customer_pointing_at_it(world):
 
 
 def _cli(world, tmp_path, *args, stdin=None):
-    """`custsync --config FILE ARGS` as a process, pointed at the running mocks."""
-    import subprocess
-    import sys
+    """`custsync --config FILE ARGS`, pointed at the running mocks."""
+    from tests.support.cli import custsync
+    from tests.support.engine_world import config_file
 
-    from test_mass_sync import _config_file
-
-    path, env = _config_file(world, tmp_path)
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(path), *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    path, env = config_file(world, tmp_path)
+    return custsync("--config", str(path), *args, env=env, stdin=stdin)
 
 
 def test_cli_link_json_writes_and_reports(world, tmp_path):

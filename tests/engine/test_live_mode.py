@@ -1,21 +1,21 @@
 """A live Stripe key writes nothing without the explicit confirmation, through the real CLI."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from testbed import demo
-from testbed.bundled import BundledMocks
+
+from tests.support.cli import custsync
 
 LIVE_KEY = "sk_live_custsync_FAKE_live_key_9876"
 
 
-@pytest.fixture(scope="module")
-def live_mocks():
-    with BundledMocks(stripe_args=("--api-key", LIVE_KEY)) as mocks:
-        yield mocks
+@pytest.fixture
+def live_mocks(mocks):
+    """The session's mocks; each test loads a Stripe account whose only key is the live key."""
+    mocks.fresh()
+    return mocks
 
 
 def run_cli(mocks, tmp_path, *args):
@@ -26,8 +26,7 @@ def run_cli(mocks, tmp_path, *args):
                       f'[sync]\njournal_path = "{tmp_path / "j.sqlite"}"\n')
     env = {"PATH": "/usr/bin:/bin", "CUSTSYNC_STRIPE_API_KEY": LIVE_KEY,
            **{f"CUSTSYNC_NETSUITE_{k.upper()}": ns[k] for k in ("consumer_key", "consumer_secret", "token_id", "token_secret")}}
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return custsync("--config", str(config), *args, env=env)
 
 
 def live_customers(mocks):

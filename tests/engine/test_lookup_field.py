@@ -11,7 +11,7 @@ from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
 from testbed import demo
 
-from test_edges import customer, synced, trace_text
+from tests.support.engine_world import customer, synced, trace_text
 
 FIELD = "custentity_account_no"
 

@@ -13,28 +13,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from testbed import demo
+from tests.support.cli import Ran
+from tests.support.cli import custsync as run_custsync
+from tests.support.m2m_helpers import m2m_config_file as config_file
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 
 
-def config_file(world, tmp_path, **netsuite) -> tuple[str, dict]:
-    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
-    settings = {"target": "mock", "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
-                "auth": "m2m", "client_id": ns["client_id"], "certificate_id": ns["certificate_id"],
-                "private_key_file": ns["private_key_file"], **netsuite}
-    lines = ["[netsuite]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items() if v is not None]
-    lines += ["[stripe]", 'target = "mock"', f'base_url = "{st["url"]}"', "requests_per_second = 500",
-              "[sync]", f'journal_path = "{tmp_path / "journal.sqlite"}"']
-    path = tmp_path / "custsync.toml"
-    path.write_text("\n".join(lines) + "\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
-    env["CUSTSYNC_STRIPE_API_KEY"] = st["api_key"]
-    return str(path), env
-
-
-def custsync(config: str, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", config, *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+def custsync(config: str, env: dict, *args: str) -> Ran:
+    return run_custsync("--config", config, *args, env=env)
 
 
 @pytest.fixture

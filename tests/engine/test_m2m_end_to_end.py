@@ -3,8 +3,7 @@ expires during a run; the doctor on both auths."""
 
 from __future__ import annotations
 
-from conftest import assert_exactly_once
-from test_mass_sync import run
+from tests.support.engine_world import assert_exactly_once
 
 from sync_core.admin.doctor import run_doctor
 from sync_core.config import NetSuiteAuth

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
-from conftest import RELIABILITY_REPORT, assert_exactly_once
-from sync_core.events import CustomerSynced, RunFinished
 from sync_core.run.journal import Journal
 from testbed import demo
 
-
-async def run(engine, journal=None, **kw):
-    outcomes, finished = [], None
-    async for event in engine.mass_sync(journal, **kw):
-        if isinstance(event, CustomerSynced):
-            outcomes.append(event.outcome)
-        elif isinstance(event, RunFinished):
-            finished = event
-    return outcomes, finished
+from tests.support.cli import custsync
+from tests.support.engine_world import RELIABILITY_REPORT, assert_exactly_once, config_file, mass_run
 
 
 async def test_mixed_mass_sync_links_every_eligible_customer_once(world, tmp_path):
@@ -31,7 +21,7 @@ async def test_mixed_mass_sync_links_every_eligible_customer_once(world, tmp_pat
     world.mocks.load(ns_state, stripe_state)
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        outcomes, finished = await run(engine, journal)
+        outcomes, finished = await mass_run(engine, journal)
     assert len(outcomes) == 299 and ns_state["customers"][5]["id"] not in {o.internal_id for o in outcomes}
     by_status = finished.counts
     assert by_status.get("failed", 0) == 0, [o.cause for o in finished.failures]
@@ -40,7 +30,7 @@ async def test_mixed_mass_sync_links_every_eligible_customer_once(world, tmp_pat
     # A second run finds everything linked: no create, nothing new in Stripe.
     stripe_before = len(world.stripe_customers())
     async with world.engine() as engine:
-        again, _ = await run(engine, journal)
+        again, _ = await mass_run(engine, journal)
     assert not [o for o in again if o.decision and o.decision.action.value == "create"]
     assert len(world.stripe_customers()) == stripe_before
 
@@ -52,12 +42,14 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
     # A planned run asks NetSuite little (pages, a few queries, write-back batches): fault it harder.
     world.mocks.netsuite.control.faults(error_rate=0.25, rate_429=0.25, drop_rate=0.05, seed=5)
     world.mocks.stripe.control.faults(**faults)
+    before = _faults_injected(world)  # the NetSuite mock counts from its start: other tests' faults too
     async with world.engine(max_retries=12) as engine:
         engine.config.netsuite.write_back_batch = 10  # more write-back calls to fault
-        outcomes, finished = await run(engine, Journal(tmp_path / "j.sqlite"))
+        outcomes, finished = await mass_run(engine, Journal(tmp_path / "j.sqlite"))
     world.mocks.netsuite.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
     world.mocks.stripe.control.faults(error_rate=0.0, rate_429=0.0, drop_rate=0.0)
-    injected = {name: world.mocks.__getattribute__(name).control.stats()["faults"] for name in ("netsuite", "stripe")}
+    after = _faults_injected(world)
+    injected = {name: {kind: n - before[name].get(kind, 0) for kind, n in after[name].items()} for name in after}
     assert sum(injected["netsuite"].values()) > 5 and sum(injected["stripe"].values()) > 10, injected
     assert finished.retries > 0
     for o in finished.failures:
@@ -70,6 +62,10 @@ async def test_mass_sync_under_faults_at_both_mocks(world, tmp_path):
         f"{linked['stripe']} Stripe customers, none twice; {len(finished.failures)} failure(s) reported with a cause")
 
 
+def _faults_injected(world) -> dict[str, dict[str, int]]:
+    return {name: getattr(world.mocks, name).control.stats()["faults"] for name in ("netsuite", "stripe")}
+
+
 async def test_slow_services_get_more_customers_in_flight(world, tmp_path):
     """Waiting on slow services, the run raises its in-flight limit above the starting 4 (and no further
     than the maximum), so it is not held to 4 customers at a time; every customer is still linked once."""
@@ -78,7 +74,7 @@ async def test_slow_services_get_more_customers_in_flight(world, tmp_path):
     world.mocks.stripe.control.faults(latency_ms=40)
     async with world.engine() as engine:
         started = time.monotonic()
-        outcomes, finished = await run(engine, Journal(tmp_path / "j.sqlite"))
+        outcomes, finished = await mass_run(engine, Journal(tmp_path / "j.sqlite"))
         maximum = engine.workers()
     assert finished.counts.get("failed", 0) == 0, [o.cause for o in finished.failures]
     assert 4 < finished.in_flight_peak <= maximum, (finished.in_flight_peak, maximum, time.monotonic() - started)
@@ -89,22 +85,9 @@ async def test_dry_run_mass_sync_writes_nothing(world):
     world.mocks.load(*demo.generate(80, seed=13))
     before = (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state())
     async with world.engine() as engine:
-        outcomes, finished = await run(engine, None, dry_run=True)
+        outcomes, finished = await mass_run(engine, None, dry_run=True)
     assert finished.run_id is None and finished.counts["planned"] > 50
     assert (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state()) == before
-
-
-def _config_file(world, tmp_path):
-    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
-    path = tmp_path / "custsync.toml"
-    path.write_text(
-        f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
-        f'concurrency = 5\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
-        f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\nworkers = 16\n')
-    env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
-           "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
-           "CUSTSYNC_NETSUITE_TOKEN_SECRET": ns["token_secret"], "CUSTSYNC_STRIPE_API_KEY": st["api_key"]}
-    return path, env
 
 
 def _journal_counts(path):
@@ -119,7 +102,7 @@ def _journal_counts(path):
 
 
 def _kill_mid_run(world, tmp_path, *, after_ok: int) -> tuple[str, dict]:
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     cmd = [sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal_path = tmp_path / "journal.sqlite"
@@ -138,9 +121,8 @@ def _kill_mid_run(world, tmp_path, *, after_ok: int) -> tuple[str, dict]:
 
 
 def _resume(world, tmp_path, run_id):
-    config, env = _config_file(world, tmp_path)
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json",
-                           "--resume", run_id], env=env, capture_output=True, text=True, timeout=120)
+    config, env = config_file(world, tmp_path)
+    return custsync("--config", str(config), "mass-sync", "--json", "--resume", run_id, env=env)
 
 
 def _load_slow_world(world, n):
@@ -179,6 +161,16 @@ def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_p
     assert_exactly_once(world)
 
 
+def _until_netsuite_answered_all(world, taken_before: int, timeout: float = 60.0) -> None:
+    """Wait until the NetSuite mock has answered every request it took in since `taken_before` (its stats count
+    a request in when it arrives; its request log, cleared then, has a line for each answer)."""
+    control = world.mocks.netsuite.control
+    deadline = time.monotonic() + timeout
+    while len(control.requests()) < control.stats()["requests"] - taken_before:
+        assert time.monotonic() < deadline, "the NetSuite mock still handles requests of the killed run"
+        time.sleep(0.05)
+
+
 def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_path):
     """SIGKILL while the RESTlet's writeBack call is on its way: NetSuite writes the batch, the run never learns
     it. The resumed run finds those customers linked and the rest recovered: nothing created twice."""
@@ -189,9 +181,11 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
     for attempt, delay in enumerate((2.2, 1.7, 2.8)):
         ns_state = _load_slow_world(world, 60)
         world.mocks.netsuite.control.faults(latency_ms=2500)  # every NetSuite call waits, then is handled
+        world.mocks.netsuite.control.clear_requests()
+        taken_before = world.mocks.netsuite.control.stats()["requests"]
         run_dir = tmp_path / f"attempt-{attempt}"
         run_dir.mkdir()
-        config, env = _config_file(world, run_dir)
+        config, env = config_file(world, run_dir)
         journal_path = run_dir / "journal.sqlite"
         proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -201,7 +195,7 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        time.sleep(3.0)  # NetSuite handles the call its client no longer waits for
+        _until_netsuite_answered_all(world, taken_before)  # it handles the call its client no longer waits for
         with sqlite3.connect(journal_path) as db:
             run_id = db.execute("SELECT id FROM runs").fetchone()[0]
             attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}

@@ -2,17 +2,17 @@
 the journal or error text."""
 
 import re
-import subprocess
-import sys
-
-from test_mass_sync import _config_file
 
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import config_file
+from tests.support.m2m_helpers import m2m_config_file
 
 
 def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     world.mocks.load(*demo.generate(30, seed=3))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     secrets = [env[k] for k in env if k.startswith("CUSTSYNC_") and ("SECRET" in k or "KEY" in k or "TOKEN" in k)]
     assert len(secrets) == 5
     runs = [
@@ -22,8 +22,7 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
     ]
     texts = []
     for args in runs:
-        r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                           capture_output=True, text=True, timeout=120)
+        r = custsync("--config", str(config), *args, env=env)
         assert r.returncode in (0, 1, 3), r.stderr  # 3: some customers need a person (exit codes, issue 12)
         texts += [r.stdout, r.stderr]
     texts.append((tmp_path / "journal.sqlite").read_bytes().decode("latin-1"))
@@ -41,10 +40,9 @@ def test_cli_outputs_and_journal_hold_no_secrets(world, tmp_path):
 
 def test_bad_key_error_masks_the_key(world, tmp_path):
     world.mocks.load(*demo.generate(5, seed=3))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     env["CUSTSYNC_STRIPE_API_KEY"] = "sk_test_WRONGKEYabcd"
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "doctor"], env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = custsync("--config", str(config), "doctor", env=env)
     assert r.returncode == 1
     # Stripe masks a bad key with one star per hidden character (issue 15: the mock does as Stripe does).
     assert "WRONGKEY" not in r.stdout + r.stderr and "sk_test_********abcd" in r.stdout
@@ -52,14 +50,11 @@ def test_bad_key_error_masks_the_key(world, tmp_path):
 
 def test_m2m_outputs_and_journal_hold_no_token_jwt_or_key(world, tmp_path):
     """OAuth 2.0: the private key, the signed JWT and the access tokens stay out of every output."""
-    from test_m2m_cli import config_file
-
     world.mocks.load(*demo.generate(20, seed=4))
-    config, env = config_file(world, tmp_path)
+    config, env = m2m_config_file(world, tmp_path)
     texts = []
     for args in (["sync", "1001", "--json"], ["mass-sync"], ["mass-sync", "--json"], ["doctor"], ["doctor", "--json"]):
-        r = subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                           capture_output=True, text=True, timeout=120)
+        r = custsync("--config", str(config), *args, env=env)
         assert r.returncode in (0, 1, 3), r.stderr
         texts += [r.stdout, r.stderr]
     texts.append((tmp_path / "journal.sqlite").read_bytes().decode("latin-1"))

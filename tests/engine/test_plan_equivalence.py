@@ -18,8 +18,9 @@ from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced
 from sync_core.run.journal import Journal
 
-from conftest import World
-from test_edges_properties import accounts, key, snapshot, start
+from tests.support.engine_world import World
+from tests.support.generated_accounts import accounts, key, snapshot, start
+from tests.support.properties import examples
 
 
 async def _run(world: World, journal: Journal, path: str):
@@ -49,7 +50,7 @@ def _sync_once(mocks, account, path: str):
     return keys, netsuite, stripe_state
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(account=accounts())
 def test_the_plan_decides_and_writes_as_one_customer_at_a_time(mocks, account):
     one_at_a_time = _sync_once(mocks, account, "per-customer")

@@ -4,40 +4,22 @@ that take only the customers changed since a time."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.events import CustomerSynced, PlanReady
 from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 
-from conftest import assert_exactly_once
-from test_edges import customer
-
-
-def _customers(n: int, first: int = 101):
-    return [customer(str(first + k), email=f"c{k}@shop.test", companyName=f"Shop {k}") for k in range(n)]
-
-
-async def _run(engine, journal, **kw):
-    plan, outcomes = None, {}
-    async for event in engine.mass_sync(journal, **kw):
-        if isinstance(event, PlanReady):
-            plan = event.plan
-        elif isinstance(event, CustomerSynced):
-            outcomes[event.outcome.internal_id] = event.outcome
-    return plan, outcomes
+from tests.support.engine_world import assert_exactly_once, backdate_netsuite, planned_run, shop_customers
 
 
 async def test_a_second_run_with_nothing_changed_sends_no_request_of_its_own(world, tmp_path):
-    world.load(_customers(40))
+    world.load(shop_customers(40))
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        await _run(engine, journal)
+        await planned_run(engine, journal)
     async with world.engine() as engine:
-        plan, again = await _run(engine, journal)
+        plan, again = await planned_run(engine, journal)
         netsuite, stripe = engine.netsuite.requests, engine.stripe.requests
     assert plan.summary()["unchanged"] == 40 and not any(o.changes for o in again.values())
     assert {o.status for o in again.values()} == {Status.OK}
@@ -48,30 +30,30 @@ async def test_a_second_run_with_nothing_changed_sends_no_request_of_its_own(wor
 
 
 async def test_a_write_back_refused_for_one_record_fails_that_customer_only(world, tmp_path):
-    world.load(_customers(5))
+    world.load(shop_customers(5))
     # What NetSuite answers when the record changed while the script held it (docs/mock-control-api.md).
     world.mocks.netsuite.control.faults(writeback_failures={"103": "RCRD_HAS_BEEN_CHANGED"})
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        _plan, first = await _run(engine, journal)
+        _plan, first = await planned_run(engine, journal)
     assert first["103"].status is Status.FAILED and "RCRD_HAS_BEEN_CHANGED" in first["103"].cause + str(first["103"].error.code)
     assert first["103"].remedy
     assert {i: o.status for i, o in first.items() if i != "103"} == dict.fromkeys(["101", "102", "104", "105"], Status.OK)
     assert world.ns_customers()["103"].get(ID_FIELD) is None  # nothing half-written in NetSuite
     world.mocks.netsuite.control.faults(writeback_failures={})
     async with world.engine() as engine:
-        _plan, second = await _run(engine, journal)
+        _plan, second = await planned_run(engine, journal)
     assert second["103"].status is Status.OK and second["103"].stripe_customer_id == first["103"].stripe_customer_id
     assert_exactly_once(world)  # the customer the first run created is linked, not created again
 
 
 async def test_write_back_stops_before_governance_runs_out_and_sends_the_rest_again(world, tmp_path):
-    world.load(_customers(12))
+    world.load(shop_customers(12))
     world.mocks.netsuite.control.clear_requests()
     # 5 units per record.submitFields, a 20-unit reserve: 30 units write 2 records a call.
     world.mocks.netsuite.control.faults(restlet_usage_limit=30)
     async with world.engine() as engine:
-        _plan, outcomes = await _run(engine, Journal(tmp_path / "j.sqlite"))
+        _plan, outcomes = await planned_run(engine, Journal(tmp_path / "j.sqlite"))
     assert {o.status for o in outcomes.values()} == {Status.OK}
     assert all(c.get(ID_FIELD) for c in world.ns_customers().values())
     restlet_calls = [r for r in world.mocks.netsuite.control.requests() if r["path"].endswith("restlet.nl")]
@@ -80,17 +62,16 @@ async def test_write_back_stops_before_governance_runs_out_and_sends_the_rest_ag
 
 
 async def test_changed_since_takes_only_the_customers_modified_after_it(world, tmp_path):
-    world.load(_customers(6))
+    world.load(shop_customers(6))
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        await _run(engine, journal)
-    await asyncio.sleep(3.1)  # past the 2 s margin for clocks (changed_since.CLOCK_MARGIN_SECONDS)
-    since = datetime.now(timezone.utc)
-    await asyncio.sleep(1.1)
+        await planned_run(engine, journal)
+    backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
+    since = datetime.now(timezone.utc) - timedelta(minutes=30)
     async with world.engine() as engine:
         await engine.netsuite.patch_customer("104", {"email": "new-address@shop.test"})
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal, changed_since=since)
+        plan, outcomes = await planned_run(engine, journal, changed_since=since)
     assert list(outcomes) == ["104"] and plan.summary()["customers"] == 1
     assert outcomes["104"].decision.action.value == "update"
     sid = world.ns_customers()["104"][ID_FIELD]

@@ -5,8 +5,6 @@ first request)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -17,9 +15,10 @@ from sync_core.admin.doctor import check_portal_link
 from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
 from sync_core.rules.decide import PortalOutcome
-from test_mass_sync import _config_file
-
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import config_file
 
 PORTAL_SENTENCE = "Getting error while generating customer portal Session URL"
 
@@ -31,15 +30,14 @@ def customer(iid="101", email="ap@acme.test", sid=None):
     return c
 
 
-def cli(config, env, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), *args], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+def cli(config, env, *args):
+    return custsync("--config", str(config), *args, env=env)
 
 
 def test_mass_sync_then_every_linked_link_redirects_to_a_new_session_each_time(world, tmp_path):
     """The issue's 'done when': custsync mass-sync, then a plain GET of each linked customer's portal field."""
     world.mocks.load(*demo.generate(30, seed=5))
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     r = cli(config, env, "mass-sync")
     assert r.returncode in (0, 3), r.stderr  # 3: some customers need a person (R4 skips)
     linked = {iid: c for iid, c in world.ns_customers().items() if c.get(ID_FIELD)}
@@ -143,7 +141,7 @@ async def test_check_reports_r8_and_the_doctor_opens_a_link(world):
 
 def test_cli_check_json_is_masked(world, tmp_path):
     world.load([customer("1001", sid="cus_A")], [{"id": "cus_A", "email": "ap@acme.test"}], portal="none")
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     assert cli(config, env, "portal-link", "1001").returncode == 0
     r = cli(config, env, "portal-link", "1001", "--check", "--json")
     assert r.returncode == 1

@@ -4,19 +4,18 @@ takes only what changed since the last finished run against it: end to end again
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 
 import pytest
 from pydantic import SecretStr
-from test_mass_sync import _config_file, run
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.engine import Engine
 from sync_core.run.journal import Journal, JournalError
-from sync_core.run.target import RunTarget, current_target, netsuite_account_id
+from sync_core.run.target import RunTarget, current_target
 from testbed import demo
+
+from tests.support.cli import custsync
+from tests.support.engine_world import backdate_netsuite, config_file, mass_run, world_target
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
 OTHER_ACCOUNT_KEY = "sk_test_custsync_other_account_0001"
@@ -32,20 +31,15 @@ def load(world):
     world.mocks.load(demo.netsuite_state(CUSTOMERS), stripe)
 
 
-def world_target(world) -> RunTarget:
-    return RunTarget(netsuite_account_id(world.mocks.netsuite.info["account"]), "acct_demo", "test")
-
-
 def cli(config, env, *args):
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", *args], env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return custsync("--config", str(config), "mass-sync", *args, env=env)
 
 
 async def test_a_run_records_its_target(world, tmp_path):
     load(world)
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        _, finished = await run(engine, journal, portal=False)
+        _, finished = await mass_run(engine, journal, portal=False)
     info = journal.run(finished.run_id)
     assert info.target == world_target(world) and info.status == "finished" and info.changed_since is None
 
@@ -64,7 +58,7 @@ async def test_resume_against_another_target_is_refused_naming_both_and_writes_n
         engine = _engine_with_key(world, LIVE_KEY, confirm_live=True)
     async with engine:
         with pytest.raises(JournalError) as err:
-            await run(engine, journal, run_id=run_id, portal=False)
+            await mass_run(engine, journal, run_id=run_id, portal=False)
     text = str(err.value)
     assert world_target(world).describe() in text
     other = {"netsuite account": "NetSuite 7654321, Stripe acct_demo (test mode)",
@@ -82,7 +76,7 @@ def _engine_with_key(world, key, *, confirm_live=False):
 
 def test_resume_with_another_stripe_account_s_key_is_exit_2_and_names_both(world, tmp_path):
     load(world)
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     journal = Journal(tmp_path / "journal.sqlite")
     run_id = journal.start_run(SEARCH, world_target(world))
     journal.close()
@@ -94,21 +88,13 @@ def test_resume_with_another_stripe_account_s_key_is_exit_2_and_names_both(world
 
 
 def _edit_email_in_netsuite(world, internal_id: str, email: str) -> None:
-    """As time passes and a person edits one customer: every customer last modified an hour ago, then one edited
-    now (the NetSuite mock's control API: the state document, dates included)."""
-    state = world.mocks.netsuite.control.state()
-    an_hour_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))
-    for c in state["customers"]:
-        c["dateCreated"] = c["lastModifiedDate"] = an_hour_ago
-        if c["id"] == internal_id:
-            c["email"] = email
-            c["lastModifiedDate"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    world.mocks.netsuite.control.load(state)
+    """As time passes and a person edits one customer: every customer last modified an hour ago, then one edited now."""
+    backdate_netsuite(world, {internal_id: {"email": email}})
 
 
 def test_changed_since_last_syncs_only_the_edited_customer_and_stripe_follows(world, tmp_path):
     load(world)
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     first = cli(config, env, "--json")
     assert first.returncode == 0, first.stderr
     first_run = json.loads(first.stdout)["run_id"]
@@ -128,7 +114,7 @@ def test_changed_since_last_syncs_only_the_edited_customer_and_stripe_follows(wo
 
 def test_changed_since_last_with_no_finished_run_against_this_target_is_exit_2(world, tmp_path):
     load(world)
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     journal = Journal(tmp_path / "journal.sqlite")
     journal.finish_run(journal.start_run(SEARCH, world_target(world)), "stopped")  # stopped: no base
     journal.finish_run(journal.start_run(SEARCH, RunTarget("7654321", "acct_demo", "test")), "finished")
@@ -142,7 +128,7 @@ def test_changed_since_last_with_no_finished_run_against_this_target_is_exit_2(w
 def test_changed_since_a_time_ago_takes_only_recent_edits(world, tmp_path):
     load(world)
     _edit_email_in_netsuite(world, "104", "new@co104.test")
-    config, env = _config_file(world, tmp_path)
+    config, env = config_file(world, tmp_path)
     r = cli(config, env, "--changed-since", "10m", "--dry-run", "--json")
     assert r.returncode == 0, r.stderr
     assert [c["internal_id"] for c in json.loads(r.stdout)["customers"]] == ["104"]

@@ -5,16 +5,13 @@ events cannot vouch for the stored listing (Stripe's events: https://docs.stripe
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sync_core.events import PlanReady
 from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 
-from conftest import assert_exactly_once
-from test_edges import customer
-from test_plan_path import _customers, _run
+from tests.support.engine_world import assert_exactly_once, backdate_netsuite, customer, planned_run, shop_customers
 
 
 async def _decided(engine, journal, **kw):
@@ -28,10 +25,10 @@ async def _decided(engine, journal, **kw):
 
 
 async def _first_run(world, tmp_path, n=20, more=()):
-    world.load(_customers(n) + list(more))
+    world.load(shop_customers(n) + list(more))
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        _plan, outcomes = await _run(engine, journal)
+        _plan, outcomes = await planned_run(engine, journal)
     assert {o.status for o in outcomes.values() if o.internal_id != "200"} == {Status.OK}
     return journal, {i: o.stripe_customer_id for i, o in outcomes.items()}
 
@@ -45,7 +42,7 @@ async def _elsewhere(world, change):
 async def test_a_run_after_a_run_reads_the_events_not_the_account(world, tmp_path):
     journal, _ = await _first_run(world, tmp_path)
     async with world.engine() as engine:
-        plan, again = await _run(engine, journal)
+        plan, again = await planned_run(engine, journal)
         assert engine.stripe.list_pages == 0 and engine.stripe.event_pages == 1
         assert engine.stripe.requests == 2  # the run's target (GET /v1/account) and one page of events
     assert "brought the stored listing up to date" in plan.index, plan.index
@@ -69,7 +66,7 @@ async def test_changes_made_in_stripe_between_runs_are_seen_as_a_listing_would_s
         assert await _decided(engine, journal, dry_run=True) == as_listed
         assert engine.stripe.list_pages == 0
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal)
+        plan, outcomes = await planned_run(engine, journal)
         assert engine.stripe.list_pages == 0
     # The first run listed an account without events: every event since counts, its own 20 creates and these 4.
     assert "brought the stored listing up to date with 24 events (1 page)" in plan.index, plan.index
@@ -94,7 +91,7 @@ async def test_a_customer_created_elsewhere_between_runs_is_matched_not_duplicat
     async with world.engine() as engine:
         await engine.netsuite.patch_customer("200", {"email": "new@shop.test"})
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal)
+        plan, outcomes = await planned_run(engine, journal)
         assert engine.stripe.list_pages == 0
     assert "brought the stored listing up to date" in plan.index
     assert outcomes["200"].stripe_customer_id == made["id"]  # one mailbox, any spelling: linked, not created
@@ -108,7 +105,7 @@ async def test_a_stripe_state_loaded_anew_is_listed_again(world, tmp_path):
     stripe_state = world.mocks.stripe.control.state()
     world.mocks.stripe.control.load(stripe_state)
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal)
+        plan, outcomes = await planned_run(engine, journal)
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
     assert {o.status for o in outcomes.values()} == {Status.OK}
@@ -123,34 +120,33 @@ async def test_more_events_than_a_listing_costs_lists_the_account_instead(world,
 
     await _elsewhere(world, busy)
     async with world.engine() as engine:
-        plan, _ = await _run(engine, journal)
+        plan, _ = await planned_run(engine, journal)
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
 
 
 async def test_a_dry_run_stores_nothing_and_relist_after_zero_never_stores(world, tmp_path):
-    world.load(_customers(5))
+    world.load(shop_customers(5))
     journal = Journal(tmp_path / "j.sqlite")
     async with world.engine() as engine:
-        await _run(engine, journal, dry_run=True)
+        await planned_run(engine, journal, dry_run=True)
     async with world.engine(relist_after_hours=0) as engine:
-        await _run(engine, journal)
+        await planned_run(engine, journal)
     async with world.engine() as engine:
-        plan, _ = await _run(engine, journal)
+        plan, _ = await planned_run(engine, journal)
         assert engine.stripe.event_pages <= 1  # the anchor asked for the listing this run stores
     assert plan.index.startswith("listed the account"), plan.index
 
 
 async def test_a_changed_since_run_costs_the_events_and_the_writes_only(world, tmp_path):
     journal, linked = await _first_run(world, tmp_path)
-    await asyncio.sleep(3.1)  # past the 2 s margin for clocks (changed_since.CLOCK_MARGIN_SECONDS)
-    moment = datetime.now(timezone.utc)
-    await asyncio.sleep(1.1)
+    backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
+    moment = datetime.now(timezone.utc) - timedelta(minutes=30)
     async with world.engine() as engine:
         for internal_id in ("104", "105", "106"):
             await engine.netsuite.patch_customer(internal_id, {"phone": "+1 555 0199"})
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal, changed_since=moment)
+        plan, outcomes = await planned_run(engine, journal, changed_since=moment)
         stripe_requests = engine.stripe.requests
     assert set(outcomes) == {"104", "105", "106"} and all(o.changes for o in outcomes.values())
     assert stripe_requests == 1 + 1 + 3, plan.index  # the target, a page of events, three updates
@@ -162,7 +158,7 @@ async def test_a_stored_listing_older_than_stripes_30_days_of_events_is_listed_a
     # anchor is gone from the list, and what changed meanwhile cannot be known from events.
     world.mocks.stripe.control.advance_clock(31 * 86400)
     async with world.engine() as engine:
-        plan, outcomes = await _run(engine, journal)
+        plan, outcomes = await planned_run(engine, journal)
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
     assert plan.summary()["unchanged"] == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sync_core.run.stripe_index import build_index
 
-from test_edges import customer
+from tests.support.engine_world import customer
 
 
 def _stripe(n: int, *, email_of=lambda k: f"c{k}@shop.test"):

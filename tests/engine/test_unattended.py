@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import assert_exactly_once
+from tests.support.engine_world import assert_exactly_once
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD

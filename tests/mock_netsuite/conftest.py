@@ -1,20 +1,14 @@
 """One mock NetSuite server for the whole session; each test starts from the default state and no faults."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import httpx
+import pytest
 
-# The venv's editable install may predate mock_netsuite/__init__.py and then maps the package as a
-# namespace (no create_app/serve_in_thread at top level); the repo root first makes the import exact.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from mock_netsuite import serve_in_thread
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from ns_helpers import DEFAULT_FAULTS, make_client  # noqa: E402
-from portal_helpers import CONTRACT, DEPLOY, SECRET, STRIPE_KEY  # noqa: E402
-
-from mock_netsuite import serve_in_thread  # noqa: E402
-from mock_stripe import serve_in_thread as serve_stripe  # noqa: E402
+from mock_stripe import serve_in_thread as serve_stripe
+from tests.support.ns_helpers import DEFAULT_FAULTS, make_client
+from tests.support.portal_helpers import CONTRACT, DEPLOY, SECRET, STRIPE_KEY
 
 
 @pytest.fixture(scope="session")

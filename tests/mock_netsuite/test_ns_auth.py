@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth1Client
 from authlib.oauth1.rfc5849.client_auth import ClientAuth
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
-from ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
+from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1
 from requests_oauthlib import OAuth1
 

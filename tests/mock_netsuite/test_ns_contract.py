@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from ns_helpers import RECORD, RESTLET, SUITEQL, customer, error_detail, make_client
+from tests.support.ns_helpers import RECORD, RESTLET, SUITEQL, customer, error_detail, make_client
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -29,14 +29,21 @@ def _suiteql(ns, q: str) -> list[dict]:
 
 # -- dates: Using Datetime Fields, https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_157305090645.html
 
-def test_every_write_keeps_the_record_dates_in_utc_iso_8601(ns):
+def test_every_write_keeps_the_record_dates_in_utc_iso_8601(ns, control):
     created = ns.post(f"{RECORD}/customer", json={"companyName": "Dated Ltd"})
     cid = created.headers["Location"].rsplit("/", 1)[1]
     first = _get(ns, cid).json()
     made = datetime.strptime(first["dateCreated"], ISO)
     assert abs((made.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()) < 60
     assert first["lastModifiedDate"] == first["dateCreated"]
-    time.sleep(1.1)
+    # Dates are kept to the second: the record made an hour earlier (state document), not a second's wait.
+    doc = control.get("/_mock/state").json()
+    an_hour_earlier = (made - timedelta(hours=1)).strftime(ISO)
+    for c in doc["customers"]:
+        if c["id"] == cid:
+            c["dateCreated"] = c["lastModifiedDate"] = an_hour_earlier
+    assert control.put("/_mock/state", json=doc).status_code == 204
+    first = _get(ns, cid).json()
     assert ns.patch(f"{RECORD}/customer/{cid}", json={"email": "d@x.test"}).status_code == 204
     second = _get(ns, cid).json()
     assert second["dateCreated"] == first["dateCreated"] and second["lastModifiedDate"] > first["lastModifiedDate"]
@@ -160,9 +167,13 @@ def test_bad_credentials_are_refused_before_the_concurrency_limit(server, ns, co
     """A request with bad credentials gets 401, never a concurrency 429, and takes no slot."""
     seed([customer(101)])
     control.put("/_mock/faults", json={"latency_ms": 800, "concurrency_limit": 1})
+    taken = control.get("/_mock/stats").json()["requests"]
     slow = threading.Thread(target=lambda: _get(ns, "101"))
     slow.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while control.get("/_mock/stats").json()["requests"] == taken:  # until the slow request holds the one slot
+        assert time.monotonic() < deadline, "the slow request never reached the mock"
+        time.sleep(0.01)
     with make_client(server, client_secret="wrong") as bad:
         resp = bad.get(f"{RECORD}/customer/101")
     slow.join()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ns_helpers import RECORD, SUITEQL, customer
+from tests.support.ns_helpers import RECORD, SUITEQL, customer
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import pytest
-from m2m_helpers import (CERT_ID, CLIENT_ID, TOKEN_PATH, ask_token, assertion, certificate, integration, make_key,
+from tests.support.m2m_helpers import (CERT_ID, CLIENT_ID, TOKEN_PATH, ask_token, assertion, certificate, integration, make_key,
                          token_form, with_header)
-from ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
+from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
 
 
 @pytest.fixture(scope="module")

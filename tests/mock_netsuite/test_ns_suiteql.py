@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from ns_helpers import SUITEQL, customer, error_detail
+from tests.support.ns_helpers import SUITEQL, customer, error_detail
 
 TRANSIENT = {"Prefer": "transient"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from ns_helpers import SUITEQL, customer
+from tests.support.ns_helpers import SUITEQL, customer
 
 
 def ids(ns, q):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from portal_helpers import CONTRACT, PORTAL_SENTENCE, SECRET, SUITELET, page_reason, query_for, signed
-from portal_page_checks import problems, visible_text
+from tests.support.portal_helpers import CONTRACT, PORTAL_SENTENCE, SECRET, SUITELET, page_reason, query_for, signed
+from tests.support.portal_page_checks import problems, visible_text
 
 HERE = Path(__file__).resolve().parent
 SID = "custentity_paypack_stripe_customer_id"

@@ -8,8 +8,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from ns_helpers import DEPLOY_DIR
-from portal_page_checks import problems, visible_text
+from tests.support.ns_helpers import DEPLOY_DIR
+from tests.support.portal_page_checks import problems, visible_text
 
 sys.path.insert(0, str(DEPLOY_DIR / "tools"))
 import screenshot_pages  # noqa: E402

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from ns_helpers import RESTLET, SEARCH_DEPLOY
-from portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, SIGNATURE_MODULE, STRIPE_KEY,
+from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY
+from tests.support.portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, SIGNATURE_MODULE, STRIPE_KEY,
                             SUITELET, page_reason, query_for, signed)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from ns_helpers import DEPLOY_DIR, RESTLET, SEARCH_DEPLOY, customer
+from tests.support.ns_helpers import DEPLOY_DIR, RESTLET, SEARCH_DEPLOY, customer
 
 from mock_netsuite.portal_suitelet import signature
 

@@ -1,17 +1,13 @@
-import sys
-from pathlib import Path
+"""One mock Stripe server (in a thread) for the whole session; each test starts from the default state and no faults."""
 
-# The editable install may map mock_stripe to a namespace package (it was empty when the
-# venv was built); put the repo root first so the real package is imported.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import httpx
+import pytest
+import stripe
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-import stripe  # noqa: E402
+from mock_stripe import serve_in_thread
+from mock_stripe.faults import DEFAULTS
 
-from mock_stripe import serve_in_thread  # noqa: E402
-from mock_stripe.faults import DEFAULTS  # noqa: E402
-from stripe_helpers import make_client  # noqa: E402
+from tests.support.stripe_helpers import make_client
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +17,8 @@ def server():
     srv.stop()
 
 
-@pytest.fixture
+# Shared across the session: a client per test would open a connection per test.
+@pytest.fixture(scope="session")
 def ctl(server):
     with httpx.Client(base_url=server.url, timeout=10) as c:
         yield c

@@ -5,7 +5,7 @@ own account. Restricted keys: stripe/stripe-node#2246 and dj-stripe/dj-stripe#11
 import pytest
 import stripe
 
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 LIVE_KEY = "sk_live_custsync_account_live_0000"
 RESTRICTED_KEY = "rk_test_custsync_account_restricted_9876"

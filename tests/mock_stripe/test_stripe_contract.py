@@ -10,7 +10,7 @@ import pytest
 import stripe
 
 from mock_stripe import serve_in_thread
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 LIVE_KEY = "sk_live_custsync_demo_live_0000"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,7 @@
 import pytest
 import stripe
 
-from stripe_helpers import DEMO_KEY
+from tests.support.stripe_helpers import DEMO_KEY
 
 
 def test_create_retrieve_update_delete(client):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import stripe
 
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 LIVE_KEY = "sk_live_custsync_demo_4242424242424242"
 DAY = 24 * 3600

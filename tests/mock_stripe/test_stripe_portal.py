@@ -2,7 +2,7 @@ import httpx
 import pytest
 import stripe
 
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 TEST_MSG = ("No configuration provided and your test mode default configuration has not been created. "
             "Provide a configuration or create your default by saving your customer portal settings in test "

@@ -5,7 +5,7 @@ import httpx
 import pytest
 import stripe
 
-from stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, make_client
 
 IDEM_MSG = ("Keys for idempotent requests can only be used with the same parameters they were first used with. "
             "Try using a key other than 'k-1' if you meant to execute a different request.")

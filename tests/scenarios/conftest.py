@@ -1,10 +1,10 @@
-"""One pair of mock servers for the whole scenario suite; scenarios reset and load them in turn."""
+"""The session's mocks (tests/conftest.py) as the scenario runner's pair; scenarios reset and load them in turn."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -12,12 +12,18 @@ from testbed.scenario_runner import MockPair, ScenarioRunner
 
 
 @pytest.fixture(scope="session")
-def mock_pair() -> Iterator[MockPair]:
-    with MockPair.start() as pair:
-        yield pair
+def _session_pair(mocks) -> MockPair:
+    return MockPair.over(mocks)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def mock_pair(_session_pair: MockPair, mocks) -> MockPair:
+    """The pair with the launch fault settings back (another directory's test may have changed them)."""
+    mocks.fresh()
+    return _session_pair
+
+
+@pytest.fixture
 def runner(mock_pair: MockPair) -> ScenarioRunner:
     return ScenarioRunner(mock_pair)
 

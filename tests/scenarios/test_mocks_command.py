@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from tests.support.cli import custsync
+
 
 def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "mocks", "--scenario", "email-change"],
@@ -26,17 +28,14 @@ def test_mocks_serve_a_scenario_that_custsync_can_sync_against():
         assert env["CUSTSYNC_NETSUITE_AUTH"] == "m2m" and env["CUSTSYNC_NETSUITE_CLIENT_ID"]
         assert os.stat(env["CUSTSYNC_NETSUITE_PRIVATE_KEY_FILE"]).st_mode & 0o777 == 0o600
         assert env["CUSTSYNC_NETSUITE_CONSUMER_KEY"] and env["CUSTSYNC_NETSUITE_TOKEN_SECRET"]
-        sync = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        sync = custsync("sync", "101", "--json", env=env)
         assert sync.returncode == 0, sync.stderr
         out = json.loads(sync.stdout)
         assert (out["rule"], out["stripe_customer_id"]) == ("R1", "cus_A")  # the scenario's state, not demo data
-        tba = subprocess.run([sys.executable, "-m", "tui.cli", "sync", "101", "--json", "--dry-run"],
-                             env={**env, "CUSTSYNC_NETSUITE_AUTH": "tba"}, capture_output=True, text=True, timeout=60)
+        tba = custsync("sync", "101", "--json", "--dry-run", env={**env, "CUSTSYNC_NETSUITE_AUTH": "tba"})
         assert tba.returncode == 0, tba.stderr  # the same mocks, signed in with TBA
         # The two mocks are wired together: the link the sync wrote opens a Stripe mock session.
-        check = subprocess.run([sys.executable, "-m", "tui.cli", "portal-link", "101", "--check", "--json"], env=env,
-                               capture_output=True, text=True, timeout=60)
+        check = custsync("portal-link", "101", "--check", "--json", env=env)
         assert check.returncode == 0, check.stdout + check.stderr
         assert json.loads(check.stdout)[0]["portal"]["outcome"] == "ok"
     finally:

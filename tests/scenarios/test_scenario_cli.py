@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from testbed.scenario_load import scenario_files
 
-CLI = [sys.executable, "-m", "tui.cli"]
+from tests.support.cli import Ran, custsync
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -18,9 +16,8 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=_env(**env), timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
+def run(*args: str, **env: str) -> Ran:
+    return custsync(*args, env=_env(**env), cwd=Path(__file__).resolve().parents[2])
 
 
 def test_run_all_json_passes():

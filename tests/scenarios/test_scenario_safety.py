@@ -1,7 +1,6 @@
 """Scenarios replace both systems' state: they refuse anything that is not one of our mocks."""
 
-import subprocess
-import sys
+from tests.support.cli import custsync
 
 
 def run(tmp_path, toml, env_extra=None):
@@ -9,8 +8,7 @@ def run(tmp_path, toml, env_extra=None):
     config.write_text(toml)
     env = {"PATH": "/usr/bin:/bin", "CUSTSYNC_STRIPE_API_KEY": "sk_test_FAKE0000", **(env_extra or {}),
            **{f"CUSTSYNC_NETSUITE_{k}": "fake" for k in ("CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET")}}
-    return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(config), "scenario", "run", "email-change"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    return custsync("--config", str(config), "scenario", "run", "email-change", env=env)
 
 
 def test_real_targets_are_refused_before_any_request(tmp_path, httpserver):

@@ -1,4 +1,4 @@
-"""Both mocks started once per session; each test reloads the demo data (40 customers)."""
+"""The session's mocks (tests/conftest.py); each test starts from no faults and the demo data (40 customers)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,15 @@ import pytest
 from sync_core.config import load_config
 from sync_core.engine import Engine
 from testbed import demo
-from testbed.bundled import BundledMocks
 from tui.app import make_app
 
 DEMO_SIZE = 40
 
 
-@pytest.fixture(scope="session")
-def mocks():
-    with BundledMocks() as running:
-        running.load(*demo.generate(DEMO_SIZE))
-        yield running
-
-
 @pytest.fixture
 def config(mocks, tmp_path):
     """Fresh demo data, no faults; the config points at the mocks with a journal in tmp_path."""
-    mocks.netsuite.control.reset()
-    mocks.stripe.control.reset()
+    mocks.fresh()
     mocks.load(*demo.generate(DEMO_SIZE))
     cfg = mocks.configure(load_config(env={}))
     cfg.stripe.requests_per_second = 1000

@@ -14,7 +14,7 @@ from tui.widgets.type_confirm import TypeToConfirmScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
 
-from tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import settle, text_of, wait_for
 
 STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 LIVE_KEY = "sk_live_tui_FAKE_live_key_4321"

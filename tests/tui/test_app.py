@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from testbed import demo
 from tui.screens.customers import CustomersScreen
 from tui.screens.detail import DetailScreen
-from tui_helpers import settle, text_of
+from tests.support.tui_helpers import settle, text_of
 
 
 async def test_header_shows_targets_and_health(app_for):

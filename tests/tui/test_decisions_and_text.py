@@ -7,7 +7,7 @@ import io
 
 from rich.console import Console
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
 from sync_core.errors import NetSuiteError
 from sync_core.outcome import Outcome, Status
@@ -18,7 +18,7 @@ from tui.screens.detail import DetailScreen
 from tui.screens.link import LinkScreen
 from tui.widgets.confirm import ConfirmScreen
 
-from tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import settle, text_of, wait_for
 
 ID_FIELD = "custentity_paypack_stripe_customer_id"
 BOLD_NAME = "[b]Bold Ltd[/b]"

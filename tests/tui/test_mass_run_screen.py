@@ -13,7 +13,7 @@ from tui.screens.mass_sync import MassSyncScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
 
-from tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import settle, text_of, wait_for
 
 
 def run_rows(app) -> DataTable:

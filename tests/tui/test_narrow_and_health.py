@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Footer
 
 from tui.screens.help import HelpScreen
 
-from tui_helpers import settle, text_of
+from tests.support.tui_helpers import settle, text_of
 
 NARROW = (80, 24)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from tui_helpers import settle
+from tests.support.tui_helpers import settle
 
 
 def screen_text(svg: str) -> str:

@@ -14,7 +14,7 @@ from sync_core.run.journal import Journal
 from sync_core.run.target import RunTarget
 from tui.widgets.runs import RunPickerScreen
 
-from tui_helpers import settle, wait_for
+from tests.support.tui_helpers import settle, wait_for
 
 
 async def picker_status(app_for) -> str:

@@ -11,7 +11,7 @@ from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession
 from tui.app import make_app
 from tui.screens.customers import CustomersScreen
 from tui.screens.scenarios import ScenariosScreen
-from tui_helpers import settle, text_of
+from tests.support.tui_helpers import settle, text_of
 
 
 async def pick_scenario(app, pilot, name: str) -> None:

@@ -6,29 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui.screens.detail import DetailScreen
-from tui_helpers import settle
+from tests.support.tui_helpers import quiet, settled
 
 SIZE = (120, 40)
-
-
-async def settled(pilot) -> None:
-    await settle(pilot.app, pilot)
-
-
-async def quiet(pilot) -> None:
-    """No toasts (they come and go on a timer), and every table re-measured.
-
-    A DataTable widens its columns to new rows on its next idle pass: a snapshot taken
-    right after a worker filled it can catch the header still at its old widths.
-    """
-    pilot.app.clear_notifications()
-    for table in pilot.app.screen.query(DataTable):
-        table.refresh(layout=True)
-    for _ in range(3):
-        await pilot.pause(0.05)
 
 
 def test_customers_snapshot(snap_compare, app_for):

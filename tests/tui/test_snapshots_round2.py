@@ -11,7 +11,7 @@ from testbed.scenario_load import load_scenario, resolve
 from testbed.scenario_runner import MockPair
 from tui.screens.detail import DetailScreen
 
-from test_snapshots import quiet, settled
+from tests.support.tui_helpers import quiet, settled
 
 
 def test_link_candidates_with_markup_names_snapshot(snap_compare, app_for, config):

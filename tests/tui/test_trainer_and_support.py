@@ -13,7 +13,7 @@ from testbed.scenario_load import load_scenario, resolve
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.path_prompt import PathPrompt
 
-from tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import settle, text_of, wait_for
 
 
 def listed(app) -> list[tuple[str, str]]:

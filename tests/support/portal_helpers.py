@@ -6,7 +6,7 @@ import hmac
 import json
 import re
 
-from ns_helpers import DEPLOY_DIR, SCRIPTS_DIR
+from tests.support.ns_helpers import DEPLOY_DIR, SCRIPTS_DIR
 
 CONTRACT = json.loads((DEPLOY_DIR / "portal_suitelet_contract.json").read_text())
 SCRIPT = (SCRIPTS_DIR / "custsync_portal_suitelet.js").read_text()

@@ -1,4 +1,4 @@
-"""Shared by the mock_stripe tests (unique module name: tests/ is not a package)."""
+"""Shared by the mock_stripe tests: the official SDK pointed at the mock."""
 
 import stripe
 

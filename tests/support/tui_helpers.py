@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 from textual.worker import WorkerFailed
 
 
@@ -35,4 +35,21 @@ async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+async def settled(pilot) -> None:
+    await settle(pilot.app, pilot)
+
+
+async def quiet(pilot) -> None:
+    """No toasts (they come and go on a timer), and every table re-measured.
+
+    A DataTable widens its columns to new rows on its next idle pass: a snapshot taken
+    right after a worker filled it can catch the header still at its old widths.
+    """
+    pilot.app.clear_notifications()
+    for table in pilot.app.screen.query(DataTable):
+        table.refresh(layout=True)
+    for _ in range(3):
         await pilot.pause(0.05)

@@ -2,6 +2,8 @@
 cryptography directly (not with custsync's client), so the mock is not tuned to custsync's own code."""
 from __future__ import annotations
 
+import json
+import os
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -78,3 +80,20 @@ def token_form(jwt_text: str, **overrides) -> dict:
 
 def ask_token(control: httpx.Client, form: dict) -> httpx.Response:
     return control.post(TOKEN_PATH, data=form)
+
+
+def m2m_config_file(world, tmp_path, **netsuite) -> tuple[str, dict]:
+    """A config file for the session's mocks signed in with OAuth 2.0 M2M (and the environment without any
+    CUSTSYNC_ setting but the Stripe key); `netsuite` overrides [netsuite] settings (None drops one)."""
+    ns, st = world.mocks.netsuite.info, world.mocks.stripe.info
+    settings = {"target": "mock", "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],
+                "auth": "m2m", "client_id": ns["client_id"], "certificate_id": ns["certificate_id"],
+                "private_key_file": ns["private_key_file"], **netsuite}
+    lines = ["[netsuite]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items() if v is not None]
+    lines += ["[stripe]", 'target = "mock"', f'base_url = "{st["url"]}"', "requests_per_second = 500",
+              "[sync]", f'journal_path = "{tmp_path / "journal.sqlite"}"']
+    path = tmp_path / "custsync.toml"
+    path.write_text("\n".join(lines) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}
+    env["CUSTSYNC_STRIPE_API_KEY"] = st["api_key"]
+    return str(path), env
