@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import dashboard, portal
+from . import dashboard, portal, portal_edits
 from . import state as state_doc
 from .faults import FaultError, validate
 
@@ -151,7 +151,8 @@ def set_portal():
 
 @control.post("/portal/save-settings")
 def save_portal_settings():
-    """The Dashboard step: Settings -> Customer Portal -> Save (makes the default configuration)."""
+    """The Dashboard step: Settings -> Customer Portal -> Save (makes the default configuration); with
+    `customer_update`, what its "Customer information" part lets customers change."""
     body = _json_body()
     if body is not None and not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
@@ -160,8 +161,35 @@ def save_portal_settings():
     if bad:
         return bad
     account, mode = target
-    portal.save_portal_settings(rt.store, account, mode)
-    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
+    if body and "customer_update" in body:
+        try:
+            setting = portal_edits.customer_update_setting(body["customer_update"])
+        except portal_edits.PortalEditRefused as err:
+            return _bad(f"{err.field}: {err.message}", err.field)
+        portal_edits.set_customer_update(rt.store, account, mode, setting)
+    else:
+        portal.save_portal_settings(rt.store, account, mode)
+    cfg = portal.default_config(rt.store, account, mode)
+    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode),
+            "customer_update": cfg["features"]["customer_update"]}
+
+
+@control.post("/customers/<customer_id>/portal-edit")
+def portal_edit(customer_id: str):
+    """A customer changes their own details in the customer portal (what the configuration allows)."""
+    body = _json_body()
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object", "(document)")
+    target, bad = _target(body)
+    if bad:
+        return bad
+    try:
+        return portal_edits.edit(_rt().store, *target, customer_id, body.get("changes"),
+                                 _rt().faults.settings["search_lag_seconds"])
+    except portal_edits.PortalEditRefused as err:
+        return _bad(f"{err.field}: {err.message}", err.field)
+    except LookupError as err:
+        return {"error": str(err)}, 404
 
 
 def _clock(store):

@@ -211,7 +211,8 @@ class ScenarioRunner:
     # --- what custsync does ---------------------------------------------------------
 
     async def _do_sync(self, engine: Engine, config: Config, step: m.SyncStep, r: StepReport) -> None:
-        o = await engine.sync_one(step.sync, dry_run=step.dry_run)
+        with Journal(config.sync.journal_path) as journal:  # what custsync last sent (R10), as the CLI keeps it
+            o = await engine.sync_one(step.sync, dry_run=step.dry_run, journal=journal)
         r.happened, r.rule, r.details = outcome_summary(o), o.rule, outcome_details(o)
         r.checks += check_outcome(step.expect, o)
 

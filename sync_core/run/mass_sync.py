@@ -200,6 +200,7 @@ class PlannedRun:
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
+        self.run.load_synced(jobs)
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": services.netsuite.requests - ns_before,
                       "stripe": services.stripe.requests - stripe_before}

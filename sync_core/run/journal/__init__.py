@@ -1,6 +1,6 @@
 """The run journal (SQLite), the one owner of its file: every customer's step in a mass sync, so a killed
 run resumes; who runs a run and whether it was interrupted; the operator's link decisions; the stored
-listings of Stripe accounts. `schema` holds every table of the file; nothing else writes it.
+listings of Stripe accounts; what custsync last sent or confirmed for each linked customer (R10). `schema` holds every table of the file; nothing else writes it.
 
 A customer is `pending`, then `create-attempted` (a Stripe create was sent and
 not yet written back: a resume must look for that customer before creating),
@@ -31,11 +31,12 @@ from typing import Iterable
 from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
 from sync_core.run.journal.listings import ListingStore
 from sync_core.run.journal.schema import JournalError, open_file
+from sync_core.run.journal.synced import SyncedRow, SyncedValues
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
 
 __all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "ListingStore",
-           "RunInfo", "STALE_SECONDS", "Step"]
+           "RunInfo", "STALE_SECONDS", "Step", "SyncedRow", "SyncedValues"]
 
 FINISHED = ("ok", "skipped", "needs-decision")
 COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
@@ -72,6 +73,7 @@ class Journal:
         self._db = open_file(self.path, must_exist=must_exist)
         self._listings: ListingStore | None = None
         self._decisions: DecisionLog | None = None
+        self._synced: SyncedValues | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -95,6 +97,13 @@ class Journal:
         if self._decisions is None:
             self._decisions = DecisionLog(self._db)
         return self._decisions
+
+    @property
+    def synced(self) -> SyncedValues:
+        """What custsync last sent or confirmed for each linked customer's mapped fields (R10)."""
+        if self._synced is None:
+            self._synced = SyncedValues(self._db)
+        return self._synced
 
     # --- runs ------------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """The run journal's SQLite file: every table in it, what opens it, and what brings an older file up to date.
 
 One file holds a mass sync's runs and their customers' steps (`runs`, `steps`), who runs a run
-(`run_owners`), the operator's link decisions (`decisions`) and the last listing of each Stripe account
-(`stripe_listings`, `stripe_listed_customers`). Every table is created if missing and a column added after
+(`run_owners`), the operator's link decisions (`decisions`), the last listing of each Stripe account
+(`stripe_listings`, `stripe_listed_customers`) and what custsync last sent or confirmed for each linked
+customer's mapped fields (`synced_values`, R10). Every table is created if missing and a column added after
 the first journals were written is added to an older file when it is opened, so a journal written by any
 earlier custsync opens as it is.
 """
@@ -33,6 +34,10 @@ CREATE TABLE IF NOT EXISTS stripe_listings (
 CREATE TABLE IF NOT EXISTS stripe_listed_customers (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS synced_values (
+    netsuite_account TEXT NOT NULL, internal_id TEXT NOT NULL, stripe_customer_id TEXT NOT NULL,
+    stripe TEXT NOT NULL, netsuite TEXT, at REAL NOT NULL,
+    PRIMARY KEY (netsuite_account, internal_id)) WITHOUT ROWID;
 """
 # Columns added after the first journals were written: added to an older file when it is opened.
 RUN_COLUMNS = {"netsuite_account": "TEXT", "stripe_account": "TEXT", "stripe_mode": "TEXT",
