@@ -313,3 +313,21 @@ def test_the_cli_carries_both_values_in_json_and_in_the_plan(world, tmp_path):
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
     again = cli(config, env, "mass-sync", "--json")
     assert again.returncode == 0, again.stdout[-2000:]
+
+
+async def test_the_doctor_says_which_mapped_fields_customers_can_edit_and_what_the_policy_does(world, tmp_path):
+    from sync_core.admin.doctor import run_doctor
+
+    _load(world)  # the portal lets customers update email, address and phone
+    async with world.engine(stripe_edits="write_back", write_back_fields=["email"]) as engine:
+        checks = {c.id: c for c in await run_doctor(engine.services)}
+    check = checks["portal-customer-edits"]
+    assert check.ok and check.rule == "R10"
+    assert check.detail.startswith("email, address, phone (the portal's customer_update); [sync] stripe_edits = "
+                                   "write_back: such an edit is written to NetSuite for email; address, phone (not "
+                                   "in [sync] write_back_fields) wait for a person"), check.detail
+    world.mocks.stripe.control.save_portal_settings(customer_update={"enabled": False, "allowed_updates": ["email"]})
+    async with world.engine() as engine:
+        checks = {c.id: c for c in await run_doctor(engine.services)}
+    assert "customer_update is disabled" in checks["portal-customer-edits"].detail
+    assert checks["portal-configuration"].ok
