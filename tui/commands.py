@@ -6,9 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any, Awaitable, Callable
 
 import httpx
 from pathlib import Path
@@ -23,7 +22,7 @@ from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
 from sync_core.rules.ids import InvalidInternalId, internal_id
-from sync_core.run.journal import Journal, JournalError
+from sync_core.run.journal import Journal, JournalError, opened
 from sync_core.errors import SyncError
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS, Choice
@@ -44,17 +43,6 @@ def customer_id(value: str) -> str:
         return internal_id(value)
     except InvalidInternalId as exc:
         raise argparse.ArgumentTypeError(f"{exc.message}. {exc.remedy}") from None
-
-
-@contextmanager
-def open_journal(path: str | Path, *, read_only: bool = False) -> Iterator[Journal | None]:
-    """The run journal; `read_only` (a dry run): only one that exists, else None (no file is made)."""
-    journal = None if read_only and not Path(path).is_file() else Journal(path, must_exist=read_only)
-    try:
-        yield journal
-    finally:
-        if journal is not None:
-            journal.close()
 
 
 def refuse(command: str, text: str) -> int:
@@ -87,7 +75,7 @@ def with_engine(args: argparse.Namespace, work: Callable[[Engine], Awaitable[int
 def cmd_sync(args: argparse.Namespace) -> int:
     async def work(engine: Engine) -> int:
         # The journal keeps what custsync last sent (R10); a dry run only reads it, and makes no file.
-        with open_journal(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
+        with opened(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
             outcome = await engine.sync_one(args.id, dry_run=args.dry_run, portal=not args.no_portal,
                                             journal=journal)
         if args.json:
@@ -203,7 +191,7 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                            + (f" (the start of run {base_run}, the last finished one against this target)"
                               if base_run else ""), markup=False)
         # A dry run writes no journal, but reads one that exists, to plan as the run would (R10's records).
-        with open_journal(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
+        with opened(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
             return await _mass_sync(engine, journal, args, since)
 
     try:

@@ -63,10 +63,10 @@ async def stored_stripe_ids(services: Services) -> Check:
                  f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
                  f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
                  f"If it is: {RULES['R2'].remedy}", "R2")
-PORTAL_EDITS_TITLE = "Mapped fields customers can edit in the portal"
+PORTAL_EDITS_TITLE = "Customer edits in the portal"
 POLICY_SAYS = {
     StripeEditsPolicy.ASK: "such an edit is not pushed over; the customer waits for a person, who sees both values "
-                           "(custsync resolve-edit, c in the TUI)",
+                           "(custsync resolve-edit, e on the customer in the TUI)",
     StripeEditsPolicy.KEEP_STRIPE: "such an edit stays in Stripe and is reported; NetSuite keeps its own value",
     StripeEditsPolicy.NETSUITE_WINS: "such an edit is overwritten with NetSuite's value at the next sync (the plan "
                                      "names each one)",

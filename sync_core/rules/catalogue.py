@@ -144,7 +144,7 @@ RULES: dict[str, Rule] = {
             "them, say who made the change. A customer never synced by custsync has no baseline: its "
             "fields are pushed, and the record starts then.",
             remedy="Choose per field: custsync resolve-edit ID FIELD netsuite (push NetSuite's value) or "
-            "stripe (keep Stripe's; to carry it into NetSuite, edit NetSuite or use write_back); or c on "
+            "stripe (keep Stripe's; to carry it into NetSuite, edit NetSuite or use write_back); or e on "
             "the customer in the TUI. Or set [sync] stripe_edits to keep_stripe, netsuite_wins or "
             "write_back.",
         ),

@@ -212,7 +212,7 @@ class FieldEdit:
 RESOLUTION_TEXT = {
     Resolution.PUSH: "policy netsuite_wins: NetSuite's value is pushed over it",
     Resolution.KEEP: "policy keep_stripe: Stripe's value is kept, not pushed",
-    Resolution.ASK: "not pushed: a person chooses (custsync resolve-edit, or the TUI)",
+    Resolution.ASK: "not pushed: a person chooses (custsync resolve-edit, or e on the customer in the TUI)",
     Resolution.WRITE_BACK: "policy write_back: Stripe's value is written to NetSuite",
 }
 

@@ -349,7 +349,7 @@ def describe(summary: dict[str, Any]) -> list[str]:
                                                 for r in summary["by_rule_and_action"])]
     edits = summary.get("stripe_edits") or {}
     if edits:
-        said = {"ask": "wait for a person (both values shown; custsync resolve-edit, or c in the TUI)",
+        said = {"ask": "wait for a person (both values shown; custsync resolve-edit, or e on the customer in the TUI)",
                 "keep-stripe": "keep Stripe's value (keep_stripe)",
                 "push": "are overwritten with NetSuite's value (netsuite_wins, as before R10)",
                 "write-back": "go back to NetSuite (write_back)"}

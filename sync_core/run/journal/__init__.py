@@ -24,9 +24,10 @@ import os
 import socket
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
 from sync_core.run.journal.listings import ListingStore
@@ -35,7 +36,7 @@ from sync_core.run.journal.synced import SyncedRow, SyncedValues
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
 
-__all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "ListingStore",
+__all__ = ["opened", "COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "ListingStore",
            "RunInfo", "STALE_SECONDS", "Step", "SyncedRow", "SyncedValues"]
 
 FINISHED = ("ok", "skipped", "needs-decision")
@@ -262,6 +263,18 @@ class Journal:
             self._db.executemany("UPDATE steps SET state = 'pending', updated = ? WHERE run_id = ? AND internal_id = ?",
                                  [(time.time(), run_id, i) for i in ids])
         return ids
+
+
+@contextmanager
+def opened(path: str | Path, *, read_only: bool = False) -> Iterator[Journal | None]:
+    """The journal at `path`, closed after; `read_only` (a dry run): only a file that exists, else None, so
+    nothing is made (it still reads what custsync last sent, R10, to plan as the run would)."""
+    journal = None if read_only and not Path(path).is_file() else Journal(path, must_exist=read_only)
+    try:
+        yield journal
+    finally:
+        if journal is not None:
+            journal.close()
 
 
 def _alive(pid: int) -> bool:
