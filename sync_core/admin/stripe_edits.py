@@ -82,6 +82,6 @@ async def resolve_edit(services: Services, internal_id: str, field: str, choice:
     with Journal(journal_path) as journal:
         record = chosen(journal.synced.get(scope, iid, sid), field, choice, netsuite[field],
                         values_of(customer)[field] if written else stripe)
-        journal.synced.put_many(scope, [(iid, sid, record)])
+        journal.synced.put_many(scope, [(iid, sid, record.texts())])
         journal.decisions.record(iid, f"stripe-edit {field}: {choice.value}", sid, None)
     return EditChoice(iid, sid, field, choice, netsuite[field], stripe, written)

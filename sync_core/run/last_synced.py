@@ -33,14 +33,18 @@ from sync_core.run.job import Job
 from sync_core.run.view import pushed
 
 
+Texts = tuple[str, "str | None"]  # a record as the journal stores it (LastSynced.texts)
+
+
 @dataclass(frozen=True, slots=True)
 class Remember:
     """What the journal stores for a customer once its sync finishes: `ok`, or `netsuite_failed` when the
-    NetSuite write-back failed (a written-back correction then stays owed)."""
+    NetSuite write-back failed (a written-back correction then stays owed). Kept as the stored texts: a first
+    run over 100,000 customers holds one for each until its quiet rows are journaled."""
 
     stripe_customer_id: str
-    ok: LastSynced
-    netsuite_failed: LastSynced
+    ok: Texts
+    netsuite_failed: Texts
 
 
 def records_scope(config: Config) -> str:
@@ -135,14 +139,14 @@ def note_remember(job: Job, decision: Decision, stripe_customer_id: str, custome
     previous = baseline(job, stripe_customer_id)
     ns = netsuite_now(customer_after, job.mapped.update_params(dict(customer_after), sync.blank_clears))
     after = values_of(customer_after)
-    ok = remember_record(previous, ns, after, decision.stripe_edits)
-    failed = remember_record(previous, ns, after, decision.stripe_edits, netsuite_written=False)
+    ok = remember_record(previous, ns, after, decision.stripe_edits).texts()
+    failed = remember_record(previous, ns, after, decision.stripe_edits, netsuite_written=False).texts()
     if job.synced is not None and job.synced.same(ok, stripe_customer_id) and ok == failed:
         return  # the journal holds it already
-    job.remember = Remember(stripe_customer_id, ok, failed)
+    job.remember = Remember(stripe_customer_id, ok, ok if failed == ok else failed)
 
 
-def records_to_store(jobs: Iterable[Job]) -> list[tuple[str, str, LastSynced]]:
+def records_to_store(jobs: Iterable[Job]) -> list[tuple[str, str, Texts]]:
     """(internal id, Stripe id, record) of the finished customers whose record changed."""
     out = []
     for job in jobs:

@@ -25,8 +25,9 @@ class SyncedRow:
     def values(self) -> LastSynced:
         return LastSynced.from_texts(self.stripe, self.netsuite)
 
-    def same(self, record: LastSynced, stripe_customer_id: str) -> bool:
-        return stripe_customer_id == self.stripe_customer_id and record.texts() == (self.stripe, self.netsuite)
+    def same(self, texts: tuple[str, str | None], stripe_customer_id: str) -> bool:
+        """Holds this record (`LastSynced.texts`) for this Stripe customer already."""
+        return stripe_customer_id == self.stripe_customer_id and texts == (self.stripe, self.netsuite)
 
 
 class SyncedValues:
@@ -55,10 +56,10 @@ class SyncedValues:
         row = self.load(netsuite_account, [internal_id]).get(internal_id)
         return row.values() if row is not None and row.stripe_customer_id == stripe_customer_id else None
 
-    def put_many(self, netsuite_account: str, records: Iterable[tuple[str, str, LastSynced]]) -> None:
-        """(internal id, Stripe customer id, record), in one transaction."""
+    def put_many(self, netsuite_account: str, records: Iterable[tuple[str, str, tuple[str, str | None]]]) -> None:
+        """(internal id, Stripe customer id, the record's texts: `LastSynced.texts`), in one transaction."""
         now = time.time()
-        rows = [(netsuite_account, iid, sid, *record.texts(), now) for iid, sid, record in records]
+        rows = [(netsuite_account, iid, sid, *texts, now) for iid, sid, texts in records]
         if not rows:
             return
         with transaction(self._db):
