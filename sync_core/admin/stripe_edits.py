@@ -67,7 +67,7 @@ async def resolve_edit(services: Services, internal_id: str, field: str, choice:
         raise SyncError(f"customer {iid}'s Stripe customer {sid} does not exist in this account and mode",
                         remedy=RULES["R2"].remedy)
     params = mapped.update_params(customer, services.config.sync.blank_clears)
-    netsuite = netsuite_now(customer, params)
+    netsuite = netsuite_now(params)
     if field not in netsuite:
         raise SyncError(f"customer {iid} has no {field} in NetSuite (blank, or not a column of the saved search): "
                         "nothing custsync would push, so nothing to choose",

@@ -77,3 +77,4 @@ class Found:
     interrupted: StripeCustomerRef | None = None
     fields_differ: bool = True
     stripe_edits: tuple[Any, ...] = ()  # R10: fields edited in Stripe outside custsync (stripe_edits.FieldEdit)
+    params: dict[str, Any] | None = None  # the linked customer's update parameters (before R10 holds any back)

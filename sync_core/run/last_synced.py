@@ -18,6 +18,7 @@ from sync_core.rules.decide import Decision, TraceStep
 from sync_core.rules.mapping import NAME_COLUMNS
 from sync_core.rules.stripe_edits import (
     FIELDS,
+    field_value,
     WRITE_BACK_TARGETS,
     FieldEdit,
     LastSynced,
@@ -30,7 +31,6 @@ from sync_core.rules.stripe_edits import (
     withheld,
 )
 from sync_core.run.job import Job
-from sync_core.run.view import pushed
 
 
 Texts = tuple[str, "str | None"]  # a record as the journal stores it (LastSynced.texts)
@@ -78,17 +78,20 @@ def baseline(job: Job, stripe_customer_id: str) -> LastSynced | None:
     return row.values() if row is not None and row.stripe_customer_id == stripe_customer_id else None
 
 
-def netsuite_now(current: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Value]:
-    """The guarded fields a push with `params` sends, as it would leave them in Stripe."""
-    after = pushed(dict(current), dict(params))
-    return values_of(after, [f for f in FIELDS if f in params])
+def netsuite_now(params: Mapping[str, Any]) -> dict[str, Value]:
+    """The guarded fields an update with `params` (`MappedCustomer.update_params`) sends, as it leaves them in
+    Stripe: a text, or an address whole (its lines merged with Stripe's already); "" clears."""
+    return {f: field_value(f, params[f]) for f in FIELDS if f in params}
 
 
 def edits_for(job: Job, customer: Mapping[str, Any], params: Mapping[str, Any], sync: SyncConfig,
               seen: dict[str, tuple[Seen, ...]] | None) -> tuple[FieldEdit, ...]:
-    """R10's three-way comparison for a linked customer about to be pushed `params`."""
-    return three_way(netsuite_now(customer, params), values_of(customer), baseline(job, customer["id"]),
-                     policy=sync.stripe_edits, write_back=write_back_targets(sync, job.mapped.columns), seen=seen)
+    """R10's three-way comparison for a linked customer about to be pushed `params` (none without a record)."""
+    last = baseline(job, customer["id"])
+    if last is None:
+        return ()
+    return three_way(netsuite_now(params), values_of(customer), last, policy=sync.stripe_edits,
+                     write_back=write_back_targets(sync, job.mapped.columns), seen=seen)
 
 
 def without(params: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
@@ -129,21 +132,26 @@ def corrections(decision: Decision | None, sync: SyncConfig, columns: Iterable[s
 
 
 def note_remember(job: Job, decision: Decision, stripe_customer_id: str, customer_after: Mapping[str, Any],
-                  sync: SyncConfig) -> None:
+                  sync: SyncConfig, params: Mapping[str, Any] | None = None) -> None:
     """Set what the journal stores once this customer's sync finishes: the guarded fields as the sync leaves
-    them, beside NetSuite's values now. Nothing is stored for a customer that does not push its fields (a
-    shared Stripe customer's)."""
+    them, beside NetSuite's values now (`params`: the update parameters for `customer_after`, when known).
+    Nothing is stored for a customer that does not push its fields (a shared Stripe customer's)."""
     if not decision.push or decision.action not in (Action.UPDATE, Action.USE_LINKED, Action.LINK_EXISTING,
                                                      Action.CREATE):
         return
-    previous = baseline(job, stripe_customer_id)
-    ns = netsuite_now(customer_after, job.mapped.update_params(dict(customer_after), sync.blank_clears))
-    after = values_of(customer_after)
-    ok = remember_record(previous, ns, after, decision.stripe_edits).texts()
-    failed = remember_record(previous, ns, after, decision.stripe_edits, netsuite_written=False).texts()
+    edits = decision.stripe_edits
+    # The old record matters only where a field keeps it (waiting for a person, or a write-back not yet done).
+    keeps = {e.resolution for e in edits} & {Resolution.ASK, Resolution.WRITE_BACK}
+    previous = baseline(job, stripe_customer_id) if keeps else None
+    if params is None:
+        params = job.mapped.update_params(dict(customer_after), sync.blank_clears)
+    ns, after = netsuite_now(params), values_of(customer_after)
+    ok = remember_record(previous, ns, after, edits).texts()
+    failed = remember_record(previous, ns, after, edits, netsuite_written=False).texts() \
+        if Resolution.WRITE_BACK in keeps else ok
     if job.synced is not None and job.synced.same(ok, stripe_customer_id) and ok == failed:
         return  # the journal holds it already
-    job.remember = Remember(stripe_customer_id, ok, ok if failed == ok else failed)
+    job.remember = Remember(stripe_customer_id, ok, failed)
 
 
 def records_to_store(jobs: Iterable[Job]) -> list[tuple[str, str, Texts]]:

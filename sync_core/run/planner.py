@@ -57,11 +57,21 @@ class Lookups(Protocol):
     def seen(self, stripe_id: str) -> dict[str, tuple[Seen, ...]] | None: ...
 
 
-def push_params(job: Job, current: dict[str, Any], sync: SyncConfig,
-                edits: tuple[Any, ...] = ()) -> dict[str, Any]:
+def push_params(job: Job, current: dict[str, Any], sync: SyncConfig, edits: tuple[Any, ...] = (),
+                params: dict[str, Any] | None = None) -> dict[str, Any]:
     """What an update of the linked customer sends: the mapped fields NetSuite has values for (a blank is not a
-    value), without the fields R10 holds back (edited in Stripe, and the policy does not push over them)."""
-    return without(job.mapped.update_params(current, sync.blank_clears), withheld(edits))
+    value), without the fields R10 holds back (edited in Stripe, and the policy does not push over them).
+    `params`: the update parameters for `current`, when already made."""
+    if params is None:
+        params = job.mapped.update_params(current, sync.blank_clears)
+    return without(params, withheld(edits))
+
+
+def _params(job: Job, found: Found, current: dict[str, Any], sync: SyncConfig) -> dict[str, Any]:
+    """The update parameters for `current`: those `find` made for the linked customer, else made now."""
+    if found.params is not None and found.linked is not None and found.linked.id == current.get("id"):
+        return found.params
+    return job.mapped.update_params(current, sync.blank_clears)
 
 
 async def find(job: Job, lookups: Lookups, sync: SyncConfig) -> Found:
@@ -81,9 +91,9 @@ async def find(job: Job, lookups: Lookups, sync: SyncConfig) -> Found:
             ref = replace(ref, linked_from=(await lookups.linked_from([ref.id], iid, job.run)).get(ref.id, ()))
         found.linked = ref
         if not ref.deleted:
-            found.stripe_edits = edits_for(job, customer, job.mapped.update_params(customer, sync.blank_clears),
-                                           sync, lookups.seen(customer["id"]))
-            found.fields_differ = bool(changed_fields(push_params(job, customer, sync, found.stripe_edits), customer))
+            found.params = params = job.mapped.update_params(customer, sync.blank_clears)
+            found.stripe_edits = edits_for(job, customer, params, sync, lookups.seen(customer["id"]))
+            found.fields_differ = bool(changed_fields(without(params, withheld(found.stripe_edits)), customer))
     elif job.kind is LookupKind.BY_EMAIL:  # by the lookup field: the email unless configured otherwise
         email = job.facts.match_value()
         assert email is not None
@@ -127,14 +137,14 @@ def made_by_interrupted_create(mapped: MappedCustomer, customers: list[dict[str,
     return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
-def planned_push(job: Job, decision: Decision, customers: dict[str, dict[str, Any]],
-                 sync: SyncConfig) -> dict[str, Any] | None:
-    """The customer as the update this decision plans would leave it (None: no update)."""
-    sid = decision.stripe_customer_id
-    if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and sid in customers):
+def planned_push(decision: Decision, sent: dict[str, Any] | None,
+                 current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The customer as the update this decision plans would leave it (None: no update). `sent`: what the update
+    of `current` sends (`push_params`)."""
+    if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and current is not None
+            and sent is not None):
         return None
-    current = customers[sid]  # type: ignore[index]
-    return pushed(current, push_params(job, current, sync, decision.stripe_edits))
+    return pushed(current, sent)
 
 
 def note_kept_blanks(decision: Decision, mapped: MappedCustomer, current: dict[str, Any] | None,
@@ -267,14 +277,16 @@ async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
     row.decision = decision = decide_for(job, row.found, config)
     if decision.action in TERMINAL:
         return
-    push = planned_push(job, decision, row.found.customers, sync)
     current = row.found.customers.get(decision.stripe_customer_id or "")
+    params = _params(job, row.found, current, sync) if current is not None else None
+    sent = without(params, withheld(decision.stripe_edits)) if params is not None else None
+    push = planned_push(decision, sent, current)
     if push is not None:
-        row.stripe_diff = changed_fields(push_params(job, current, sync, decision.stripe_edits), current)  # type: ignore[arg-type]
+        row.stripe_diff = changed_fields(sent, current)  # type: ignore[arg-type]
     if not row.writes_stripe:
         if current is not None and not current.get("planned") and not job.dry_run:
             # Nothing to write in Stripe: the values as they stand are what custsync confirms (R10's record).
-            note_remember(job, decision, current["id"], current, sync)
+            note_remember(job, decision, current["id"], current, sync, params)
         job.synced = None  # read; a run of 100,000 keeps no more than it needs (a write still needs it)
     if job.run is not None:
         job.run.plan(job.facts, decision, push)

@@ -117,8 +117,8 @@ class RunState:
         if self.journal is not None:
             self.journal.mark_many(self.run_id, [  # type: ignore[arg-type]
                 (o.internal_id, o.status.value, o.rule, o.decision.action.value if o.decision else None,
-                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes])
-            self.journal.synced.put_many(records_scope(self.services.config), records_to_store(jobs))
+                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes],
+                synced=(records_scope(self.services.config), records_to_store(jobs)))
         return outcomes
 
     def progress(self, outcome: Outcome) -> CustomerSynced:

@@ -210,12 +210,15 @@ class Journal:
         self.mark_many(run_id, [(internal_id, state, rule, action, stripe_customer_id, error, remedy)])
 
     def mark_many(self, run_id: str, steps: list[tuple[str, str, str | None, str | None, str | None, str | None,
-                                                        str | None]]) -> None:
+                                                        str | None]],
+                  synced: tuple[str, list[tuple[str, str, tuple[str, str | None]]]] | None = None) -> None:
         """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
-        transaction."""
+        transaction; with `synced` (scope, records), their R10 records too (`SyncedValues.write`)."""
         now = time.time()
         settled = [(s[0], run_id) for s in steps if s[1] in FINISHED + ("failed",)]
         with transaction(self._db):
+            if synced is not None:
+                self.synced.write(*synced)
             self._db.executemany(
                 "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"

@@ -58,11 +58,14 @@ class SyncedValues:
 
     def put_many(self, netsuite_account: str, records: Iterable[tuple[str, str, tuple[str, str | None]]]) -> None:
         """(internal id, Stripe customer id, the record's texts: `LastSynced.texts`), in one transaction."""
+        with transaction(self._db):
+            self.write(netsuite_account, records)
+
+    def write(self, netsuite_account: str, records: Iterable[tuple[str, str, tuple[str, str | None]]]) -> None:
+        """As `put_many`, within the caller's transaction (a run journals a customer's step and record at once)."""
         now = time.time()
         rows = [(netsuite_account, iid, sid, *texts, now) for iid, sid, texts in records]
-        if not rows:
-            return
-        with transaction(self._db):
+        if rows:
             self._db.executemany(
                 "INSERT INTO synced_values (netsuite_account, internal_id, stripe_customer_id, stripe, netsuite, at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (netsuite_account, internal_id) DO UPDATE SET "
