@@ -99,7 +99,8 @@ def _target(body):
 
 
 def _dashboard_change(change, body):
-    """Run a Dashboard change of a customer: 400 for a bad request, 404 for a customer it cannot find."""
+    """Run a change of a customer made outside the API (the Dashboard, the customer portal): 400 for a bad
+    request (or one the portal refuses), 404 for a customer it cannot find."""
     if not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
     target, bad = _target(body)
@@ -107,7 +108,7 @@ def _dashboard_change(change, body):
         return bad
     try:
         return change(*target, _rt().faults.settings["search_lag_seconds"])
-    except state_doc.StateError as err:
+    except (state_doc.StateError, portal_edits.PortalEditRefused) as err:
         return _bad(str(err), err.field)
     except LookupError as err:
         return {"error": str(err)}, 404
@@ -165,7 +166,7 @@ def save_portal_settings():
         try:
             setting = portal_edits.customer_update_setting(body["customer_update"])
         except portal_edits.PortalEditRefused as err:
-            return _bad(f"{err.field}: {err.message}", err.field)
+            return _bad(str(err), err.field)
         portal_edits.set_customer_update(rt.store, account, mode, setting)
     else:
         portal.save_portal_settings(rt.store, account, mode)
@@ -178,18 +179,8 @@ def save_portal_settings():
 def portal_edit(customer_id: str):
     """A customer changes their own details in the customer portal (what the configuration allows)."""
     body = _json_body()
-    if not isinstance(body, dict):
-        return _bad("the body must be a JSON object", "(document)")
-    target, bad = _target(body)
-    if bad:
-        return bad
-    try:
-        return portal_edits.edit(_rt().store, *target, customer_id, body.get("changes"),
-                                 _rt().faults.settings["search_lag_seconds"])
-    except portal_edits.PortalEditRefused as err:
-        return _bad(f"{err.field}: {err.message}", err.field)
-    except LookupError as err:
-        return {"error": str(err)}, 404
+    changes = body.get("changes") if isinstance(body, dict) else None
+    return _dashboard_change(lambda a, m, lag: portal_edits.edit(_rt().store, a, m, customer_id, changes, lag), body)
 
 
 def _clock(store):

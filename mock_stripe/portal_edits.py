@@ -27,7 +27,7 @@ class PortalEditRefused(ValueError):
     """What the portal would not let the customer do; `field` names the part of the request."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
+        super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
 
 
