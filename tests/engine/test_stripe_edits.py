@@ -331,3 +331,16 @@ async def test_the_doctor_says_which_mapped_fields_customers_can_edit_and_what_t
         checks = {c.id: c for c in await run_doctor(engine.services)}
     assert "customer_update is disabled" in checks["portal-customer-edits"].detail
     assert checks["portal-configuration"].ok
+
+
+async def test_single_sync_writes_the_correction_back_on_the_record(world, tmp_path):
+    _load(world)  # single sync writes the record itself (a PATCH), not through the RESTlet's writeBack
+    policy = {"stripe_edits": "write_back", "write_back_fields": ["email", "phone"]}
+    journal = Journal(tmp_path / "j.sqlite")
+    async with world.engine(**policy) as engine:
+        assert (await engine.sync_one("101", portal=False, journal=journal)).status is Status.OK
+        world.mocks.stripe.control.portal_edit("cus_harbor", {"phone": "+1 555 0111"})
+        again = await engine.sync_one("101", portal=False, journal=journal)
+    assert (again.rule, again.status) == ("R10", Status.OK)
+    assert [(c.system, c.field, c.after) for c in again.changes] == [("netsuite", "phone", "+1 555 0111")]
+    assert world.ns_customers()["101"]["phone"] == "+1 555 0111"
