@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import dashboard, portal
+from . import dashboard, portal, portal_edits
 from . import state as state_doc
 from .faults import FaultError, validate
 
@@ -99,7 +99,8 @@ def _target(body):
 
 
 def _dashboard_change(change, body):
-    """Run a Dashboard change of a customer: 400 for a bad request, 404 for a customer it cannot find."""
+    """Run a change of a customer made outside the API (the Dashboard, the customer portal): 400 for a bad
+    request (or one the portal refuses), 404 for a customer it cannot find."""
     if not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
     target, bad = _target(body)
@@ -107,7 +108,7 @@ def _dashboard_change(change, body):
         return bad
     try:
         return change(*target, _rt().faults.settings["search_lag_seconds"])
-    except state_doc.StateError as err:
+    except (state_doc.StateError, portal_edits.PortalEditRefused) as err:
         return _bad(str(err), err.field)
     except LookupError as err:
         return {"error": str(err)}, 404
@@ -151,7 +152,8 @@ def set_portal():
 
 @control.post("/portal/save-settings")
 def save_portal_settings():
-    """The Dashboard step: Settings -> Customer Portal -> Save (makes the default configuration)."""
+    """The Dashboard step: Settings -> Customer Portal -> Save (makes the default configuration); with
+    `customer_update`, what its "Customer information" part lets customers change."""
     body = _json_body()
     if body is not None and not isinstance(body, dict):
         return _bad("the body must be a JSON object", "(document)")
@@ -160,8 +162,25 @@ def save_portal_settings():
     if bad:
         return bad
     account, mode = target
-    portal.save_portal_settings(rt.store, account, mode)
-    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode)}
+    if body and "customer_update" in body:
+        try:
+            setting = portal_edits.customer_update_setting(body["customer_update"])
+        except portal_edits.PortalEditRefused as err:
+            return _bad(str(err), err.field)
+        portal_edits.set_customer_update(rt.store, account, mode, setting)
+    else:
+        portal.save_portal_settings(rt.store, account, mode)
+    cfg = portal.default_config(rt.store, account, mode)
+    return {"account": account, "mode": mode, "state": portal.default_state(rt.store, account, mode),
+            "customer_update": cfg["features"]["customer_update"]}
+
+
+@control.post("/customers/<customer_id>/portal-edit")
+def portal_edit(customer_id: str):
+    """A customer changes their own details in the customer portal (what the configuration allows)."""
+    body = _json_body()
+    changes = body.get("changes") if isinstance(body, dict) else None
+    return _dashboard_change(lambda a, m, lag: portal_edits.edit(_rt().store, a, m, customer_id, changes, lag), body)
 
 
 def _clock(store):

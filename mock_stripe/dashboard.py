@@ -12,7 +12,7 @@ from . import state as state_doc
 READ_ONLY = ("id", "object", "livemode", "created", "deleted")
 
 
-def _live_row(store, account: str, mode: str, customer_id: str):
+def live_row(store, account: str, mode: str, customer_id: str):
     row = store.get(account, mode, customers.KIND, customer_id)
     if row is None or row.deleted:
         raise LookupError(f"no customer {customer_id!r} in {account} ({mode} mode)")
@@ -41,7 +41,7 @@ def edit(store, account: str, mode: str, customer_id: str, changes, lag: float) 
         if key in changes:
             raise state_doc.StateError(f"changes.{key}", "cannot be changed")
     with store.tx():
-        before = _live_row(store, account, mode, customer_id).data
+        before = live_row(store, account, mode, customer_id).data
         merged = {**before, **changes}
         if isinstance(changes.get("metadata"), dict):
             merged["metadata"] = {k: v for k, v in {**before["metadata"], **changes["metadata"]}.items()
@@ -55,7 +55,7 @@ def edit(store, account: str, mode: str, customer_id: str, changes, lag: float) 
 
 def delete(store, account: str, mode: str, customer_id: str, lag: float) -> dict:
     with store.tx():
-        before = _live_row(store, account, mode, customer_id).data
+        before = live_row(store, account, mode, customer_id).data
         store.put(account, mode, customers.KIND, before, deleted=True)
         events.record(store, account, mode, "customer.deleted", before, events.NO_REQUEST)
     search_index.note_write(store, account, mode, customers.KIND, customer_id, None, lag, before=before)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from sync_core.rules.match_key import EMAIL, MatchKey
 from sync_core.rules.decide import DuplicateEmailPolicy
+from sync_core.rules.stripe_edits import WRITE_BACK_TARGETS, StripeEditsPolicy
 from sync_core.text_files import TextEncodingError, decode_utf8
 
 SECRET_ENV = {
@@ -281,6 +282,14 @@ class SyncConfig(_Section):
     journal_keep_days: float = Field(
         30.0, ge=0, description="a mass sync forgets runs older than this many days from the journal as it starts, "
         "keeping what later runs still need (customers owed or waiting, the last finished run); 0 keeps every run")
+    stripe_edits: StripeEditsPolicy = Field(
+        StripeEditsPolicy.ASK, description="R10: what a sync does with a mapped field edited in Stripe outside "
+        "custsync since it last wrote it: ask (a person chooses), keep_stripe, netsuite_wins, write_back")
+    write_back_fields: list[str] = Field(
+        default_factory=list, description="with stripe_edits = write_back: the Stripe fields whose edits are "
+        "written to NetSuite (email, phone, description, name); the RESTlet's custscript_custsync_writeback_fields "
+        "must allow their NetSuite fields too")
+
     lookup_field: str = Field(EMAIL, description="what R3 matches on: email, or a customer field id whose value is "
                               "matched against and written to Stripe metadata under that id")
 
@@ -304,6 +313,23 @@ class SyncConfig(_Section):
 
     def match_key(self) -> MatchKey:
         return MatchKey(self.lookup_field)
+
+    @field_validator("write_back_fields", mode="before")
+    @classmethod
+    def _write_back_fields(cls, value: Any) -> Any:
+        if isinstance(value, str):  # CUSTSYNC_SYNC_WRITE_BACK_FIELDS=email,phone
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            return value
+        fields = [str(v).strip().lower() for v in value]
+        for name in fields:
+            if name == "address":
+                raise ValueError("address cannot be written back: NetSuite keeps it in the address book, a "
+                                 "subrecord the RESTlet's submitFields cannot write; leave it out (an address "
+                                 "edited in Stripe then waits for a person)")
+            if name not in WRITE_BACK_TARGETS:
+                raise ValueError(f"{name!r} cannot be written back: choose from {', '.join(WRITE_BACK_TARGETS)}")
+        return list(dict.fromkeys(fields))
 
     @field_validator("blank_clears", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from typing import Any, AsyncIterator
 
 import httpx
 
-from sync_core.admin import decisions
+from sync_core.admin import decisions, stripe_edits
 from sync_core.config import Config, ConfigError
 from sync_core.events import Event
 from sync_core.netsuite import auth as netsuite_auth
@@ -128,11 +128,12 @@ class Engine:
     # --- single sync and portal links ---------------------------------------------------------
 
     async def sync_one(self, internal_id: str, *, dry_run: bool = False, portal: bool = True,
-                       context: SyncContext | None = None) -> Outcome:
+                       context: SyncContext | None = None, journal: Journal | None = None) -> Outcome:
         """The "Sync to Stripe (PayPack)" button for one customer, a plan of one: read the record, look up
-        what Stripe knows, decide and plan the row, execute it."""
+        what Stripe knows, decide and plan the row, execute it. `journal` holds what custsync last sent or
+        confirmed (R10: a field edited in Stripe since is not pushed over in silence)."""
         return await single_sync.sync_one(self.services, internal_id, dry_run=dry_run, portal=portal,
-                                          context=context)
+                                          context=context, journal=journal)
 
     async def portal_link(self, internal_id: str, *, context: SyncContext | None = None) -> Outcome:
         """Write the customer's current portal link when the field is empty or stale (R6); no Stripe request."""
@@ -206,6 +207,13 @@ class Engine:
         """Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync matches by email (R3); journaled. Returns the
         id it held."""
         return await decisions.unlink(self.services, internal_id, journal_path or self.config.sync.journal_path)
+
+    async def resolve_edit(self, internal_id: str, field: str, choice: str, *,
+                           journal_path: str | None = None) -> stripe_edits.EditChoice:
+        """R10, a person's choice for a field edited in Stripe outside custsync: "netsuite" pushes NetSuite's
+        value now, "stripe" keeps Stripe's; recorded in the journal ([sync] journal_path) either way."""
+        return await stripe_edits.resolve_edit(self.services, internal_id, field, choice,
+                                               journal_path or self.config.sync.journal_path)
 
     async def customer_pages(self) -> AsyncIterator[list[dict[str, Any]]]:
         """Every NetSuite customer as {id, name, email, stripe_customer_id}, page by page, by internal id."""

@@ -72,6 +72,8 @@ class Outcome:
             "reason": d.reason if d else None,
             "trace": [{"rule": s.rule, "outcome": s.outcome} for s in d.trace] if d else [],
             "candidates": list(d.candidates) if d else [],
+            # R10: each field edited in Stripe outside custsync, with both values, the last synced and the policy's answer
+            "stripe_edits": [e.as_dict() for e in d.stripe_edits] if d else [],
             "stripe_customer_id": self.stripe_customer_id,
             "changes": [{"system": c.system, "record": c.record, "field": c.field,
                          "before": _masked(c.field, c.before), "after": _masked(c.field, c.after)} for c in self.changes],

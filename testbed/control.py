@@ -78,9 +78,21 @@ class MockControl:
     def set_portal(self, state: str, *, account: str = "acct_demo", mode: str = "test") -> None:
         self._call("POST", "portal", json={"account": account, "mode": mode, "state": state})
 
-    def save_portal_settings(self, *, account: str = "acct_demo", mode: str = "test") -> None:
-        """Stripe mock: the Dashboard step (Settings -> Customer Portal -> Save) that makes the default."""
-        self._call("POST", "portal/save-settings", json={"account": account, "mode": mode})
+    def save_portal_settings(self, *, account: str = "acct_demo", mode: str = "test",
+                             customer_update: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Stripe mock: the Dashboard step (Settings -> Customer Portal -> Save) that makes the default; with
+        `customer_update` ({"enabled", "allowed_updates"}), what customers may change in the portal."""
+        body: dict[str, Any] = {"account": account, "mode": mode}
+        if customer_update is not None:
+            body["customer_update"] = customer_update
+        return self._call("POST", "portal/save-settings", json=body)
+
+    def portal_edit(self, customer_id: str, changes: dict[str, Any], *, account: str = "acct_demo",
+                    mode: str = "test") -> dict[str, Any]:
+        """Stripe mock: the customer changes their own details in the customer portal (as the portal
+        configuration's features.customer_update allows); Stripe records a customer.updated event."""
+        return self._call("POST", f"customers/{customer_id}/portal-edit",
+                          json={"account": account, "mode": mode, "changes": changes})
 
     def configure_portal_suitelet(self, **changes: Any) -> dict[str, Any]:
         """NetSuite mock: change the portal Suitelet's parameters (Stripe URL and key, return URL, secret)."""

@@ -32,8 +32,8 @@ RuleId = Literal[tuple(RULES)]  # type: ignore[valid-type]
 CustomFieldId = Annotated[str, StringConstraints(pattern=r"^custentity[a-z0-9_]+$")]
 StripeId = Annotated[str, StringConstraints(min_length=1)]
 CheckId = Literal["netsuite-auth", "netsuite-certificate", "netsuite-credentials", "stripe-credentials",
-                  "customer-sync-search", "mass-sync-search", "paypack-fields", "portal-deployment", "portal-configuration", "portal-link",
-                  "netsuite-concurrency"]
+                  "customer-sync-search", "mass-sync-search", "paypack-fields", "status-fields", "portal-deployment",
+                  "portal-configuration", "portal-customer-edits", "portal-link", "netsuite-concurrency"]
 # Search roles name the configured saved searches; any other key must be a saved search id.
 SearchKey = Annotated[str, StringConstraints(pattern=r"^(customer_sync|mass_customer_sync|customsearch\w+)$")]
 FieldValue = Union[str, bool, int, float, None]
@@ -95,6 +95,9 @@ class NetSuiteGiven(_Model):
     customers: list[NetSuiteCustomer] = Field(default_factory=list)
     saved_searches: dict[SearchKey, SavedSearch] = Field(default_factory=dict)
     portal_deployment: Literal["released", "not-released", "testing", "not-scheduled"] = "released"
+    # Fields the search RESTlet's writeBack may write besides the two PayPack fields (its script parameter
+    # custscript_custsync_writeback_fields), e.g. [email] for [sync] stripe_edits = write_back (R10).
+    restlet_writeback_fields: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] | None = None
 
 
 class StripeAddress(_Model):
@@ -121,9 +124,24 @@ class StripeCustomer(_Model):
     metadata: dict[str, Union[str, int, float]] = Field(default_factory=dict)
 
 
+class PortalCustomerUpdate(_Model):
+    """The portal settings' "Customer information" part: what customers may change in the portal themselves."""
+
+    enabled: bool = True
+    allowed_updates: list[Literal["address", "email", "name", "phone", "shipping", "tax_id"]]
+
+
 class StripeGiven(_Model):
     customers: list[StripeCustomer] = Field(default_factory=list)
     portal_configuration: Literal["active", "inactive", "none"] = "active"
+    portal_customer_update: PortalCustomerUpdate | None = None  # saved with the portal settings (active)
+
+    @model_validator(mode="after")
+    def _customer_update_needs_a_saved_portal(self) -> "StripeGiven":
+        if self.portal_customer_update is not None and self.portal_configuration != "active":
+            raise ValueError("portal_customer_update is saved with the portal settings, which activates the portal: "
+                             "it needs portal_configuration: active")
+        return self
 
 
 # The NetSuite keys a scenario may override: which fields hold the PayPack values, the concurrency limit.
@@ -314,6 +332,32 @@ class StripeUpdateStep(_Step):
     stripe_update: StripeUpdate
 
 
+class PortalEdit(_Model):
+    """What a customer changes in the customer portal (as the portal configuration allows)."""
+
+    id: StripeId
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    address: StripeAddress | None = None
+
+
+class StripePortalEditStep(_Step):
+    stripe_portal_edit: PortalEdit
+
+
+class ResolveEdit(_Model):
+    """The operator's choice for a field edited in Stripe (R10, `custsync resolve-edit`)."""
+
+    id: CustomerId
+    field: Literal["email", "name", "phone", "description", "address"]
+    keep: Literal["netsuite", "stripe"]
+
+
+class ResolveEditStep(_Step):
+    resolve_edit: ResolveEdit
+
+
 class StripeDeleteStep(_Step):
     stripe_delete: StripeId
 
@@ -364,7 +408,8 @@ STEP_TYPES: dict[str, type[_Step]] = {
     "activate_portal": ActivatePortalStep, "deactivate_portal": DeactivatePortalStep,
     "release_deployment": ReleaseDeploymentStep, "doctor": DoctorStep, "import_csv": ImportCsvStep,
     "open_portal_link": OpenPortalLinkStep, "rotate_portal_secret": RotatePortalSecretStep,
-    "tamper_portal_link": TamperPortalLinkStep,
+    "tamper_portal_link": TamperPortalLinkStep, "stripe_portal_edit": StripePortalEditStep,
+    "resolve_edit": ResolveEditStep,
 }
 TAG_PREFIX = "step:"  # marks the union tag in error locations (it is not a key of the file)
 

@@ -103,6 +103,9 @@ class MockPair:
         for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
             control.reset()
             control.load(state)
+        if given.stripe.portal_customer_update is not None:
+            self.stripe.save_portal_settings(account=STRIPE_ACCOUNT,
+                                             customer_update=given.stripe.portal_customer_update.model_dump())
         self.wire_portal(config)
 
     def wire_portal(self, config: Config) -> None:
@@ -217,7 +220,8 @@ class ScenarioRunner:
     # --- what custsync does ---------------------------------------------------------
 
     async def _do_sync(self, engine: Engine, config: Config, step: m.SyncStep, r: StepReport) -> None:
-        o = await engine.sync_one(step.sync, dry_run=step.dry_run)
+        with Journal(config.sync.journal_path) as journal:  # what custsync last sent (R10), as the CLI keeps it
+            o = await engine.sync_one(step.sync, dry_run=step.dry_run, journal=journal)
         r.happened, r.rule, r.details = outcome_summary(o), o.rule, outcome_details(o)
         r.checks += check_outcome(step.expect, o)
 
@@ -316,6 +320,21 @@ class ScenarioRunner:
         except MockControlError as exc:
             raise StepError(f"cannot edit Stripe customer {step.stripe_update.id}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_update.id} edited in the Stripe Dashboard: {_fields_text(changes)}"
+
+    async def _do_stripe_portal_edit(self, engine: Engine, config: Config, step: m.StripePortalEditStep,
+                                     r: StepReport) -> None:
+        changes = step.stripe_portal_edit.model_dump(exclude_unset=True, exclude={"id"})
+        try:
+            self.mocks.stripe.portal_edit(step.stripe_portal_edit.id, changes, account=STRIPE_ACCOUNT)
+        except MockControlError as exc:
+            raise StepError(f"the portal refused the edit of {step.stripe_portal_edit.id}: {exc}") from None
+        r.happened = (f"the customer of {step.stripe_portal_edit.id} changed their details in the Stripe customer "
+                      f"portal: {_fields_text(changes)}")
+
+    async def _do_resolve_edit(self, engine: Engine, config: Config, step: m.ResolveEditStep, r: StepReport) -> None:
+        choice = step.resolve_edit
+        done = await engine.resolve_edit(choice.id, choice.field, choice.keep, journal_path=str(config.sync.journal_path))
+        r.happened, r.rule = f"the operator chose (R10): {done.describe()}", "R10"
 
     async def _do_stripe_delete(self, engine: Engine, config: Config, step: m.StripeDeleteStep, r: StepReport) -> None:
         try:

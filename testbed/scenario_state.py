@@ -116,11 +116,18 @@ def _saved_searches(searches: dict[str, SavedSearch], config: Config) -> list[di
     return list(docs.values())
 
 
+WRITEBACK_PARAMETER = "custscript_custsync_writeback_fields"  # the search RESTlet's (deploy/netsuite)
+
+
 def netsuite_state(ns: NetSuiteGiven, config: Config) -> dict[str, Any]:
     customers = [{"id": c.id, **record_fields(c, config)} for c in ns.customers]
-    return {"account": config.netsuite.account, "custom_fields": _custom_fields(ns, config), "customers": customers,
-            "saved_searches": _saved_searches(ns.saved_searches, config),
-            "deployments": demo.deployments(DEPLOYMENT_STATUS[ns.portal_deployment])}
+    state = {"account": config.netsuite.account, "custom_fields": _custom_fields(ns, config), "customers": customers,
+             "saved_searches": _saved_searches(ns.saved_searches, config),
+             "deployments": demo.deployments(DEPLOYMENT_STATUS[ns.portal_deployment])}
+    if ns.restlet_writeback_fields is not None:
+        allowed = [config.netsuite.stripe_id_field, config.netsuite.portal_url_field, *ns.restlet_writeback_fields]
+        state["restlet_parameters"] = {WRITEBACK_PARAMETER: ",".join(dict.fromkeys(allowed))}
+    return state
 
 
 def stripe_state(st: StripeGiven, api_key: str | None = None) -> dict[str, Any]:

@@ -12,17 +12,17 @@ def run(*args, env=None):
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True, env=env)
 
 
-def test_rules_prints_r1_to_r9():
+def test_rules_prints_r1_to_r10():
     r = custsync("rules")
     assert r.returncode == 0
-    for i in range(1, 10):
+    for i in range(1, 11):
         assert f"R{i} " in r.stdout
 
 
 def test_rules_json():
     r = custsync("rules", "--json")
     data = json.loads(r.stdout)
-    assert [d["id"] for d in data] == [f"R{i}" for i in range(1, 10)]
+    assert [d["id"] for d in data] == [f"R{i}" for i in range(1, 11)]
     assert data[6]["remedy"].startswith("In the Stripe Dashboard")
 
 

@@ -27,8 +27,8 @@ def cus(cid, email="ap@acme.test", created=0, **kw):
     return StripeCustomerRef(id=cid, email=email, created=created, **kw)
 
 
-def test_catalogue_has_r1_to_r9_with_names_and_explanations():
-    assert list(RULES) == [f"R{i}" for i in range(1, 10)]
+def test_catalogue_has_r1_to_r10_with_names_and_explanations():
+    assert list(RULES) == [f"R{i}" for i in range(1, 11)]
     for r in RULES.values():
         assert r.name and len(r.explanation) > 40
 

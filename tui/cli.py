@@ -46,7 +46,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="custsync",
-        description="Sync NetSuite customers to Stripe customers by the PayPack rules (R1-R9), "
+        description="Sync NetSuite customers to Stripe customers by the PayPack rules (R1-R10), "
         "and reproduce, test and teach that sync against bundled mocks. With no COMMAND, opens the "
         "operator's TUI. Without --config "
         "(or CUSTSYNC_CONFIG) every command runs against the bundled mocks with demo data.",
@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: $CUSTSYNC_CONFIG, else bundled mocks)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("rules", help="print the sync rule catalogue R1-R9", description="Print the sync rules "
-                       "R1-R9 with their explanations and remedies (the same text the TUI shows).")
+    p = sub.add_parser("rules", help="print the sync rule catalogue R1-R10", description="Print the sync rules "
+                       "R1-R10 with their explanations and remedies (the same text the TUI shows).")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_rules)
 

@@ -22,14 +22,16 @@ from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
 from sync_core.rules.ids import InvalidInternalId, internal_id
-from sync_core.run.journal import Journal, JournalError
+from sync_core.run.journal import Journal, JournalError, opened
+from sync_core.errors import SyncError
 from sync_core.outcome import Outcome, Status
+from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS, Choice
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP
 from .changed_since_option import changed_since_value, resolve as resolve_changed_since
 from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
-from .render import print_checks, print_outcome
+from .render import edit_lines, print_checks, print_outcome
 
 NEEDS_PERSON = (Status.NEEDS_DECISION, Status.SKIPPED)
 SHOWN = 10  # customers named in a terminal summary before pointing at the command that lists them all
@@ -76,12 +78,36 @@ def with_engine(args: argparse.Namespace, work: Callable[[Engine], Awaitable[int
 
 def cmd_sync(args: argparse.Namespace) -> int:
     async def work(engine: Engine) -> int:
-        outcome = await engine.sync_one(args.id, dry_run=args.dry_run, portal=not args.no_portal)
+        # The journal keeps what custsync last sent (R10); a dry run only reads it, and makes no file.
+        with opened(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
+            outcome = await engine.sync_one(args.id, dry_run=args.dry_run, portal=not args.no_portal,
+                                            journal=journal)
         if args.json:
             print(json.dumps(outcome.as_dict(), indent=2))
         else:
             print_outcome(stdout(), outcome)
         return exit_for([outcome.status])
+
+    return with_engine(args, work)
+
+
+def cmd_resolve_edit(args: argparse.Namespace) -> int:
+    async def work(engine: Engine) -> int:
+        try:
+            done = await engine.resolve_edit(args.id, args.field, args.keep)
+        except SyncError as exc:
+            if args.json:
+                print(json.dumps({"ok": False, "error": exc.as_dict()}, indent=2))
+            else:
+                stderr().print(f"custsync resolve-edit: {exc.message}", markup=False)
+                if exc.remedy:
+                    stderr().print(f"remedy: {exc.remedy}", markup=False)
+            return EXIT_FAILURES
+        if args.json:
+            print(json.dumps({"ok": True, **done.as_dict()}, indent=2))
+        else:
+            stdout().print(done.describe(), markup=False)
+        return EXIT_OK
 
     return with_engine(args, work)
 
@@ -168,15 +194,9 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
             stderr().print(f"taking the customers changed since {since:%Y-%m-%dT%H:%M:%SZ}"
                            + (f" (the start of run {base_run}, the last finished one against this target)"
                               if base_run else ""), markup=False)
-        path = Path(engine.config.sync.journal_path)
-        # A dry run reads the journal there is (what earlier runs owe, creates they left unrecorded) to plan as
-        # the run would, and makes none.
-        journal = Journal(path) if not args.dry_run or path.is_file() else None
-        try:
+        # A dry run writes no journal, but reads one that exists, to plan as the run would (R10's records).
+        with opened(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
             return await _mass_sync(engine, journal, args, since)
-        finally:
-            if journal is not None:
-                journal.close()
 
     try:
         return with_engine(args, work)
@@ -264,6 +284,7 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                     out.print("[bold]Plan[/bold]" + (" (a dry run: nothing is written)" if args.dry_run else ""))
                     for line in describe_plan(plan):
                         out.print("  " + line, markup=False, highlight=False)
+                    _print_edits(out, event.plan, cap=not args.verbose)
             elif isinstance(event, CustomersFound):
                 progress.update(task, total=event.total)
                 if not args.json and event.already_done:
@@ -294,6 +315,18 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
     else:
         _summary(stdout(), finished, args.dry_run, actions, needs_person, cap=not args.verbose)
     return exit_for_counts(finished.counts)
+
+
+def _print_edits(out: Console, plan: Any, *, cap: bool) -> None:
+    """The plan's fields edited in Stripe outside custsync (R10), both values side by side."""
+    rows = [r for r in plan.rows if r.decision and any(e.new for e in r.decision.stripe_edits)]
+    for r in rows[:SHOWN] if cap else rows:
+        out.print(f"  customer {r.internal_id} ({r.stripe_id}):", markup=False, highlight=False)
+        for line in edit_lines(r.decision, "    "):
+            out.print(line, markup=False, highlight=False)
+    if cap and len(rows) > SHOWN:
+        out.print(f"  ... and {len(rows) - SHOWN} more customers with fields edited in Stripe: -v or --json lists "
+                  "them all", markup=False, highlight=False)
 
 
 def _row(o: Any) -> str:
@@ -330,7 +363,8 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: di
         console.print(f"... and {len(finished.failures) - len(failures)} more failed: {list_all}")
     if needs_person.total:
         console.print(f"[yellow]{needs_person.total} customer(s) need a person[/yellow] (R3: choose the Stripe "
-                      "customer; R4: give the customer an email or a Stripe id):")
+                      "customer; R4: give the customer an email or a Stripe id; R10: choose between NetSuite's "
+                      "and Stripe's value, custsync resolve-edit):")
         for o in needs_person.shown:
             _print_customer(console, o.status.value, "yellow", o)
         if needs_person.total > len(needs_person.shown):
@@ -421,7 +455,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     common = common_options()
 
     p = sub.add_parser("sync", parents=[common], help="sync one NetSuite customer (the Sync to Stripe button)",
-                       description="Sync one NetSuite customer to Stripe by the rules R1-R9, write the Stripe id "
+                       description="Sync one NetSuite customer to Stripe by the rules R1-R10, write the Stripe id "
                        "back, then write its portal link when the field is empty or stale (R6-R8). Prints the rule that fired, the trace, the "
                        "changes on each side and any remedy.")
     p.add_argument("id", type=customer_id, help="the NetSuite customer's internal id (digits)")
@@ -450,6 +484,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--journal", metavar="FILE", help="the run journal (default: [sync] journal_path)")
     p.add_argument("--changed-since", metavar="TIME|last", type=changed_since_value, help=CHANGED_SINCE_HELP)
     p.set_defaults(func=cmd_mass_sync)
+
+    p = sub.add_parser("resolve-edit", parents=[common], help="choose for a field edited in Stripe (R10, policy ask)",
+                       description="A mapped field of a linked customer changed in Stripe outside custsync since "
+                       "custsync last wrote it (a customer in the portal, the Dashboard, another integration), and "
+                       "the policy [sync] stripe_edits = ask left it to you: the plan and `custsync sync ID "
+                       "--dry-run` show both values. `netsuite` pushes NetSuite's value to Stripe now; `stripe` "
+                       "keeps Stripe's (NetSuite keeps its own; a later change in NetSuite is pushed). Recorded in "
+                       "the journal ([sync] journal_path), so the next sync does not ask again.")
+    p.add_argument("id", type=customer_id, help="the NetSuite customer's internal id (digits)")
+    p.add_argument("field", choices=list(GUARDED_FIELDS), help="the Stripe field")
+    p.add_argument("keep", choices=[c.value for c in Choice], help="whose value stays: netsuite or stripe")
+    p.set_defaults(func=cmd_resolve_edit)
 
     p = sub.add_parser("portal-link", parents=[common], help="write or check portal links of linked customers",
                        description="Write the current signed portal link (a link to the portal Suitelet, signed in "

@@ -8,6 +8,8 @@ from rich.text import Text
 from sync_core.admin.doctor import Check
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
+from sync_core.rules.decide import Decision
+from sync_core.rules.stripe_edits import shown
 
 STATUS_STYLE = {
     Status.OK: "green", Status.PLANNED: "cyan", Status.SKIPPED: "yellow",
@@ -28,6 +30,17 @@ def labelled(indent: str, label: str, style: str, value: object) -> Text:
     return Text.assemble(indent, (label, style), " ", str(value))
 
 
+def edit_lines(decision: Decision | None, indent: str = "  ") -> list[str]:
+    """R10: each field edited in Stripe outside custsync, both values side by side, and what happens to it."""
+    out = []
+    for e in decision.stripe_edits if decision else ():
+        if not e.new:
+            continue
+        out.append(f"{indent}{e.field:<12} NetSuite {shown(e.netsuite)} | Stripe {shown(e.stripe)} "
+                   f"(last synced {shown(e.last)}): {e.kind.value}, {e.resolution.value}")
+    return out
+
+
 def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None:
     console.print(outcome_line(o))
     if o.cause:
@@ -36,6 +49,11 @@ def print_outcome(console: Console, o: Outcome, *, verbose: bool = True) -> None
         console.print(f"  why:    {o.decision.reason}", markup=False)
     if o.decision and o.decision.candidates:
         console.print(f"  candidates: {', '.join(o.decision.candidates)}", markup=False)
+    lines = edit_lines(o.decision, "    ")
+    if lines:
+        console.print("  edited in Stripe (R10):", markup=False)
+        for line in lines:
+            console.print(line, markup=False)
     if o.remedy and o.status is not Status.OK:
         console.print(labelled("  ", "remedy:", "yellow", o.remedy))
     if not verbose:

@@ -12,10 +12,11 @@ from sync_core.config import ConfigError, NetSuiteAuth
 from sync_core.run.services import Services
 from sync_core.run.status_fields import StatusFields
 from sync_core.errors import NetSuiteError
-from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
+from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS, stripe_target
 from sync_core.netsuite.portal_links import open_link
 from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
 from sync_core.rules.catalogue import RULES
+from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS, StripeEditsPolicy
 
 
 NO_SUCH_CUSTOMER = "9999999999"  # the largest internal id the RESTlet takes: no account has that many records
@@ -46,6 +47,43 @@ async def stored_stripe_ids(services: Services) -> Check:
                  f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
                  f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
                  f"If it is: {RULES['R2'].remedy}", "R2")
+PORTAL_EDITS_TITLE = "Customer edits in the portal"
+POLICY_SAYS = {
+    StripeEditsPolicy.ASK: "such an edit is not pushed over; the customer waits for a person, who sees both values "
+                           "(custsync resolve-edit, e on the customer in the TUI)",
+    StripeEditsPolicy.KEEP_STRIPE: "such an edit stays in Stripe and is reported; NetSuite keeps its own value",
+    StripeEditsPolicy.NETSUITE_WINS: "such an edit is overwritten with NetSuite's value at the next sync (the plan "
+                                     "names each one)",
+    StripeEditsPolicy.WRITE_BACK: "such an edit is written to NetSuite",
+}
+
+
+async def portal_customer_edits(services: Services, configuration: dict | None) -> Check:
+    """R10: which of the fields custsync maps customers can change themselves in the portal (the default
+    configuration's features.customer_update), and what [sync] stripe_edits does with such an edit."""
+    sync = services.config.sync
+    if configuration is None:
+        return Check("portal-customer-edits", PORTAL_EDITS_TITLE, True,
+                     "no default portal configuration: customers cannot open the portal (R7)", rule="R10")
+    setting = (configuration.get("features") or {}).get("customer_update") or {}
+    columns = await services.netsuite.search_columns(services.config.netsuite.mass_customer_sync_search)
+    mapped = {stripe_target(c.name.lower()) for c in columns if not c.join and not c.summary} & set(GUARDED_FIELDS)
+    allowed = [f for f in setting.get("allowed_updates") or () if f in mapped] if setting.get("enabled") else []
+    if not allowed:
+        what = "customer_update is disabled" if not setting.get("enabled") else \
+            f"customers may update {', '.join(setting.get('allowed_updates') or ()) or 'nothing'}"
+        return Check("portal-customer-edits", PORTAL_EDITS_TITLE, True,
+                     f"none: the portal's {what}, none of it a field the mass sync saved search maps", rule="R10")
+    policy = sync.stripe_edits
+    said = POLICY_SAYS[policy]
+    if policy is StripeEditsPolicy.WRITE_BACK:
+        asked = [f for f in allowed if f not in sync.write_back_fields]
+        said += (f" for {', '.join(f for f in allowed if f in sync.write_back_fields) or 'none of them'}"
+                 + (f"; {', '.join(asked)} (not in [sync] write_back_fields) wait for a person" if asked else ""))
+    detail = f"{', '.join(allowed)} (the portal's customer_update); [sync] stripe_edits = {policy.value}: {said}"
+    return Check("portal-customer-edits", PORTAL_EDITS_TITLE, True, detail, rule="R10")
+
+
 PORTAL_LINK_TITLE = "Portal link opens for a customer"
 DOCTOR_LINK_SAMPLES = 3  # linked customers sampled, in id order; one whose own Stripe id is stale (R2) is skipped
 STALE_LINKS_REMEDY = ("Run custsync mass-sync: a run over the whole search writes every customer's current link "
@@ -94,6 +132,10 @@ async def check_portal_link(services: Services) -> Check:
                      "restricted to both scripts.", "R6")
     return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
                  result.rule)
+
+
+async def _after(first: "asyncio.Future[dict | None]", then: Callable[[dict | None], Awaitable[Check]]) -> Check:
+    return await then(await first)
 
 
 async def run_doctor(services: Services) -> list[Check]:
@@ -176,8 +218,11 @@ async def run_doctor(services: Services) -> list[Check]:
         return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
                      RULES["R8"].remedy, "R8")
 
+    default_configuration = asyncio.ensure_future(services.stripe.default_portal_configuration())
+
     async def portal_configuration() -> Check:
-        if await services.stripe.default_portal_configuration_active():
+        configuration = await default_configuration
+        if configuration and configuration.get("active"):
             return Check("portal-configuration", "Stripe customer portal activated", True,
                          "a default portal configuration is active", rule="R7")
         return Check("portal-configuration", "Stripe customer portal activated", False,
@@ -225,6 +270,8 @@ async def run_doctor(services: Services) -> list[Check]:
         check("status-fields", "custsync status fields", status_fields),
         check("portal-deployment", "Portal-link deployment released", deployment, "R8"),
         check("portal-configuration", "Stripe customer portal activated", portal_configuration, "R7", netsuite=False),
+        check("portal-customer-edits", PORTAL_EDITS_TITLE,
+              lambda: _after(default_configuration, lambda c: portal_customer_edits(services, c)), "R10", netsuite=False),
         check("stored-stripe-ids", "Stored Stripe ids resolve", lambda: stored_stripe_ids(services), "R2"),
         check("portal-link", PORTAL_LINK_TITLE, lambda: check_portal_link(services), "R6"),
     ]

@@ -1,4 +1,4 @@
-"""The rule catalogue R1-R9: ids, names, explanations and remedies (their one home).
+"""The rule catalogue R1-R10: ids, names, explanations and remedies (their one home).
 
 Pure, synchronous decision code over plain data. The engine gathers the facts
 (the NetSuite record, what Stripe holds) and asks these functions what to do;
@@ -78,8 +78,10 @@ RULES: dict[str, Rule] = {
             "R5",
             "One way: NetSuite to Stripe",
             "Nothing changed in Stripe flows back to NetSuite except the two PayPack fields: the "
-            "Stripe customer id and the portal link. A field that is blank in NetSuite leaves the "
-            "Stripe value as it is (unless [sync] blank_clears names that field).",
+            "Stripe customer id and the portal link, and, only where the admin chose [sync] stripe_edits = "
+            "write_back, a customer's own correction of a field listed in [sync] write_back_fields (R10). A "
+            "field that is blank in NetSuite leaves the Stripe value as it is (unless [sync] blank_clears "
+            "names that field).",
         ),
         Rule(
             "R6",
@@ -125,6 +127,26 @@ RULES: dict[str, Rule] = {
             "Mass Customer Sync Saved Search, whose criteria also choose the customers). Values "
             "always come from the customer record, never from the search.",
             remedy="Edit the saved search's columns, or the saved search ids in the configuration.",
+        ),
+        Rule(
+            "R10",
+            "Edited in Stripe: never overwritten in silence",
+            "A mapped field (email, name, phone, description, address) that changed in Stripe outside "
+            "custsync since custsync last wrote it (a customer in the portal, someone in the Dashboard, "
+            "another integration) is not pushed over without the admin's say. custsync keeps, per linked "
+            "customer, the values it last sent or confirmed, and compares three values per field: NetSuite "
+            "now, Stripe now, last synced. Only NetSuite changed: pushed. Only Stripe changed: an edit in "
+            "Stripe. Both changed to different values: a conflict. [sync] stripe_edits decides: ask (the "
+            "default: the field is not pushed and waits for a person, who sees both values), keep_stripe "
+            "(Stripe keeps the edit; reported), netsuite_wins (pushed over it, as custsync did before R10; "
+            "the plan says so), write_back (the edit is written to NetSuite for the fields in [sync] "
+            "write_back_fields; conflicts still ask). Stripe's customer.updated events, when a run reads "
+            "them, say who made the change. A customer never synced by custsync has no baseline: its "
+            "fields are pushed, and the record starts then.",
+            remedy="Choose per field: custsync resolve-edit ID FIELD netsuite (push NetSuite's value) or "
+            "stripe (keep Stripe's; to carry it into NetSuite, edit NetSuite or use write_back); or e on "
+            "the customer in the TUI. Or set [sync] stripe_edits to keep_stripe, netsuite_wins or "
+            "write_back.",
         ),
     )
 }

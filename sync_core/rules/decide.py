@@ -12,6 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from sync_core.rules.catalogue import PORTAL_ERROR_TEXT, RULES, Action
+from sync_core.rules.stripe_edits import FieldEdit, Resolution
 
 
 class DuplicateEmailPolicy(StrEnum):
@@ -87,6 +88,12 @@ class Decision:
     shared_with: tuple[str, ...] = ()  # other NetSuite customers already linked to the chosen Stripe customer
     push: bool = True  # whether this customer pushes its mapped fields (False: another customer owns them)
     recovered: bool = False  # links the customer an interrupted create of the same data made
+    stripe_edits: tuple[FieldEdit, ...] = ()  # R10: fields edited in Stripe outside custsync, as resolved
+
+    @property
+    def needs_person(self) -> bool:
+        """A field edited in Stripe waits for a person's choice (R10, policy ask)."""
+        return any(e.resolution is Resolution.ASK for e in self.stripe_edits)
 
     @property
     def writes_stripe(self) -> bool:

@@ -151,6 +151,11 @@ def _target(column: str) -> str:
     return "metadata"
 
 
+def stripe_target(column: str) -> str:
+    """The Stripe customer field a search column goes to: email, phone, description, name, address or metadata."""
+    return _target(column)
+
+
 @lru_cache(maxsize=256)
 def metadata_key(prefix: str, column: str) -> str:
     """One string per key for every customer of a run (Stripe's metadata keys hold 40 characters)."""

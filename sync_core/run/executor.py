@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
 
@@ -21,7 +22,8 @@ from sync_core.run.in_flight import in_flight
 from sync_core.run.job import Job, SyncContext
 from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.outcome import Change, Outcome, Status
-from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
+from sync_core.run.last_synced import corrections, note_remember, settled_status
+from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, push_params, with_step
 from sync_core.run.services import Services
 from sync_core.run.status_fields import SYNCED, StatusFields
 from sync_core.netsuite.portal_links import holds_link, source_for
@@ -76,6 +78,7 @@ async def _write_stripe(services: Services, job: Job, decision: Decision, custom
             job.on_create_attempt(job.internal_id)
         created, replayed = await create(services, mapped)
         services.mailboxes.remember(created)
+        note_remember(job, decision, created["id"], created, services.config.sync)
         if replayed:
             outcome.decision = with_step(decision, TraceStep(
                 "R3", f"Stripe replayed an earlier create of the same data: recovered {created['id']}, "
@@ -86,15 +89,24 @@ async def _write_stripe(services: Services, job: Job, decision: Decision, custom
     assert stripe_id is not None
     if decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING):
         current = customers.get(stripe_id) or {}
-        params = mapped.update_params(current, services.config.sync.blank_clears)
+        params = push_params(job, current, services.config.sync, decision.stripe_edits)
         diff = changed_fields(params, current)
         if diff:
-            updated = await services.stripe.update(stripe_id, params)
+            updated = await services.stripe.update(stripe_id, params, idempotency_key=update_key(services, job.internal_id))
             services.mailboxes.remember(updated)
             if job.run is not None:
                 job.run.record_push(updated)
             outcome.changes.extend(Change("stripe", stripe_id, f, b, a) for f, b, a in diff)
+            note_remember(job, decision, stripe_id, updated, services.config.sync)
+        elif current:
+            note_remember(job, decision, stripe_id, current, services.config.sync)
     return stripe_id
+
+
+def update_key(services: Services, internal_id: str) -> str:
+    """An update's Idempotency-Key: fresh per update (the same values may be pushed again later, after someone
+    changed them), kept across its retries; its prefix tells Stripe's events that custsync made the change (R10)."""
+    return f"custsync-{services.config.netsuite.account}-{internal_id}-update-{uuid.uuid4().hex}"
 
 
 async def create(services: Services, mapped: MappedCustomer) -> tuple[dict[str, Any], bool]:
@@ -133,9 +145,13 @@ async def portal(services: Services, mapped: MappedCustomer, ctx: SyncContext) -
 def write_back_patch(services: Services, outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
                      portal_url: str | None) -> dict[str, Any]:
     """R5: only the Stripe customer id and the portal link go back to NetSuite; the link only when the
-    field does not hold it already. Records the changes and the trace step; returns the fields to write."""
+    field does not hold it already; and, by the admin's policy (R10, write_back), a customer's own correction
+    made in Stripe. Records the changes and the trace step; returns the fields to write."""
     ns = services.config.netsuite
     patch: dict[str, Any] = {}
+    for field, (_name, before, after) in corrections(outcome.decision, services.config.sync, mapped.columns).items():
+        patch[field] = after if after is not None else ""
+        outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", field, before, after))
     if normalize_stripe_id(mapped.stripe_customer_id) != stripe_id:
         patch[ns.stripe_id_field] = stripe_id
         outcome.changes.append(Change("netsuite", f"customer {mapped.internal_id}", ns.stripe_id_field,
@@ -160,7 +176,7 @@ async def execute_one(services: Services, row: PlanRow) -> None:
         outcome.status = TERMINAL_STATUS[decision.action]
         return
     if job.dry_run:
-        outcome.status = Status.PLANNED
+        outcome.status = planned_status(decision)
         if job.portal:
             outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
         return
@@ -176,7 +192,7 @@ async def execute_one(services: Services, row: PlanRow) -> None:
     patch = write_back_patch(services, outcome, job.mapped, stripe_id, link)
     if patch:
         await services.netsuite.patch_customer(job.mapped.internal_id, patch)
-    outcome.status = Status.OK
+    outcome.status = settled_status(decision)
 
 
 # --- a mass sync's plan ----------------------------------------------------------------------------
@@ -253,8 +269,14 @@ def planned_outcome(row: PlanRow) -> Outcome:
         return outcome
     _settle_without_writes(row)
     if row.decision.action not in TERMINAL:
-        outcome.status, outcome.portal_url = Status.PLANNED, None
+        outcome.status, outcome.portal_url = planned_status(row.decision), None
     return outcome
+
+
+def planned_status(decision: Decision) -> Status:
+    """A dry run's status: planned, or needs-decision when the run would leave a field for a person (R10), as
+    the run itself would end it."""
+    return Status.NEEDS_DECISION if decision.needs_person else Status.PLANNED
 
 
 class Finisher(Protocol):
@@ -376,7 +398,7 @@ def _settle_without_writes(row: PlanRow) -> None:
         return
     if job.portal and row.portal is not None and row.portal.outcome is not PortalOutcome.FAILED:
         outcome.portal_url = _current_link(row)
-    outcome.status = Status.OK
+    outcome.status = settled_status(decision)
 
 
 def _current_link(row: PlanRow) -> str | None:
@@ -432,7 +454,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
         await done.put(ended(job))
         return False
     if not patch:
-        outcome.status = Status.OK
+        outcome.status = settled_status(outcome.decision or decision)
         await done.put(ended(job))
         return True
     if status is not None:
@@ -442,7 +464,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
     def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
         error = future.result()
         if error is None:
-            outcome.status = Status.OK
+            outcome.status = settled_status(outcome.decision or decision)
         else:
             outcome.status, outcome.error = Status.FAILED, error
         outcome.timings["total"] = time.monotonic() - started

@@ -9,6 +9,7 @@ from sync_core.rules.mapping import MappedCustomer
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.match_key import MatchKey
 from sync_core.rules.decide import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
+from sync_core.run.journal.synced import SyncedRow
 from sync_core.run.view import RunView
 
 
@@ -37,6 +38,8 @@ class Job:
     kind: LookupKind = LookupKind.NONE
     linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
     status_now: tuple[str, str] | None = None  # custsync's status and error on the record (run.status_fields)
+    synced: SyncedRow | None = None  # R10: what custsync last sent or confirmed (the journal's record)
+    remember: Any = None  # R10: the record to store once the sync finishes (last_synced.Remember)
     _outcome: Outcome | None = None
 
     @property
@@ -74,3 +77,5 @@ class Found:
     same_mailbox: tuple[StripeCustomerRef, ...] = ()
     interrupted: StripeCustomerRef | None = None
     fields_differ: bool = True
+    stripe_edits: tuple[Any, ...] = ()  # R10: fields edited in Stripe outside custsync (stripe_edits.FieldEdit)
+    params: dict[str, Any] | None = None  # the linked customer's update parameters (before R10 holds any back)

@@ -15,6 +15,10 @@ class LiveLookups:
     def __init__(self, services: Services) -> None:
         self._services = services
 
+    def seen(self, stripe_id: str) -> None:
+        """Single sync reads no events (that would cost a request): who edited a field is not known."""
+        return None
+
     async def same_mailbox(self, value: str) -> list[dict[str, Any]]:
         return await self._services.mailboxes.find(value)
 

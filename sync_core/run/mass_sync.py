@@ -278,6 +278,7 @@ class PlannedRun:
         await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         self.links_read = links is not None and options.portal and not options.dry_run
+        self.run.load_synced(jobs)
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": services.netsuite.requests - ns_before,
                       "stripe": services.stripe.requests - stripe_before}

@@ -46,6 +46,8 @@ async def per_customer_path(run: RunState, search_id: str, skip: set[str]) -> As
     async def read_and_sync_linked(position: int, internal_id: str) -> Outcome | None:
         job = run.job(internal_id, ctx, view)
         was_read = await stage(job, read(services, job))
+        if was_read:
+            run.load_synced([job])
         if was_read and job.kind is LookupKind.BY_EMAIL:
             await first.announce(position)
             by_email.append(job)

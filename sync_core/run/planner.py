@@ -13,8 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Protocol, Sequence
 
-from sync_core.config import Config
+from sync_core.config import Config, SyncConfig
 from sync_core.run.job import Found, Job
+from sync_core.run.last_synced import edits_for, note_remember, with_edits, without
+from sync_core.rules.stripe_edits import Resolution, Seen, withheld
 from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
@@ -52,10 +54,31 @@ class Lookups(Protocol):
 
     async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]: ...
 
+    # R10: per guarded field, the customer.updated events read since the last sync (None: none were read).
+    def seen(self, stripe_id: str) -> dict[str, tuple[Seen, ...]] | None: ...
 
-async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str, ...] | list[str] = ()) -> Found:
+
+def push_params(job: Job, current: dict[str, Any], sync: SyncConfig, edits: tuple[Any, ...] = (),
+                params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What an update of the linked customer sends: the mapped fields NetSuite has values for (a blank is not a
+    value), without the fields R10 holds back (edited in Stripe, and the policy does not push over them).
+    `params`: the update parameters for `current`, when already made."""
+    if params is None:
+        params = job.mapped.update_params(current, sync.blank_clears)
+    return without(params, withheld(edits))
+
+
+def _params(job: Job, found: Found, current: dict[str, Any], sync: SyncConfig) -> dict[str, Any]:
+    """The update parameters for `current`: those `find` made for the linked customer, else made now."""
+    if found.params is not None and found.linked is not None and found.linked.id == current.get("id"):
+        return found.params
+    return job.mapped.update_params(current, sync.blank_clears)
+
+
+async def find(job: Job, lookups: Lookups, sync: SyncConfig) -> Found:
     """What Stripe (and, for shared customers, NetSuite) knows that the rules need."""
     iid = job.facts.internal_id
+    prefix = sync.metadata_prefix
     found = Found()
     if job.kind is LookupKind.BY_ID:
         customer, found.other_mode = job.linked
@@ -69,8 +92,9 @@ async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str,
             ref = replace(ref, linked_from=(await lookups.linked_from([ref.id], iid, job.run)).get(ref.id, ()))
         found.linked = ref
         if not ref.deleted:
-            params = job.mapped.update_params(customer, blank_clears)
-            found.fields_differ = bool(changed_fields(params, customer))
+            found.params = params = job.mapped.update_params(customer, sync.blank_clears)
+            found.stripe_edits = edits_for(job, customer, params, sync, lookups.seen(customer["id"]))
+            found.fields_differ = bool(changed_fields(without(params, withheld(found.stripe_edits)), customer))
     elif job.kind is LookupKind.BY_EMAIL:  # by the lookup field: the email unless configured otherwise
         email = job.facts.match_value()
         assert email is not None
@@ -96,6 +120,8 @@ def decide_for(job: Job, found: Found, config: Config) -> Decision:
     decision = decide(job.facts, linked=found.linked, linked_other_mode=found.other_mode,
                       same_mailbox=found.same_mailbox, interrupted_create=found.interrupted,
                       fields_differ=found.fields_differ, policy=sync.duplicate_email_policy)
+    if found.stripe_edits and decision.push and decision.action in (Action.UPDATE, Action.USE_LINKED):
+        decision = with_edits(decision, found.stripe_edits)
     return note_kept_blanks(decision, job.mapped, found.customers.get(decision.stripe_customer_id or ""),
                             sync.blank_clears)
 
@@ -112,14 +138,14 @@ def made_by_interrupted_create(mapped: MappedCustomer, customers: list[dict[str,
     return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
-def planned_push(job: Job, decision: Decision, customers: dict[str, dict[str, Any]],
-                 blank_clears: tuple[str, ...] | list[str] = ()) -> dict[str, Any] | None:
-    """The customer as the update this decision plans would leave it (None: no update)."""
-    sid = decision.stripe_customer_id
-    if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and sid in customers):
+def planned_push(decision: Decision, sent: dict[str, Any] | None,
+                 current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The customer as the update this decision plans would leave it (None: no update). `sent`: what the update
+    of `current` sends (`push_params`)."""
+    if not (decision.push and decision.action in (Action.UPDATE, Action.LINK_EXISTING) and current is not None
+            and sent is not None):
         return None
-    current = customers[sid]  # type: ignore[index]
-    return pushed(current, job.mapped.update_params(current, blank_clears))
+    return pushed(current, sent)
 
 
 def note_kept_blanks(decision: Decision, mapped: MappedCustomer, current: dict[str, Any] | None,
@@ -174,7 +200,8 @@ class PlanRow:
     def writes_netsuite(self) -> bool:
         if self.decision is None or self.decision.action in TERMINAL:
             return False
-        return normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
+        return (normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
+                or any(e.resolution is Resolution.WRITE_BACK for e in self.decision.stripe_edits))
 
     @property
     def action(self) -> str:
@@ -234,22 +261,40 @@ class Plan:
             "taken": dict(self.taken),
             "netsuite_status_writes": self.status_writes,
             "status_fields_off": self.status_off,
+            "stripe_edits": self._stripe_edits(),
         }
+
+    def _stripe_edits(self) -> dict[str, int]:
+        """R10: fields edited in Stripe outside custsync since the last sync, by what the policy does with them."""
+        out: Counter[str] = Counter()
+        for r in self.rows:
+            for e in (r.decision.stripe_edits if r.decision else ()):
+                if e.new:
+                    out[e.resolution.value] += 1
+                    out["conflicts"] += e.kind.value == "conflict"
+        return {k: v for k, v in sorted(out.items()) if v}
 
 
 async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
     """Decide one customer and plan its Stripe write: what `find` learns from `lookups` (the run's index, or
     live requests for single sync), the rules' decision, the fields a push changes. A customer of a run
     (`job.run`) is remembered by it, so those after it see its planned create, link or push."""
-    job, prefix, blank_clears = row.job, config.sync.metadata_prefix, config.sync.blank_clears
-    row.found = await find(job, lookups, prefix, blank_clears)
+    job, sync = row.job, config.sync
+    row.found = await find(job, lookups, sync)
     row.decision = decision = decide_for(job, row.found, config)
     if decision.action in TERMINAL:
         return
-    push = planned_push(job, decision, row.found.customers, blank_clears)
+    current = row.found.customers.get(decision.stripe_customer_id or "")
+    params = _params(job, row.found, current, sync) if current is not None else None
+    sent = without(params, withheld(decision.stripe_edits)) if params is not None else None
+    push = planned_push(decision, sent, current)
     if push is not None:
-        current = row.found.customers[decision.stripe_customer_id]  # type: ignore[index]
-        row.stripe_diff = changed_fields(job.mapped.update_params(current, blank_clears), current)
+        row.stripe_diff = changed_fields(sent, current)  # type: ignore[arg-type]
+    if not row.writes_stripe:
+        if current is not None and not current.get("planned") and not job.dry_run:
+            # Nothing to write in Stripe: the values as they stand are what custsync confirms (R10's record).
+            note_remember(job, decision, current["id"], current, sync, params)
+        job.synced = None  # read; a run of 100,000 keeps no more than it needs (a write still needs it)
     if job.run is not None:
         job.run.plan(job.facts, decision, push)
 
@@ -329,6 +374,15 @@ def describe(summary: dict[str, Any]) -> list[str]:
                      f"{summary['netsuite_status_writes']} customers")
     if summary.get("status_fields_off"):
         lines.append(summary["status_fields_off"])
+    edits = summary.get("stripe_edits") or {}
+    if edits:
+        said = {"ask": "wait for a person (both values shown; custsync resolve-edit, or e on the customer in the TUI)",
+                "keep-stripe": "keep Stripe's value (keep_stripe)",
+                "push": "are overwritten with NetSuite's value (netsuite_wins, as before R10)",
+                "write-back": "go back to NetSuite (write_back)"}
+        parts = [f"{edits[k]} {said[k]}" for k in said if edits.get(k)]
+        conflicts = f", {edits['conflicts']} of them in conflict with NetSuite" if edits.get("conflicts") else ""
+        lines.append(f"edited in Stripe outside custsync (R10){conflicts}: " + "; ".join(parts))
     if reads:
         lines.append(f"read to plan it: NetSuite {reads.get('netsuite', 0)} requests, Stripe {reads.get('stripe', 0)} "
                      f"({summary.get('stripe_index') or 'nothing to look up'})")

@@ -13,6 +13,7 @@ from sync_core.outcome import Outcome, Status
 from sync_core.run.in_flight import FixedLimit, InFlightLimit
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.journal import Journal, OwedStep
+from sync_core.run.last_synced import records_scope, records_to_store
 from sync_core.run.services import Services
 from sync_core.run.target import RunTarget
 from sync_core.run.view import RunView
@@ -93,6 +94,16 @@ class RunState:
         job.create_attempted = internal_id in (self._attempted or ())
         return job
 
+    def load_synced(self, jobs: list[Job]) -> None:
+        """R10: each linked customer's record of what custsync last sent or confirmed, from the journal (a dry run
+        reads it too, to plan as the run would), in one read for the run."""
+        if self.reads_journal is None:
+            return
+        ids = [j.internal_id for j in jobs if j.mapped is not None and j.mapped.stripe_customer_id]
+        rows = self.reads_journal.synced.load(records_scope(self.services.config), ids)
+        for job in jobs:
+            job.synced = rows.get(job.internal_id)
+
     def _create_attempted(self, internal_id: str) -> None:
         self.journal.mark(self.run_id, internal_id, "create-attempted")  # type: ignore[union-attr,arg-type]
 
@@ -109,7 +120,8 @@ class RunState:
         if self.journal is not None:
             self.journal.mark_many(self.run_id, [  # type: ignore[arg-type]
                 (o.internal_id, o.status.value, o.rule, o.decision.action.value if o.decision else None,
-                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes])
+                 o.stripe_customer_id, o.cause, o.remedy) for o in outcomes],
+                synced=(records_scope(self.services.config), records_to_store(jobs)))
         return outcomes
 
     def progress(self, outcome: Outcome) -> CustomerSynced:

@@ -19,6 +19,8 @@ from sync_core.rules.decide import CustomerFacts, LookupKind, decide, normalize_
 from sync_core.rules.ids import internal_id as require_internal_id
 from sync_core.run import executor, reads
 from sync_core.run.job import Job, SyncContext
+from sync_core.run.journal import Journal
+from sync_core.run.last_synced import records_scope, records_to_store
 from sync_core.run.live_lookups import LiveLookups
 from sync_core.run.planner import PlanRow, plan_row
 from sync_core.run.services import Services
@@ -28,11 +30,18 @@ Gate = Callable[[set[str]], AbstractAsyncContextManager[None]]
 
 
 async def sync_one(services: Services, internal_id: str, *, dry_run: bool = False, portal: bool = True,
-                   context: SyncContext | None = None) -> Outcome:
-    """Read the record, look up what Stripe knows, decide and plan the row, execute it."""
+                   context: SyncContext | None = None, journal: Journal | None = None) -> Outcome:
+    """Read the record, look up what Stripe knows, decide and plan the row, execute it. `journal`: where R10's
+    record of what custsync last sent or confirmed is read (and, unless a dry run, written); without one, a
+    field edited in Stripe cannot be told from one custsync wrote, and the fields are pushed as before."""
     job = Job(str(internal_id).strip(), dry_run, portal)
     if await stage(job, read(services, job, context)):
+        account = records_scope(services.config)
+        if journal is not None and job.kind is LookupKind.BY_ID:
+            job.synced = journal.synced.load(account, [job.internal_id]).get(job.internal_id)
         await stage(job, decide_and_write(services, job, services.turn_locks.hold))
+        if journal is not None and not dry_run:
+            journal.synced.put_many(account, records_to_store([job]))
     return job.outcome
 
 

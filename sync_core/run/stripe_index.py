@@ -26,6 +26,7 @@ from typing import Any
 from sync_core.errors import StripeServiceError
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.rules.match_key import MatchKey
+from sync_core.rules.stripe_edits import Seen
 from sync_core.run.view import RunView
 from sync_core.run.journal.listings import ListingStore
 from sync_core.stripe.stored_listing import Changes, Refreshing, StaleListing, since_anchor
@@ -88,6 +89,11 @@ class StripeIndex:
         return f"looked up one by one ({self.lookups} requests)"
 
     # --- planner.Lookups, from memory ------------------------------------------------------------
+
+    def seen(self, stripe_id: str) -> dict[str, tuple[Seen, ...]] | None:
+        """R10's "who": the events read since the stored listing that changed this customer's guarded fields;
+        None when this run read no events (it listed the account, or looked customers up)."""
+        return self.refreshed.seen_for(stripe_id) if self.refreshed is not None else None
 
     def linked(self, stripe_id: str) -> tuple[dict[str, Any] | None, bool]:
         return self.by_id.get(stripe_id), stripe_id in self.other_mode

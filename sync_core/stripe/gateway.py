@@ -270,10 +270,13 @@ class StripeGateway:
         replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
         return dict(response.data), replayed
 
-    async def update(self, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, customer_id: str, params: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Update a customer. custsync sends its own key (`custsync-...`): retries replay instead of writing twice,
+        and Stripe's customer.updated event names the key, so a later run tells custsync's writes from others'."""
         self.guard_write("update a Stripe customer")
+        keyed = {"idempotency_key": idempotency_key} if idempotency_key else {}
         response = await self._call(lambda: self._client.raw_request_async(
-            "post", f"/v1/customers/{quote(customer_id, safe='')}", **params))
+            "post", f"/v1/customers/{quote(customer_id, safe='')}", **keyed, **params))
         return dict(response.data)
 
     # --- billing portal --------------------------------------------------
@@ -295,11 +298,16 @@ class StripeGateway:
     async def default_portal_configuration_state(self) -> str:
         """"active", "inactive" (a default configuration, switched off) or "none" (the portal settings were
         never saved in the Dashboard, so no default exists: R7)."""
+        configuration = await self.default_portal_configuration()
+        if configuration is None:
+            return "none"
+        return "active" if configuration.get("active") else "inactive"
+
+    async def default_portal_configuration(self) -> dict[str, Any] | None:
+        """The account's default customer-portal configuration (None: not saved in the Dashboard yet, R7)."""
         page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
             {"is_default": True, "limit": 1}))
-        if not page.data:
-            return "none"
-        return "active" if any(getattr(c, "active", False) for c in page.data) else "inactive"
+        return _to_dict(page.data[0]) if page.data else None
 
     async def account_id(self) -> str:
         """The id (acct_...) of the account the key belongs to: GET /v1/account, asked once per gateway.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync_core.errors import StripeServiceError
+from sync_core.rules.stripe_edits import Seen, seen_in
 from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import PAGE
 
@@ -56,6 +57,9 @@ class Changes:
     events: int = 0
     pages: int = 0
     anchored: bool = False  # the stored listing's anchor was among the events
+    # customer -> the customer.updated events that changed a field R10 guards, and who made each (compact:
+    # only such events are kept, a field tuple and four values each)
+    seen: dict[str, list[tuple[tuple[str, ...], Seen]]] = field(default_factory=dict)
     _newest_of: dict[str, int] = field(default_factory=dict, repr=False)  # customer -> second of its newest event
 
     def take(self, event: dict[str, Any], anchor: str | None) -> None:
@@ -66,11 +70,22 @@ class Changes:
             self.newest = event
         customer = (event.get("data") or {}).get("object") or {}
         cid = customer.get("id")
+        edit = seen_in(event)
+        if cid and edit is not None:
+            self.seen.setdefault(cid, []).append(edit)
         if not cid or self._newest_of.get(cid, -1) >= created:
             return  # an older change of a customer already brought up to date
         self._newest_of[cid] = created
         deleted = event.get("type") == "customer.deleted" or customer.get("deleted")
         self.latest[cid] = None if deleted else customer
+
+    def seen_for(self, customer_id: str) -> dict[str, tuple[Seen, ...]]:
+        """Per guarded field, the events that changed it on this customer (R10's "who")."""
+        out: dict[str, list[Seen]] = {}
+        for fields, seen in self.seen.get(customer_id, ()):
+            for name in fields:
+                out.setdefault(name, []).append(seen)
+        return {name: tuple(events) for name, events in out.items()}
 
     def apply(self, customers: dict[str, dict[str, Any]], keep: Any) -> None:
         """Bring `customers` (id -> what `keep` made of the customer) up to date."""

@@ -70,12 +70,14 @@ async def test_changes_made_in_stripe_between_runs_are_seen_as_a_listing_would_s
         assert engine.stripe.list_pages == 0
     # The first run listed an account without events: every event since counts, its own 20 creates and these 4.
     assert "brought the stored listing up to date with 24 events (1 page)" in plan.index, plan.index
-    # The rename is pushed back to NetSuite's value; the email changed and changed back is no change at all
-    # (the newest event wins); the deleted customer is reported (R2), not silently relinked.
-    assert world.stripe_customers()[linked["101"]]["name"] == "Shop 0"
-    assert outcomes["101"].changes and not outcomes["102"].changes
+    # The rename was made in Stripe outside custsync since it last wrote the name: not pushed over, it waits
+    # for a person (R10); the email changed and changed back is no change at all (the newest event wins); the
+    # deleted customer is reported (R2), not silently relinked.
+    assert world.stripe_customers()[linked["101"]]["name"] == "Renamed in the Dashboard"
+    assert (outcomes["101"].rule, outcomes["101"].status) == ("R10", Status.NEEDS_DECISION)
+    assert not outcomes["101"].changes and not outcomes["102"].changes
     assert outcomes["103"].decision.rule == "R2" and outcomes["103"].status is Status.FAILED
-    assert {o.status for i, o in outcomes.items() if i != "103"} == {Status.OK}
+    assert {o.status for i, o in outcomes.items() if i not in ("101", "103")} == {Status.OK}
 
 
 async def test_a_customer_created_elsewhere_between_runs_is_matched_not_duplicated(world, tmp_path):

@@ -9,20 +9,10 @@ import httpx
 import pytest
 import stripe
 
-from tests.support.stripe_helpers import DEMO_KEY, make_client
+from tests.support.stripe_helpers import DEMO_KEY, events, get, make_client
 
 LIVE_KEY = "sk_live_custsync_demo_4242424242424242"
 DAY = 24 * 3600
-
-
-def get(server, path, params=None, key=DEMO_KEY):
-    return httpx.get(server.url + path, params=params, headers={"Authorization": f"Bearer {key}"}, timeout=10)
-
-
-def events(server, key=DEMO_KEY, **params):
-    r = get(server, "/v1/events", params, key)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def create(server, key=DEMO_KEY, idempotency_key=None, **fields):

@@ -26,13 +26,16 @@ from sync_core.outcome import Outcome, Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import normalize_stripe_id
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
+from sync_core.run.journal import opened
 
 from ..widgets.compare import cells, compare_rows
 from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.keys import Keys
 from ..widgets.path_prompt import PathPrompt
 from ..widgets.plain import Plain
+from ..render import edit_lines
 from ..widgets.targets import TargetsBar
+from .edits import EditsScreen
 from .link import LinkScreen
 
 if TYPE_CHECKING:
@@ -67,6 +70,8 @@ class DetailScreen(Screen[None]):
                 tooltip="Open the stored portal link as the customer would and say what they get (R6-R8)"),
         Binding("l", "link", "Link", id="detail-link",
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
+        Binding("e", "edits", "Edits", id="detail-edits", show=False,  # the decision panel names it when it applies
+                tooltip="Fields edited in Stripe outside custsync (R10): push NetSuite's value, or keep Stripe's"),
         Binding("c", "clear_id", "Clear id", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
         Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal", show=False,
@@ -100,7 +105,7 @@ class DetailScreen(Screen[None]):
             yield Plain("asking the rules (dry run)...", id="decision", classes="panel")
             yield Plain("Result:", classes="section")
             yield Plain("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, l chooses the "
-                        "Stripe customer, c clears the Stripe id.",
+                        "Stripe customer, e chooses for fields edited in Stripe, c clears the Stripe id.",
                          id="outcome", classes="panel")
         yield Keys()
 
@@ -161,14 +166,24 @@ class DetailScreen(Screen[None]):
                      style="bold yellow" if differ else "green")
         self.query_one("#links", Static).update(t)
 
+    def _journal_path(self) -> Any:
+        return self._engine().config.sync.journal_path
+
     @work(exclusive=True, group="detail-plan", exit_on_error=False, description="dry run")
     async def plan(self) -> None:
-        outcome = await self._engine().sync_one(self.internal_id, dry_run=True)
+        with opened(self._journal_path(), read_only=True) as journal:  # what custsync last sent (R10)
+            outcome = await self._engine().sync_one(self.internal_id, dry_run=True, journal=journal)
         self.decision = outcome
         text = Text()
         if needs_a_person(outcome):
             text.append("A person decides here: l shows the candidates (or type an id) and links one.\n\n",
                         style="bold magenta")
+        lines = edit_lines(outcome.decision, "  ")
+        if lines:
+            asks = outcome.decision is not None and outcome.decision.needs_person
+            text.append("Edited in Stripe outside custsync (R10)" + (": e chooses per field" if asks else "") + "\n",
+                        style="bold magenta" if asks else "bold")
+            text.append("\n".join(lines) + "\n\n")
         text.append_text(decision_text(outcome))
         self.query_one("#decision", Static).update(text)
 
@@ -195,6 +210,23 @@ class DetailScreen(Screen[None]):
         self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
         self.action_refresh()
 
+    # --- R10: a field edited in Stripe, left to a person (policy ask) -------------------
+
+    def action_edits(self) -> None:
+        decision = self.decision.decision if self.decision is not None else None
+        if decision is None or not decision.needs_person:
+            self._result(Text("Edits: no field edited in Stripe waits for a choice (R10).", style="yellow"))
+            return
+        self.edits_flow(decision.stripe_edits)
+
+    @work(exclusive=True, group="detail-edits", exit_on_error=False, description="choosing per field")
+    async def edits_flow(self, edits: Any) -> None:
+        chosen = await self.app.push_screen_wait(EditsScreen(self.internal_id, edits))
+        if chosen:
+            self._result(Text(f"Edits: {chosen} field(s) chosen and recorded in the journal (R10).", style="green"))
+            self.app.data_changed()  # type: ignore[attr-defined]
+            self.action_refresh()
+
     # --- writes (each asks first when the Stripe key is live) -------------------------
 
     def _result(self, content: Text | str) -> None:
@@ -212,8 +244,8 @@ class DetailScreen(Screen[None]):
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="sync to Stripe")
     async def sync(self) -> None:
-        with self.app.live_writes():  # type: ignore[attr-defined]
-            outcome = await self._engine().sync_one(self.internal_id)
+        with self.app.live_writes(), opened(self._journal_path()) as journal:  # type: ignore[attr-defined]
+            outcome = await self._engine().sync_one(self.internal_id, journal=journal)
         if outcome.portal_url:
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))

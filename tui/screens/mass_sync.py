@@ -11,6 +11,7 @@ NetSuite account name.
 from __future__ import annotations
 
 import asyncio
+from contextlib import ExitStack
 
 import time
 from collections import Counter
@@ -27,7 +28,8 @@ from textual.worker import Worker, WorkerState
 
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
-from sync_core.run.journal import Journal, JournalError, Step
+from sync_core.rules.stripe_edits import shown
+from sync_core.run.journal import Journal, JournalError, Step, opened
 from sync_core.outcome import Outcome, Status
 
 from ..messages import MassFailure, MassFinished, MassProgress
@@ -64,6 +66,10 @@ def result_cell(o: Outcome) -> Text:
         text += f": {o.cause}"
     elif o.stripe_customer_id:
         text += f" {o.stripe_customer_id}"
+    # R10: each field edited in Stripe outside custsync, both values side by side
+    for e in (o.decision.stripe_edits if o.decision else ()):
+        if e.new:
+            text += f"; {e.field}: NetSuite {shown(e.netsuite)} | Stripe {shown(e.stripe)} ({e.resolution.value})"
     return Text(text, style=STATUS_STYLE[o.status])
 
 
@@ -409,7 +415,9 @@ class MassSyncScreen(Screen[None]):
             self.rows = {iid: Row(iid, plan=r.plan, rule=r.rule, state="pending")
                          for iid, r in self.rows.items() if r.plan is not None}
         self._render_rows()
-        journal = None if dry_run else Journal(engine.config.sync.journal_path)
+        # A dry run writes no journal, but reads one that exists (R10's records), to plan as the run would.
+        files = ExitStack()
+        journal = files.enter_context(opened(engine.config.sync.journal_path, read_only=dry_run))
         by_rule: Counter[str] = Counter()
         self._started = time.monotonic()
         try:
@@ -443,8 +451,7 @@ class MassSyncScreen(Screen[None]):
                         self.post_message(MassFinished(event, dry_run, dict(by_rule)))
         finally:
             self.running = False
-            if journal is not None:
-                journal.close()
+            files.close()
             if not dry_run:
                 app.data_changed()  # type: ignore[attr-defined]
             if self._stopping and self.is_mounted:

@@ -1,6 +1,6 @@
 """The run journal (SQLite), the one owner of its file: every customer's step in a mass sync, so a killed
 run resumes; who runs a run and whether it was interrupted; the operator's link decisions; the stored
-listings of Stripe accounts. `schema` holds every table of the file; nothing else writes it.
+listings of Stripe accounts; what custsync last sent or confirmed for each linked customer (R10). `schema` holds every table of the file; nothing else writes it.
 
 A customer is `pending`, then `create-attempted` (a Stripe create was sent and
 not yet written back: a resume must look for that customer before creating),
@@ -30,9 +30,10 @@ import socket
 import sqlite3
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
 from sync_core.run.journal.listings import ListingStore
@@ -41,12 +42,13 @@ from sync_core.run.journal.owed import OwedStep, latest_unsettled
 from sync_core.run.journal.prune import Pruned, prune
 from sync_core.run.journal.schema import COMPLETED, FINISHED, JournalError, open_file
 from sync_core.run.journal.signing import LinkSigning
+from sync_core.run.journal.synced import SyncedRow, SyncedValues
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
 
 __all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "LinkSigning",
            "ListingStore", "LockHolder", "OwedStep", "Pruned", "RunInfo", "RunLocked", "RunLocks", "STALE_SECONDS",
-           "Step"]
+           "Step", "SyncedRow", "SyncedValues", "opened"]
 
 STALE_SECONDS = 120.0  # a "running" run with no claim and no journal activity for this long was interrupted
 
@@ -87,6 +89,7 @@ class Journal:
         self._decisions: DecisionLog | None = None
         self.locks = RunLocks(self._db)  # one run at a time per target
         self.link_signing = LinkSigning(self._db)  # the key the stored portal links were written with
+        self._synced: SyncedValues | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -110,6 +113,13 @@ class Journal:
         if self._decisions is None:
             self._decisions = DecisionLog(self._db)
         return self._decisions
+
+    @property
+    def synced(self) -> SyncedValues:
+        """What custsync last sent or confirmed for each linked customer's mapped fields (R10)."""
+        if self._synced is None:
+            self._synced = SyncedValues(self._db)
+        return self._synced
 
     # --- runs ------------------------------------------------------------------------------------
 
@@ -225,12 +235,15 @@ class Journal:
         self.mark_many(run_id, [(internal_id, state, rule, action, stripe_customer_id, error, remedy)])
 
     def mark_many(self, run_id: str, steps: list[tuple[str, str, str | None, str | None, str | None, str | None,
-                                                        str | None]]) -> None:
+                                                        str | None]],
+                  synced: tuple[str, list[tuple[str, str, tuple[str, str | None]]]] | None = None) -> None:
         """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
-        transaction."""
+        transaction; with `synced` (scope, records), their R10 records too (`SyncedValues.write`)."""
         now = time.time()
         settled = [(s[0], run_id) for s in steps if s[1] in FINISHED + ("failed",)]
         with transaction(self._db):
+            if synced is not None:
+                self.synced.write(*synced)
             self._db.executemany(
                 "INSERT INTO steps (run_id, internal_id, state, rule, action, stripe_customer_id, error, remedy, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, internal_id) DO UPDATE SET state = excluded.state,"
@@ -303,6 +316,18 @@ class Journal:
         if keep_days <= 0:
             return Pruned(0, 0, 0)
         return prune(self._db, (now or time.time()) - keep_days * 86400)
+
+
+@contextmanager
+def opened(path: str | Path, *, read_only: bool = False) -> Iterator[Journal | None]:
+    """The journal at `path`, closed after; `read_only` (a dry run): only a file that exists, else None, so
+    nothing is made (it still reads what custsync last sent, R10, to plan as the run would)."""
+    journal = None if read_only and not Path(path).is_file() else Journal(path, must_exist=read_only)
+    try:
+        yield journal
+    finally:
+        if journal is not None:
+            journal.close()
 
 
 def _alive(pid: int) -> bool:

@@ -3,7 +3,9 @@
 One file holds a mass sync's runs and their customers' steps (`runs`, `steps`), who runs a run
 (`run_owners`), the lock of each target (`run_locks`: one run at a time), the signing key the stored portal
 links were last brought up to date with (`link_signing`), the operator's link decisions (`decisions`) and the
-last listing of each Stripe account (`stripe_listings`, `stripe_listed_customers`). Every table is created if missing and a column added after
+last listing of each Stripe account (`stripe_listings`, `stripe_listed_customers`) and what custsync last sent
+or confirmed for each linked customer's mapped fields (`synced_values`, R10). Every table is created if missing
+and a column added after
 the first journals were written is added to an older file when it is opened, so a journal written by any
 earlier custsync opens as it is.
 """
@@ -41,6 +43,10 @@ CREATE TABLE IF NOT EXISTS stripe_listings (
 CREATE TABLE IF NOT EXISTS stripe_listed_customers (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS synced_values (
+    netsuite_account TEXT NOT NULL, internal_id TEXT NOT NULL, stripe_customer_id TEXT NOT NULL,
+    stripe TEXT NOT NULL, netsuite TEXT, at REAL NOT NULL,
+    PRIMARY KEY (netsuite_account, internal_id)) WITHOUT ROWID;
 """
 FINISHED = ("ok", "skipped", "needs-decision", "left")  # a customer's step that needs nothing more of this run
 COMPLETED = ("finished", "finished-with-failures")  # a run that went through every customer it took
