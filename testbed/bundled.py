@@ -49,8 +49,9 @@ class BundledMocks:
         write_private(key, pair.private_pem)
         cert.write_bytes(pair.certificate_pem)
         # Shaped like NetSuite's: a client id of 64 hex digits, a certificate id of 43 base64url characters.
-        args = ("--m2m-certificate", str(cert), "--m2m-client-id", secrets.token_hex(32),
-                "--m2m-certificate-id", secrets.token_urlsafe(32))
+        # Given as --option=value: a base64url id may begin with "-", which argparse would take for an option.
+        args = ("--m2m-certificate", str(cert), f"--m2m-client-id={secrets.token_hex(32)}",
+                f"--m2m-certificate-id={secrets.token_urlsafe(32)}")
         return args, {"private_key_file": str(key), "certificate_file": str(cert)}
 
     def stop(self) -> None:
