@@ -40,6 +40,7 @@ from sync_core.rules.ids import internal_id as require_internal_id, is_stripe_cu
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import RunView, stripe_ref
 from sync_core.stripe.gateway import StripeGateway
+from sync_core.stripe.limits import LimitSettings
 from sync_core.stripe.lookup import MailboxIndex
 from sync_core.run.turns import Turns
 
@@ -109,8 +110,7 @@ class Engine:
         stripe = StripeGateway(
             api_key=st.api_key.get_secret_value(),  # type: ignore[union-attr]
             base_url=base_url,
-            requests_per_second=st.requests_per_second,
-            search_requests_per_second=st.search_requests_per_second,
+            limits=LimitSettings.from_config(st),
             allow_writes_live=st.allow_live or confirm_live,
             timeout=st.timeout_seconds,
             policy=policy,

@@ -90,3 +90,8 @@ class RateLimiter:
         self._next = slot + 1.0 / (self.rate * HEADROOM)
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    def not_before(self, moment: float) -> None:
+        """The next slot comes a full interval after `moment` (when the last request actually left)."""
+        if self.rate:
+            self._next = max(self._next, moment + 1.0 / (self.rate * HEADROOM))

@@ -24,6 +24,7 @@ from sync_core.outcome import Change, Outcome, Status
 from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, with_step
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import stand_in_creator, stand_in_id
+from sync_core.stripe import limits
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import (
     Decision,
@@ -290,13 +291,22 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
     previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
     after: dict[int, asyncio.Future[bool] | None] = {}
     mine: dict[int, asyncio.Future[bool]] = {}
+    # Each row's Stripe operation and the rows it waits for: the order of taking keeps creates and updates
+    # going side by side, each within its own limit (limits.side_by_side).
+    operations: list[str | None] = []
+    waits_for: list[tuple[int, ...]] = []
+    last: dict[str, int] = {}
     loop = asyncio.get_running_loop()
     for k, row in enumerate(todo):
         key = row.stripe_id or f"row:{k}"
         after[k] = previous.get(key)
         mine[k] = previous[key] = loop.create_future()
+        waits_for.append((last[key],) if key in last else ())  # the row before on its customer, or its creator
+        last[key] = k
         if row.creates:
             made[stand_in_id(row.internal_id)] = loop.create_future()
+            last[stand_in_id(row.internal_id)] = k
+        operations.append(limits.CREATE if row.creates else limits.UPDATE if row.stripe_diff else None)
     batches = WriteBackBatches(engine, batch_size)
 
     async def one(k: int, row: PlanRow) -> None:
@@ -319,7 +329,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
                 made[stand_in].set_result(None)
 
     def take() -> Iterator[tuple[int, PlanRow]]:
-        for k in range(len(todo)):
+        for k in limits.side_by_side(operations, waits_for, engine.stripe.limits.load):
             row, todo[k] = todo[k], None  # type: ignore[call-overload]
             yield k, row
 

@@ -31,7 +31,7 @@ class World:
     def __init__(self, mocks: BundledMocks) -> None:
         self.mocks = mocks
         self.config = mocks.configure(load_config(env={}))
-        self.config.stripe.requests_per_second = 1000
+        self.config.stripe.requests_per_second = self.config.stripe.operation_requests_per_second = 1000
         assert self.config.stripe.search_requests_per_second <= 20  # what Stripe (and the mock) allow search
         self.config.sync.backoff_base_seconds = 0.01
         self.config.sync.backoff_max_seconds = 0.05

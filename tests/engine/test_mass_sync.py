@@ -99,7 +99,7 @@ def _config_file(world, tmp_path):
     path = tmp_path / "custsync.toml"
     path.write_text(
         f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
-        f'concurrency = 5\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
+        f'concurrency = 5\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\noperation_requests_per_second = 500\n'
         f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\nworkers = 16\n')
     env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
            "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],

@@ -59,7 +59,7 @@ async def test_changes_made_in_stripe_between_runs_are_seen_as_a_listing_would_s
         await stripe.update(linked["101"], {"name": "Renamed in the Dashboard"})
         await stripe.update(linked["102"], {"email": "moved@elsewhere.test"})
         await stripe.update(linked["102"], {"email": "c1@shop.test"})  # and back, within the same second
-        await stripe._call(lambda: stripe._client.v1.customers.delete_async(linked["103"]))
+        await stripe._call(lambda: stripe._client.v1.customers.delete_async(linked["103"]), "DELETE /v1/customers/{customer}")
 
     await _elsewhere(world, changes)
     async with world.engine(relist_after_hours=0) as engine:  # what a listing makes of the account now
