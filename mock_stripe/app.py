@@ -176,7 +176,7 @@ def endpoint(handler, search: bool = False, **extra):
             g.request_log_url = (f"https://dashboard.stripe.com/{'' if caller.livemode else 'test/'}logs/"
                                  f"{g.request_id}?t={int(time.time())}")
             _check_version()
-            if not rt.faults.admit(caller.account, caller.mode, search=search):
+            if rt.faults.admit(caller.account, caller.mode, f"{request.method} {request.url_rule.rule}", search=search):
                 rt.faults.count("429")
                 raise rate_limited()
             if draw.rate_429:

@@ -260,7 +260,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
             pair.wire_portal(config)
             what = "demo data (60 customers)"
-        limits = ("Stripe's rate limits (25/s test mode, 100/s live)" if args.realistic
+        limits = ("Stripe's rate limits (25/s test mode, 100/s live, 25/s per operation)" if args.realistic
                   else "no Stripe rate limit (--realistic adds Stripe's)")
         print(f"Serving both mocks with {what}, {limits}. Stop with Ctrl-C.\n")
         print(connection_text(config), flush=True)

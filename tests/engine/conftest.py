@@ -23,7 +23,8 @@ def world(mocks):
     mocks.stripe.control.reset()
     mocks.netsuite.control.faults(latency_ms=0, error_rate=0.0, rate_429=0.0, drop_rate=0.0, concurrency_limit=5,
                                   restlet_usage_limit=None, writeback_failures={})
-    mocks.stripe.control.faults(latency_ms=0, error_rate=0.0, rate_429=0.0, drop_rate=0.0, requests_per_second=None)
+    mocks.stripe.control.faults(latency_ms=0, error_rate=0.0, rate_429=0.0, drop_rate=0.0, requests_per_second=None,
+                                operation_requests_per_second=None)
     return World(mocks)
 
 
