@@ -180,7 +180,7 @@ def test_documented_parameters_are_stored_and_returned(client):
 @pytest.mark.parametrize("params,message", [
     ({"payment_method": "pm_nothing"}, "No such PaymentMethod: 'pm_nothing'"),
     ({"invoice_settings": {"default_payment_method": "pm_nothing"}}, "No such PaymentMethod: 'pm_nothing'"),
-    ({"coupon": "SAVE10"}, "No such coupon: 'SAVE10'"),
+    ({"test_clock": "clock_nothing"}, "No such test_clock: 'clock_nothing'"),
     ({"source": "tok_nothing"}, "No such source: 'tok_nothing'"),
 ])
 def test_parameters_naming_missing_objects_are_refused(client, params, message):
