@@ -39,6 +39,7 @@ from sync_core.rules.decide import LookupKind, normalize_stripe_id, portal_write
 from sync_core.rules.ids import internal_id as require_internal_id, is_stripe_customer_id
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import RunView, stripe_ref
+from sync_core.stripe.early_listing import EarlyListing
 from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.limits import LimitSettings
 from sync_core.stripe.lookup import MailboxIndex
@@ -260,7 +261,7 @@ class Engine:
         within their limits when they answer slowly ([sync] workers sets it, and fixes it)."""
         if self.config.sync.workers:
             return self.config.sync.workers
-        return max(8, min(32, self.config.netsuite.concurrency + 8))
+        return max(8, min(64, self.config.netsuite.concurrency + 8 + self.stripe.limits.writes_at_once()))
 
     def in_flight_limit(self, customers: int) -> InFlightLimit | FixedLimit:
         maximum = min(self.workers(), max(1, customers))
@@ -327,28 +328,32 @@ class Engine:
         counted_from = (self.netsuite.requests, self.stripe.requests)
         # The Stripe account's size estimate does not depend on the pages: asked while they are read.
         linked_count = asyncio.create_task(reads.linked_count(self))
-        refreshing = None
+        refreshing = early = None
         try:
             listings = await self._listings(journal, keep=not dry_run)
             stored = listings.load() if listings is not None else None
             refreshing = Refreshing(self.stripe, stored) if stored is not None else None
+            if stored is None and only is None and changed_since is None:  # the whole search: list beside the pages
+                early = EarlyListing(self.stripe, asyncio.shield(linked_count))
             ctx = await self.context(search_id)
-            jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run)
+            jobs = await self._read_run(ctx, dry_run, portal, only, skip, changed_since, journal, run, early)
         except BaseException:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
-            if refreshing is not None:
-                await refreshing.cancel()
+            for reading in (refreshing, early):
+                if reading is not None:
+                    await reading.cancel()
             raise
         if run.journal is not None:
             run.journal.add_pending(run.run_id, [j.internal_id for j in jobs])  # type: ignore[arg-type]
         yield CustomersFound(total=len(jobs), already_done=len(skip))
         run.total = len(jobs)
         try:
-            plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count, listings, refreshing)
+            plan = await self._plan(jobs, ctx, dry_run, portal, counted_from, linked_count, listings, refreshing, early)
         finally:
-            if refreshing is not None:
-                await refreshing.cancel()  # read by the index; cancelled if planning failed before it
+            for reading in (refreshing, early):
+                if reading is not None:
+                    await reading.cancel()  # read by the index; cancelled if planning failed before it
         jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if dry_run:
@@ -370,7 +375,8 @@ class Engine:
             listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
 
     async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: set[str],
-                        changed_since: datetime | None, journal: Journal | None, run: "_RunState") -> list[Job]:
+                        changed_since: datetime | None, journal: Journal | None, run: "_RunState",
+                        early: EarlyListing | None = None) -> list[Job]:
         """The run's customers in the search's order: its pages (or, for `only`, each record)."""
         jobs: list[Job] = []
         if only is not None:
@@ -387,6 +393,8 @@ class Engine:
                 job = run.job(internal_id, dry_run, portal, ctx, journal)
                 reads.job_from_row(self, job, record)
                 jobs.append(job)
+            if early is not None:
+                early.lookups(len(jobs))  # enough customers read: the index will list, so listing begins now
         # Customers the reader found between its pages come last (NetSuiteClient.customer_rows); the search's
         # order is the internal id's, and customers sharing a mailbox take their turns in it.
         if any(int(a.internal_id) > int(b.internal_id) for a, b in zip(jobs, jobs[1:])):
@@ -403,7 +411,8 @@ class Engine:
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, dry_run: bool, portal: bool,
                     counted_from: tuple[int, int], linked_count: "asyncio.Task[int]",
-                    listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> Plan:
+                    listings: "_Listings | None" = None, refreshing: Refreshing | None = None,
+                    early: EarlyListing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
@@ -419,7 +428,7 @@ class Engine:
             if is_stripe_customer_id(sid):
                 reads.add_holder(held, sid, j.internal_id)
         index, links_held, (box_held, box_links), links = await asyncio.gather(
-            self._index(stored, emails, linked_count, listings, refreshing),
+            self._index(stored, emails, linked_count, listings, refreshing, early),
             reads.shared_links(self, held),
             reads.netsuite_links(self, set(), boxes),  # no query when no customer is matched by email
             self._portal_links(wanted_links) if portal and not dry_run else _none(),
@@ -438,7 +447,8 @@ class Engine:
         return Plan(rows, reads=reads_made, index=index.how, index_way=index.way)
 
     async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
-                     listings: "_Listings | None" = None, refreshing: Refreshing | None = None) -> StripeIndex:
+                     listings: "_Listings | None" = None, refreshing: Refreshing | None = None,
+                     early: EarlyListing | None = None) -> StripeIndex:
         """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;
         else listing or looking up as the account's size (estimated from NetSuite) says; with a thousand
         lookups or more it lists at once, without waiting for the estimate (listing stops on its own if the
@@ -452,7 +462,7 @@ class Engine:
             expected_pages = -(-await linked_count // PAGE)
         index = await build_index(self.stripe, self.mailboxes, stored_ids=stored, emails=values,
                                   expected_pages=expected_pages, refreshing=refreshing,
-                                  anchor_listing=listings is not None and listings.keep)
+                                  anchor_listing=listings is not None and listings.keep, early=early)
         if listings is not None and listings.keep:
             store_index(listings.store, listings.account, listings.mode, index)
         return index

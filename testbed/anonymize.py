@@ -94,7 +94,8 @@ class Anonymizer:
             if c.get("portal_url"):
                 c["portal_url"] = mask_url(c["portal_url"])  # a bearer link: never in a shared file
         for c in out.get("stripe", {}).get("customers", []):
-            for key, fn in (("email", self.email), ("phone", self.phone), ("name", self.person)):
+            for key, fn in (("email", self.email), ("phone", self.phone), ("name", self.person),
+                            ("business_name", self.person), ("individual_name", self.person)):
                 if c.get(key):
                     c[key] = fn(c[key])
             address = c.get("address") or {}

@@ -277,14 +277,19 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
     todo = [r for r in rows if r.needs_requests()]
     quiet = [r for r in rows if not r.needs_requests()]
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
-    for start in range(0, len(quiet), QUIET_CHUNK):
-        chunk = quiet[start:start + QUIET_CHUNK]
-        quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
-        for row in chunk:
-            _settle_without_writes(row)
-        for outcome in run.finished_all([row.job for row in chunk]):
-            yield outcome
+
+    def settle_quiet() -> Iterator[list[Outcome]]:
+        for start in range(0, len(quiet), QUIET_CHUNK):
+            chunk = quiet[start:start + QUIET_CHUNK]
+            quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
+            for row in chunk:
+                _settle_without_writes(row)
+            yield run.finished_all([row.job for row in chunk])
+
     if not todo:
+        for outcomes in settle_quiet():
+            for outcome in outcomes:
+                yield outcome
         return
     done: asyncio.Queue[Outcome] = asyncio.Queue()
     made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
@@ -344,6 +349,11 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
 
     runner = asyncio.create_task(run_rows())
     try:
+        # The rows that write nothing are journaled while the first writes wait for their turn at Stripe.
+        for outcomes in settle_quiet():
+            await asyncio.sleep(0)
+            for outcome in outcomes:
+                yield outcome
         while (outcome := await done.get()) is not None:
             yield outcome
         await runner

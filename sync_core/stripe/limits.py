@@ -17,7 +17,6 @@ writes so that they do).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,6 +31,9 @@ GLOBAL_LIVE = 100.0  # requests/s, live mode
 GLOBAL_TEST = 25.0  # requests/s, a sandbox or test mode
 OPERATION = 25.0  # requests/s of one named operation, unless Stripe documents another
 SEARCH = 20.0  # search reads/s, all search endpoints together
+# What a create or an update takes Stripe to answer, for how many to keep in flight (a choice: Stripe publishes no
+# latency; 250 ms to 500 ms is what its API usually takes for a customer write).
+WRITE_LATENCY_S = 0.5
 
 # The named operations custsync calls, as Stripe's OpenAPI spec names their paths.
 CREATE = "POST /v1/customers"
@@ -90,8 +92,8 @@ class StripeLimits:
     """Both of Stripe's limits on this client's requests.
 
     A request first waits for its operation's slot (evenly spaced, as `RateLimiter`), holding the
-    operation's turn, then for the account's; the operation's next slot counts from when the request
-    actually left. So one operation never sends faster than its limit, even when the account's limit
+    operation's turn, then for the account's; the operation's next slot counts from the later of the two
+    slots. So one operation never sends faster than its limit, even when the account's limit
     held a request back, and a busy operation queues behind itself only: it has one request at a time
     waiting for the account, never a backlog that would hold the other operations back.
     """
@@ -115,12 +117,20 @@ class StripeLimits:
         try:
             if self.settings is not None:
                 async with op.turn:
-                    await op.limiter.acquire()
-                    await self._global.acquire()
-                    op.limiter.not_before(time.monotonic())
+                    due = await op.limiter.acquire()
+                    # Slots, not wake-up times: event-loop lateness must not push the next slot back.
+                    op.limiter.not_before(await self._global.acquire(due))
             yield
         finally:
             op.in_flight -= 1
+
+    def writes_at_once(self, latency_s: float = WRITE_LATENCY_S) -> int:
+        """How many creates and updates the limits keep in flight together when each takes `latency_s`: both
+        operations at their own rate, within the account's."""
+        if self.settings is None:
+            return 0
+        rate = min(self.settings.requests_per_second, 2 * self.settings.operation_requests_per_second)
+        return int(rate * latency_s + 0.999)
 
     def load(self, operation: str | None) -> float:
         """Seconds of work queued for `operation` at its limit (its requests in flight over its rate); 0 for

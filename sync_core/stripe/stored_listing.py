@@ -6,7 +6,8 @@ A full listing costs a request per 100 customers. Stripe records every change of
 the events of the last 30 days (https://docs.stripe.com/api/events/list), so a stored listing plus the
 events since it was read is the account now, at a request per 100 changes. Each event carries the whole
 customer as it was then (`data.object`), rendered in the API version of its time; the fields a plan reads
-(stripe_index.KEPT) are the same in every version this project supports.
+(`KEPT`) are the same in every version this project supports. A listing stored with other fields than today's
+`KEPT` (by an earlier custsync) is listed again: a field it lacks would look changed in every customer.
 
 A stored listing is trusted only while Stripe's event log still reaches it. It keeps an anchor: the newest
 customer event Stripe listed when the listing was read (for an account with none, the newest once the run
@@ -37,11 +38,21 @@ from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import PAGE
 
 MARGIN = 30  # seconds of events read again before the newest one applied (see the module's docstring)
+# What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
+# 100,000 customers stays small.
+KEPT = ("id", "email", "created", "deleted", "metadata", "name", "business_name", "individual_name", "phone",
+        "description", "address")
+LISTING_FIELDS = ",".join(KEPT)
+
+
+def slim(customer: dict[str, Any]) -> dict[str, Any]:
+    return {k: customer[k] for k in KEPT if k in customer}
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stripe_listings (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, anchor TEXT, since INTEGER NOT NULL,
-    listed_at REAL NOT NULL, PRIMARY KEY (stripe_account, stripe_mode));
+    listed_at REAL NOT NULL, kept TEXT, PRIMARY KEY (stripe_account, stripe_mode));
 CREATE TABLE IF NOT EXISTS stripe_listed_customers (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
@@ -146,12 +157,15 @@ class ListingStore:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._db.executescript(SCHEMA)
+        if "kept" not in {r[1] for r in self._db.execute("PRAGMA table_info(stripe_listings)")}:
+            self._db.execute("ALTER TABLE stripe_listings ADD COLUMN kept TEXT")  # a journal of an earlier custsync
 
     def load(self, account: str, mode: str, *, max_age_s: float) -> StoredListing | None:
-        """The stored listing of this account and mode, if it has an anchor and is younger than `max_age_s`."""
-        row = self._db.execute("SELECT anchor, since, listed_at FROM stripe_listings WHERE stripe_account = ? AND "
-                               "stripe_mode = ?", (account, mode)).fetchone()
-        if row is None or row[0] is None or time.time() - row[2] > max_age_s:
+        """The stored listing of this account and mode, if it has an anchor, is younger than `max_age_s` and kept
+        today's fields."""
+        row = self._db.execute("SELECT anchor, since, listed_at, kept FROM stripe_listings WHERE stripe_account = ? "
+                               "AND stripe_mode = ?", (account, mode)).fetchone()
+        if row is None or row[0] is None or time.time() - row[2] > max_age_s or row[3] != LISTING_FIELDS:
             return None
         customers = {cid: json.loads(body) for cid, body in self._db.execute(
             "SELECT id, body FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ?",
@@ -166,8 +180,8 @@ class ListingStore:
             self._db.executemany("INSERT INTO stripe_listed_customers (stripe_account, stripe_mode, id, body) "
                                  "VALUES (?, ?, ?, ?)",
                                  ((account, mode, c["id"], json.dumps(c, separators=(",", ":"))) for c in customers))
-            self._db.execute("INSERT INTO stripe_listings (stripe_account, stripe_mode, anchor, since, listed_at) "
-                             "VALUES (?, ?, ?, ?, ?)", (account, mode, anchor, since, listed_at))
+            self._db.execute("INSERT INTO stripe_listings (stripe_account, stripe_mode, anchor, since, listed_at, kept) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (account, mode, anchor, since, listed_at, LISTING_FIELDS))
 
     def update(self, account: str, mode: str, changes: Changes, keep: Any, *, since: int) -> None:
         """The events a run read, applied to the stored listing; the newest of them is its new anchor."""

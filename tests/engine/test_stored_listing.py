@@ -166,3 +166,21 @@ async def test_a_stored_listing_older_than_stripes_30_days_of_events_is_listed_a
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
     assert plan.summary()["unchanged"] == 5
+
+
+async def test_a_listing_stored_by_an_earlier_custsync_with_fewer_fields_is_listed_again(world, tmp_path):
+    """A stored listing without business_name and individual_name (custsync before it sent them) would make
+    every customer holding them look changed, run after run: it is listed again, once."""
+    journal, _ = await _first_run(world, tmp_path)
+    journal._db.execute("UPDATE stripe_listings SET kept = 'id,email,created,deleted,metadata,name,phone,"
+                        "description,address'")
+    journal._db.commit()
+    async with world.engine() as engine:
+        plan, outcomes = await _run(engine, journal)
+        assert engine.stripe.list_pages >= 1
+    assert plan.index.startswith("listed the account"), plan.index
+    assert plan.summary()["unchanged"] == 20 and {o.status for o in outcomes.values()} == {Status.OK}
+    async with world.engine() as engine:
+        plan, _ = await _run(engine, journal)
+        assert engine.stripe.list_pages == 0
+    assert "brought the stored listing up to date" in plan.index, plan.index
