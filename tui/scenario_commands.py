@@ -301,7 +301,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true", help="one JSON document on stdout (for scripts)")
     q.add_argument("-v", "--verbose", action="store_true", help="the lesson, every step's trace and every check")
     q.add_argument("--realistic", action="store_true",
-                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
+                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live, 25/s per operation), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
     q.set_defaults(func=cmd_run)
@@ -324,5 +324,5 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port-netsuite", type=port_number, metavar="P", help="NetSuite mock port (default: a free one)")
     p.add_argument("--port-stripe", type=port_number, metavar="P", help="Stripe mock port (default: a free one)")
     p.add_argument("--realistic", action="store_true",
-                   help="Stripe's rate limits: 25 requests/s in test mode, 100 live (docs/mocks.md)")
+                   help="Stripe's rate limits: 25 requests/s in test mode, 100 live, 25/s per operation (docs/mocks.md)")
     p.set_defaults(func=cmd_mocks)
