@@ -17,12 +17,14 @@ writes so that they do).
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator, Sequence
 
-from sync_core.retry import RateLimiter
+from sync_core.retry import HEADROOM, RateLimiter
 
 if TYPE_CHECKING:
     from sync_core.config import StripeConfig
@@ -80,11 +82,20 @@ class LimitSettings:
                 f"per operation, search {self.search_requests_per_second:g}/s")
 
 
+def _window_cap(rate: float) -> int:
+    """Requests let through in any second, as they actually leave: one fewer than the limit's share under
+    HEADROOM, so that a request arriving up to an interval late (the network, the server's threads) still
+    does not make the server count one too many in its second."""
+    return max(1, math.ceil(rate * HEADROOM) - 1)
+
+
 class _Operation:
     def __init__(self, rate: float) -> None:
         self.rate = rate
         self.limiter = RateLimiter(rate)
         self.turn = asyncio.Lock()  # one request of the operation at a time waits for the account's slot
+        self.sent: deque[float] = deque()  # when its last requests left (the last second's)
+        self.cap = _window_cap(rate) if rate else 0
         self.in_flight = 0
 
 
@@ -96,11 +107,17 @@ class StripeLimits:
     slots. So one operation never sends faster than its limit, even when the account's limit
     held a request back, and a busy operation queues behind itself only: it has one request at a time
     waiting for the account, never a backlog that would hold the other operations back.
+
+    Slots keep their pace when the event loop wakes a sleeper late (a busy machine), so requests held back
+    by a stall would then leave together: a last check counts the requests that actually left in the last
+    second, the operation's and the account's, and waits for room (`_window_cap`).
     """
 
     def __init__(self, settings: LimitSettings | None) -> None:
         self.settings = settings
         self._global = RateLimiter(settings.requests_per_second if settings else None)
+        self._global_sent: deque[float] = deque()
+        self._global_cap = _window_cap(settings.requests_per_second) if settings else 0
         self._operations: dict[str, _Operation] = {}
 
     def _operation(self, operation: str) -> _Operation:
@@ -120,9 +137,28 @@ class StripeLimits:
                     due = await op.limiter.acquire()
                     # Slots, not wake-up times: event-loop lateness must not push the next slot back.
                     op.limiter.not_before(await self._global.acquire(due))
+                    await self._room(op)
             yield
         finally:
             op.in_flight -= 1
+
+    async def _room(self, op: _Operation) -> None:
+        """Wait until neither the operation nor the account has let its cap of requests leave in the last
+        second; then this one leaves (recorded in both)."""
+        windows = ((op.sent, op.cap), (self._global_sent, self._global_cap))
+        while True:
+            now = time.monotonic()
+            wait = 0.0
+            for sent, cap in windows:
+                while sent and sent[0] <= now - 1.0:
+                    sent.popleft()
+                if cap and len(sent) >= cap:
+                    wait = max(wait, sent[0] + 1.0 - now)
+            if wait <= 0:
+                for sent, _ in windows:
+                    sent.append(now)
+                return
+            await asyncio.sleep(wait)
 
     def writes_at_once(self, latency_s: float = WRITE_LATENCY_S) -> int:
         """How many creates and updates the limits keep in flight together when each takes `latency_s`: both
