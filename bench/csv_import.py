@@ -74,7 +74,7 @@ async def plan(mocks: BundledMocks, path: Path, args: argparse.Namespace) -> dic
     # The mock answers a SuiteQL query by scanning every customer (about 4 s at 200,000 here), so a
     # batch can wait longer than the default 30 s behind the others.
     config.netsuite.timeout_seconds = args.ns_timeout
-    config.stripe.requests_per_second = args.stripe_rps or 1_000_000
+    config.stripe.requests_per_second = config.stripe.operation_requests_per_second = args.stripe_rps or 1_000_000
     figures: dict[str, object] = {}
     if args.warm_netsuite:
         # The NetSuite mock builds its SuiteQL tables from its store at the first query after a load (about

@@ -45,8 +45,12 @@ def peak_rss_mb() -> float:
 async def run(request: dict) -> dict:
     config = configure_for(load_config(env={}), request["netsuite"], request["stripe"])
     config.netsuite.concurrency = request["netsuite_concurrency"]
+    # None: Stripe's limits for the key's mode (sync_core/stripe/limits.py), as a run with [stripe] left empty.
     config.stripe.requests_per_second = request["stripe_rps"]
+    if request.get("stripe_operation_rps"):
+        config.stripe.operation_requests_per_second = request["stripe_operation_rps"]
     config.stripe.search_requests_per_second = request["stripe_search_rps"]
+    config.stripe.allow_live = request.get("stripe_mode") == "live"  # the benchmark's own mock account
     config.sync.workers = request.get("workers")
     kwargs: dict = {"portal": request.get("portal", True)}
     if PLAN in mass_sync_paths():
@@ -58,16 +62,18 @@ async def run(request: dict) -> dict:
     journal = Journal(Path(request["journal"]))
     started_at = datetime.now(timezone.utc).isoformat()
     cpu, wall = time.process_time(), time.monotonic()
-    finished, index = None, None
+    finished, index, planned_at = None, None, None
     async with Engine.from_config(config) as engine:
         async for event in engine.mass_sync(journal, **kwargs):
             if isinstance(event, RunFinished):
                 finished = event
             elif isinstance(event, PlanReady):
                 index = event.plan.index
+                planned_at = time.monotonic()
     journal.close()
     assert finished is not None
     return {"seconds": round(time.monotonic() - wall, 3), "engine_seconds": round(finished.elapsed, 3),
+            "plan_seconds": round(planned_at - wall, 3) if planned_at is not None else None,
             "client_cpu_s": round(time.process_time() - cpu, 3),
             "client_peak_rss_mb": peak_rss_mb(),
             "counts": finished.counts, "failures": len(finished.failures), "retries": finished.retries,

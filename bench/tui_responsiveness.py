@@ -146,7 +146,7 @@ def main() -> None:
 
     with BundledMocks() as mocks, tempfile.TemporaryDirectory(prefix="custsync-bench-") as tmp:
         config = mocks.configure(load_config(env={}))
-        config.stripe.requests_per_second = args.stripe_rps
+        config.stripe.requests_per_second = config.stripe.operation_requests_per_second = args.stripe_rps
         config.sync.journal_path = Path(tmp) / "journal.sqlite"
 
         t = time.perf_counter()

@@ -28,8 +28,11 @@ def parse_args(argv=None):
     p.add_argument("--drop-rate", type=float, default=0.0)
     p.add_argument("--seed", type=int)
     p.add_argument("--profile", choices=sorted(PROFILES), default="fast",
-                   help="realistic: Stripe's rate limits (25/s test, 100/s live); fast (default): none")
-    p.add_argument("--requests-per-second", type=float, help="one basic limit for both modes (overrides the profile)")
+                   help="realistic: Stripe's rate limits (25/s test, 100/s live, 25/s per operation in both); "
+                   "fast (default): none")
+    p.add_argument("--requests-per-second", type=float, help="one global limit for both modes (overrides the profile)")
+    p.add_argument("--operation-requests-per-second", type=float,
+                   help="one limit for each named operation, both modes (overrides the profile)")
     p.add_argument("--search-lag-seconds", type=float,
                    help=f"seconds before a write shows in search (default {DEFAULTS['search_lag_seconds']})")
     p.add_argument("--search-requests-per-second", type=float,
@@ -49,7 +52,8 @@ def main(argv=None) -> int:
             a.host, a.port, a.threads, db=a.db, state=a.state, api_keys=a.api_keys,
             portal_session_ttl=a.portal_session_ttl, latency_ms=a.latency_ms, error_rate=a.error_rate,
             post_error_rate=a.post_error_rate, rate_429=a.rate_429, drop_rate=a.drop_rate, seed=a.seed,
-            requests_per_second=a.requests_per_second, search_lag_seconds=a.search_lag_seconds,
+            requests_per_second=a.requests_per_second,
+            operation_requests_per_second=a.operation_requests_per_second, search_lag_seconds=a.search_lag_seconds,
             search_requests_per_second=a.search_requests_per_second, profile=a.profile)
     except (OSError, ValueError) as err:
         print(f"mock_stripe: cannot start: {err}", file=sys.stderr)

@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import Flask, Response, current_app, g, request
 
-from . import account, customers, events, listing, payment_methods, portal
+from . import account, customers, events, listing, payment_methods, portal, validation
 from . import state as state_doc
 from .auth import authenticate
 from .control import control
@@ -144,13 +144,14 @@ def _params() -> dict:
 
 
 def _execute(handler, caller, params: dict, kwargs: dict) -> tuple[int, str, bool]:
-    """Run the endpoint: (status, JSON body, whether it began executing)."""
+    """Run the endpoint on the parameters as Stripe's spec types them: (status, JSON body, whether it began
+    executing)."""
     rt = runtime()
     # The injected latency is the endpoint's processing time: an idempotent request is in progress
     # (and a second one with its key gets a 409) for that long.
     rt.faults.delay()
     try:
-        status, body = handler(rt.store, caller, params, **kwargs)
+        status, body = handler(rt.store, caller, validation.check(request.method, g.spec_path, params), **kwargs)
         return status, listing.dumps(body), True
     except StripeError as err:
         return err.status, json.dumps(_error_body(err), indent=2), err.executed
@@ -166,17 +167,20 @@ def _check_version() -> None:
                                "only, the version the installed stripe-python pins)", executed=False)
 
 
-def endpoint(handler, search: bool = False, **extra):
+def endpoint(handler, spec_path: str, search: bool = False, **extra):
+    """A route of the operation `spec_path` names in Stripe's spec (mock_stripe/spec): its rate limit is that
+    operation's, its parameters are checked against that operation's schema."""
     @wraps(handler)
     def view(**kwargs):
         rt = runtime()
+        g.spec_path = spec_path
         draw = rt.faults.draw()
         try:
             caller = authenticate(request.headers.get("Authorization"), rt.store)
             g.request_log_url = (f"https://dashboard.stripe.com/{'' if caller.livemode else 'test/'}logs/"
                                  f"{g.request_id}?t={int(time.time())}")
             _check_version()
-            if not rt.faults.admit(caller.account, caller.mode, search=search):
+            if rt.faults.admit(caller.account, caller.mode, f"{request.method} {spec_path}", search=search):
                 rt.faults.count("429")
                 raise rate_limited()
             if draw.rate_429:
@@ -241,7 +245,10 @@ def _idempotent(rt: Runtime, handler, caller, params, kwargs, key: str, draw) ->
 
 def _register_api(app: Flask) -> None:
     def add(rule: str, method: str, handler, name: str, **extra):
-        app.add_url_rule(rule, name, endpoint(handler, **extra), methods=[method])
+        spec_path = validation.spec_path(method, rule)
+        if spec_path is None:
+            raise LookupError(f"{method} {rule} is not in mock_stripe/spec: vendor its operation first")
+        app.add_url_rule(rule, name, endpoint(handler, spec_path, **extra), methods=[method])
 
     def lag(rt):
         return rt.faults.settings["search_lag_seconds"]

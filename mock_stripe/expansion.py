@@ -9,7 +9,6 @@ expand their objects' properties under `data.`.
 from __future__ import annotations
 
 from .errors import StripeError
-from .forms import as_list, as_str
 
 # Customer properties the mock can expand (Stripe documents more: sources, subscriptions, tax_ids,
 # tax, cash_balance, invoice_credit_balance; the mock does not model those objects and refuses them).
@@ -20,8 +19,7 @@ def parse(params: dict, expandable: set, *, listing: bool = False, extra: set = 
     if "expand" not in params:
         return []
     out = []
-    for i, raw in enumerate(as_list(params["expand"], "expand")):
-        path = as_str(raw, f"expand[{i}]")
+    for i, path in enumerate(params["expand"]):
         inner = path[len("data."):] if listing and path.startswith("data.") else None
         if path in extra or (inner if listing else path) in expandable:
             out.append(path)

@@ -16,7 +16,11 @@ DEFAULTS = {
     "rate_429": 0.0,
     "drop_rate": 0.0,        # the endpoint runs, then the connection drops mid-body
     "seed": None,
-    "requests_per_second": None,  # a number (both modes), {"test": n, "live": n}, or null (no limit)
+    # https://docs.stripe.com/rate-limits: a global limit per account and mode, and one per named operation
+    # (method and path: `POST /v1/customers` and `POST /v1/customers/{id}` are two), which also count
+    # against the global one. Each: a number (both modes), {"test": n, "live": n}, or null (no limit).
+    "requests_per_second": None,
+    "operation_requests_per_second": None,
     # https://docs.stripe.com/search#data-freshness: never searchable at once. Seconds (mock clock)
     # before a write shows in search; 0 only where a test asks for it.
     "search_lag_seconds": 1.0,
@@ -24,13 +28,16 @@ DEFAULTS = {
     "search_requests_per_second": 20,
 }
 # Launch profiles (`python -m mock_stripe --profile`, `custsync mocks --realistic`).
-# realistic: Stripe's basic rate limits, https://docs.stripe.com/rate-limits ("Live mode: 100 read
-# operations and 100 write operations; Test mode: 25 ..."), counted per account and mode.
-# fast: no basic limit, for unit tests and benchmarks of the client itself.
+# realistic: Stripe's rate limits, https://docs.stripe.com/rate-limits ("Live mode: 100 operations;
+# Sandbox: 25 operations ... API endpoints have a default limit of 25 requests per second"), counted per
+# account and mode: a live key (sk_live_...) gets the live limits.
+# fast: no global or operation limit, for unit tests and benchmarks of the client itself.
 PROFILES = {
     "fast": {},
-    "realistic": {"requests_per_second": {"test": 25, "live": 100}},
+    "realistic": {"requests_per_second": {"test": 25, "live": 100},
+                  "operation_requests_per_second": {"test": 25, "live": 25}},
 }
+LIMITS = ("account", "operation", "search")  # the layers a 429 can come from (stats: rate_limited)
 _RATES = ("error_rate", "post_error_rate", "rate_429", "drop_rate")
 
 
@@ -54,7 +61,7 @@ def validate(changes: dict) -> dict:
         elif key in ("latency_ms", "search_lag_seconds"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise FaultError(key, "must be a number >= 0")
-        elif key == "requests_per_second":
+        elif key in ("requests_per_second", "operation_requests_per_second"):
             if isinstance(value, dict):
                 for mode, rps in value.items():
                     if mode not in ("test", "live"):
@@ -105,10 +112,12 @@ class Faults:
         with self._lock:
             self.requests = 0
             self.counts = {"5xx": 0, "429": 0, "dropped": 0, "latency": 0}
+            self.rate_limited = dict.fromkeys(LIMITS, 0)
 
     def stats(self) -> dict:
+        """`faults` counts every 429 (injected by rate_429 or by a limit); `rate_limited` the limits' own, by layer."""
         with self._lock:
-            return {"requests": self.requests, "faults": dict(self.counts)}
+            return {"requests": self.requests, "faults": dict(self.counts), "rate_limited": dict(self.rate_limited)}
 
     def count(self, fault: str) -> None:
         with self._lock:
@@ -128,28 +137,35 @@ class Faults:
             self.count("latency")
             time.sleep(latency / 1000)
 
-    def admit(self, account: str, mode: str, search: bool = False) -> bool:
-        """Sliding one-second windows per account+mode (wall clock, not the mock clock): the basic
-        limit for every request, and search's own limit for searches (which count against both)."""
-        rps = self.settings["requests_per_second"]
-        if isinstance(rps, dict):
-            rps = rps.get(mode)
-        if search and not self._take((account, mode, "search"), self.settings["search_requests_per_second"]):
-            return False
-        return self._take((account, mode), rps)
-
-    def _take(self, ident: tuple, rps) -> bool:
-        if not rps:
-            return True
+    def admit(self, account: str, mode: str, operation: str, search: bool = False) -> str | None:
+        """Sliding one-second windows per account and mode (wall clock, not the mock clock): the global limit
+        for every request, the operation's own for each named operation, and search's for searches, each
+        counting against all that apply. None when the request may go; else the limit that refuses it (a
+        refused request counts against none: unconfirmed whether Stripe counts it)."""
+        windows = [(("account", account, mode), self._per_mode("requests_per_second", mode)),
+                   (("operation", account, mode, operation), self._per_mode("operation_requests_per_second", mode))]
+        if search:
+            windows.append((("search", account, mode), self.settings["search_requests_per_second"]))
         now = time.monotonic()
         with self._lock:
-            window = self._windows.setdefault(ident, deque())
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= rps:
-                return False
-            window.append(now)
-            return True
+            for ident, rps in windows:
+                if rps and len(self._window(ident, now)) >= rps:
+                    self.rate_limited[ident[0]] += 1
+                    return ident[0]
+            for ident, rps in windows:
+                if rps:
+                    self._windows[ident].append(now)
+        return None
+
+    def _per_mode(self, key: str, mode: str):
+        value = self.settings[key]
+        return value.get(mode) if isinstance(value, dict) else value
+
+    def _window(self, ident: tuple, now: float) -> deque:
+        window = self._windows.setdefault(ident, deque())
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        return window
 
     def clear_windows(self) -> None:
         with self._lock:

@@ -1,19 +1,19 @@
-"""Stripe list objects: limit, starting_after / ending_before cursors, created filters."""
+"""Stripe list objects: limit, starting_after / ending_before cursors, created filters (parameters already
+typed by the spec: validation.check)."""
 
 from __future__ import annotations
 
 import json
 
 from .errors import StripeError, resource_missing
-from .forms import as_int, as_str, check_known
-
-LIST_PARAMS = {"limit", "starting_after", "ending_before", "expand"}
 
 
 def parse_limit(params: dict) -> int:
+    """https://docs.stripe.com/api/pagination: "limit can range between 1 and 100, and the default is 10" (a
+    range the spec does not carry)."""
     if "limit" not in params:
         return 10
-    limit = as_int(params["limit"], "limit")
+    limit = params["limit"]
     if limit < 1:
         raise StripeError(400, "This value must be greater than or equal to 1.",
                           code="parameter_invalid_integer", param="limit", executed=False)
@@ -27,11 +27,10 @@ def created_filters(params: dict) -> list[tuple[str, tuple]]:
     if "created" not in params:
         return []
     created = params["created"]
-    if isinstance(created, str):
-        return [("created = ?", (as_int(created, "created"),))]
+    if isinstance(created, int):
+        return [("created = ?", (created,))]
     ops = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-    check_known(created, ops, prefix="created")
-    return [(f"created {ops[k]} ?", (as_int(v, f"created[{k}]"),)) for k, v in created.items()]
+    return [(f"created {ops[k]} ?", (v,)) for k, v in created.items()]
 
 
 def cursor_ids(params: dict) -> dict[str, str]:
@@ -39,7 +38,7 @@ def cursor_ids(params: dict) -> dict[str, str]:
     if "starting_after" in params and "ending_before" in params:
         raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
                           executed=False)
-    return {name: as_str(params[name], name) for name in ("starting_after", "ending_before") if name in params}
+    return {name: params[name] for name in ("starting_after", "ending_before") if name in params}
 
 
 class StoredJSON(str):

@@ -6,18 +6,21 @@ import html
 import secrets
 
 from .errors import StripeError, missing_parameter, resource_missing
-from .forms import as_bool, as_dict, as_str, check_known, merge_metadata
+from .forms import merge_metadata
 from .ids import new_id
-from .listing import LIST_PARAMS, list_object
+from .listing import list_object
 
 KIND = "portal_configuration"
 LABEL = "configuration"  # "No such configuration: 'bpc_x'" (exact Stripe wording unconfirmed)
 STATES = ("active", "inactive", "none")
 DEFAULT_SESSION_TTL = 300  # Stripe does not publish the lifetime; 5 minutes is our choice.
-CONFIG_PARAMS = {"business_profile", "default_return_url", "features", "login_page", "metadata", "name", "expand"}
+CANCELLATION_REASONS = ["too_expensive", "missing_features", "switched_service", "unused", "other"]
 
 
 def config_defaults(obj_id: str, created: int, livemode: bool, is_default: bool) -> dict:
+    """The whole object, every field the spec requires (2026-10-28.endive): the values of a configuration saved
+    with the Dashboard's defaults (https://docs.stripe.com/api/customer_portal/configurations/object; the
+    pause duration "Defaults to `interval_options` with a single one-month option", stripe-python 16.1.0)."""
     return {
         "id": obj_id, "object": "billing_portal.configuration", "active": True, "application": None,
         "business_profile": {"headline": None, "privacy_policy_url": None, "terms_of_service_url": None},
@@ -25,10 +28,16 @@ def config_defaults(obj_id: str, created: int, livemode: bool, is_default: bool)
         "features": {
             "customer_update": {"allowed_updates": ["email", "tax_id"], "enabled": True},
             "invoice_history": {"enabled": True},
-            "payment_method_update": {"enabled": True},
-            "subscription_cancel": {"enabled": False, "mode": "at_period_end", "proration_behavior": "none"},
-            "subscription_update": {"default_allowed_updates": [], "enabled": False,
-                                    "proration_behavior": "none"},
+            "payment_method_update": {"enabled": True, "payment_method_configuration": None},
+            "subscription_cancel": {
+                "cancellation_reason": {"enabled": False, "feedback_options": None, "options": CANCELLATION_REASONS},
+                "enabled": False, "mode": "at_period_end", "proration_behavior": "none"},
+            "subscription_pause": {
+                "duration": {"interval_options": [{"interval": "month", "interval_count": 1}], "type": "interval_options"},
+                "enabled": False},
+            "subscription_update": {"billing_cycle_anchor": None, "default_allowed_updates": [], "enabled": False,
+                                    "products": None, "proration_behavior": "none",
+                                    "schedule_at_period_end": {"conditions": []}, "trial_update_behavior": "end_trial"},
         },
         "is_default": is_default, "livemode": livemode, "login_page": {"enabled": False, "url": None},
         "metadata": {}, "name": None, "updated": created,
@@ -41,43 +50,31 @@ def no_default_message(mode: str) -> str:
             f"{mode} mode at https://dashboard.stripe.com/{'test/' if mode == 'test' else ''}settings/billing/portal.")
 
 
-def _form_value(value):
-    """Nested form values as JSON: "true"/"false" -> bool, digit-keyed dicts -> lists."""
-    if isinstance(value, dict):
-        if value and all(k.isdigit() for k in value):
-            return [_form_value(value[k]) for k in sorted(value, key=int)]
-        return {k: _form_value(v) for k, v in value.items()}
-    if value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-def _deep_merge(base, changes):
-    if isinstance(base, dict) and isinstance(changes, dict):
-        return {**base, **{k: _deep_merge(base.get(k), v) for k, v in changes.items()}}
-    return changes
+def _merged(current, change):
+    """A typed parameter (validation.check) over the object's value: objects merge key by key, `""` unsets
+    (an empty list where the object holds a list, else null)."""
+    if change == "":
+        return [] if isinstance(current, list) else None
+    if isinstance(change, dict) and isinstance(current, dict):
+        return {**current, **{k: _merged(current.get(k), v) for k, v in change.items()}}
+    if isinstance(change, list):
+        return [_merged(None, item) for item in change]
+    return change
 
 
 def _apply(obj: dict, params: dict, now: int) -> None:
     for key, value in params.items():
-        if key == "active":
-            obj["active"] = as_bool(value, "active")
-        elif key == "default_return_url":
-            obj[key] = as_str(value, key) or None
-        elif key == "name":
-            obj[key] = as_str(value, key) or None
-        elif key == "metadata":
+        if key == "expand":
+            continue
+        if key == "metadata":
             obj["metadata"] = merge_metadata(obj["metadata"], value)
-        elif key == "business_profile":
-            check_known(as_dict(value, key), obj["business_profile"], prefix=key)
-            obj[key] = _deep_merge(obj[key], {k: v or None for k, v in value.items()})
+        elif key in ("default_return_url", "name"):
+            obj[key] = value or None
         elif key == "login_page":
-            check_known(as_dict(value, key), {"enabled"}, prefix=key)
-            if "enabled" in value:
-                obj[key]["enabled"] = as_bool(value["enabled"], "login_page[enabled]")
-        elif key == "features":
-            check_known(as_dict(value, key), obj["features"], prefix=key)
-            obj[key] = _deep_merge(obj[key], _form_value(value))
+            # login_page.url is Stripe's to give (a link that shows the portal's login); the mock has none.
+            obj[key] = {**obj[key], **value}
+        else:
+            obj[key] = _merged(obj.get(key), value)
     obj["updated"] = now
 
 
@@ -129,9 +126,6 @@ def create_configuration(store, caller, params: dict, **_):
     # saving the portal settings in the Dashboard makes the default (Stripe: "is_default: Whether the
     # configuration is the default. If true, this configuration can be managed in the Dashboard";
     # https://docs.stripe.com/api/customer_portal/configurations).
-    check_known(params, CONFIG_PARAMS)
-    if "features" not in params:  # required: https://docs.stripe.com/api/customer_portal/configurations/create
-        raise missing_parameter("features")
     with store.tx():
         now = store.now()
         obj = config_defaults(new_id("bpc_"), now, caller.livemode, is_default=False)
@@ -141,12 +135,10 @@ def create_configuration(store, caller, params: dict, **_):
 
 
 def retrieve_configuration(store, caller, params: dict, config_id: str):
-    check_known(params, {"expand"})
     return 200, _get(store, caller, config_id, param="configuration")
 
 
 def update_configuration(store, caller, params: dict, config_id: str):
-    check_known(params, CONFIG_PARAMS | {"active"})
     with store.tx():
         obj = _get(store, caller, config_id, param="configuration")
         _apply(obj, params, store.now())
@@ -155,23 +147,28 @@ def update_configuration(store, caller, params: dict, config_id: str):
 
 
 def list_configurations(store, caller, params: dict, **_):
-    check_known(params, LIST_PARAMS | {"is_default", "active"})
-    filters = [(f"json_extract(data, '$.{name}') = ?", (int(as_bool(params[name], name)),))
+    filters = [(f"json_extract(data, '$.{name}') = ?", (int(params[name]),))
                for name in ("is_default", "active") if name in params]
     return 200, list_object(store, caller, KIND, LABEL, params, filters, "/v1/billing_portal/configurations")
 
 
 def create_session(store, caller, params: dict, base_url: str, ttl: float = DEFAULT_SESSION_TTL, **_):
-    check_known(params, {"customer", "return_url", "configuration", "locale", "on_behalf_of", "flow_data",
-                         "expand"})
+    """https://docs.stripe.com/api/customer_portal/sessions/create at 2026-10-28.endive: `customer` or
+    `customer_account` (the mock has no v2 Accounts: an account id names nothing here), `after_expiration`
+    (session recovery by email, changelog 2026-10-28: stored, returned and offered on the expired page)."""
+    if "customer" in params and "customer_account" in params:
+        raise StripeError(400, "You may only specify one of these parameters: customer, customer_account.",
+                          executed=False)
+    if "customer_account" in params:
+        raise resource_missing("account", params["customer_account"], param="customer_account", status=400)
     if "customer" not in params:
         raise missing_parameter("customer")
-    customer_id = as_str(params["customer"], "customer")
+    customer_id = params["customer"]
     row = store.get(caller.account, caller.mode, "customer", customer_id)
     if row is None or row.deleted:
         raise resource_missing("customer", customer_id, param="customer", status=400)
     if "configuration" in params:
-        cfg = _get(store, caller, as_str(params["configuration"], "configuration"), status=400)
+        cfg = _get(store, caller, params["configuration"], status=400)
         if not cfg["active"]:
             # Wording unconfirmed.
             raise StripeError(400, f"The configuration {cfg['id']} is inactive and cannot be used to "
@@ -181,19 +178,43 @@ def create_session(store, caller, params: dict, base_url: str, ttl: float = DEFA
         # An inactive default is refused like a missing one: either way the portal is not activated.
         if cfg is None or not cfg["active"]:
             raise StripeError(400, no_default_message(caller.mode))
+    after = params.get("after_expiration")
+    flow = _flow(params["flow_data"]) if "flow_data" in params else None
     token = f"{caller.mode}_{secrets.token_urlsafe(32)}"
     now = store.now()
     session = {
-        "id": new_id("bps_"), "object": "billing_portal.session", "configuration": cfg["id"],
-        "created": now, "customer": customer_id, "flow": None, "livemode": caller.livemode,
-        "locale": as_str(params["locale"], "locale") if "locale" in params else None,
-        "on_behalf_of": as_str(params["on_behalf_of"], "on_behalf_of") if "on_behalf_of" in params else None,
-        "return_url": as_str(params["return_url"], "return_url") if "return_url" in params
-        else cfg["default_return_url"],
+        "id": new_id("bps_"), "object": "billing_portal.session",
+        "after_expiration": None if after is None else {
+            "customer_login": {"expires_at": (after.get("customer_login") or {}).get("expires_at")}
+            if "customer_login" in after else None, "type": after["type"]},
+        "configuration": cfg["id"], "created": now, "customer": customer_id, "customer_account": None,
+        "flow": flow, "livemode": caller.livemode, "locale": params.get("locale"),
+        "on_behalf_of": params.get("on_behalf_of"), "return_url": params.get("return_url", cfg["default_return_url"]),
         "url": f"{base_url.rstrip('/')}/p/session/{token}",
     }
     store.session_put(token, caller.account, caller.mode, session, store.now_float() + ttl)
     return 200, session
+
+
+SUBSCRIPTION_FLOWS = ("subscription_cancel", "subscription_pause", "subscription_update", "subscription_update_confirm")
+
+
+def _flow(data: dict) -> dict:
+    """A deep-link flow (https://docs.stripe.com/customer-management/portal-deep-links). The subscription flows
+    name a subscription, and the mock has none: refused as Stripe refuses an id that names nothing."""
+    kind = data["type"]
+    if kind in SUBSCRIPTION_FLOWS:
+        if kind not in data:
+            raise missing_parameter(f"flow_data[{kind}]")
+        raise resource_missing("subscription", data[kind]["subscription"], param=f"flow_data[{kind}][subscription]",
+                               status=400)
+    after = data.get("after_completion") or {"type": "portal_homepage"}
+    hosted = after.get("hosted_confirmation")
+    return {"after_completion": {
+                "hosted_confirmation": {"custom_message": hosted.get("custom_message")} if hosted is not None else None,
+                "redirect": after.get("redirect"), "type": after["type"]},
+            "customer_update": {} if kind == "customer_update" else None,
+            **dict.fromkeys(SUBSCRIPTION_FLOWS), "type": kind}
 
 
 _PAGE = """<!doctype html>
@@ -208,6 +229,12 @@ def session_page(store, token: str) -> tuple[int, str]:
         return 404, _PAGE.format(title="Portal session not found", body="<p>This link is not valid.</p>")
     account, mode, expires_at, session = found
     if store.now_float() >= expires_at:
+        after = session.get("after_expiration") or {}
+        deadline = (after.get("customer_login") or {}).get("expires_at")
+        if after.get("type") == "customer_login" and (deadline is None or store.now() < deadline):
+            return 410, _PAGE.format(title="Portal session expired", body=(
+                "<p id=\"recovery\">This portal session has expired. Verify your email address to receive a new "
+                "session.</p><p>(mock_stripe: the verification itself is not implemented.)</p>"))
         return 410, _PAGE.format(title="Portal session expired",
                                  body="<p>This portal session has expired. Ask for a new link.</p>")
     row = store.get(account, mode, "customer", session["customer"])

@@ -66,7 +66,7 @@ def customer(raw, where: str, now: int, livemode: bool) -> tuple[dict, bool]:
     _known(raw, customers.FIELDS | {"deleted"}, where)
     if "id" in raw:
         _expect(isinstance(raw["id"], str) and raw["id"] != "", f"{where}.id", "must be a non-empty string")
-    for key in ("email", "name", "phone", "description", "currency", "invoice_prefix"):
+    for key in ("email", "name", "phone", "description", "currency", "invoice_prefix", *customers.OPTIONAL_NAMES):
         _opt_str(raw, key, where)
     _int(raw, "created", where)
     _int(raw, "balance", where)
@@ -81,6 +81,9 @@ def customer(raw, where: str, now: int, livemode: bool) -> tuple[dict, bool]:
     _expect(isinstance(deleted, bool), f"{where}.deleted", "must be true or false")
     obj = customers.defaults(raw.get("id") or new_id("cus_", 14), raw.get("created", now), livemode)
     obj.update({k: v for k, v in raw.items() if k not in ("deleted", "object", "livemode")})
+    for key in customers.OPTIONAL_NAMES:  # left out of the object until set, as Stripe does
+        if obj.get(key) is None:
+            obj.pop(key, None)
     if obj["address"]:
         obj["address"] = {**dict.fromkeys(customers.ADDRESS_FIELDS), **obj["address"]}
     obj["metadata"] = _metadata(raw, where)

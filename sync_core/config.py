@@ -233,7 +233,13 @@ class StripeConfig(_Section):
     target: StripeTarget = StripeTarget.MOCK
     base_url: str | None = Field(None, description="API base address; derived from the target when empty")
     api_key: SecretStr | None = None
-    requests_per_second: float = Field(25.0, gt=0, description="Stripe allows 25/s in test mode, 100/s live")
+    # https://docs.stripe.com/rate-limits (sync_core/stripe/limits.py): empty, the key's mode says.
+    requests_per_second: float | None = Field(
+        None, gt=0, description="the account's limit: Stripe allows 25/s in test mode, 100/s live (the default "
+        "for the key's mode); set what Stripe raised it to")
+    operation_requests_per_second: float = Field(
+        25.0, gt=0, description="each named operation's limit (creates, updates, retrieves... each their own): "
+        "Stripe allows 25/s, live mode included")
     # Stripe's search allows 20 reads/s in either mode, counted in one-second windows on Stripe's side:
     # requests spaced for exactly 20/s arrive with jitter and sometimes make 21, so keep a margin.
     search_requests_per_second: float = Field(

@@ -38,6 +38,7 @@ from sync_core.run.journal import Journal
 from sync_core.run.run_state import PATHS, RunOptions
 from sync_core.run.services import KeyedLocks, Services
 from sync_core.stripe.gateway import StripeGateway
+from sync_core.stripe.limits import LimitSettings
 from sync_core.stripe.lookup import MailboxIndex
 
 __all__ = ["PATHS", "Engine", "RunOptions"]
@@ -71,8 +72,7 @@ class Engine:
         stripe = StripeGateway(
             api_key=st.api_key.get_secret_value(),  # type: ignore[union-attr]
             base_url=base_url,
-            requests_per_second=st.requests_per_second,
-            search_requests_per_second=st.search_requests_per_second,
+            limits=LimitSettings.from_config(st),
             allow_writes_live=st.allow_live or confirm_live,
             timeout=st.timeout_seconds,
             policy=policy,

@@ -82,11 +82,19 @@ class RateLimiter:
         self.rate = rate
         self._next = 0.0
 
-    async def acquire(self) -> None:
-        if not self.rate:
-            return
+    async def acquire(self, due: float | None = None) -> float:
+        """Wait for the next start; returns the moment it was due (the slot, not when the sleeper woke). `due`:
+        the start was due then already (an earlier limiter's slot), however late this is asked."""
         now = time.monotonic()
-        slot = max(now, self._next)
+        if not self.rate:
+            return now if due is None else due
+        slot = max(now if due is None else min(due, now), self._next)
         self._next = slot + 1.0 / (self.rate * HEADROOM)
         if slot > now:
             await asyncio.sleep(slot - now)
+        return slot
+
+    def not_before(self, moment: float) -> None:
+        """The next slot comes a full interval after `moment` (when the last start was due)."""
+        if self.rate:
+            self._next = max(self._next, moment + 1.0 / (self.rate * HEADROOM))

@@ -36,7 +36,8 @@ FIXED_TEXT = (".test", "+1 555 ")  # in every fake of its kind: an original insi
 # What gets replaced, and by which kind of fake: given() replaces these, personal_values() lists them.
 NETSUITE_KINDS = {"companyname": "company", "firstname": "word", "lastname": "word", "email": "email",
                   "phone": "phone", "comments": "text", "entityid": "value"}
-STRIPE_KINDS = {"email": "email", "phone": "phone", "name": "person", "description": "text"}
+STRIPE_KINDS = {"email": "email", "phone": "phone", "name": "person", "business_name": "person",
+                "individual_name": "person", "description": "text"}
 ADDRESS_KINDS = {"addr1": "street", "addr2": "street", "city": "city", "zip": "postcode",
                  "line1": "street", "line2": "street", "postal_code": "postcode"}
 

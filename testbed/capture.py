@@ -18,7 +18,7 @@ from .scenario_model import Given
 from .scenario_state import BODY, DEFAULT_LABELS, SEARCH_ROLES, friendly_value, paypack_fields
 
 STATUS_KEY = {"RELEASED": "released", "TESTING": "testing", "NOTSCHEDULED": "not-released"}
-STRIPE_KEYS = ("id", "email", "name", "phone", "description")
+STRIPE_KEYS = ("id", "email", "name", "business_name", "individual_name", "phone", "description")
 
 
 def netsuite_customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> dict[str, Any]:

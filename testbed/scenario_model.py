@@ -113,6 +113,8 @@ class StripeCustomer(_Model):
     id: StripeId
     email: str | None = None
     name: str | None = None
+    business_name: str | None = None
+    individual_name: str | None = None
     phone: str | None = None
     description: str | None = None
     address: StripeAddress | None = None
@@ -241,6 +243,8 @@ class StripeThen(_Model):
     deleted: bool | None = None
     email: str | None = None
     name: str | None = None
+    business_name: str | None = None
+    individual_name: str | None = None
     phone: str | None = None
     description: str | None = None
     address: StripeAddress | None = None

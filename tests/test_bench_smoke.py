@@ -58,7 +58,8 @@ def test_mass_sync_benchmark_reports_every_run_and_goal():
 def test_mass_sync_benchmark_profiles_set_the_limits():
     report = run_mass_sync_bench("--profile", "standard", "--n", "10", "--runs", "a", "--mocks-seconds", "0")
     assert report["limits"] == {"netsuite_latency_ms": 400, "ns_concurrency": 5, "stripe_latency_ms": 250,
-                                "stripe_rps": 25}
+                                "stripe_rps": 25, "stripe_operation_rps": 25, "stripe_mode": "test",
+                                "client_from_mode": True}
     per_customer = report["initial"]["per-customer"]
     assert per_customer["floor_seconds"] == round(sum(per_customer["stripe_writes"].values()) / 25, 2)
     # Each customer's NetSuite read alone waits 400 ms, five at a time.
@@ -66,7 +67,8 @@ def test_mass_sync_benchmark_profiles_set_the_limits():
     unthrottled = run_mass_sync_bench("--profile", "unthrottled", "--n", "10", "--runs", "d", "--memory-n", "10",
                                       "--mocks-seconds", "0")
     assert unthrottled["limits"] == {"netsuite_latency_ms": 0, "ns_concurrency": None, "stripe_latency_ms": 0,
-                                     "stripe_rps": 0}
+                                     "stripe_rps": 0, "stripe_operation_rps": 0, "stripe_mode": "test",
+                                     "client_from_mode": False}
     assert "initial" not in unthrottled and unthrottled["memory"][0]["customers"] == 10
 
 
@@ -91,3 +93,21 @@ def test_netsuite_auth_benchmark_reports_both_auths():
     runs = {run["auth"]: run for run in report["runs"]}
     assert runs["tba"]["token_requests"] == 0 and runs["m2m"]["token_requests"] == 1
     assert runs["m2m"]["mock_saw"] == {"api": 20, "token": 1} and runs["tba"]["mock_saw"] == {"api": 20, "token": 0}
+
+
+def test_mass_sync_benchmark_runs_test_and_live_side_by_side_with_each_floor():
+    """The live profile: Stripe's live limits on a sk_live_ key (100/s for the account, 25/s per operation,
+    https://docs.stripe.com/rate-limits), its floor max(creates/25, updates/25, all/100); test mode's all/25."""
+    report = run_mass_sync_bench("--profile", "standard,live", "--n", "60", "--paths", "plan", "--runs", "a",
+                                 "--mocks-seconds", "0")
+    standard, live = report["profiles"]
+    assert (standard["profile"], live["profile"]) == ("standard", "live")
+    assert live["limits"]["stripe_mode"] == "live" and live["limits"]["stripe_rps"] == 100
+    for one, floor in ((standard, lambda c, u: (c + u) / 25), (live, lambda c, u: max(c / 25, u / 25, (c + u) / 100))):
+        run = one["initial"]["plan"]
+        writes = run["stripe_writes"]
+        assert writes["creates"] >= 1 and writes["updates"] >= 1 and run["failures"] == 0
+        assert run["floor_seconds"] == round(floor(writes["creates"], writes["updates"]), 2)
+        assert run["stripe_429s"] == {"account": 0, "operation": 0, "search": 0}
+    rows = {r["profile"]: r for r in report["side_by_side"]}
+    assert rows["live"]["mode"] == "live" and rows["standard"]["floor_seconds"] > rows["live"]["floor_seconds"]

@@ -131,7 +131,7 @@ async def test_netsuite_connection_refused_is_a_clear_error():
 
 
 def gateway(httpserver, key="sk_test_FAKEKEY1234", **kw):
-    return StripeGateway(api_key=key, base_url=httpserver.url_for(""), requests_per_second=None, policy=FAST, **kw)
+    return StripeGateway(api_key=key, base_url=httpserver.url_for(""), policy=FAST, **kw)
 
 
 def stripe_error(status, type_, message, code=None):
@@ -190,3 +190,28 @@ async def test_stripe_500_is_retried_with_the_same_idempotency_key(httpserver):
     assert customer["id"] == "cus_1" and not replayed
     keys = [req.headers["Idempotency-Key"] for req, _ in httpserver.log]
     assert keys == ["custsync-k", "custsync-k"]
+
+
+async def test_stripe_should_retry_false_is_final(httpserver):
+    """The server steers retries (stripe-python's `_should_retry` reads Stripe-Should-Retry first): a 500 saved
+    under the idempotency key with `Stripe-Should-Retry: false` would only be replayed, so it is not retried."""
+    body, _ = stripe_error(500, "api_error", "An unknown error occurred")
+    httpserver.expect_request("/v1/customers", method="POST").respond_with_data(
+        body, status=500, content_type="application/json", headers={"Stripe-Should-Retry": "false"})
+    stripe = gateway(httpserver)
+    with pytest.raises(StripeServiceError) as e:
+        await stripe.create({"email": "a@b.test"}, idempotency_key="custsync-k")
+    assert e.value.status == 500 and not e.value.retryable
+    assert len(httpserver.log) == 1 and stripe.retries == 0
+
+
+async def test_stripe_should_retry_true_retries_what_would_not_be(httpserver):
+    """`Stripe-Should-Retry: true` (Stripe sends it on e.g. a lock timeout) makes a 400 worth a retry."""
+    body, _ = stripe_error(400, "invalid_request_error", "This object cannot be accessed right now", "lock_timeout")
+    httpserver.expect_ordered_request("/v1/customers/cus_1", method="POST").respond_with_data(
+        body, status=400, content_type="application/json", headers={"Stripe-Should-Retry": "true"})
+    httpserver.expect_ordered_request("/v1/customers/cus_1", method="POST").respond_with_json(
+        {"id": "cus_1", "object": "customer", "name": "New"})
+    stripe = gateway(httpserver)
+    assert (await stripe.update("cus_1", {"name": "New"}))["name"] == "New"
+    assert len(httpserver.log) == 2 and stripe.retries == 1

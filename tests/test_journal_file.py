@@ -80,8 +80,13 @@ def test_a_file_an_earlier_custsync_wrote_reads_the_same(earlier_file):
             ("101", "ok"), ("102", "needs-decision"), ("103", "pending")]
         [decision] = journal.decisions.history("102")
         assert (decision.kind, decision.stripe_customer_id, decision.others) == ("link", "cus_2", ())
+        # Its stored listing kept fewer fields than today's (no business_name, individual_name): listed again,
+        # and the listing that replaces it, in the same table, is used.
+        assert journal.listings.load("acct_1", "test", max_age_s=3600) is None
+        journal.listings.replace("acct_1", "test", [{"id": "cus_1", "email": "a@shop.test"}], anchor="evt_2",
+                                 since=100, listed_at=time.time())
         listing = journal.listings.load("acct_1", "test", max_age_s=3600)
-        assert listing is not None and listing.anchor == "evt_1"
+        assert listing is not None and listing.anchor == "evt_2"
         assert listing.customers == {"cus_1": {"id": "cus_1", "email": "a@shop.test"}}
         # A retry covers the customer decided since the run.
         assert journal.reopen_decided(run.id) == ["102"]

@@ -37,6 +37,37 @@ def test_person_name_from_first_and_last():
     assert m.params["name"] == "Ada Lovelace"
 
 
+def test_a_company_fills_business_name_and_a_person_individual_name_beside_name():
+    """Stripe's customer has business_name and individual_name (API 2025-09-30.clover on, the pinned
+    2026-10-28.endive): custsync sends the one its name comes from, beside name (docs/rules.md)."""
+    company = map_record(RECORD, cols("email", "companyname"), **FIELDS)
+    assert (company.params["name"], company.params["business_name"]) == ("Acme", "Acme")
+    assert "individual_name" not in company.params
+    person = map_record({"id": "8", "firstName": "Ada", "lastName": "Lovelace", "companyName": ""},
+                        cols("companyname", "firstname", "lastname"), **FIELDS)
+    assert (person.params["name"], person.params["individual_name"]) == ("Ada Lovelace", "Ada Lovelace")
+    assert "business_name" not in person.params
+    assert company.create_params()["business_name"] == "Acme"
+    assert company.update_params({})["business_name"] == "Acme"
+    unnamed = map_record({"id": "9", "email": "a@b.test"}, cols("email", "companyname"), **FIELDS)
+    assert not {"name", "business_name", "individual_name"} & set(unnamed.update_params({}))
+
+
+def test_a_name_longer_than_stripes_150_for_business_names_goes_to_name_only():
+    long_name = "A" * 200  # Stripe: name up to 256, business_name and individual_name up to 150
+    m = map_record({**RECORD, "companyName": long_name}, cols("companyname"), **FIELDS)
+    assert m.params["name"] == long_name and "business_name" not in m.params
+
+
+def test_a_stripe_customer_holding_the_names_needs_no_update_and_one_without_them_one():
+    m = map_record(RECORD, cols("email", "companyname"), **FIELDS)
+    synced = {"email": "ap@acme.test", "name": "Acme", "business_name": "Acme",
+              "metadata": {"netsuite_internal_id": "7"}}
+    assert changed_fields(m.update_params(synced), synced) == []
+    before = {k: v for k, v in synced.items() if k != "business_name"}  # synced by custsync before this mapping
+    assert changed_fields(m.update_params(before), before) == [("business_name", None, "Acme")]
+
+
 def test_column_that_names_no_field_is_an_error_naming_it():
     with pytest.raises(MappingError, match="formulatext"):
         map_record(RECORD, cols("email", "formulatext"), **FIELDS)

@@ -13,7 +13,7 @@ FAST = RetryPolicy(max_retries=0, base_seconds=0.001, max_seconds=0.001)
 
 
 def gateway(httpserver, key="sk_test_FAKEKEY1234"):
-    return StripeGateway(api_key=key, base_url=httpserver.url_for(""), requests_per_second=None, policy=FAST)
+    return StripeGateway(api_key=key, base_url=httpserver.url_for(""), policy=FAST)
 
 
 def refusal(message):

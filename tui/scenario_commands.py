@@ -327,7 +327,7 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
             pair.wire_portal(config)
             what = "demo data (60 customers)"
-        limits = ("Stripe's rate limits (25/s test mode, 100/s live)" if args.realistic
+        limits = ("Stripe's rate limits (25/s test mode, 100/s live, 25/s per operation)" if args.realistic
                   else "no Stripe rate limit (--realistic adds Stripe's)")
         print(f"Serving both mocks with {what}, {limits}. Stop with Ctrl-C.\n")
         print(connection_text(config), flush=True)
@@ -370,7 +370,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML for CI: a test case per step, failures "
                    "with expected vs actual and the decision trace")
     q.add_argument("--realistic", action="store_true",
-                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
+                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live, 25/s per operation), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
     q.set_defaults(func=cmd_run)
@@ -417,5 +417,5 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port-netsuite", type=port_number, metavar="P", help="NetSuite mock port (default: a free one)")
     p.add_argument("--port-stripe", type=port_number, metavar="P", help="Stripe mock port (default: a free one)")
     p.add_argument("--realistic", action="store_true",
-                   help="Stripe's rate limits: 25 requests/s in test mode, 100 live (docs/mocks.md)")
+                   help="Stripe's rate limits: 25 requests/s in test mode, 100 live, 25/s per operation (docs/mocks.md)")
     p.set_defaults(func=cmd_mocks)

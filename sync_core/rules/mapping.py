@@ -45,12 +45,18 @@ KNOWN_BODY_COLUMNS = {
     "currency", "category", "externalid", "title", "altemail",
 }
 METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
-# Stripe's length limits on customer strings. description (5000) comes from Stripe's OpenAPI
-# description; name, email and phone are unconfirmed (no primary source seen): we chose the
-# values Stripe's published API definitions are widely reported to carry, and check them before
-# sending, so an over-long field fails one customer cleanly with nothing written.
+# Stripe's length limits on customer strings, from Stripe's OpenAPI spec (PostCustomers, the maxLength of
+# each parameter; the Stripe mock vendors that spec): checked before sending, so an over-long field fails one
+# customer cleanly with nothing written.
 STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 ADDRESS_LENGTH_LIMIT = 5000
+# Who the customer is, besides `name` (Stripe's customer object since API version 2025-09-30.clover, in the
+# pinned 2026-10-28.endive: "You can now save customers' business and individual names", each at most 150
+# characters; Stripe fills `name` from them when a create has none). A name from the company name is the
+# business's; one from the first and last names is a person's. Sent beside `name`, which invoices, receipts
+# and the portal keep showing; left out when longer than Stripe's 150 (the name still goes, whole).
+NAME_KINDS = {"companyname": "business_name", "person": "individual_name"}
+NAME_KIND_LIMIT = 150
 NO_PARAMS = Compact.of({})
 
 
@@ -112,6 +118,8 @@ class MappedCustomer:
                     out[target] = params[target]
                 elif target in clear:
                     out[target] = ""
+                if target == "name":
+                    out.update({k: params[k] for k in NAME_KINDS.values() if k in params})
         address = params.get("address")
         if address:
             kept = {} if "address" in clear else {k: v for k, v in ((current or {}).get("address") or {}).items()
@@ -251,10 +259,12 @@ def map_record(
         params["email"] = email
     else:
         params.pop("email", None)
-    name = name_parts.get("companyname") or " ".join(
-        p for p in (name_parts.get("firstname"), name_parts.get("lastname")) if p).strip()
+    company = name_parts.get("companyname")
+    name = company or " ".join(p for p in (name_parts.get("firstname"), name_parts.get("lastname")) if p).strip()
     if name:
         params["name"] = name
+        if len(name) <= NAME_KIND_LIMIT:
+            params[NAME_KINDS["companyname" if company else "person"]] = name
     if address:
         params["address"] = address
     params["metadata"] = metadata

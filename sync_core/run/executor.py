@@ -28,6 +28,7 @@ from sync_core.run.services import Services
 from sync_core.run.status_fields import SYNCED, StatusFields
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.run.view import stand_in_creator, stand_in_id
+from sync_core.stripe import limits
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import (
     Decision,
@@ -303,19 +304,27 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
     rows.clear()  # each row is let go once done: a run of 100,000 does not hold them all to the end
     status = status if status is not None and status.on else None
     batches = WriteBackBatches(services, batch_size) if todo or status is not None else None
-    try:
+    quiet_settled = asyncio.Event()  # the write-back closes only after the quiet rows' status fields joined it
+
+    def settle_quiet() -> Iterator[list[Outcome]]:
         for start in range(0, len(quiet), QUIET_CHUNK):
             chunk = quiet[start:start + QUIET_CHUNK]
             quiet[start:start + QUIET_CHUNK] = [None] * len(chunk)  # type: ignore[list-item]
             for row in chunk:
                 _settle_without_writes(row)
-            for row, outcome in zip(chunk, run.finished_all([row.job for row in chunk])):
+            outcomes = run.finished_all([row.job for row in chunk])
+            for row, outcome in zip(chunk, outcomes):
                 _write_status(batches, status, row.job, outcome)
-                yield outcome
-    finally:
-        if not todo and batches is not None:
-            await batches.close()
+            yield outcomes
+
     if not todo:
+        try:
+            for outcomes in settle_quiet():
+                for outcome in outcomes:
+                    yield outcome
+        finally:
+            if batches is not None:
+                await batches.close()
         return
     assert batches is not None
     done: asyncio.Queue[Outcome] = asyncio.Queue()
@@ -323,13 +332,22 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
     previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
     after: dict[int, asyncio.Future[bool] | None] = {}
     mine: dict[int, asyncio.Future[bool]] = {}
+    # Each row's Stripe operation and the rows it waits for: the order of taking keeps creates and updates
+    # going side by side, each within its own limit (limits.side_by_side).
+    operations: list[str | None] = []
+    waits_for: list[tuple[int, ...]] = []
+    last: dict[str, int] = {}
     loop = asyncio.get_running_loop()
     for k, row in enumerate(todo):
         key = row.stripe_id or f"row:{k}"
         after[k] = previous.get(key)
         mine[k] = previous[key] = loop.create_future()
+        waits_for.append((last[key],) if key in last else ())  # the row before on its customer, or its creator
+        last[key] = k
         if row.creates:
             made[stand_in_id(row.internal_id)] = loop.create_future()
+            last[stand_in_id(row.internal_id)] = k
+        operations.append(limits.CREATE if row.creates else limits.UPDATE if row.stripe_diff else None)
 
     def finished_with_status(job: Job) -> Outcome:
         outcome = finished(job)
@@ -356,7 +374,7 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
                 made[stand_in].set_result(None)
 
     def take() -> Iterator[tuple[int, PlanRow]]:
-        for k in range(len(todo)):
+        for k in limits.side_by_side(operations, waits_for, services.stripe.limits.load):
             row, todo[k] = todo[k], None  # type: ignore[call-overload]
             yield k, row
 
@@ -365,12 +383,21 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
             async for _ in in_flight(take(), one, limit, stop):
                 pass
         finally:
+            await quiet_settled.wait()
             await batches.close()
             await asyncio.sleep(0)  # let the last batch's results reach `done` first
             await done.put(None)  # type: ignore[arg-type]
 
     runner = asyncio.create_task(run_rows())
     try:
+        # The rows that write nothing are journaled while the first writes wait for their turn at Stripe.
+        try:
+            for outcomes in settle_quiet():
+                await asyncio.sleep(0)
+                for outcome in outcomes:
+                    yield outcome
+        finally:
+            quiet_settled.set()
         while (outcome := await done.get()) is not None:
             yield outcome
         await runner

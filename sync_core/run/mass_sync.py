@@ -32,8 +32,9 @@ from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
 from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
 from sync_core.run.status_fields import StatusFields
-from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
+from sync_core.run.stripe_index import StripeIndex, build_index, retrieve_more, store_index
 from sync_core.run.target import RunTarget, current_target
+from sync_core.stripe.early_listing import SURELY_LIST, EarlyListing
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.stored_listing import Refreshing, StoredListing
 
@@ -127,27 +128,32 @@ class PlannedRun:
         counted_from = services.requests()
         # The Stripe account's size estimate does not depend on the pages: asked while they are read.
         linked_count = asyncio.create_task(reads.linked_count(services))
-        refreshing = None
+        refreshing = early = None
         try:
             listings = await self._listings()
             stored = listings.load() if listings is not None else None
             refreshing = Refreshing(services.stripe, stored) if stored is not None else None
+            if stored is None and options.only is None and options.changed_since is None:
+                # the whole search and no stored listing: the account's listing may begin beside the pages
+                early = EarlyListing(services.stripe, asyncio.shield(linked_count))
             ctx = await reads.read_context(services, self.search_id)
-            jobs = await self._read_run(ctx)
+            jobs = await self._read_run(ctx, early)
         except BaseException:
             linked_count.cancel()
             await asyncio.gather(linked_count, return_exceptions=True)
-            if refreshing is not None:
-                await refreshing.cancel()
+            for reading in (refreshing, early):
+                if reading is not None:
+                    await reading.cancel()
             raise
         run.add_pending([j.internal_id for j in jobs])
         yield CustomersFound(total=len(jobs), already_done=len(self.skip))
         run.total = len(jobs)
         try:
-            plan = await self._plan(jobs, ctx, counted_from, linked_count, listings, refreshing)
+            plan = await self._plan(jobs, ctx, counted_from, linked_count, listings, refreshing, early)
         finally:
-            if refreshing is not None:
-                await refreshing.cancel()  # read by the index; cancelled if planning failed before it
+            for reading in (refreshing, early):
+                if reading is not None:
+                    await reading.cancel()  # read by the index; cancelled if planning failed before it
         jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if options.dry_run:
@@ -179,7 +185,7 @@ class PlannedRun:
                 and scope.signing_key_id and self.options.only is None and not self.options.stopped()):
             run.journal.link_signing.record(run.target.netsuite_account, scope.signing_key_id, run.run_id)
 
-    async def _read_run(self, ctx: SyncContext) -> list[Job]:
+    async def _read_run(self, ctx: SyncContext, early: EarlyListing | None = None) -> list[Job]:
         """The run's customers in the search's order: its pages (or, for `only`, each record)."""
         run, services, options, skip = self.run, self.services, self.options, self.skip
         jobs: list[Job] = []
@@ -214,6 +220,8 @@ class PlannedRun:
             extra = []
             await take_pages(scope, reads.row_pages(services, ctx, changed_since=modified_after, seen=scope.seen),
                              CHANGED if since is not None else SEARCH, add, skip)
+        if early is not None:
+            early.lookups(len(jobs))  # enough customers read: the index will list, so listing begins now
         journal, target = run.reads_journal, run.target
         recorded = journal.link_signing.current(target.netsuite_account) if journal and target else None
         scope.learnt_key(recorded, portal=options.portal)
@@ -246,7 +254,7 @@ class PlannedRun:
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, counted_from: tuple[int, int],
                     linked_count: "asyncio.Task[int]", listings: Listings | None,
-                    refreshing: Refreshing | None) -> Plan:
+                    refreshing: Refreshing | None, early: EarlyListing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         services, options = self.services, self.options
         ns_before, stripe_before = counted_from
@@ -263,7 +271,7 @@ class PlannedRun:
             if is_stripe_customer_id(sid):
                 reads.add_holder(held, sid, j.internal_id)
         index, links_held, (box_held, box_links), links = await asyncio.gather(
-            self._index(stored, emails, linked_count, listings, refreshing),
+            self._index(stored, emails, linked_count, listings, refreshing, early),
             reads.shared_links(services, held),
             reads.netsuite_links(services, set(), boxes),  # no query when no customer is matched by email
             self._portal_links(wanted_links) if options.portal and not options.dry_run else _none(),
@@ -295,7 +303,8 @@ class PlannedRun:
                    and status.patch(row.job.status_now, executor.quiet_outcome(row), wrote=False))
 
     async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
-                     listings: Listings | None, refreshing: Refreshing | None) -> StripeIndex:
+                     listings: Listings | None, refreshing: Refreshing | None,
+                     early: EarlyListing | None = None) -> StripeIndex:
         """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;
         else listing or looking up as the account's size (estimated from NetSuite) says; with a thousand
         lookups or more it lists at once, without waiting for the estimate (listing stops on its own if the
@@ -309,7 +318,7 @@ class PlannedRun:
             expected_pages = -(-await linked_count // PAGE)
         index = await build_index(self.services.stripe, self.services.mailboxes, stored_ids=stored, emails=values,
                                   expected_pages=expected_pages, refreshing=refreshing,
-                                  anchor_listing=listings is not None and listings.keep)
+                                  anchor_listing=listings is not None and listings.keep, early=early)
         if listings is not None and listings.keep:
             store_index(listings.store, listings.account, listings.mode, index)
         return index

@@ -58,7 +58,7 @@ def workers(services: Services) -> int:
     config = services.config
     if config.sync.workers:
         return config.sync.workers
-    return max(8, min(32, config.netsuite.concurrency + 8))
+    return max(8, min(64, config.netsuite.concurrency + 8 + services.stripe.limits.writes_at_once()))
 
 
 def in_flight_limit(services: Services, customers: int) -> InFlightLimit | FixedLimit:

@@ -29,20 +29,13 @@ from sync_core.rules.match_key import MatchKey
 from sync_core.rules.stripe_edits import Seen
 from sync_core.run.view import RunView
 from sync_core.run.journal.listings import ListingStore
-from sync_core.stripe.stored_listing import Changes, Refreshing, StaleListing, since_anchor
+from sync_core.stripe.early_listing import EarlyListing, partitions_for
+from sync_core.stripe.stored_listing import Changes, Refreshing, StaleListing, since_anchor, slim
 from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.lookup import MailboxIndex
 
-# What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
-# 100,000 customers stays small.
-KEPT = ("id", "email", "created", "deleted", "metadata", "name", "phone", "description", "address")
 PARALLEL_LOOKUPS = 16  # lookups in flight; the gateway's rate limit paces them
-SURELY_LIST = 1_000  # lookups from which listing is the cheaper way unless the account holds 100,000 or more
-
-
-def slim(customer: dict[str, Any]) -> dict[str, Any]:
-    return {k: customer[k] for k in KEPT if k in customer}
 
 
 @dataclass
@@ -135,11 +128,11 @@ def lookup_cost(mailboxes: MailboxIndex, value: str) -> int:
 
 async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_ids: set[str], emails: set[str],
                       expected_pages: int | None = None, refreshing: Refreshing | None = None,
-                      anchor_listing: bool = False) -> StripeIndex:
+                      anchor_listing: bool = False, early: EarlyListing | None = None) -> StripeIndex:
     """Learn what Stripe holds for these stored ids and emails (the lookup field's values, emails by default):
     the stored listing brought up to date by its events (`refreshing`, read while NetSuite was), or a listing
     or lookups, whichever costs less. `anchor_listing`: a listing also asks for the newest customer event, to
-    be stored with it (stored_listing)."""
+    be stored with it (stored_listing). `early`: a listing begun while NetSuite was read, taken over if listing."""
     key = mailboxes.key
     index = StripeIndex(key=key)
     wanted_ids = {s for s in stored_ids if is_stripe_customer_id(s)}
@@ -163,7 +156,7 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
     if cost and not index.listed_all and (expected_pages is None or expected_pages < cost):
         anchor = asyncio.create_task(stripe.newest_customer_event()) if anchor_listing else None
         try:
-            await _list(index, stripe, listed, wanted_ids, mailbox_cost, expected_pages)
+            await _list(index, stripe, listed, wanted_ids, mailbox_cost, expected_pages, early)
             if anchor is not None:
                 try:
                     index.anchor = await anchor
@@ -189,15 +182,17 @@ async def build_index(stripe: StripeGateway, mailboxes: MailboxIndex, *, stored_
 
 
 async def _list(index: StripeIndex, stripe: StripeGateway, listed: dict[str, dict[str, Any]], wanted_ids: set[str],
-                mailbox_cost: int, expected_pages: int | None) -> None:
+                mailbox_cost: int, expected_pages: int | None, early: EarlyListing | None = None) -> None:
     """List the account into `listed` while listing pays (`index.listed_all` once it has listed everything)."""
     index.listed_at = time.time()
     pages_before = stripe.list_pages
-    # Ranges listed at once keep Stripe's rate busy despite its latency (25/s at 250 ms needs about 7 in
-    # flight); each costs a request or two of its own, so a small account is listed in one.
     at_least = expected_pages if expected_pages is not None else len(wanted_ids) // PAGE  # pages, from below
-    partitions = max(1, min(8, at_least // 3))
-    async with aclosing(stripe.all_customers(partitions=partitions)) as pages:
+    source = await early.take_over() if early is not None else None
+    if source is None:
+        source = stripe.all_customers(partitions=partitions_for(at_least))
+    else:
+        pages_before = early.pages_before  # type: ignore[union-attr]
+    async with aclosing(source) as pages:  # type: ignore[type-var]
         async for page in pages:
             index.pages = stripe.list_pages - pages_before
             found = 0

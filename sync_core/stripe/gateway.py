@@ -1,8 +1,8 @@
 """Stripe through the official `stripe` package (StripeClient, async over httpx).
 
-A per-account requests-per-second limiter, bounded retries on 429/5xx/dropped
-connections, idempotency keys on creates, and a guard that lets a live key
-write only with an explicit confirmation.
+Stripe's two rate limits (the account's and each operation's: `limits`), bounded retries on 429/5xx/dropped
+connections as the server steers them (`Stripe-Should-Retry`), idempotency keys on creates, and a guard that
+lets a live key write only with an explicit confirmation.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import stripe
 
 from sync_core.errors import LiveModeRefused, StripeServiceError
 from sync_core.read_only import make_read_only, refused_cause
-from sync_core.retry import RateLimiter, RetryPolicy, with_retries
+from sync_core.retry import RetryPolicy, with_retries
 from sync_core.rules.decide import is_portal_not_activated
+from sync_core.stripe import limits as ops
+from sync_core.stripe.limits import LimitSettings, StripeLimits
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, list_all
 
 KEY_REMEDY = ("Check CUSTSYNC_STRIPE_API_KEY: a secret key (sk_test_/sk_live_ or a restricted rk_ key with "
@@ -50,11 +52,18 @@ def _to_dict(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
+def _header(exc: BaseException, name: str) -> str | None:
+    headers = getattr(exc, "headers", None) or {}
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
 def _retry_after(exc: BaseException) -> float | None:
     """How long the server asks us to wait: its Retry-After header, else, for a 429, half of Stripe's
     one-second rate-limit window (retrying sooner only meets the same full window)."""
-    headers = getattr(exc, "headers", None) or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
+    value = _header(exc, "retry-after")
     try:
         if value is not None:
             return float(value)
@@ -66,8 +75,15 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def _retryable(exc: BaseException) -> bool:
+    """The server's word first, as stripe-python's `_should_retry` takes it: `Stripe-Should-Retry: false`
+    (e.g. a 500 saved under an idempotency key, which a retry would only replay) is final, `true` asks for a
+    retry; without it, 429s, 409s, 5xx and dropped connections are retried (429s too, unlike stripe-python:
+    the limiter spaces the retry). A request refused before it was sent (read-only) is never retried."""
     if refused_cause(exc) is not None:
         return False  # refused before it was sent (read-only): trying again is refused again
+    says = _header(exc, "stripe-should-retry")
+    if says in ("true", "false"):
+        return says == "true"
     if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
         return True
     if isinstance(exc, stripe.StripeError):
@@ -82,8 +98,7 @@ class StripeGateway:
         *,
         api_key: str,
         base_url: str,
-        requests_per_second: float | None,
-        search_requests_per_second: float | None = None,
+        limits: LimitSettings | None = None,
         allow_writes_live: bool = False,
         timeout: float = 30.0,
         policy: RetryPolicy = RetryPolicy(),
@@ -105,9 +120,8 @@ class StripeGateway:
         )
         if read_only:
             self._make_read_only()
-        # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s).
-        self._limiter = RateLimiter(requests_per_second)
-        self._search_limiter = RateLimiter(search_requests_per_second)
+        # No burst: a burst on top of the full rate overflows Stripe's per-second window (429s). None: no limits.
+        self.limits = StripeLimits(limits)
         self._policy = policy
         self.requests = 0
         self.retries = 0
@@ -152,15 +166,13 @@ class StripeGateway:
                 remedy="Use a test key, or confirm live writes with --yes-live (or [stripe] allow_live = true).",
             )
 
-    async def _call(self, make: Callable[[], Any], *, search: bool = False) -> Any:
-        """One request through the limiters (every attempt), with retries; every Stripe error becomes a
-        StripeServiceError."""
+    async def _call(self, make: Callable[[], Any], operation: str) -> Any:
+        """One request of the named `operation` through both limits (every attempt), with retries; every
+        Stripe error becomes a StripeServiceError."""
         async def once() -> Any:
-            if search:
-                await self._search_limiter.acquire()
-            await self._limiter.acquire()
-            self.requests += 1
-            return await make()
+            async with self.limits.slot(operation):
+                self.requests += 1
+                return await make()
 
         try:
             return await with_retries(once, policy=self._policy, is_retryable=_retryable, retry_after=_retry_after,
@@ -186,20 +198,21 @@ class StripeGateway:
     async def retrieve_linked(self, customer_id: str) -> tuple[dict[str, Any] | None, bool]:
         """Like `retrieve`, and whether Stripe said the id exists in the other mode (test vs live)."""
         try:
-            obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id))
+            obj = await self._call(lambda: self._client.v1.customers.retrieve_async(customer_id), ops.RETRIEVE)
         except StripeServiceError as exc:
             if exc.status == 404 or exc.code == "resource_missing":
                 return None, _names_other_mode(exc.message)
             raise
         return _to_dict(obj), False
 
-    async def _customers(self, make: Callable[[], Any], *, search: bool = False) -> list[dict[str, Any]]:
-        page = await self._call(make, search=search)
+    async def _customers(self, make: Callable[[], Any], operation: str) -> list[dict[str, Any]]:
+        page = await self._call(make, operation)
         return [_to_dict(c) for c in page.data]
 
     async def list_by_email(self, email: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
-        return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
+        return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}),
+                                     ops.LIST)
 
     async def all_customers(self, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
         """Every (non-deleted) customer of the account, a page (up to 100) at a time, in no particular order.
@@ -221,7 +234,7 @@ class StripeGateway:
         """One page of a list endpoint through the official client's raw request, as plain dicts, and whether
         more follow: building StripeObjects for 100 customers costs the client about 25 ms a page, which
         listing a large account would feel."""
-        response = await self._call(lambda: self._client.raw_request_async("get", path, **params))
+        response = await self._call(lambda: self._client.raw_request_async("get", path, **params), f"GET {path}")
         body = response.data if isinstance(response.data, dict) else {}
         return list(body.get("data") or []), bool(body.get("has_more"))
 
@@ -255,7 +268,7 @@ class StripeGateway:
         Search has its own limit besides the account's: "up to 20 read operations per second ... for all
         search endpoints" (https://docs.stripe.com/search#rate-limits), [stripe] search_requests_per_second."""
         return await self._customers(lambda: self._client.v1.customers.search_async({"query": query, "limit": limit}),
-                                     search=True)
+                                     ops.SEARCH_CUSTOMERS)
 
     async def create(self, params: dict[str, Any], *, idempotency_key: str) -> tuple[dict[str, Any], bool]:
         """Create a customer; returns it and whether Stripe replayed an earlier create for this key.
@@ -265,7 +278,7 @@ class StripeGateway:
         plain JSON does not (the request, its encoding, retries and errors are the client's own)."""
         self.guard_write("create a Stripe customer")
         response = await self._call(lambda: self._client.raw_request_async(
-            "post", "/v1/customers", idempotency_key=idempotency_key, **params))
+            "post", "/v1/customers", idempotency_key=idempotency_key, **params), ops.CREATE)
         headers = response.headers or {}
         replayed = str(headers.get("Idempotent-Replayed", headers.get("idempotent-replayed", ""))).lower() == "true"
         return dict(response.data), replayed
@@ -276,7 +289,7 @@ class StripeGateway:
         self.guard_write("update a Stripe customer")
         keyed = {"idempotency_key": idempotency_key} if idempotency_key else {}
         response = await self._call(lambda: self._client.raw_request_async(
-            "post", f"/v1/customers/{quote(customer_id, safe='')}", **keyed, **params))
+            "post", f"/v1/customers/{quote(customer_id, safe='')}", **keyed, **params), ops.UPDATE)
         return dict(response.data)
 
     # --- billing portal --------------------------------------------------
@@ -285,7 +298,7 @@ class StripeGateway:
         self.guard_write("create a billing-portal session")
         try:
             session = await self._call(lambda: self._client.v1.billing_portal.sessions.create_async(
-                {"customer": customer_id, "return_url": return_url}))
+                {"customer": customer_id, "return_url": return_url}), ops.PORTAL_SESSION)
         except StripeServiceError as exc:
             if is_portal_not_activated(exc.status, exc.message):
                 raise PortalNotActivated(exc.message) from None
@@ -306,7 +319,7 @@ class StripeGateway:
     async def default_portal_configuration(self) -> dict[str, Any] | None:
         """The account's default customer-portal configuration (None: not saved in the Dashboard yet, R7)."""
         page = await self._call(lambda: self._client.v1.billing_portal.configurations.list_async(
-            {"is_default": True, "limit": 1}))
+            {"is_default": True, "limit": 1}), ops.PORTAL_CONFIGURATIONS)
         return _to_dict(page.data[0]) if page.data else None
 
     async def account_id(self) -> str:
@@ -318,7 +331,7 @@ class StripeGateway:
         Unconfirmed: that the wording stays so; when it names no account the key's owner must widen it."""
         if self._account_id is None:
             try:
-                account = await self._call(lambda: self._client.v1.accounts.retrieve_current_async())
+                account = await self._call(lambda: self._client.v1.accounts.retrieve_current_async(), ops.ACCOUNT)
                 self._account_id = str(account.id)
             except StripeServiceError as exc:
                 named = _ACCOUNT_IN_REFUSAL.search(exc.message or "") if exc.status == 403 else None
@@ -334,14 +347,15 @@ class StripeGateway:
 
     async def check_key(self) -> None:
         """A cheap authenticated read; raises StripeServiceError with a remedy on a bad key."""
-        await self._call(lambda: self._client.v1.customers.list_async({"limit": 1}))
+        await self._call(lambda: self._client.v1.customers.list_async({"limit": 1}), ops.LIST)
 
 
 def _service_error(exc: stripe.StripeError) -> StripeServiceError:
     status = exc.http_status
     remedy = None
     if status == 429 or exc.code == "rate_limit":
-        remedy = "Lower [stripe] requests_per_second (25/s in test mode, 100/s live) or run fewer syncs at once."
+        remedy = ("Lower [stripe] requests_per_second or operation_requests_per_second (Stripe allows 25/s in test "
+                  "mode, 100/s live, and 25/s for each operation) or run fewer syncs at once.")
     elif status is not None and status >= 500:
         remedy = "Stripe failed on its side; try again later (custsync already retried)."
     elif isinstance(exc, stripe.IdempotencyError):

@@ -6,7 +6,8 @@ A full listing costs a request per 100 customers. Stripe records every change of
 the events of the last 30 days (https://docs.stripe.com/api/events/list), so a stored listing plus the
 events since it was read is the account now, at a request per 100 changes. Each event carries the whole
 customer as it was then (`data.object`), rendered in the API version of its time; the fields a plan reads
-(stripe_index.KEPT) are the same in every version this project supports.
+(`KEPT`) are the same in every version this project supports. A listing stored with other fields than today's
+`KEPT` (by an earlier custsync) is listed again: a field it lacks would look changed in every customer.
 
 A stored listing is trusted only while Stripe's event log still reaches it. It keeps an anchor: the newest
 customer event Stripe listed when the listing was read (for an account with none, the newest once the run
@@ -34,6 +35,15 @@ from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import PAGE
 
 MARGIN = 30  # seconds of events read again before the newest one applied (see the module's docstring)
+# What the rules and the field diff read of a Stripe customer; the rest is dropped so that an index of
+# 100,000 customers stays small.
+KEPT = ("id", "email", "created", "deleted", "metadata", "name", "business_name", "individual_name", "phone",
+        "description", "address")
+LISTING_FIELDS = ",".join(KEPT)
+
+
+def slim(customer: dict[str, Any]) -> dict[str, Any]:
+    return {k: customer[k] for k in KEPT if k in customer}
 
 
 class StaleListing(Exception):

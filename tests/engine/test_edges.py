@@ -112,8 +112,8 @@ async def test_a_tag_from_an_earlier_run_does_not_win_over_ask(world):
 
 async def test_interrupted_create_of_the_same_data_is_recovered_and_said_so(world, tmp_path):
     world.load([customer(email="ap@acme.test")],
-               [{"id": "cus_MADE", "email": "ap@acme.test", "name": "Acme Ltd", "phone": "+1 555 0100",
-                 "metadata": {"netsuite_internal_id": "101"}}])
+               [{"id": "cus_MADE", "email": "ap@acme.test", "name": "Acme Ltd", "business_name": "Acme Ltd",
+                 "phone": "+1 555 0100", "metadata": {"netsuite_internal_id": "101"}}])  # what the create sent
     journal = Journal(tmp_path / "j.sqlite")
     run_id = journal.start_run("customsearch_paypack_mass_customer_sync", world_target(world))
     journal.mark(run_id, "101", "create-attempted")  # the run died after sending the create

@@ -56,7 +56,7 @@ async def test_changes_made_in_stripe_between_runs_are_seen_as_a_listing_would_s
         await stripe.update(linked["101"], {"name": "Renamed in the Dashboard"})
         await stripe.update(linked["102"], {"email": "moved@elsewhere.test"})
         await stripe.update(linked["102"], {"email": "c1@shop.test"})  # and back, within the same second
-        await stripe._call(lambda: stripe._client.v1.customers.delete_async(linked["103"]))
+        await stripe._call(lambda: stripe._client.v1.customers.delete_async(linked["103"]), "DELETE /v1/customers/{customer}")
 
     await _elsewhere(world, changes)
     async with world.engine(relist_after_hours=0) as engine:  # what a listing makes of the account now
@@ -164,3 +164,21 @@ async def test_a_stored_listing_older_than_stripes_30_days_of_events_is_listed_a
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
     assert plan.summary()["unchanged"] == 5
+
+
+async def test_a_listing_stored_by_an_earlier_custsync_with_fewer_fields_is_listed_again(world, tmp_path):
+    """A stored listing without business_name and individual_name (custsync before it sent them) would make
+    every customer holding them look changed, run after run: it is listed again, once."""
+    journal, _ = await _first_run(world, tmp_path)
+    journal._db.execute("UPDATE stripe_listings SET kept = 'id,email,created,deleted,metadata,name,phone,"
+                        "description,address'")
+    journal._db.commit()
+    async with world.engine() as engine:
+        plan, outcomes = await planned_run(engine, journal)
+        assert engine.stripe.list_pages >= 1
+    assert plan.index.startswith("listed the account"), plan.index
+    assert plan.summary()["unchanged"] == 20 and {o.status for o in outcomes.values()} == {Status.OK}
+    async with world.engine() as engine:
+        plan, _ = await planned_run(engine, journal)
+        assert engine.stripe.list_pages == 0
+    assert "brought the stored listing up to date" in plan.index, plan.index

@@ -4,7 +4,10 @@ batch retrieve (https://docs.stripe.com/api/customers/list, https://docs.stripe.
 
 from __future__ import annotations
 
+import asyncio
+
 from sync_core.run.stripe_index import build_index
+from sync_core.stripe.early_listing import EarlyListing
 
 from tests.support.engine_world import customer
 
@@ -53,3 +56,62 @@ async def test_a_stored_id_the_listing_does_not_show_is_retrieved(world):
     assert index.listed_all and requests == 1 + 2  # one page, then the two ids it did not show
     assert index.linked("cus_gone")[0]["deleted"] and index.linked("cus_never") == (None, False)
     assert await index.same_mailbox("x@shop.test") == []
+
+
+async def _resolved(value: int) -> int:
+    return value
+
+
+async def _read_ahead(early: EarlyListing, pages: int) -> None:
+    """Wait (on the condition, not a clock) until the early listing holds `pages` or has read the account."""
+    for _ in range(3_000):
+        if len(early._held) >= pages or early._ended:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"the early listing holds {len(early._held)} pages")
+
+
+async def test_an_early_listing_read_beside_netsuite_is_taken_over_not_read_twice(world):
+    """A run over the whole search with 1,000 lookups or more lists the account anyway: the listing begins
+    while NetSuite's pages are read (EarlyListing), once the linked customers (or the customers read) show it,
+    reads ahead up to twice what they fill, and the index takes it over: every customer listed once."""
+    world.load([customer("101")], _stripe(3_450))
+    async with world.engine() as engine:
+        early = EarlyListing(engine.stripe, _resolved(1_200))
+        await _read_ahead(early, 24)  # twice the linked customers' worth, read while nothing else runs
+        assert 24 <= engine.stripe.list_pages <= 24 + 4  # and what the ranges had in flight (4 at once)
+        index = await build_index(engine.stripe, engine.mailboxes, stored_ids={f"cus_{k:05d}" for k in range(1_200)},
+                                  emails=set(), early=early)
+        await early.cancel()
+        requests = engine.stripe.requests
+    assert index.listed_all and len(index.by_id) == 3_450 and index.pages == engine.stripe.list_pages
+    assert requests == engine.stripe.list_pages and requests <= 35 + 2 * 4  # 35 pages, a partial one per range
+    assert not asyncio.all_tasks() - {asyncio.current_task()}  # nothing left reading
+
+
+async def test_the_customers_read_start_an_early_listing_before_the_linked_count_does(world):
+    world.load([customer("101")], _stripe(1_450))
+    never: asyncio.Future[int] = asyncio.get_running_loop().create_future()  # the count has not come yet
+    async with world.engine() as engine:
+        early = EarlyListing(engine.stripe, never)
+        early.lookups(999)
+        await asyncio.sleep(0)
+        assert engine.stripe.requests == 0  # not yet worth it: nothing read
+        early.lookups(1_000)  # NetSuite's first page: 1,000 customers to look up
+        await _read_ahead(early, 15)
+        index = await build_index(engine.stripe, engine.mailboxes, stored_ids={f"cus_{k:05d}" for k in range(1_000)},
+                                  emails=set(), early=early)
+        await early.cancel()
+    assert index.listed_all and len(index.by_id) == 1_450 and index.pages == engine.stripe.list_pages <= 15 + 3
+
+
+async def test_an_early_listing_starts_only_for_an_account_worth_listing(world):
+    world.load([customer("101")], _stripe(250))
+    async with world.engine() as engine:
+        early = EarlyListing(engine.stripe, _resolved(999))
+        await asyncio.sleep(0.05)
+        assert await early.take_over() is None and engine.stripe.requests == 0
+        await early.cancel()
+        index = await build_index(engine.stripe, engine.mailboxes, stored_ids={"cus_00003"}, emails=set(),
+                                  expected_pages=3, early=early)
+    assert index.pages == 0 and index.linked("cus_00003")  # few lookups: looked up, as without an early start

@@ -42,7 +42,7 @@ class Schedule:
             f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\n'
             f'account = "{ns["account"]}"\nconcurrency = 5\nwrite_back_batch = {write_back_batch}\n'
             f'status_fields = {str(status_fields).lower()}\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\n'
-            f'requests_per_second = 500\n[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
+            f'requests_per_second = 500\noperation_requests_per_second = 500\n[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
             'backoff_base_seconds = 0.01\nbackoff_max_seconds = 0.05\n')
         self.env = {"CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
                     "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],

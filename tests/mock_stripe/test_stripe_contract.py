@@ -86,23 +86,69 @@ def test_search_has_its_own_rate_limit(client, ctl):
     client.v1.customers.list()  # the basic limit is not spent by the refused searches
 
 
-# -- rate limit profiles: https://docs.stripe.com/rate-limits ----------------------------------
+# -- rate limits: https://docs.stripe.com/rate-limits ----------------------------------------------
+# "The basic rate limiter restricts the number of API requests per second as follows: Live mode: 100
+# operations; Sandbox: 25 operations. Calls to individual resources have stricter limits, and also count
+# against global limits. API endpoints have a default limit of 25 requests per second." Each named
+# operation is an endpoint of its own: `GET /v1/customers/{id}` for different ids counts against one.
 
-def test_realistic_profile_limits_test_mode_to_25_and_live_to_100_per_second():
+RATE_LIMIT_BODY = {"code": "rate_limit", "type": "invalid_request_error",
+                   "message": "Request rate limit exceeded. Learn more about rate limits here "
+                              "https://stripe.com/docs/rate-limits.",
+                   "doc_url": "https://stripe.com/docs/error-codes/rate-limit"}
+
+
+@pytest.fixture(scope="module")
+def realistic():
     srv = serve_in_thread(profile="realistic", api_keys=[DEMO_KEY, LIVE_KEY])
-    try:
-        def refused(key, n):
-            count = 0
-            with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}) as c:
-                start = time.monotonic()
-                for _ in range(n):
-                    count += c.get("/v1/customers").status_code == 429
-                assert time.monotonic() - start < 1.0, "too slow to test a per-second limit"
-            return count
-        assert refused(DEMO_KEY, 35) >= 10
-        assert refused(LIVE_KEY, 60) == 0
-    finally:
-        srv.stop()
+    yield srv
+    srv.stop()
+
+
+def _burst(srv, key, paths):
+    """Send `paths` (GETs) as fast as one connection goes; the statuses, and the 429 bodies' errors."""
+    statuses, errors = [], []
+    with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {key}"}) as c:
+        start = time.monotonic()
+        for path in paths:
+            r = c.get(path)
+            statuses.append(r.status_code)
+            if r.status_code == 429:
+                errors.append(r.json()["error"])
+        assert time.monotonic() - start < 1.0, "too slow to test a per-second limit"
+    return statuses, errors
+
+
+def _limited(srv):
+    with httpx.Client(base_url=srv.url) as c:
+        c.post("/_mock/reset").raise_for_status()
+        return c.get("/_mock/stats").json()["rate_limited"]
+
+
+def test_live_mode_allows_each_operation_25_per_second_with_stripes_429(realistic):
+    _limited(realistic)
+    statuses, errors = _burst(realistic, LIVE_KEY, [f"/v1/customers/cus_{i}" for i in range(35)])
+    assert statuses[:25] == [404] * 25 and statuses.count(429) >= 5  # every id counts against one operation
+    assert errors and all({k: e.get(k) for k in RATE_LIMIT_BODY} == RATE_LIMIT_BODY for e in errors)
+    with httpx.Client(base_url=realistic.url) as c:
+        assert c.get("/_mock/stats").json()["rate_limited"]["operation"] == statuses.count(429)
+
+
+def test_live_mode_runs_operations_side_by_side_within_the_global_100(realistic):
+    _limited(realistic)
+    paths = ["/v1/customers", "/v1/customers/cus_x", "/v1/events", "/v1/billing_portal/configurations"] * 20
+    statuses, _ = _burst(realistic, LIVE_KEY, paths)
+    assert 429 not in statuses  # 80 in a second: four operations of 20 each, under 25 each and 100 in all
+
+
+def test_test_mode_shares_25_per_second_among_all_operations(realistic):
+    _limited(realistic)
+    statuses, errors = _burst(realistic, DEMO_KEY, ["/v1/customers", "/v1/customers/cus_x", "/v1/events"] * 12)
+    assert statuses[:25].count(429) == 0 and statuses.count(429) >= 5
+    assert errors and all({k: e.get(k) for k in RATE_LIMIT_BODY} == RATE_LIMIT_BODY for e in errors)
+    with httpx.Client(base_url=realistic.url) as c:
+        limited = c.get("/_mock/stats").json()["rate_limited"]
+    assert limited == {"account": statuses.count(429), "operation": 0, "search": 0}
 
 
 def test_fast_profile_is_the_default(ctl):
@@ -134,7 +180,7 @@ def test_documented_parameters_are_stored_and_returned(client):
 @pytest.mark.parametrize("params,message", [
     ({"payment_method": "pm_nothing"}, "No such PaymentMethod: 'pm_nothing'"),
     ({"invoice_settings": {"default_payment_method": "pm_nothing"}}, "No such PaymentMethod: 'pm_nothing'"),
-    ({"coupon": "SAVE10"}, "No such coupon: 'SAVE10'"),
+    ({"test_clock": "clock_nothing"}, "No such test_clock: 'clock_nothing'"),
     ({"source": "tok_nothing"}, "No such source: 'tok_nothing'"),
 ])
 def test_parameters_naming_missing_objects_are_refused(client, params, message):

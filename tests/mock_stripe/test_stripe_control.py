@@ -70,8 +70,8 @@ def test_reset(ctl, client):
 def test_faults_get_put_merge(ctl):
     base = ctl.get("/_mock/faults").json()
     assert base == {"latency_ms": 0, "error_rate": 0.0, "post_error_rate": 0.0, "rate_429": 0.0, "drop_rate": 0.0,
-                    "seed": None, "requests_per_second": None, "search_lag_seconds": 1.0,
-                    "search_requests_per_second": 20}
+                    "seed": None, "requests_per_second": None, "operation_requests_per_second": None,
+                    "search_lag_seconds": 1.0, "search_requests_per_second": 20}
     merged = ctl.put("/_mock/faults", json={"latency_ms": 5, "seed": 3}).json()
     assert merged["latency_ms"] == 5 and merged["seed"] == 3 and merged["error_rate"] == 0.0
     bad = ctl.put("/_mock/faults", json={"error_rate": 2})
@@ -91,6 +91,7 @@ def test_stats_and_request_log(ctl, client):
         client.v1.customers.retrieve("cus_missing")
     stats = ctl.get("/_mock/stats").json()
     assert stats["requests"] == 2 and stats["faults"] == {"5xx": 0, "429": 0, "dropped": 0, "latency": 2}
+    assert stats["rate_limited"] == {"account": 0, "operation": 0, "search": 0}
     log = ctl.get("/_mock/requests").json()
     assert [(e["method"], e["path"], e["status"]) for e in log] == [
         ("POST", "/v1/customers", 200), ("GET", "/v1/customers/cus_missing", 404)]

@@ -60,9 +60,10 @@ def test_mocks_realistic_serves_stripe_with_its_rate_limits():
             if line.startswith("export CUSTSYNC_STRIPE_BASE_URL="):
                 base = line.strip().partition("=")[2]
         assert base, said
-        assert "Stripe's rate limits (25/s test mode, 100/s live)" in said
+        assert "Stripe's rate limits (25/s test mode, 100/s live, 25/s per operation)" in said
         faults = httpx.get(base + "/_mock/faults").json()
         assert faults["requests_per_second"] == {"test": 25, "live": 100}
+        assert faults["operation_requests_per_second"] == {"test": 25, "live": 25}
         assert faults["search_lag_seconds"] >= 1
     finally:
         proc.send_signal(signal.SIGTERM)

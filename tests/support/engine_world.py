@@ -22,7 +22,7 @@ class World:
     def __init__(self, mocks: BundledMocks) -> None:
         self.mocks = mocks
         self.config = mocks.configure(load_config(env={}))
-        self.config.stripe.requests_per_second = 1000
+        self.config.stripe.requests_per_second = self.config.stripe.operation_requests_per_second = 1000
         assert self.config.stripe.search_requests_per_second <= 20  # what Stripe (and the mock) allow search
         self.config.sync.backoff_base_seconds = 0.01
         self.config.sync.backoff_max_seconds = 0.05
@@ -81,6 +81,7 @@ def config_file(world: World, tmp_path) -> tuple:
     path.write_text(
         f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\naccount = "{ns["account"]}"\n'
         f'concurrency = 5\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\nrequests_per_second = 500\n'
+        'operation_requests_per_second = 500\n'
         f'[sync]\njournal_path = "{tmp_path / "journal.sqlite"}"\nworkers = 16\n')
     env = {**os.environ, "CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
            "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],

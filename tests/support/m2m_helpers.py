@@ -91,6 +91,7 @@ def m2m_config_file(world, tmp_path, **netsuite) -> tuple[str, dict]:
                 "private_key_file": ns["private_key_file"], **netsuite}
     lines = ["[netsuite]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items() if v is not None]
     lines += ["[stripe]", 'target = "mock"', f'base_url = "{st["url"]}"', "requests_per_second = 500",
+              "operation_requests_per_second = 500",
               "[sync]", f'journal_path = "{tmp_path / "journal.sqlite"}"']
     path = tmp_path / "custsync.toml"
     path.write_text("\n".join(lines) + "\n")

@@ -18,7 +18,7 @@ def config(mocks, tmp_path):
     mocks.fresh()
     mocks.load(*demo.generate(DEMO_SIZE))
     cfg = mocks.configure(load_config(env={}))
-    cfg.stripe.requests_per_second = 1000
+    cfg.stripe.requests_per_second = cfg.stripe.operation_requests_per_second = 1000
     cfg.sync.backoff_base_seconds = 0.01
     cfg.sync.backoff_max_seconds = 0.05
     cfg.sync.journal_path = tmp_path / "journal.sqlite"

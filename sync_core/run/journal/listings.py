@@ -9,7 +9,7 @@ import time
 from typing import Any, Iterable
 
 from sync_core.sqlite_transaction import transaction
-from sync_core.stripe.stored_listing import Changes, StoredListing
+from sync_core.stripe.stored_listing import LISTING_FIELDS, Changes, StoredListing
 
 
 class ListingStore:
@@ -19,10 +19,11 @@ class ListingStore:
         self._db = db
 
     def load(self, account: str, mode: str, *, max_age_s: float) -> StoredListing | None:
-        """The stored listing of this account and mode, if it has an anchor and is younger than `max_age_s`."""
-        row = self._db.execute("SELECT anchor, since, listed_at FROM stripe_listings WHERE stripe_account = ? AND "
-                               "stripe_mode = ?", (account, mode)).fetchone()
-        if row is None or row[0] is None or time.time() - row[2] > max_age_s:
+        """The stored listing of this account and mode, if it has an anchor, is younger than `max_age_s` and kept
+        today's fields (one kept by an earlier custsync, with fewer, is listed again)."""
+        row = self._db.execute("SELECT anchor, since, listed_at, kept FROM stripe_listings WHERE stripe_account = ? "
+                               "AND stripe_mode = ?", (account, mode)).fetchone()
+        if row is None or row[0] is None or time.time() - row[2] > max_age_s or row[3] != LISTING_FIELDS:
             return None
         customers = {cid: json.loads(body) for cid, body in self._db.execute(
             "SELECT id, body FROM stripe_listed_customers WHERE stripe_account = ? AND stripe_mode = ?",
@@ -37,8 +38,8 @@ class ListingStore:
             self._db.executemany("INSERT INTO stripe_listed_customers (stripe_account, stripe_mode, id, body) "
                                  "VALUES (?, ?, ?, ?)",
                                  ((account, mode, c["id"], json.dumps(c, separators=(",", ":"))) for c in customers))
-            self._db.execute("INSERT INTO stripe_listings (stripe_account, stripe_mode, anchor, since, listed_at) "
-                             "VALUES (?, ?, ?, ?, ?)", (account, mode, anchor, since, listed_at))
+            self._db.execute("INSERT INTO stripe_listings (stripe_account, stripe_mode, anchor, since, listed_at, kept) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (account, mode, anchor, since, listed_at, LISTING_FIELDS))
 
     def update(self, account: str, mode: str, changes: Changes, keep: Any, *, since: int) -> None:
         """The events a run read, applied to the stored listing; the newest of them is its new anchor."""

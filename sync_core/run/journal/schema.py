@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_by_customer ON decisions (internal_id, at);
 CREATE TABLE IF NOT EXISTS stripe_listings (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, anchor TEXT, since INTEGER NOT NULL,
-    listed_at REAL NOT NULL, PRIMARY KEY (stripe_account, stripe_mode));
+    listed_at REAL NOT NULL, kept TEXT, PRIMARY KEY (stripe_account, stripe_mode));
 CREATE TABLE IF NOT EXISTS stripe_listed_customers (
     stripe_account TEXT NOT NULL, stripe_mode TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (stripe_account, stripe_mode, id)) WITHOUT ROWID;
@@ -54,6 +54,7 @@ COMPLETED = ("finished", "finished-with-failures")  # a run that went through ev
 # Columns added after the first journals were written: added to an older file when it is opened.
 RUN_COLUMNS = {"netsuite_account": "TEXT", "stripe_account": "TEXT", "stripe_mode": "TEXT",
                "changed_since": "REAL", "explicit_ids": "INTEGER NOT NULL DEFAULT 0"}
+LISTING_COLUMNS = {"kept": "TEXT"}  # the fields a stored listing kept of each customer (stored_listing.KEPT)
 
 
 class JournalError(Exception):
@@ -71,10 +72,11 @@ def open_file(path: str, *, must_exist: bool = False) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
-        have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-        for name, kind in RUN_COLUMNS.items():
-            if name not in have:
-                db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        for table, columns in (("runs", RUN_COLUMNS), ("stripe_listings", LISTING_COLUMNS)):
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"run journal {path}: {exc}. Name another file with [sync] journal_path.") from None
     return db

@@ -1,0 +1,85 @@
+"""A live-mode mass sync against the Stripe mock's realistic limits (https://docs.stripe.com/rate-limits: live
+mode 100 requests/s for the account, 25/s for each named operation): creates and updates go side by side, each
+within its operation's limit as the client sends them, and the mock refuses none for the account's limit.
+
+The client keeps one request of each second spare (24 of 25), so a request reaching the server up to 40 ms
+late still falls in a second with room; on a machine so busy that the mock itself runs late by more, it may
+count one too many now and then (a handful in a run, retried): the assertions say which is which."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from contextlib import asynccontextmanager
+
+import pytest
+
+from sync_core.config import load_config
+from sync_core.engine import Engine
+from sync_core.events import RunFinished
+from sync_core.run.journal import Journal
+from testbed import demo
+from testbed.bundled import BundledMocks
+
+LIVE_KEY = "sk_live_custsync_FAKE_live_key_4321"
+CUSTOMERS = 300
+
+
+def most_in_a_second(times: list[float]) -> int:
+    times, best, start = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.fixture(scope="module")
+def live_mocks():
+    with BundledMocks(stripe_args=("--api-key", LIVE_KEY, "--profile", "realistic")) as mocks:
+        yield mocks
+
+
+async def test_a_live_run_meets_no_429_and_runs_creates_beside_updates(live_mocks, tmp_path):
+    mix = demo.DemoMix(linked=0.5, no_email=0, no_email_with_id=0, shared_email=0, existing_match=0)
+    ns_state, stripe_state = demo.generate(CUSTOMERS, seed=21, mix=mix)
+    account = stripe_state["accounts"][0]
+    account["api_keys"], account["live"] = [LIVE_KEY], account.pop("test")  # the same account, in live mode
+    live_mocks.load(ns_state, stripe_state)
+    assert live_mocks.stripe.control.faults()["operation_requests_per_second"] == {"test": 25, "live": 25}
+    config = live_mocks.configure(load_config(env={"CUSTSYNC_STRIPE_API_KEY": LIVE_KEY}))
+    config.stripe.allow_live = True
+    assert config.stripe.is_live and config.stripe.requests_per_second is None  # the live defaults: 100 and 25
+    live_mocks.stripe.control.clear_requests()
+    before = live_mocks.stripe.control.stats()
+
+    journal = Journal(tmp_path / "journal.sqlite")
+    sent: dict[str, list[float]] = defaultdict(list)  # when the client let each request go, by operation
+    async with Engine.from_config(config) as engine:
+        slot = engine.stripe.limits.slot
+
+        @asynccontextmanager
+        async def recorded(operation):
+            async with slot(operation):
+                sent[operation].append(time.monotonic())
+                yield
+
+        engine.stripe.limits.slot = recorded  # type: ignore[method-assign]
+        finished = [e async for e in engine.mass_sync(journal) if isinstance(e, RunFinished)][0]
+    journal.close()
+
+    assert finished.counts == {"ok": CUSTOMERS}, [o.cause for o in finished.failures]
+    assert all(most_in_a_second(times) <= 24 for times in sent.values()), {k: most_in_a_second(v) for k, v in sent.items()}
+    assert most_in_a_second([t for times in sent.values() for t in times]) <= 96
+    stats = live_mocks.stripe.control.stats()
+    assert stats["rate_limited"]["account"] == 0 and stats["rate_limited"]["search"] == 0
+    refused = stats["rate_limited"]["operation"]
+    assert refused <= 3 and finished.retries == refused, stats  # 0 unless the mock itself ran late (see above)
+    assert stats["faults"]["429"] - before["faults"]["429"] == refused
+    writes = [e["path"] for e in live_mocks.stripe.control.requests() if e["method"] == "POST"]
+    creates = [k for k, path in enumerate(writes) if path == "/v1/customers"]
+    updates = [k for k, path in enumerate(writes) if path.startswith("/v1/customers/cus_")]
+    assert len(creates) > 100 and len(updates) > 100
+    # Side by side, not one operation after the other: each half of the writes holds both kinds.
+    half = len(writes) // 2
+    assert sum(k < half for k in creates) > len(creates) // 3 and sum(k < half for k in updates) > len(updates) // 3
