@@ -27,14 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from process_meters import CpuTime, RssGrowth  # noqa: E402
+from process_meters import CpuTime, RssGrowth
 
-from sync_core.config import load_config  # noqa: E402
-from sync_core.admin.csv_import import plan_import, read_rows  # noqa: E402
-from sync_core.engine import Engine  # noqa: E402
-from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
-from testbed.control import MockControl  # noqa: E402
+from sync_core.admin.csv_import import plan_import, read_rows
+from sync_core.config import load_config
+from sync_core.engine import Engine
+from testbed import demo
+from testbed.bundled import BundledMocks
+from testbed.control import MockControl
 
 FIRST_ID = 100_001
 

@@ -33,7 +33,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,6 +44,7 @@ sys.path.insert(0, str(BENCH))
 from mass_sync_client import PER_CUSTOMER, PLAN, mass_sync_paths  # noqa: E402
 from process_meters import CpuTime  # noqa: E402
 from realistic_mix import Mix, generate  # noqa: E402
+
 from sync_core.config import load_config  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
@@ -172,7 +173,7 @@ class Bench:
         """Edit customers through the control API as a user would in NetSuite: email or phone, dated now."""
         control = self.mocks.netsuite.control  # type: ignore[union-attr]
         state = control.state()
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         chosen, kinds = set(ids), {"email": 0, "phone": 0}
         for customer in state["customers"]:
             if customer["id"] in chosen:

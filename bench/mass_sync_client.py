@@ -12,16 +12,16 @@ import inspect
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sync_core.config import load_config  # noqa: E402
-from sync_core.engine import Engine  # noqa: E402
-from sync_core.events import PlanReady, RunFinished  # noqa: E402
-from sync_core.run.journal import Journal  # noqa: E402
-from testbed.bundled import configure_for  # noqa: E402
+from sync_core.config import load_config
+from sync_core.engine import Engine
+from sync_core.events import PlanReady, RunFinished
+from sync_core.run.journal import Journal
+from testbed.bundled import configure_for
 
 PLAN, PER_CUSTOMER = "plan", "per-customer"
 
@@ -60,7 +60,7 @@ async def run(request: dict) -> dict:
     if request.get("changed_since"):
         kwargs["changed_since"] = datetime.fromisoformat(request["changed_since"])
     journal = Journal(Path(request["journal"]))
-    started_at = datetime.now(timezone.utc).isoformat()
+    started_at = datetime.now(UTC).isoformat()
     cpu, wall = time.process_time(), time.monotonic()
     finished, index, planned_at = None, None, None
     async with Engine.from_config(config) as engine:

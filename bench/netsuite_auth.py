@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives import serialization
 
-from sync_core.config import NetSuiteAuth, load_config  # noqa: E402
-from sync_core.engine import Engine  # noqa: E402
-from sync_core.netsuite.auth import M2MAuth, TokenAuth  # noqa: E402
-from sync_core.netsuite.m2m_keys import SigningKey, new_key_pair  # noqa: E402
-from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
+from sync_core.config import NetSuiteAuth, load_config
+from sync_core.engine import Engine
+from sync_core.netsuite.auth import M2MAuth, TokenAuth
+from sync_core.netsuite.m2m_keys import SigningKey, new_key_pair
+from testbed import demo
+from testbed.bundled import BundledMocks
 
 URL = "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/query/v1/suiteql?limit=1&offset=0"
 

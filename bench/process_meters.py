@@ -30,7 +30,7 @@ class RssGrowth:
         while not self._stop.wait(self.interval):
             self.peak = max(self.peak, self._rss())
 
-    def __enter__(self) -> "RssGrowth":
+    def __enter__(self) -> RssGrowth:
         self._thread.start()
         return self
 
@@ -67,7 +67,7 @@ class CpuTime:
     def _now(self) -> dict[str, float]:
         return {"client": time.process_time(), **{k: self._proc_cpu(p) for k, p in self._pids.items()}}
 
-    def __enter__(self) -> "CpuTime":
+    def __enter__(self) -> CpuTime:
         self._start = self._now()
         return self
 

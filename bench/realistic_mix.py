@@ -9,12 +9,12 @@ portal link (fetched from the RESTlet's portalLinks action, where the signing se
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD
-from sync_core.rules.mapping import map_record
-from sync_core.rules.mapping import SearchColumn
+from sync_core.rules.mapping import SearchColumn, map_record
 from testbed import demo
 
 SEEDED_AT = "2026-01-05T08:00:00Z"  # every seeded record's dateCreated/lastModifiedDate: before any run

@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textual.widgets import DataTable, Input  # noqa: E402
+from textual.widgets import DataTable, Input
 
-from sync_core.config import load_config  # noqa: E402
-from sync_core.engine import Engine  # noqa: E402
-from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
-from tui.app import make_app  # noqa: E402
-from tui.screens.customers import CustomersScreen  # noqa: E402
-from tui.screens.mass_sync import MassSyncScreen  # noqa: E402
+from sync_core.config import load_config
+from sync_core.engine import Engine
+from testbed import demo
+from testbed.bundled import BundledMocks
+from tui.app import make_app
+from tui.screens.customers import CustomersScreen
+from tui.screens.mass_sync import MassSyncScreen
 
 SIZE = (120, 40)
 
@@ -69,8 +69,8 @@ async def launch(config, n: int) -> dict[str, str]:
         first_key = await key_delay(app, "down", lambda: table().cursor_row == 1)
         interactive = time.perf_counter() - started
         during_fill: list[float] = []
-        while table().row_count < n or app.screen.workers._workers and any(  # noqa: SLF001
-                w.group == "customers" and not w.is_finished for w in app.screen.workers._workers):
+        while table().row_count < n or (app.screen.workers._workers and any(
+                w.group == "customers" and not w.is_finished for w in app.screen.workers._workers)):
             row = table().cursor_row
             during_fill.append(await key_delay(app, "down", lambda: table().cursor_row != row))
             await asyncio.sleep(0.02)

@@ -2,4 +2,4 @@
 from .app import create_app
 from .server import RunningServer, serve_in_thread
 
-__all__ = ["create_app", "serve_in_thread", "RunningServer"]
+__all__ = ["RunningServer", "create_app", "serve_in_thread"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 
 from flask import Flask, Response, g, request
@@ -148,7 +148,7 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
         latency_ms = round((time.monotonic() - g.started) * 1000, 1)
         ctx = current()
         with ctx.log_lock:
-            ctx.request_log.append({"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            ctx.request_log.append({"ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
                                     "method": request.method, "path": request.path,
                                     "status": response.status_code, "latency_ms": latency_ms})
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 
@@ -33,7 +33,7 @@ class MockContext:
     login_audit: deque = field(default_factory=lambda: deque(maxlen=LOGIN_AUDIT_MAX))
 
     def audit(self, method: str, detail: str) -> None:
-        moment = datetime.fromtimestamp(self.clock.now(), timezone.utc).isoformat(timespec="seconds")
+        moment = datetime.fromtimestamp(self.clock.now(), UTC).isoformat(timespec="seconds")
         with self.log_lock:
             self.login_audit.append({"ts": moment.replace("+00:00", "Z"), "method": method, "detail": detail})
 

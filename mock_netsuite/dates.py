@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, date, datetime
 from functools import lru_cache
-from datetime import date, datetime, timezone
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
@@ -31,7 +31,7 @@ def parse_iso(text) -> datetime | None:
 @lru_cache(maxsize=4096)  # a bulk load repeats few dates: strptime was a third of loading 100,000 customers
 def _parse_iso(text: str) -> datetime | None:
     try:
-        return datetime.strptime(text, ISO).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, ISO).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -47,16 +47,16 @@ def parse_user(text: str) -> tuple[datetime, bool] | None:
     m = _US.match(text)
     try:
         if m:
-            return datetime(_year(m.group(3)), int(m.group(1)), int(m.group(2)), tzinfo=timezone.utc), False
+            return datetime(_year(m.group(3)), int(m.group(1)), int(m.group(2)), tzinfo=UTC), False
         m = _US_TIME.match(text)
         if m:
             hour = int(m.group(4))
             if m.group(7):
                 hour = hour % 12 + (12 if m.group(7).lower() == "pm" else 0)
             return datetime(_year(m.group(3)), int(m.group(1)), int(m.group(2)), hour, int(m.group(5)),
-                            int(m.group(6) or 0), tzinfo=timezone.utc), True
+                            int(m.group(6) or 0), tzinfo=UTC), True
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), False
+            return datetime.fromisoformat(text).replace(tzinfo=UTC), False
         parsed = parse_iso(text)
         if parsed:
             return parsed, True

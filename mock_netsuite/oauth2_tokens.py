@@ -25,7 +25,6 @@ which the mock keeps at /_mock/login-audit.
 """
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from dataclasses import dataclass

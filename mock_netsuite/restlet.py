@@ -6,10 +6,10 @@ import json
 from flask import Blueprint, Response, request
 
 from . import portal_suitelet, restlet_customers, restlet_writeback
-from .portal_suitelet_config import DEFAULT_CONFIG as SUITELET_DEFAULTS
 from .context import current
 from .errors import RestletError
 from .fields import search_value
+from .portal_suitelet_config import DEFAULT_CONFIG as SUITELET_DEFAULTS
 from .restlet_search import describe_columns, find_search, matching_customers, page_args, page_of, search_id_of
 
 bp = Blueprint("restlet", __name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import dates, portal_suitelet
 from .context import current
@@ -116,7 +116,7 @@ def _parse_instant(raw) -> datetime | None:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else None
+    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def _changed_after(customer: dict, moment: datetime | None) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from . import search_filters
 from .context import current

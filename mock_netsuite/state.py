@@ -8,10 +8,19 @@ import sqlite3
 import threading
 
 from . import dates, integrations, search_filters
+from .fields import (
+    BODY_FIELDS,
+    CUSTOM_FIELD_ID,
+    CUSTOM_FIELD_TYPES,
+    READ_ONLY_FIELDS,
+    FieldError,
+    apply_changes,
+    custom_field_types,
+    empty_customer,
+    search_column_ids,
+)
 from .portal_suitelet_config import ConfigError, validate_config
 from .restlet_parameters import ParameterError, validate_parameters
-from .fields import (BODY_FIELDS, CUSTOM_FIELD_ID, CUSTOM_FIELD_TYPES, READ_ONLY_FIELDS, FieldError, apply_changes,
-                     custom_field_types, empty_customer, search_column_ids)
 
 # Unconfirmed: the SuiteQL scriptdeployment.status values; the mock allows these three.
 DEPLOYMENT_STATUSES = ("RELEASED", "TESTING", "NOTSCHEDULED")

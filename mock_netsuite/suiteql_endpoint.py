@@ -6,9 +6,9 @@ import json
 from flask import Blueprint, Response, request
 
 from .context import current
-from .suiteql_sql import SuiteQL, render_value
 from .errors import NsError
 from .paging import collection, parse_limit_offset
+from .suiteql_sql import SuiteQL, render_value
 
 bp = Blueprint("suiteql", __name__)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlglot
 from sqlglot import exp
@@ -116,7 +116,7 @@ def _fn_add_days(value, days):
 
 
 def _fn_sysdate():
-    return datetime.now(timezone.utc).strftime(_STAMP)
+    return datetime.now(UTC).strftime(_STAMP)
 
 
 def _render_number(value) -> str:

@@ -19,6 +19,7 @@ from .forms import decode
 from .idempotency import Idempotency, check_key, fingerprint
 from .ids import new_id
 from .store import Store
+
 # Any other Stripe-Version gets Stripe's "Invalid Stripe API version: X" (400, invalid_request_error; as
 # Stripe answers a version it does not know, e.g. stripe/stripe-java#682), with a note that the mock
 # implements this one only.

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 DEFAULTS = {
     "latency_ms": 0,
@@ -175,5 +175,5 @@ class Faults:
         with self._lock:
             self.requests += 1
             self.log.append({
-                "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "method": method, "path": path, "status": status, "latency_ms": round(latency_ms, 2)})

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import StripeError, invalid_integer, missing_parameter, unknown_parameter
@@ -63,7 +63,7 @@ def spec_path(method: str, rule: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def request_schema(method: str, path: str) -> dict:
     """One object schema for everything a request of the operation may carry: its query parameters and its
     form body (the mock reads both alike)."""

@@ -16,15 +16,16 @@ import os
 import re
 import shlex
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from sync_core.rules.match_key import EMAIL, MatchKey
 from sync_core.rules.decide import DuplicateEmailPolicy
+from sync_core.rules.match_key import EMAIL, MatchKey
 from sync_core.rules.stripe_edits import WRITE_BACK_TARGETS, StripeEditsPolicy
 from sync_core.text_files import TextEncodingError, decode_utf8
 
@@ -214,7 +215,7 @@ class NetSuiteConfig(_Section):
         return self.resolved_rest_url()
 
     @model_validator(mode="after")
-    def _urls_name_this_account(self) -> "NetSuiteConfig":
+    def _urls_name_this_account(self) -> NetSuiteConfig:
         """A NetSuite host of another account than [netsuite] account (1234567 for 1234567-sb1, a sandbox):
         tokens would be asked of, and data read from, the wrong account."""
         for key in ("rest_url", "restlet_url"):
@@ -353,7 +354,7 @@ class Config(BaseModel):
     source: str = Field("defaults (bundled mocks)", exclude=True)
 
     @model_validator(mode="after")
-    def _lookup_field_is_not_a_paypack_field(self) -> "Config":
+    def _lookup_field_is_not_a_paypack_field(self) -> Config:
         paypack = {self.netsuite.stripe_id_field.lower(): "stripe_id_field",
                    self.netsuite.portal_url_field.lower(): "portal_url_field"}
         if self.sync.lookup_field in paypack:

@@ -17,9 +17,10 @@ lookups, the turn locks), never the engine: nothing in sync_core imports this mo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 
@@ -49,7 +50,7 @@ class Engine:
         self.services = Services.of(config, netsuite, stripe)
 
     @classmethod
-    def from_config(cls, config: Config, *, confirm_live: bool = False, read_only: bool = False) -> "Engine":
+    def from_config(cls, config: Config, *, confirm_live: bool = False, read_only: bool = False) -> Engine:
         """`read_only`: both clients refuse every write before it is sent (sync_core.read_only)."""
         ns, st, sync = config.netsuite, config.stripe, config.sync
         rest_url, base_url = ns.resolved_rest_url(), st.resolved_base_url()
@@ -115,7 +116,7 @@ class Engine:
         await self.netsuite.aclose()
         await self.stripe.aclose()
 
-    async def __aenter__(self) -> "Engine":
+    async def __aenter__(self) -> Engine:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -227,10 +228,10 @@ class Engine:
         problems = []
         try:
             await self.netsuite.deployment_status(self.config.netsuite.portal_deployment)
-        except Exception as exc:  # noqa: BLE001 - any failure is the answer
+        except Exception as exc:
             problems.append(f"NetSuite: {getattr(exc, 'message', exc)}")
         try:
             await self.stripe.check_key()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             problems.append(f"Stripe: {getattr(exc, 'message', exc)}")
         return "; ".join(problems) or None

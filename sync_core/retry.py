@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterator, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ async def with_retries(
     while True:
         try:
             return await call()
-        except Exception as exc:  # noqa: BLE001 - the predicate decides
+        except Exception as exc:
             if attempt >= policy.max_retries or not is_retryable(exc):
                 raise
             box = _retries_here.get()

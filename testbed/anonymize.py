@@ -18,7 +18,8 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from faker import Faker
 

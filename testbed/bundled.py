@@ -28,7 +28,7 @@ class BundledMocks:
         self.portal_secret = new_signing_secret()  # the portal Suitelet's, for as long as these mocks run
         self._key_dir: Path | None = None
 
-    def start(self) -> "BundledMocks":
+    def start(self) -> BundledMocks:
         m2m_args, m2m_files = self._m2m_key_pair()
         with ThreadPoolExecutor(2) as pool:
             ns = pool.submit(start_mock, "netsuite", args=self._args["netsuite"] + m2m_args)
@@ -62,7 +62,7 @@ class BundledMocks:
             shutil.rmtree(self._key_dir, ignore_errors=True)
             self._key_dir = None
 
-    def __enter__(self) -> "BundledMocks":
+    def __enter__(self) -> BundledMocks:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -136,6 +136,6 @@ def mock_environment(config: Config) -> dict[str, str]:
 def _stop_quietly(future: Any) -> None:
     try:
         future.result().stop()
-    except Exception:  # noqa: BLE001 - already failing; the first error is the one to report
+    except Exception:
         pass
     return None

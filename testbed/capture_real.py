@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD, Config, SyncConfig
 from sync_core.engine import Engine
@@ -41,7 +42,15 @@ from sync_core.run.journal import JournalError, customer_history
 
 from . import demo
 from .anonymize import Anonymizer, personal_values
-from .capture import STATUS_KEY, columns_entry, netsuite_customer, scenario_document, scenario_text, stripe_customer, write_scenario
+from .capture import (
+    STATUS_KEY,
+    columns_entry,
+    netsuite_customer,
+    scenario_document,
+    scenario_text,
+    stripe_customer,
+    write_scenario,
+)
 from .scenario_load import LoadedScenario, ScenarioFileError, load_scenario
 from .scenario_model import Given
 from .scenario_state import paypack_fields
@@ -385,7 +394,7 @@ class _Reader:
         source = (f"NetSuite account {ns.account}, Stripe {mode} mode" if keep_real else
                   f"a NetSuite account and Stripe {mode} mode (anonymized: account withheld)")
         return {
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": source,
             "customers": list(wanted),
             "anonymized": not keep_real,
@@ -453,7 +462,7 @@ def _plain(value: Any) -> Any:
 
 
 def _journal_line(row: dict[str, Any]) -> dict[str, Any]:
-    at = datetime.fromtimestamp(float(row["at"] or 0), timezone.utc).isoformat(timespec="seconds")
+    at = datetime.fromtimestamp(float(row["at"] or 0), UTC).isoformat(timespec="seconds")
     line = {k: v for k, v in row.items() if v not in (None, "") and k != "at"}
     return {"kind": line.pop("kind"), "at": at, **line}
 

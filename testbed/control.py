@@ -34,7 +34,7 @@ class MockControl:
         if client is not None:
             client.close()
 
-    def __enter__(self) -> "MockControl":
+    def __enter__(self) -> MockControl:
         return self
 
     def __exit__(self, *exc: object) -> None:

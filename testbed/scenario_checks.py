@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sync_core.config import Config
 from sync_core.admin.doctor import Check as DoctorCheck
+from sync_core.config import Config
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
 from sync_core.rules.decide import PortalDecision

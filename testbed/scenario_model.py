@@ -87,7 +87,7 @@ class Column(_Model):
 
 class SavedSearch(_Model):
     title: str | None = None
-    columns: list[Union[str, Column]] | None = None
+    columns: list[str | Column] | None = None
     criteria: list[Any] | None = None
 
 
@@ -123,7 +123,7 @@ class StripeCustomer(_Model):
     # Only in the other mode than custsync's key (a test id while syncing live, or the reverse): Stripe answers
     # "a similar object exists in live mode" (R2).
     other_mode: bool = False
-    metadata: dict[str, Union[str, int, float]] = Field(default_factory=dict)
+    metadata: dict[str, str | int | float] = Field(default_factory=dict)
 
 
 class PortalCustomerUpdate(_Model):
@@ -139,7 +139,7 @@ class StripeGiven(_Model):
     portal_customer_update: PortalCustomerUpdate | None = None  # saved with the portal settings (active)
 
     @model_validator(mode="after")
-    def _customer_update_needs_a_saved_portal(self) -> "StripeGiven":
+    def _customer_update_needs_a_saved_portal(self) -> StripeGiven:
         if self.portal_customer_update is not None and self.portal_configuration != "active":
             raise ValueError("portal_customer_update is saved with the portal settings, which activates the portal: "
                              "it needs portal_configuration: active")
@@ -155,7 +155,7 @@ class ConfigOverrides(_Model):
     netsuite: NetSuiteConfig | None = None
 
     @model_validator(mode="after")
-    def _only_safe_netsuite_keys(self) -> "ConfigOverrides":
+    def _only_safe_netsuite_keys(self) -> ConfigOverrides:
         if self.netsuite is not None:
             bad = sorted(set(self.netsuite.model_fields_set) - set(NETSUITE_OVERRIDABLE))
             if bad:
@@ -248,7 +248,7 @@ class StripeThen(_Model):
     phone: str | None = None
     description: str | None = None
     address: StripeAddress | None = None
-    metadata: dict[str, Union[str, int, float, None]] | None = None  # subset; null: key absent
+    metadata: dict[str, str | int | float | None] | None = None  # subset; null: key absent
 
 
 class NetSuiteThen(CustomerFields):
@@ -329,7 +329,7 @@ class StripeUpdate(_Model):
     phone: str | None = None
     description: str | None = None
     address: StripeAddress | None = None
-    metadata: dict[str, Union[str, int, float]] | None = None
+    metadata: dict[str, str | int | float] | None = None
 
 
 class StripeUpdateStep(_Step):
@@ -427,7 +427,7 @@ def step_kind(step: Any) -> str | None:
 
 
 Step = Annotated[
-    Union[tuple(Annotated[t, Tag(TAG_PREFIX + k)] for k, t in STEP_TYPES.items())],  # type: ignore[misc]
+    tuple(Annotated[t, Tag(TAG_PREFIX + k)] for k, t in STEP_TYPES.items()),  # type: ignore[misc]
     Discriminator(step_kind, custom_error_type="step_kind",
                   custom_error_message="a step needs exactly one action: " + ", ".join(STEP_TYPES)),
 ]

@@ -7,32 +7,33 @@ elsewhere) serves many scenarios: each run resets both and loads its state.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from sync_core.config import Config, ConfigError, NetSuiteTarget, StripeTarget, load_config
 from sync_core.admin.csv_import import CsvFileError, apply_import, plan_import, read_rows
 from sync_core.admin.doctor import run_doctor
+from sync_core.config import Config, ConfigError, NetSuiteTarget, StripeTarget, load_config
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.events import CustomerSynced, PlanReady, RunFinished
-from sync_core.run.journal import Journal
 from sync_core.masking import mask_url
-from sync_core.outcome import Outcome
 from sync_core.netsuite.portal_links import open_link_to
+from sync_core.outcome import Outcome
+from sync_core.run.journal import Journal
 
 from . import scenario_model as m
 from .bundled import BundledMocks
 from .control import MockControl, MockControlError
 from .launcher import profile_args
-from .scenario_checks import Check, check_doctor, check_open_link, equal, check_mass, check_outcome, check_then
+from .portal_wiring import new_signing_secret, rotate_secret, wire_portal
+from .scenario_checks import Check, check_doctor, check_mass, check_open_link, check_outcome, check_then, equal
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
-from .portal_wiring import new_signing_secret, rotate_secret, wire_portal
 from .scenario_state import apply_overrides, record_fields, states
 
 STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
@@ -50,14 +51,14 @@ class MockPair:
 
     @classmethod
     def start(cls, config: Config | None = None, *, netsuite_args: tuple[str, ...] = (),
-              stripe_args: tuple[str, ...] = (), profile: str = "fast") -> "MockPair":
+              stripe_args: tuple[str, ...] = (), profile: str = "fast") -> MockPair:
         """`profile`: "realistic" for Stripe's rate limits (testbed.launcher.PROFILES)."""
         ns_profile, st_profile = profile_args(profile)
         mocks = BundledMocks(ns_profile + tuple(netsuite_args), st_profile + tuple(stripe_args)).start()
         return cls.over(mocks, config, owned=True)
 
     @classmethod
-    def over(cls, mocks: BundledMocks, config: Config | None = None, *, owned: bool = False) -> "MockPair":
+    def over(cls, mocks: BundledMocks, config: Config | None = None, *, owned: bool = False) -> MockPair:
         """A pair over mocks started here already (one pair of servers for many users, as a test session's);
         `owned`: the pair stops them when it stops."""
         assert mocks.netsuite and mocks.stripe
@@ -65,7 +66,7 @@ class MockPair:
         return cls(mocks.netsuite.control, mocks.stripe.control, configured, mocks if owned else None)
 
     @classmethod
-    def attach(cls, config: Config) -> "MockPair":
+    def attach(cls, config: Config) -> MockPair:
         """Mocks already running (`custsync mocks`): URLs and credentials come from the config/environment."""
         if config.netsuite.target is not NetSuiteTarget.MOCK or config.stripe.target is not StripeTarget.MOCK:
             raise ConfigError("scenarios reset and replace the whole state of both systems, so they run only "
@@ -91,7 +92,7 @@ class MockPair:
         if self.owned is not None:
             self.owned.stop()
 
-    def __enter__(self) -> "MockPair":
+    def __enter__(self) -> MockPair:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -417,13 +418,13 @@ class ScenarioSession:
     def done(self) -> bool:
         return self.stopped or self.next_index >= len(self.scenario.steps)
 
-    async def __aenter__(self) -> "ScenarioSession":
+    async def __aenter__(self) -> ScenarioSession:
         return await self.start()
 
     async def __aexit__(self, exc_type: object, *exc: object) -> None:
         await self.finish(check_then=exc_type is None)
 
-    async def start(self) -> "ScenarioSession":
+    async def start(self) -> ScenarioSession:
         try:
             self.runner.mocks.load(self.scenario.given, self.config)
             self._restore = self.runner._set_faults(self.scenario.given.faults)

@@ -3,7 +3,7 @@ mock servers for the session, and the custsync reliability figures printed at th
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

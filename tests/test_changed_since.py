@@ -1,19 +1,18 @@
 """--changed-since TIME|last: what a TIME may be, and the refusals (exit 2, before anything starts)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sync_core.run.changed_since import LAST, ChangedSinceError, parse_changed_since, query_moment
-
 from tests.support.cli import custsync
 
-NOW = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 6, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2026-11-27T05:00:00Z", datetime(2026, 11, 27, 5, 0, tzinfo=timezone.utc)),
-    ("2026-11-27T06:30+01:00", datetime(2026, 11, 27, 5, 30, tzinfo=timezone.utc)),
+    ("2026-11-27T05:00:00Z", datetime(2026, 11, 27, 5, 0, tzinfo=UTC)),
+    ("2026-11-27T06:30+01:00", datetime(2026, 11, 27, 5, 30, tzinfo=UTC)),
     ("15m", NOW - timedelta(minutes=15)),
     ("2h", NOW - timedelta(hours=2)),
     ("1d", NOW - timedelta(days=1)),
@@ -24,7 +23,7 @@ def test_the_forms_a_time_takes(text, expected):
     got = parse_changed_since(text, now=NOW)
     assert got == expected
     if isinstance(got, datetime):
-        assert got.tzinfo is timezone.utc
+        assert got.tzinfo is UTC
 
 
 @pytest.mark.parametrize("text, words", [
@@ -42,8 +41,8 @@ def test_bad_times_are_refused_in_words(text, words):
 
 
 def test_the_query_moment_is_the_second_less_the_clock_margin():
-    assert query_moment(datetime(2026, 11, 27, 5, 0, 7, 900000, tzinfo=timezone.utc)) == \
-        datetime(2026, 11, 27, 5, 0, 5, tzinfo=timezone.utc)
+    assert query_moment(datetime(2026, 11, 27, 5, 0, 7, 900000, tzinfo=UTC)) == \
+        datetime(2026, 11, 27, 5, 0, 5, tzinfo=UTC)
 
 
 def run(*args):

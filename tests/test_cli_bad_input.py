@@ -7,11 +7,10 @@ import sys
 
 import pytest
 
+from sync_core.netsuite.auth import TokenAuth
+from sync_core.netsuite.client import NetSuiteClient
 from sync_core.rules.ids import InvalidInternalId
 from sync_core.run.journal import Journal
-from sync_core.netsuite.client import NetSuiteClient
-from sync_core.netsuite.auth import TokenAuth
-
 from tests.support.cli import custsync
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CUSTSYNC_")}

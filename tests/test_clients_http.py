@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sync_core.errors import NetSuiteError, StripeServiceError
-from sync_core.netsuite.client import NetSuiteClient
 from sync_core.netsuite.auth import TokenAuth
+from sync_core.netsuite.client import NetSuiteClient
 from sync_core.retry import RetryPolicy
 from sync_core.stripe.gateway import PortalNotActivated, StripeGateway
 

@@ -3,8 +3,7 @@
 import pytest
 
 from sync_core.errors import MappingError
-from sync_core.rules.mapping import changed_fields, map_record
-from sync_core.rules.mapping import SearchColumn
+from sync_core.rules.mapping import SearchColumn, changed_fields, map_record
 
 FIELDS = dict(stripe_id_field="custentity_sid", portal_url_field="custentity_url")
 

@@ -12,8 +12,8 @@ import pytest
 from werkzeug.wrappers import Response
 
 from sync_core.errors import NetSuiteError
-from sync_core.netsuite.client import WRITE_BACK_BATCH, NetSuiteClient
 from sync_core.netsuite.auth import TokenAuth
+from sync_core.netsuite.client import WRITE_BACK_BATCH, NetSuiteClient
 from sync_core.retry import RetryPolicy
 
 RESTLET = "/app/site/hosting/restlet.nl"

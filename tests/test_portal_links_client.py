@@ -9,8 +9,8 @@ import pytest
 from werkzeug.wrappers import Response
 
 from sync_core.errors import NetSuiteError
-from sync_core.netsuite.client import NetSuiteClient
 from sync_core.netsuite.auth import TokenAuth
+from sync_core.netsuite.client import NetSuiteClient
 from sync_core.netsuite.portal_links import LinkSource, open_link
 from sync_core.retry import RetryPolicy
 from sync_core.rules.decide import PortalOutcome

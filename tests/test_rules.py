@@ -2,6 +2,8 @@
 
 import pytest
 
+from sync_core.netsuite.portal_links import classify
+from sync_core.rules.catalogue import RULES, Action
 from sync_core.rules.decide import (
     LINK_CHECKS,
     CustomerFacts,
@@ -15,8 +17,6 @@ from sync_core.rules.decide import (
     portal_plan,
     portal_write,
 )
-from sync_core.rules.catalogue import RULES, Action
-from sync_core.netsuite.portal_links import classify
 
 
 def facts(email="ap@acme.test", sid=None, iid="101"):

@@ -12,7 +12,6 @@ from sync_core.rules.decide import (
     mailbox,
     normalize_email,
 )
-
 from tests.support.properties import examples
 
 texts = st.one_of(st.none(), st.text(max_size=40), st.emails(), st.emails().map(lambda e: f"  {e.upper()} "))

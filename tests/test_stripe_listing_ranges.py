@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync_core.stripe.listing import list_all
-
 from tests.support.properties import examples
 
 

@@ -1,12 +1,12 @@
 """NetSuite TBA signing: the header our TokenAuth builds is the one oauthlib's Client.sign builds."""
 
+from urllib.parse import urlencode
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
-from urllib.parse import urlencode
 
 from sync_core.netsuite.auth import TokenAuth
-
 from tests.support.properties import examples
 
 CREDENTIALS = dict(realm="1234567_SB1", consumer_key="ck-\u00e9 x", consumer_secret="cs&1", token_id="tid", token_secret="ts=2")

@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from sync_core.run.changed_since import FORMS, LAST, ChangedSinceError, parse_changed_since, since_last_run
 from sync_core.engine import Engine
+from sync_core.run.changed_since import FORMS, LAST, ChangedSinceError, parse_changed_since, since_last_run
 from sync_core.run.target import current_target
 
 HELP = (f"only the customers modified in NetSuite since TIME: {FORMS}. Meant for schedules (cron, a "

@@ -5,23 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
 
 from sync_core.config import ConfigError
 from sync_core.errors import CredentialsRefused, SyncError
-from testbed.launcher import MockStartError
 from sync_core.rules.catalogue import RULES
+from testbed.launcher import MockStartError
 
 from .commands import add_commands
-from .link_command import add_link_command
 from .exit_codes import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .exit_codes import HELP as EXIT_CODES_HELP
+from .link_command import add_link_command
 from .scenario_commands import add_scenario_commands
 from .setup_command import add_setup_commands
 from .status_command import add_status_command
+
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)

@@ -6,30 +6,32 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
-from pathlib import Path
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from sync_core.config import load_config
 from sync_core.admin.csv_import import CsvFileError, ImportPlan, apply_import, plan_import, read_rows
 from sync_core.admin.doctor import run_doctor
+from sync_core.config import load_config
 from sync_core.engine import Engine
-from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
-from sync_core.run.planner import describe as describe_plan
-from sync_core.rules.ids import InvalidInternalId, internal_id
-from sync_core.run.journal import Journal, JournalError, opened
 from sync_core.errors import SyncError
+from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.outcome import Outcome, Status
-from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS, Choice
+from sync_core.rules.ids import InvalidInternalId, internal_id
+from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS
+from sync_core.rules.stripe_edits import Choice
+from sync_core.run.journal import Journal, JournalError, opened
+from sync_core.run.planner import describe as describe_plan
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP
-from .changed_since_option import changed_since_value, resolve as resolve_changed_since
+from .changed_since_option import changed_since_value
+from .changed_since_option import resolve as resolve_changed_since
 from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
 from .render import edit_lines, print_checks, print_outcome
 

@@ -6,6 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+
 class ScreenCommands(Provider):
     """The app's bindings (F1-F5, help) and the screen in front's, named as the footer and help name them."""
 

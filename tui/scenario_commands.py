@@ -20,9 +20,9 @@ from sync_core.config import Config, ConfigError, load_config
 from testbed import demo
 from testbed.bundled import mock_environment_groups
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
+from testbed.control import MockControlError
 from testbed.junit import write_junit_xml
 from testbed.save_scenario import save_mocks
-from testbed.control import MockControlError
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
 from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner

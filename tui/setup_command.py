@@ -12,15 +12,25 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
-from sync_core.config import (DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD, SECRET_ENV, SECRETS_FILE_ENV,
-                              TBA_SECRETS, ConfigError, NetSuiteConfig, StripeConfig, SyncConfig)
+from sync_core.config import (
+    DEFAULT_PORTAL_URL_FIELD,
+    DEFAULT_STRIPE_ID_FIELD,
+    SECRET_ENV,
+    SECRETS_FILE_ENV,
+    TBA_SECRETS,
+    ConfigError,
+    NetSuiteConfig,
+    StripeConfig,
+    SyncConfig,
+)
 
 from .exit_codes import EXIT_USAGE
 from .setup_m2m import CERT_NAME, KEY_NAME, SetupRefused, add_setup_m2m, make_files, netsuite_steps
@@ -141,7 +151,7 @@ class Asker:
 
 
 def toml_text(answers: Answers, pending: list[str]) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     lines = [f"# custsync configuration, written by `custsync setup` on {stamp}. No secret is in this file:",
              "# they go in the environment or in a secrets file (see docs/configuration.md)."]
     for section in ("netsuite", "stripe", "sync"):

@@ -3,7 +3,7 @@ the certificate has left, and the notice that NetSuite closes TBA to new integra
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sync_core.admin.checks import Check
 from sync_core.config import NetSuiteConfig
@@ -55,7 +55,7 @@ def certificate_expiry(ns: NetSuiteConfig, now: datetime | None = None) -> Check
                      "certificate", "Set [netsuite] certificate_file to the certificate uploaded to NetSuite, so that "
                      f"custsync warns {CERTIFICATE_WARN_DAYS} days before it expires.", warning=True)
     cert = read_certificate(ns.certificate_file)
-    left = (cert.not_after - (now or datetime.now(timezone.utc))).total_seconds() / 86400
+    left = (cert.not_after - (now or datetime.now(UTC))).total_seconds() / 86400
     when = f"{cert.not_after:%Y-%m-%d}"
     if left <= 0:
         return Check(CERTIFICATE, CERTIFICATE_TITLE, False, f"certificate {ns.certificate_id} expired on {when}: NetSuite "

@@ -26,14 +26,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
-from sync_core.run.services import Services
 from sync_core.errors import SyncError
-from sync_core.rules.ids import is_stripe_customer_id, is_internal_id
+from sync_core.rules.ids import is_internal_id, is_stripe_customer_id
+from sync_core.run.services import Services
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, PAGE
 from sync_core.text_files import TextEncodingError, decode_utf8
 

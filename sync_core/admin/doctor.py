@@ -4,20 +4,21 @@ in to NetSuite (auth_checks)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from sync_core.admin import auth_checks
-from sync_core.admin.checks import Check, guard as _guard
+from sync_core.admin.checks import Check
+from sync_core.admin.checks import guard as _guard
 from sync_core.config import ConfigError, NetSuiteAuth
+from sync_core.errors import NetSuiteError
+from sync_core.netsuite.portal_links import open_link
+from sync_core.rules.catalogue import RULES
+from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
+from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS, stripe_target
+from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS
+from sync_core.rules.stripe_edits import StripeEditsPolicy
 from sync_core.run.services import Services
 from sync_core.run.status_fields import StatusFields
-from sync_core.errors import NetSuiteError
-from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS, stripe_target
-from sync_core.netsuite.portal_links import open_link
-from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
-from sync_core.rules.catalogue import RULES
-from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS, StripeEditsPolicy
-
 
 NO_SUCH_CUSTOMER = "9999999999"  # the largest internal id the RESTlet takes: no account has that many records
 STORED_ID_SAMPLE = 20  # Stripe retrieves the stored-id check spends at most
@@ -134,7 +135,7 @@ async def check_portal_link(services: Services) -> Check:
                  result.rule)
 
 
-async def _after(first: "asyncio.Future[dict | None]", then: Callable[[dict | None], Awaitable[Check]]) -> Check:
+async def _after(first: asyncio.Future[dict | None], then: Callable[[dict | None], Awaitable[Check]]) -> Check:
     return await then(await first)
 
 

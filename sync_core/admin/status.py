@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sync_core.errors import SyncError
@@ -46,7 +46,7 @@ class StatusReport:
 
 
 def iso(moment: float | None) -> str | None:
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 async def status_report(services: Services, journal: Journal, *, max_age_s: float | None = None,

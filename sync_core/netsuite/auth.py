@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
-from typing import AsyncGenerator, Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -216,7 +216,7 @@ def for_config(ns: NetSuiteConfig, rest_url: str) -> httpx.Auth:
             raise ConfigError(f"[netsuite] certificate_file {ns.certificate_file} is not the certificate of the private "
                               f"key {ns.private_key_file}: NetSuite checks signatures with the certificate uploaded, "
                               "so name the two files made together (custsync setup netsuite-m2m writes both).")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if certificate.not_after <= now:
             raise ConfigError(f"the certificate {ns.certificate_file} (certificate id {ns.certificate_id}) expired on "
                               f"{certificate.not_after:%Y-%m-%d}: NetSuite refuses its tokens. Make a new key pair "

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from sync_core.errors import NetSuiteError
 from sync_core.read_only import make_read_only
-from sync_core.rules.ids import internal_id as checked_internal_id
 from sync_core.retry import RetryPolicy, with_retries
+from sync_core.rules.ids import internal_id as checked_internal_id
 from sync_core.rules.mapping import SearchColumn
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -120,7 +121,7 @@ class NetSuiteClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "NetSuiteClient":
+    async def __aenter__(self) -> NetSuiteClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -297,7 +298,7 @@ class NetSuiteClient:
         if modified_after is not None:
             if modified_after.tzinfo is None:
                 raise ValueError("modified_after must be timezone-aware (which instant is it otherwise?)")
-            payload["modifiedAfter"] = modified_after.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            payload["modifiedAfter"] = modified_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
         async def page(number: int, ask: dict[str, Any] = payload) -> dict[str, Any]:
             try:

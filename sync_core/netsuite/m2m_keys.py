@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -133,7 +133,7 @@ def new_key_pair(*, algorithm: str = "ES256", common_name: str = "custsync", day
         digest = {"ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}[algorithm]
     else:
         raise ValueError(f"unknown algorithm {algorithm!r}: PS256, ES256, ES384 or ES512")
-    start = (now or datetime.now(timezone.utc)) - timedelta(minutes=5)  # a clock a little behind NetSuite's
+    start = (now or datetime.now(UTC)) - timedelta(minutes=5)  # a clock a little behind NetSuite's
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)

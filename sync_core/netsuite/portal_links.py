@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from sync_core.errors import SyncError
-from sync_core.rules.ids import internal_id as parse_internal_id
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.decide import LINK_CHECKS, PortalDecision, normalize_stripe_id
+from sync_core.rules.ids import internal_id as parse_internal_id
 
 if TYPE_CHECKING:
     from sync_core.config import NetSuiteConfig
@@ -42,7 +42,7 @@ class LinkSource:
     sync's customers in flight) share one call. Nothing is cached across requests (a rotated secret shows
     at once), except what `prime` fetched ahead for the customers about to be synced, each used once."""
 
-    def __init__(self, netsuite: "NetSuiteClient", *, window: float = COALESCE_S) -> None:
+    def __init__(self, netsuite: NetSuiteClient, *, window: float = COALESCE_S) -> None:
         self._netsuite = netsuite
         self._window = window
         self._waiting: dict[str, list[asyncio.Future[str]]] = {}
@@ -73,7 +73,7 @@ class LinkSource:
         waiting, self._waiting, self._scheduled = self._waiting, {}, False
         try:
             links = await self._netsuite.portal_links(list(waiting))
-        except BaseException as exc:  # noqa: BLE001 - every waiter gets the failure
+        except BaseException as exc:
             for futures in waiting.values():
                 for f in futures:
                     if not f.done():
@@ -85,10 +85,10 @@ class LinkSource:
                     f.set_result(links[cid])
 
 
-_SOURCES: "weakref.WeakKeyDictionary[Any, LinkSource]" = weakref.WeakKeyDictionary()
+_SOURCES: weakref.WeakKeyDictionary[Any, LinkSource] = weakref.WeakKeyDictionary()
 
 
-def source_for(netsuite: "NetSuiteClient") -> LinkSource:
+def source_for(netsuite: NetSuiteClient) -> LinkSource:
     """One LinkSource a NetSuite client (an engine's), so that concurrent syncs share calls."""
     source = _SOURCES.get(netsuite)
     if source is None:
@@ -147,7 +147,7 @@ async def open_link_to(url: str, *, timeout: float = CHECK_TIMEOUT_S,
                           "without login."), None
 
 
-async def check_customer(netsuite: "NetSuiteClient", ns: "NetSuiteConfig", internal_id: str, *,
+async def check_customer(netsuite: NetSuiteClient, ns: NetSuiteConfig, internal_id: str, *,
                          client: httpx.AsyncClient | None = None) -> Outcome:
     """`portal-link ID --check`: open the customer's stored link and say what the customer would see.
 

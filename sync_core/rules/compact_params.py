@@ -21,7 +21,7 @@ class Compact:
     values: tuple[Any, ...]
 
     @classmethod
-    def of(cls, params: dict[str, Any]) -> "Compact":
+    def of(cls, params: dict[str, Any]) -> Compact:
         """Parameters one level of dicts deep (a nested dict's values are never dicts themselves)."""
         keys: list[tuple[str, str]] = []
         values: list[Any] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache
 
 from sync_core.rules.catalogue import PORTAL_ERROR_TEXT, RULES, Action
 from sync_core.rules.stripe_edits import FieldEdit, Resolution
@@ -436,7 +436,7 @@ class PortalDecision:
     remedy: str | None = None
 
 
-@lru_cache(maxsize=None)  # a few answers, shared by every customer of a run (a decision is a value)
+@cache  # a few answers, shared by every customer of a run (a decision is a value)
 def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
     """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
     if not linked:
@@ -452,7 +452,7 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
     return done
 
 
-@lru_cache(maxsize=None)
+@cache
 def portal_plan(*, deployment_released: bool) -> PortalDecision:
     """Dry run: no link is fetched; say what a real run would do."""
     if not deployment_released:

@@ -8,12 +8,13 @@ configured prefix (default `netsuite_`), next to `netsuite_internal_id`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
-from sync_core.rules.compact_params import Compact
 from sync_core.errors import MappingError
+from sync_core.rules.compact_params import Compact
 from sync_core.rules.decide import normalize_email
 
 
@@ -79,7 +80,7 @@ class MappedCustomer:
     def params(self) -> dict[str, Any]:
         return self.compact.nested()
 
-    def ids_only(self) -> "MappedCustomer":
+    def ids_only(self) -> MappedCustomer:
         """The customer's ids and portal link: what a planned row that writes nothing still reads."""
         return replace(self, email=None, compact=NO_PARAMS, lookup_value=None)
 

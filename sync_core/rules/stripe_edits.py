@@ -23,9 +23,10 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # The Stripe fields R10 guards: the mapped top-level fields a customer or a person can edit in Stripe.
 # Metadata under custsync's prefix is custsync's own bookkeeping and is always rewritten.
@@ -113,7 +114,7 @@ class LastSynced:
         return dump(self.stripe), (dump(self.netsuite) if self.netsuite else None)
 
     @classmethod
-    def from_texts(cls, stripe: str, netsuite: str | None) -> "LastSynced":
+    def from_texts(cls, stripe: str, netsuite: str | None) -> LastSynced:
         return cls(json.loads(stripe), json.loads(netsuite) if netsuite else {})
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sync_core.run.journal import Journal, JournalError
@@ -35,7 +35,7 @@ class ChangedSinceError(ValueError):
 def parse_changed_since(text: str, *, now: datetime | None = None) -> datetime | str:
     """The moment (aware, UTC) a --changed-since value names, or LAST; ChangedSinceError if it names none,
     has no time zone, or lies in the future."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     value = (text or "").strip()
     if value.lower() == LAST:
         return LAST
@@ -49,7 +49,7 @@ def parse_changed_since(text: str, *, now: datetime | None = None) -> datetime |
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ChangedSinceError(f"{text!r} has no time zone, so it could name any of 27 hours: add Z (UTC) or "
                                 "an offset such as +01:00.")
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     if moment > now:
         raise ChangedSinceError(f"{text!r} is in the future ({moment:%Y-%m-%dT%H:%M:%SZ}; it is now "
                                 f"{now:%Y-%m-%dT%H:%M:%SZ}): no customer can have changed since then.")
@@ -82,9 +82,9 @@ def since_last_run(journal_path: str | Path, target: RunTarget) -> tuple[datetim
             f"--changed-since last: the journal {journal_path} has no finished run against {target.describe()}. "
             "Run custsync mass-sync without --changed-since once first: its start is where the next "
             "--changed-since last begins.")
-    return datetime.fromtimestamp(last.started, timezone.utc), last.id
+    return datetime.fromtimestamp(last.started, UTC), last.id
 
 
 def query_moment(since: datetime) -> datetime:
     """The moment a filter on `lastmodifieddate` compares with: down to the second, less the clock margin."""
-    return datetime.fromtimestamp(math.floor(since.timestamp()) - CLOCK_MARGIN_SECONDS, timezone.utc)
+    return datetime.fromtimestamp(math.floor(since.timestamp()) - CLOCK_MARGIN_SECONDS, UTC)

@@ -14,25 +14,17 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sync_core.errors import NetSuiteError, StripeServiceError, SyncError
-from sync_core.run.in_flight import in_flight
-from sync_core.run.job import Job, SyncContext
-from sync_core.rules.mapping import MappedCustomer, changed_fields
-from sync_core.outcome import Change, Outcome, Status
-from sync_core.run.last_synced import corrections, note_remember, settled_status
-from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, push_params, with_step
-from sync_core.run.services import Services
-from sync_core.run.status_fields import SYNCED, StatusFields
 from sync_core.netsuite.portal_links import holds_link, source_for
-from sync_core.run.view import stand_in_creator, stand_in_id
-from sync_core.stripe import limits
+from sync_core.outcome import Change, Outcome, Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import (
-    Decision,
     INVALID_EMAIL_REMEDY,
+    Decision,
     PortalDecision,
     PortalOutcome,
     TraceStep,
@@ -40,6 +32,15 @@ from sync_core.rules.decide import (
     portal_plan,
     portal_write,
 )
+from sync_core.rules.mapping import MappedCustomer, changed_fields
+from sync_core.run.in_flight import in_flight
+from sync_core.run.job import Job, SyncContext
+from sync_core.run.last_synced import corrections, note_remember, settled_status
+from sync_core.run.planner import TERMINAL, TERMINAL_STATUS, PlanRow, push_params, with_step
+from sync_core.run.services import Services
+from sync_core.run.status_fields import SYNCED, StatusFields
+from sync_core.run.view import stand_in_creator, stand_in_id
+from sync_core.stripe import limits
 
 if TYPE_CHECKING:
     from sync_core.run.in_flight import FixedLimit, InFlightLimit
@@ -235,7 +236,7 @@ class WriteBackBatches:
             wait = WRITE_BACK_WINDOW_S - (time.monotonic() - self._first_at) if self._items else None
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.0) if wait is not None else None)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
             while self._items and (len(self._items) >= self._size or self._closing
@@ -292,7 +293,7 @@ QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
 
 
 async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *,
-                       limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
+                       limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None,
                        batch_size: int, status: StatusFields | None = None) -> AsyncIterator[Outcome]:
     """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
     Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending).

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 MINIMUM = 4  # below this the client stops overlapping its work with the services' (measured: 2-6 alike)
 WINDOW_SECONDS = 0.25
@@ -92,7 +93,7 @@ async def in_flight(items: Iterable[Any], work: Callable[..., Awaitable[Any]],
                     exhausted = True
                     break
                 await queue.put(("result", await work(*item)))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             await queue.put(("error", exc))
         finally:
             await queue.put((stopped, k))

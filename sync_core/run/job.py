@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from sync_core.rules.mapping import MappedCustomer
 from sync_core.outcome import Outcome, Status
-from sync_core.rules.match_key import MatchKey
 from sync_core.rules.decide import CustomerFacts, LookupKind, StripeCustomerRef, normalize_stripe_id
+from sync_core.rules.mapping import MappedCustomer
+from sync_core.rules.match_key import MatchKey
 from sync_core.run.journal.synced import SyncedRow
 from sync_core.run.view import RunView
 

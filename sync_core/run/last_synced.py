@@ -8,8 +8,9 @@ the customer's sync finishes (`records_to_store`), so a dry run and a failed Str
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sync_core.config import Config, NetSuiteTarget, SyncConfig
 from sync_core.outcome import Status
@@ -18,20 +19,20 @@ from sync_core.rules.decide import Decision, TraceStep
 from sync_core.rules.mapping import NAME_COLUMNS
 from sync_core.rules.stripe_edits import (
     FIELDS,
-    field_value,
     WRITE_BACK_TARGETS,
     FieldEdit,
     LastSynced,
     Resolution,
     Seen,
     Value,
-    remember as remember_record,
+    field_value,
     three_way,
     values_of,
-    withheld,
+)
+from sync_core.rules.stripe_edits import (
+    remember as remember_record,
 )
 from sync_core.run.job import Job
-
 
 Texts = tuple[str, "str | None"]  # a record as the journal stores it (LastSynced.texts)
 

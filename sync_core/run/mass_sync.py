@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
@@ -20,10 +20,10 @@ from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.run import executor, reads
 from sync_core.run.changed_since import query_moment
-from sync_core.run.journal import Journal, new_run_id
-from sync_core.run.journal.owed import WAITING
-from sync_core.run.journal.listings import ListingStore
 from sync_core.run.job import Job, SyncContext
+from sync_core.run.journal import Journal, new_run_id
+from sync_core.run.journal.listings import ListingStore
+from sync_core.run.journal.owed import WAITING
 from sync_core.run.per_customer import per_customer_path
 from sync_core.run.planner import Plan, plan_run
 from sync_core.run.run_lock import TargetLock
@@ -253,7 +253,7 @@ class PlannedRun:
         return Listings(journal.listings, account, services.stripe.mode, not self.options.dry_run, hours * 3600)
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, counted_from: tuple[int, int],
-                    linked_count: "asyncio.Task[int]", listings: Listings | None,
+                    linked_count: asyncio.Task[int], listings: Listings | None,
                     refreshing: Refreshing | None, early: EarlyListing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         services, options = self.services, self.options
@@ -302,7 +302,7 @@ class PlannedRun:
         return sum(1 for row in rows if not row.needs_requests()
                    and status.patch(row.job.status_now, executor.quiet_outcome(row), wrote=False))
 
-    async def _index(self, stored: set[str], values: set[str], linked_count: "asyncio.Task[int]",
+    async def _index(self, stored: set[str], values: set[str], linked_count: asyncio.Task[int],
                      listings: Listings | None, refreshing: Refreshing | None,
                      early: EarlyListing | None = None) -> StripeIndex:
         """The Stripe index: the stored listing brought up to date by Stripe's events when that costs least;

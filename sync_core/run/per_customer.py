@@ -4,7 +4,7 @@ tests' oracle for the plan path."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from sync_core.events import CustomersFound, Event
 from sync_core.netsuite.portal_links import source_for

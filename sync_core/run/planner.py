@@ -10,14 +10,12 @@ run's `StripeIndex` (memory, filled before planning at the least cost), so both 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from sync_core.config import Config, SyncConfig
-from sync_core.run.job import Found, Job
-from sync_core.run.last_synced import edits_for, note_remember, with_edits, without
-from sync_core.rules.stripe_edits import Resolution, Seen, withheld
-from sync_core.rules.mapping import MappedCustomer, changed_fields
+from sync_core.netsuite.portal_links import holds_link
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import (
@@ -33,7 +31,10 @@ from sync_core.rules.decide import (
     portal_plan,
     portal_write,
 )
-from sync_core.netsuite.portal_links import holds_link
+from sync_core.rules.mapping import MappedCustomer, changed_fields
+from sync_core.rules.stripe_edits import Resolution, Seen, withheld
+from sync_core.run.job import Found, Job
+from sync_core.run.last_synced import edits_for, note_remember, with_edits, without
 from sync_core.run.run_scope import describe_sources
 from sync_core.run.view import RunView, pushed, stripe_ref
 

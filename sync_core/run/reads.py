@@ -10,15 +10,16 @@ run will meet (ownership: a Stripe customer linked from another NetSuite custome
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, AsyncIterator
+from typing import Any
 
 from sync_core.errors import SyncError
+from sync_core.rules.decide import CustomerFacts, lookup_needed, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
-from sync_core.run.job import Job, SyncContext
 from sync_core.rules.mapping import MappedCustomer, map_record, record_from_row
 from sync_core.rules.match_key import sql_literal
-from sync_core.rules.decide import CustomerFacts, lookup_needed, normalize_stripe_id
+from sync_core.run.job import Job, SyncContext
 from sync_core.run.services import Services
 
 LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well inside Oracle's 1,000-item IN list

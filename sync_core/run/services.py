@@ -7,9 +7,9 @@ Every step (read, index, plan, execute; single sync, the mass-sync paths, the op
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Iterable
 
 from sync_core.config import Config
 from sync_core.netsuite.client import NetSuiteClient
@@ -55,7 +55,7 @@ class Services:
     turn_locks: KeyedLocks = field(default_factory=KeyedLocks)
 
     @classmethod
-    def of(cls, config: Config, netsuite: NetSuiteClient, stripe: StripeGateway) -> "Services":
+    def of(cls, config: Config, netsuite: NetSuiteClient, stripe: StripeGateway) -> Services:
         return cls(config, netsuite, stripe, MailboxIndex(stripe, config.sync.match_key()))
 
     @property

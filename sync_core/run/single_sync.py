@@ -8,8 +8,8 @@ takes each customer through the same stages (`stage`, `read`, `decide_and_write`
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Awaitable, Callable
 
 from sync_core.errors import SyncError
 from sync_core.netsuite.portal_links import holds_link

@@ -34,7 +34,7 @@ class StatusFields:
     off: str | None = None  # why the run writes none (the account lacks a field)
 
     @classmethod
-    def of(cls, ns: "NetSuiteConfig") -> "StatusFields | None":
+    def of(cls, ns: NetSuiteConfig) -> StatusFields | None:
         """The configured fields, or None when `[netsuite] status_fields` is off."""
         if not ns.status_fields:
             return None

@@ -27,13 +27,13 @@ from sync_core.errors import StripeServiceError
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.rules.match_key import MatchKey
 from sync_core.rules.stripe_edits import Seen
-from sync_core.run.view import RunView
 from sync_core.run.journal.listings import ListingStore
+from sync_core.run.view import RunView
 from sync_core.stripe.early_listing import EarlyListing, partitions_for
-from sync_core.stripe.stored_listing import Changes, Refreshing, StaleListing, since_anchor, slim
 from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.lookup import MailboxIndex
+from sync_core.stripe.stored_listing import Changes, Refreshing, StaleListing, since_anchor, slim
 
 PARALLEL_LOOKUPS = 16  # lookups in flight; the gateway's rate limit paces them
 

@@ -32,8 +32,8 @@ def netsuite_account_id(account: str) -> str:
     return account.strip().replace("-", "_").upper()
 
 
-async def current_target(config: "Config", netsuite_client: "NetSuiteClient",
-                         stripe_gateway: "StripeGateway") -> RunTarget:
+async def current_target(config: Config, netsuite_client: NetSuiteClient,
+                         stripe_gateway: StripeGateway) -> RunTarget:
     """The target this configuration reaches. NetSuite has no "who am I" call; the account is the OAuth
     realm every request is signed for, so a request reaches no other account. Stripe's account id is asked
     of Stripe (one GET /v1/account per gateway), the mode is the key's."""

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Collection
 
 
 class Turns:

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync_core.rules.match_key import MatchKey
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import CustomerFacts, Decision, StripeCustomerRef, normalize_email
+from sync_core.rules.match_key import MatchKey
 from sync_core.run.turns import Turns
 
 

@@ -16,7 +16,8 @@ the account is worth it, nothing is read.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 from sync_core.stripe.gateway import StripeGateway
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, PAGE
@@ -57,7 +58,7 @@ class EarlyListing:
     async def _count(self, linked: Awaitable[int]) -> None:
         try:
             count = await linked
-        except (asyncio.CancelledError, Exception):  # noqa: BLE001 - not needed after all, or failed
+        except (asyncio.CancelledError, Exception):
             return
         self.lookups(count)
 

@@ -8,9 +8,10 @@ lets a live key write only with an explicit confirmation.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, contextmanager
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import stripe

@@ -20,9 +20,10 @@ import asyncio
 import math
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from sync_core.retry import HEADROOM, RateLimiter
 
@@ -61,13 +62,13 @@ class LimitSettings:
     @classmethod
     def for_mode(cls, live: bool, *, requests_per_second: float | None = None,
                  operation_requests_per_second: float | None = None,
-                 search_requests_per_second: float | None = None) -> "LimitSettings":
+                 search_requests_per_second: float | None = None) -> LimitSettings:
         """Stripe's defaults for the key's mode, with what the account's own limits (set in config) change."""
         return cls(requests_per_second or (GLOBAL_LIVE if live else GLOBAL_TEST),
                    operation_requests_per_second or OPERATION, search_requests_per_second or SEARCH)
 
     @classmethod
-    def from_config(cls, stripe: "StripeConfig") -> "LimitSettings":
+    def from_config(cls, stripe: StripeConfig) -> LimitSettings:
         return cls.for_mode(stripe.is_live, requests_per_second=stripe.requests_per_second,
                             operation_requests_per_second=stripe.operation_requests_per_second,
                             search_requests_per_second=stripe.search_requests_per_second)

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 PAGE = 100  # Stripe's largest list page
 # Ranges listed at once; the gateway's rate limiter still spaces the requests. Stripe also has a
@@ -152,7 +153,7 @@ async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS,
                     continue
                 await page_through(own)
                 own = None
-        except Exception as exc:  # noqa: BLE001 - handed to the consumer, who raises it
+        except Exception as exc:
             await pages.put(exc)
             return
         await pages.put(_DONE)

@@ -3,10 +3,10 @@ summary naming who needs a person, a pipe (or -v) a line per customer."""
 
 import json
 import re
+
 import pytest
 
 from testbed import demo
-
 from tests.support.cli import custsync
 from tests.support.engine_world import config_file
 

@@ -1,8 +1,7 @@
 """CSV import of Stripe ids against both mocks: plan first, write only on apply, never overwrite a link."""
 
-from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.admin.csv_import import _batch_condition, apply_import, plan_import, read_rows
-
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from tests.support.cli import custsync
 
 

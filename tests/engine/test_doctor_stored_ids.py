@@ -3,8 +3,8 @@
 Stripe keeps test and live data apart (https://docs.stripe.com/keys#test-live-modes); an id from the
 other mode does not resolve, the PayPack error table's most common confusion."""
 
-from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.admin.doctor import STORED_ID_SAMPLE, run_doctor
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from testbed import demo
 
 

@@ -8,13 +8,10 @@ the dry run's plan is what the run does.
 from __future__ import annotations
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
-
+from sync_core.run.journal import Journal
 from tests.support.engine_world import customer, synced, trace_text, world_target
-
-
 
 # --- A blank in NetSuite is not a value ---------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 
 from sync_core.events import CustomerSynced
 from sync_core.run.journal import Journal
-
 from tests.support.engine_world import World
 from tests.support.generated_accounts import accounts, key, snapshot, start
 from tests.support.properties import examples

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.run.journal import Journal
 from sync_core.errors import SyncError
 from sync_core.outcome import Status
+from sync_core.run.journal import Journal
 
 TWINS = [{"id": "801", "companyName": "Twins Ltd", "email": "billing@twins.test"},
          {"id": "802", "companyName": "Other Co", "email": "other@x.test", ID_FIELD: "cus_twin_old"}]

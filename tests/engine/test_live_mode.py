@@ -5,7 +5,6 @@ import json
 import pytest
 
 from testbed import demo
-
 from tests.support.cli import custsync
 
 LIVE_KEY = "sk_live_custsync_FAKE_live_key_9876"

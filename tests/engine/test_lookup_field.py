@@ -6,11 +6,10 @@ but no longer matched on."""
 from __future__ import annotations
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
+from sync_core.run.journal import Journal
 from testbed import demo
-
 from tests.support.engine_world import customer, synced, trace_text
 
 FIELD = "custentity_account_no"

@@ -3,14 +3,13 @@ expires during a run; the doctor on both auths."""
 
 from __future__ import annotations
 
-from tests.support.engine_world import assert_exactly_once
-
 from sync_core.admin.doctor import run_doctor
 from sync_core.config import NetSuiteAuth
 from sync_core.events import PlanReady
 from sync_core.netsuite.auth import M2MAuth, TokenAuth
 from sync_core.run.journal import Journal
 from testbed import demo
+from tests.support.engine_world import assert_exactly_once
 
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"
 HOUR = 3600

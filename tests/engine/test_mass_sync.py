@@ -10,7 +10,6 @@ import time
 
 from sync_core.run.journal import Journal
 from testbed import demo
-
 from tests.support.cli import custsync
 from tests.support.engine_world import RELIABILITY_REPORT, assert_exactly_once, config_file, mass_run
 

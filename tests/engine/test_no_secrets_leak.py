@@ -4,7 +4,6 @@ the journal or error text."""
 import re
 
 from testbed import demo
-
 from tests.support.cli import custsync
 from tests.support.engine_world import config_file
 from tests.support.m2m_helpers import m2m_config_file

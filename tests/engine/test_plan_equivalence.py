@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import CustomerSynced
 from sync_core.run.journal import Journal
-
 from tests.support.engine_world import World
 from tests.support.generated_accounts import accounts, key, snapshot, start
 from tests.support.properties import examples

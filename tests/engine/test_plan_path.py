@@ -4,12 +4,11 @@ that take only the customers changed since a time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.run.journal import Journal
 from sync_core.outcome import Status
-
+from sync_core.run.journal import Journal
 from tests.support.engine_world import assert_exactly_once, backdate_netsuite, planned_run, shop_customers
 
 
@@ -67,7 +66,7 @@ async def test_changed_since_takes_only_the_customers_modified_after_it(world, t
     async with world.engine() as engine:
         await planned_run(engine, journal)
     backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
-    since = datetime.now(timezone.utc) - timedelta(minutes=30)
+    since = datetime.now(UTC) - timedelta(minutes=30)
     async with world.engine() as engine:
         await engine.netsuite.patch_customer("104", {"email": "new-address@shop.test"})
     async with world.engine() as engine:

@@ -9,14 +9,13 @@ import json
 import httpx
 import pytest
 
+from sync_core.admin.doctor import check_portal_link
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
-from sync_core.admin.doctor import check_portal_link
 from sync_core.errors import NetSuiteError
 from sync_core.outcome import Status
 from sync_core.rules.decide import PortalOutcome
 from testbed import demo
-
 from tests.support.cli import custsync
 from tests.support.engine_world import config_file
 

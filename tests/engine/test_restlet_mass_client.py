@@ -3,7 +3,7 @@ pages with their mapped values, write-back in batches with a record failing and 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -42,7 +42,7 @@ async def test_mass_read_then_write_back_then_read_only_the_changed(world, clien
     # Each call may write 196 records (1,000 units, 5 a write, a reserve of 20): the rest comes back
     # as unprocessed and is sent again; one record fails on its own.
     world.mocks.netsuite.control.faults(restlet_usage_limit=1000, writeback_failures={"1005": "RCRD_HAS_BEEN_CHANGED"})
-    written_from = datetime.now(timezone.utc).replace(microsecond=0)
+    written_from = datetime.now(UTC).replace(microsecond=0)
     unlinked = [r["id"] for r in rows if r["values"][ID_FIELD] is None][:600]
     outcome = await client.write_back([(cid, {ID_FIELD: f"cus_new_{cid}", PORTAL_FIELD: f"https://portal.test/{cid}"})
                                        for cid in unlinked])

@@ -13,7 +13,6 @@ from sync_core.engine import Engine
 from sync_core.run.journal import Journal, JournalError
 from sync_core.run.target import RunTarget, current_target
 from testbed import demo
-
 from tests.support.cli import custsync
 from tests.support.engine_world import backdate_netsuite, config_file, mass_run, world_target
 

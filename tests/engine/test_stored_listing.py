@@ -5,12 +5,11 @@ events cannot vouch for the stored listing (Stripe's events: https://docs.stripe
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sync_core.events import PlanReady
-from sync_core.run.journal import Journal
 from sync_core.outcome import Status
-
+from sync_core.run.journal import Journal
 from tests.support.engine_world import assert_exactly_once, backdate_netsuite, customer, planned_run, shop_customers
 
 
@@ -143,7 +142,7 @@ async def test_a_dry_run_stores_nothing_and_relist_after_zero_never_stores(world
 async def test_a_changed_since_run_costs_the_events_and_the_writes_only(world, tmp_path):
     journal, linked = await _first_run(world, tmp_path)
     backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
-    moment = datetime.now(timezone.utc) - timedelta(minutes=30)
+    moment = datetime.now(UTC) - timedelta(minutes=30)
     async with world.engine() as engine:
         for internal_id in ("104", "105", "106"):
             await engine.netsuite.patch_customer(internal_id, {"phone": "+1 555 0199"})

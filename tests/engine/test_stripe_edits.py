@@ -12,7 +12,6 @@ import pytest
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.outcome import Status
 from sync_core.run.journal import Journal
-
 from tests.support.cli import custsync
 from tests.support.engine_world import customer, trace_text
 from tests.support.engine_world import planned_run as _run

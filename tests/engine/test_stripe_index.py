@@ -8,7 +8,6 @@ import asyncio
 
 from sync_core.run.stripe_index import build_index
 from sync_core.stripe.early_listing import EarlyListing
-
 from tests.support.engine_world import customer
 
 

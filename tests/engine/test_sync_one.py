@@ -5,10 +5,10 @@ from __future__ import annotations
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.events import RunFinished
-from sync_core.run.journal import Journal
 from sync_core.outcome import Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import PortalOutcome
+from sync_core.run.journal import Journal
 
 
 def customer(iid="101", email="ap@acme.test", sid=None, **extra):

@@ -13,12 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.engine_world import assert_exactly_once
-
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD as URL_FIELD
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.run.journal import Journal
 from testbed import demo
+from tests.support.engine_world import assert_exactly_once
 from tui.cli import main
 
 AN_HOUR_AGO = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3600))

@@ -5,7 +5,6 @@ import httpx
 import pytest
 
 from mock_netsuite import serve_in_thread
-
 from mock_stripe import serve_in_thread as serve_stripe
 from tests.support.ns_helpers import DEFAULT_FAULTS, make_client
 from tests.support.portal_helpers import CONTRACT, DEPLOY, SECRET, STRIPE_KEY

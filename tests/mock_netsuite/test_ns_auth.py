@@ -5,12 +5,11 @@ import base64
 import hashlib
 import hmac
 import time
+import warnings
 
 import httpx
 import pytest
 import requests
-import warnings
-
 from authlib.common.urls import quote
 
 with warnings.catch_warnings():
@@ -18,9 +17,10 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth1Client
 from authlib.oauth1.rfc5849.client_auth import ClientAuth
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string
-from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1
 from requests_oauthlib import OAuth1
+
+from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
 
 EXPECTED_WWW_AUTH = 'OAuth realm="1234567_SB1", error="token_rejected", error_description="Invalid login attempt."'
 

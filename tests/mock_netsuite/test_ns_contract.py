@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.support.ns_helpers import RECORD, RESTLET, SUITEQL, customer, error_detail, make_client
 
@@ -34,7 +34,7 @@ def test_every_write_keeps_the_record_dates_in_utc_iso_8601(ns, control):
     cid = created.headers["Location"].rsplit("/", 1)[1]
     first = _get(ns, cid).json()
     made = datetime.strptime(first["dateCreated"], ISO)
-    assert abs((made.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((made.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds()) < 60
     assert first["lastModifiedDate"] == first["dateCreated"]
     # Dates are kept to the second: the record made an hour earlier (state document), not a second's wait.
     doc = control.get("/_mock/state").json()
@@ -182,7 +182,7 @@ def test_bad_credentials_are_refused_before_the_concurrency_limit(server, ns, co
 
 
 def test_state_documents_round_trip_dates_and_numbers(control, seed):
-    made = (datetime.now(timezone.utc) - timedelta(days=3)).strftime(ISO)
+    made = (datetime.now(UTC) - timedelta(days=3)).strftime(ISO)
     seed([customer(101, externalId="E-1", dateCreated=made, lastModifiedDate=made)])
     doc = control.get("/_mock/state").json()
     assert doc["customers"][0]["dateCreated"] == made and doc["customers"][0]["externalId"] == "E-1"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support.ns_helpers import RECORD, SUITEQL, customer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, customer, error_detail, make_client
 
 

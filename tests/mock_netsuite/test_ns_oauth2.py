@@ -11,12 +11,23 @@ Where no page says which error value a cause gets, the test says "unconfirmed" w
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from tests.support.m2m_helpers import (CERT_ID, CLIENT_ID, TOKEN_PATH, ask_token, assertion, certificate, integration, make_key,
-                         token_form, with_header)
+
+from tests.support.m2m_helpers import (
+    CERT_ID,
+    CLIENT_ID,
+    TOKEN_PATH,
+    ask_token,
+    assertion,
+    certificate,
+    integration,
+    make_key,
+    token_form,
+    with_header,
+)
 from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, SUITEQL, customer, error_detail, make_client
 
 
@@ -312,7 +323,7 @@ def test_the_date_header_is_netsuites_clock(control, mapped):
     control.post("/_mock/clock", json={"advance_seconds": 7200})
     resp = ask_token(control, token_form(assertion(mapped, str(control.base_url).rstrip("/"))))
     told = parsedate_to_datetime(resp.headers["Date"])
-    assert abs((told - datetime.now(timezone.utc)) - timedelta(hours=2)) < timedelta(seconds=5)
+    assert abs((told - datetime.now(UTC)) - timedelta(hours=2)) < timedelta(seconds=5)
 
 
 # --- the state document: what an admin can upload -------------------------------------------------

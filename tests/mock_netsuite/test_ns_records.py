@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import RECORD, customer, error_detail
 
 ACME = customer(101, companyName="Acme", email="ap@acme.test", phone="+1 555 0100", comments=None,

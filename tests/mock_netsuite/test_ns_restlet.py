@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY, customer
 
 MASS = "customsearch_paypack_mass_customer_sync"

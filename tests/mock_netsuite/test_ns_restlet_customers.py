@@ -8,6 +8,7 @@ https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_4698846435
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import RECORD, RESTLET, SEARCH_DEPLOY, customer
 
 MASS, MAPPING = "customsearch_paypack_mass_customer_sync", "customsearch_paypack_customer_sync"

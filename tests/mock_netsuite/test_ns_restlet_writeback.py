@@ -8,6 +8,7 @@ deploy/netsuite/restlet_contract.json ("governance") states the script's batch s
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY, customer
 
 SID, PORTAL = "custentity_paypack_stripe_customer_id", "custentity_paypack_portal_url"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import SUITEQL, customer, error_detail
 
 TRANSIENT = {"Prefer": "transient"}

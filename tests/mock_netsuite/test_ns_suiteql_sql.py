@@ -8,6 +8,7 @@ https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/article_1619505652
 from __future__ import annotations
 
 import pytest
+
 from tests.support.ns_helpers import SUITEQL, customer, error_detail
 
 TRANSIENT = {"Prefer": "transient"}

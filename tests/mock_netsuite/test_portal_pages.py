@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support.portal_helpers import CONTRACT, PORTAL_SENTENCE, SECRET, SUITELET, page_reason, query_for, signed
 from tests.support.portal_page_checks import problems, visible_text
 

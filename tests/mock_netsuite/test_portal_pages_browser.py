@@ -8,11 +8,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from tests.support.ns_helpers import DEPLOY_DIR
 from tests.support.portal_page_checks import problems, visible_text
 
 sys.path.insert(0, str(DEPLOY_DIR / "tools"))
-import screenshot_pages  # noqa: E402
+import screenshot_pages
 
 CHROMIUM = screenshot_pages.find_chromium(None)
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")

@@ -8,9 +8,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from tests.support.ns_helpers import RESTLET, SEARCH_DEPLOY
-from tests.support.portal_helpers import (CONTRACT, PORTAL_SENTENCE, RESTLET_SCRIPT, SCRIPT, SECRET, SIGNATURE_MODULE, STRIPE_KEY,
-                            SUITELET, page_reason, query_for, signed)
+from tests.support.portal_helpers import (
+    CONTRACT,
+    PORTAL_SENTENCE,
+    RESTLET_SCRIPT,
+    SCRIPT,
+    SECRET,
+    SIGNATURE_MODULE,
+    STRIPE_KEY,
+    SUITELET,
+    page_reason,
+    query_for,
+    signed,
+)
 
 
 @pytest.mark.parametrize("case", CONTRACT["cases"], ids=[c["name"] for c in CONTRACT["cases"]])

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from tests.support.ns_helpers import DEPLOY_DIR, RESTLET, SCRIPTS_DIR, SEARCH_DEPLOY, make_client
 
 CONTRACT = json.loads((DEPLOY_DIR / "restlet_contract.json").read_text())

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from tests.support.ns_helpers import DEPLOY_DIR, RESTLET, SEARCH_DEPLOY, customer
 
 from mock_netsuite.portal_suitelet import signature
+from tests.support.ns_helpers import DEPLOY_DIR, RESTLET, SEARCH_DEPLOY, customer
 
 HERE = Path(__file__).resolve().parent
 CONTRACT = json.loads((DEPLOY_DIR / "restlet_contract.json").read_text())

@@ -6,7 +6,6 @@ import stripe
 
 from mock_stripe import serve_in_thread
 from mock_stripe.faults import DEFAULTS
-
 from tests.support.stripe_helpers import make_client
 
 

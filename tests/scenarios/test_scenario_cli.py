@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from testbed.scenario_load import scenario_files
-
 from tests.support.cli import Ran, custsync
 
 

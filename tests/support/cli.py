@@ -14,9 +14,9 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Mapping
 
 from tui.cli import main
 

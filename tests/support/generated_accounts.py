@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.run.journal import Journal
-
 from tests.support.engine_world import World
 
 MAILBOXES = ("ap@acme.test", "billing@shop.test")
@@ -69,7 +68,7 @@ def snapshot(world: World):
 def key(outcome, made: set[str]):
     d = outcome.decision
     linked = outcome.stripe_customer_id
-    if linked in made or (linked or "").startswith("(new for ") or d and d.action.value == "create":
+    if linked in made or (linked or "").startswith("(new for ") or (d and d.action.value == "create"):
         linked = "new"  # the customer the run creates, or the dry run's stand-in for it
     return (outcome.status.value if outcome.status.value != "planned" else "ok", outcome.rule,
             d.action.value if d else None, d.shared_with if d else None, linked)

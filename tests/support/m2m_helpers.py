@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
@@ -33,7 +33,7 @@ def make_key(kind: str = "P-256"):
 
 
 def certificate(key, *, days: int = 730, starts: datetime | None = None) -> str:
-    start = starts or datetime.now(timezone.utc) - timedelta(minutes=5)
+    start = starts or datetime.now(UTC) - timedelta(minutes=5)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)

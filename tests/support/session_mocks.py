@@ -11,7 +11,7 @@ from testbed.bundled import BundledMocks
 class SessionMocks(BundledMocks):
     """BundledMocks that remember their launch fault settings, so any test can start from them."""
 
-    def start(self) -> "SessionMocks":
+    def start(self) -> SessionMocks:
         super().start()
         assert self.netsuite and self.stripe
         self._launch_faults: list[dict[str, Any]] = [self.netsuite.control.faults(), self.stripe.control.faults()]

@@ -8,13 +8,12 @@ from textual.widgets import DataTable
 from sync_core.run.journal import Journal
 from sync_core.run.target import RunTarget, netsuite_account_id
 from testbed import demo
+from tests.support.tui_helpers import settle, text_of, wait_for
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen
-from tui.widgets.type_confirm import TypeToConfirmScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
-
-from tests.support.tui_helpers import settle, text_of, wait_for
+from tui.widgets.type_confirm import TypeToConfirmScreen
 
 STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 LIVE_KEY = "sk_live_tui_FAKE_live_key_4321"

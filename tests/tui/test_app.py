@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from testbed import demo
+from tests.support.tui_helpers import settle, text_of
 from tui.screens.customers import CustomersScreen
 from tui.screens.detail import DetailScreen
-from tests.support.tui_helpers import settle, text_of
 
 
 async def test_header_shows_targets_and_health(app_for):

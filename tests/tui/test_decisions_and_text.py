@@ -13,12 +13,11 @@ from sync_core.errors import NetSuiteError
 from sync_core.outcome import Outcome, Status
 from testbed.scenario_load import load_scenario, resolve
 from testbed.scenario_runner import MockPair
+from tests.support.tui_helpers import settle, text_of, wait_for
 from tui.render import print_outcome
 from tui.screens.detail import DetailScreen
 from tui.screens.link import LinkScreen
 from tui.widgets.confirm import ConfirmScreen
-
-from tests.support.tui_helpers import settle, text_of, wait_for
 
 ID_FIELD = "custentity_paypack_stripe_customer_id"
 BOLD_NAME = "[b]Bold Ltd[/b]"

@@ -8,12 +8,11 @@ import time
 from textual.widgets import DataTable
 
 from sync_core.run.journal import Journal
+from tests.support.tui_helpers import settle, text_of, wait_for
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.runs import RunPickerScreen
-
-from tests.support.tui_helpers import settle, text_of, wait_for
 
 
 def run_rows(app) -> DataTable:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Footer
 
-from tui.screens.help import HelpScreen
-
 from tests.support.tui_helpers import settle, text_of
+from tui.screens.help import HelpScreen
 
 NARROW = (80, 24)
 

@@ -12,9 +12,8 @@ from textual.widgets import DataTable
 
 from sync_core.run.journal import Journal
 from sync_core.run.target import RunTarget
-from tui.widgets.runs import RunPickerScreen
-
 from tests.support.tui_helpers import settle, wait_for
+from tui.widgets.runs import RunPickerScreen
 
 
 async def picker_status(app_for) -> str:

@@ -8,10 +8,10 @@ from sync_core.config import NetSuiteTarget, StripeTarget
 from sync_core.engine import Engine
 from testbed.scenario_load import load_scenario, resolve
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession
+from tests.support.tui_helpers import settle, text_of
 from tui.app import make_app
 from tui.screens.customers import CustomersScreen
 from tui.screens.scenarios import ScenariosScreen
-from tests.support.tui_helpers import settle, text_of
 
 
 async def pick_scenario(app, pilot, name: str) -> None:

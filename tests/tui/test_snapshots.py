@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from textual.widgets import Static
 
-from tui.screens.detail import DetailScreen
 from tests.support.tui_helpers import quiet, settled
+from tui.screens.detail import DetailScreen
 
 SIZE = (120, 40)
 

@@ -9,9 +9,8 @@ from textual.widgets import DataTable, Static
 
 from testbed.scenario_load import load_scenario, resolve
 from testbed.scenario_runner import MockPair
-from tui.screens.detail import DetailScreen
-
 from tests.support.tui_helpers import quiet, settled
+from tui.screens.detail import DetailScreen
 
 
 def test_link_candidates_with_markup_names_snapshot(snap_compare, app_for, config):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from tests.support.tui_helpers import settle, text_of, wait_for
 from tui.screens.detail import DetailScreen
 from tui.screens.edits import EditsScreen
-
-from tests.support.tui_helpers import settle, text_of, wait_for
 
 
 async def _synced_then_edited(app, pilot, mocks) -> None:

@@ -10,10 +10,9 @@ from textual.widgets import Checkbox, DataTable, Input
 
 from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import load_scenario, resolve
+from tests.support.tui_helpers import settle, text_of, wait_for
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.path_prompt import PathPrompt
-
-from tests.support.tui_helpers import settle, text_of, wait_for
 
 
 def listed(app) -> list[tuple[str, str]]:

@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
-from ..widgets.targets import TargetsBar
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
+from ..widgets.targets import TargetsBar
 
 COLUMNS = ("id", "name", "email", "Stripe customer id", "search", "last sync")
 COLUMN_KEYS = {"search": "search"}
@@ -110,7 +110,7 @@ class CustomersScreen(Screen[None]):
                 async for page in engine.customer_pages():
                     await pages.put(page)
                 await pages.put(None)
-            except Exception as exc:  # noqa: BLE001 - handed to the worker, which reports it
+            except Exception as exc:
                 await pages.put(exc)
 
         reader = asyncio.create_task(read())

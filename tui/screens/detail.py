@@ -20,20 +20,20 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.errors import SyncError
-from sync_core.rules.mapping import map_record
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import normalize_stripe_id
-from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
+from sync_core.rules.mapping import map_record
 from sync_core.run.journal import opened
+from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
 
+from ..render import edit_lines
 from ..widgets.compare import cells, compare_rows
-from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.keys import Keys
+from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.path_prompt import PathPrompt
 from ..widgets.plain import Plain
-from ..render import edit_lines
 from ..widgets.targets import TargetsBar
 from .edits import EditsScreen
 from .link import LinkScreen

@@ -8,14 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.admin.doctor import Check, run_doctor
 
-from ..widgets.targets import TargetsBar
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
+from ..widgets.targets import TargetsBar
 
 
 class DoctorScreen(Screen[None]):

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import Worker, WorkerState
 
 from sync_core.admin.decisions import Candidate, Candidates, LinkResult
@@ -74,7 +74,7 @@ class LinkScreen(ModalScreen[LinkResult | None]):
     def on_mount(self) -> None:
         self.load()
 
-    def _engine(self):  # noqa: ANN202 - the app's engine
+    def _engine(self):
         return self.app.engine  # type: ignore[attr-defined]
 
     @work(exclusive=True, group="link-read", exit_on_error=False, description="reading the candidates")

@@ -11,10 +11,9 @@ NetSuite account name.
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
-
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -23,22 +22,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, RichLog
+from textual.widgets import DataTable, ProgressBar, RichLog
 from textual.worker import Worker, WorkerState
 
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
-from sync_core.run.planner import describe as describe_plan
+from sync_core.outcome import Outcome, Status
 from sync_core.rules.stripe_edits import shown
 from sync_core.run.journal import Journal, JournalError, Step, opened
-from sync_core.outcome import Outcome, Status
+from sync_core.run.planner import describe as describe_plan
 
 from ..messages import MassFailure, MassFinished, MassProgress
-from ..widgets.outcome import STATUS_STYLE, short_result
 from ..widgets.keys import Keys
+from ..widgets.outcome import STATUS_STYLE, short_result
 from ..widgets.plain import Plain
 from ..widgets.runs import RunPickerScreen
-from ..widgets.type_confirm import TypeToConfirmScreen
 from ..widgets.targets import TargetsBar
+from ..widgets.type_confirm import TypeToConfirmScreen
 
 FLUSH_SECONDS = 0.25  # the per-customer table takes the run's outcomes in batches, not one by one
 PLAN_FRESH_SECONDS = 15 * 60  # a live run starts only from a plan seen this recently (and data unchanged)
@@ -214,7 +213,7 @@ class MassSyncScreen(Screen[None]):
             return False
         return True
 
-    def _journal_path(self):  # noqa: ANN202
+    def _journal_path(self):
         return self.app.config.sync.journal_path  # type: ignore[attr-defined]
 
     # --- starting ------------------------------------------------------------------

@@ -8,18 +8,18 @@ import asyncio
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import LoadedScenario
 
-from ..widgets.targets import TargetsBar
-from .scenarios import ScenariosScreen, load_scenarios
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
+from ..widgets.targets import TargetsBar
+from .scenarios import ScenariosScreen, load_scenarios
 
 
 def rule_text(rule_id: str, scenarios: list[LoadedScenario] | None = None) -> Text:

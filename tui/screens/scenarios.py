@@ -15,19 +15,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.rules.catalogue import RULES
+from testbed.save_scenario import save_mocks
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, scenario_files
 from testbed.scenario_report import ScenarioReport, StepReport
-from testbed.save_scenario import save_mocks
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
 
-from ..widgets.path_prompt import PathPrompt
-from ..widgets.targets import TargetsBar
 from ..widgets.keys import Keys
+from ..widgets.path_prompt import PathPrompt
 from ..widgets.plain import Plain
+from ..widgets.targets import TargetsBar
 
 NEEDS_MOCKS = ("Scenarios need the bundled mocks: they reset both systems and load their own customers. "
                "custsync points at real systems now, so nothing here runs. Start custsync without --config "

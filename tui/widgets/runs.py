@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from sync_core.run.journal import Journal, JournalError, RunInfo
+
 from .plain import Plain
 
 

@@ -21,9 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root: the mocks
 
-from mock_netsuite import serve_in_thread as serve_netsuite  # noqa: E402
-from mock_netsuite.portal_suitelet import signed_link  # noqa: E402
-from mock_stripe import serve_in_thread as serve_stripe  # noqa: E402
+from mock_netsuite import serve_in_thread as serve_netsuite
+from mock_netsuite.portal_suitelet import signed_link
+from mock_stripe import serve_in_thread as serve_stripe
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 # The flags Chromium needs on a closed machine: no sandbox as root, no GPU, no calls home.

@@ -30,10 +30,10 @@ import socket
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from sync_core.run.journal.decisions import DecisionLog, DecisionRecord
 from sync_core.run.journal.listings import ListingStore
@@ -46,9 +46,27 @@ from sync_core.run.journal.synced import SyncedRow, SyncedValues
 from sync_core.run.target import RunTarget
 from sync_core.sqlite_transaction import transaction
 
-__all__ = ["COMPLETED", "FINISHED", "DecisionLog", "DecisionRecord", "Journal", "JournalError", "LinkSigning",
-           "ListingStore", "LockHolder", "OwedStep", "Pruned", "RunInfo", "RunLocked", "RunLocks", "STALE_SECONDS",
-           "Step", "SyncedRow", "SyncedValues", "opened"]
+__all__ = [
+    "COMPLETED",
+    "FINISHED",
+    "STALE_SECONDS",
+    "DecisionLog",
+    "DecisionRecord",
+    "Journal",
+    "JournalError",
+    "LinkSigning",
+    "ListingStore",
+    "LockHolder",
+    "OwedStep",
+    "Pruned",
+    "RunInfo",
+    "RunLocked",
+    "RunLocks",
+    "Step",
+    "SyncedRow",
+    "SyncedValues",
+    "opened",
+]
 
 STALE_SECONDS = 120.0  # a "running" run with no claim and no journal activity for this long was interrupted
 
@@ -94,7 +112,7 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sync_core.sqlite_transaction import transaction
 from sync_core.stripe.stored_listing import LISTING_FIELDS, Changes, StoredListing

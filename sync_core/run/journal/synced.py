@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sync_core.rules.stripe_edits import LastSynced
 from sync_core.sqlite_transaction import transaction
