@@ -31,7 +31,7 @@ class Mix:
     shared_email: float = 0.02  # pairs of NetSuite customers with one email, no Stripe customer yet
 
     def counts(self, n: int) -> dict[str, int]:
-        out = {k: int(round(getattr(self, k) * n)) for k in
+        out = {k: round(getattr(self, k) * n) for k in
                ("linked_unchanged", "linked_changed", "email_match", "no_email", "shared_email")}
         out["shared_email"] -= out["shared_email"] % 2
         out["new"] = n - sum(out.values())

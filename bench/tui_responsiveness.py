@@ -72,7 +72,7 @@ async def launch(config, n: int) -> dict[str, str]:
         while table().row_count < n or (app.screen.workers._workers and any(
                 w.group == "customers" and not w.is_finished for w in app.screen.workers._workers)):
             row = table().cursor_row
-            during_fill.append(await key_delay(app, "down", lambda: table().cursor_row != row))
+            during_fill.append(await key_delay(app, "down", lambda row=row: table().cursor_row != row))
             await asyncio.sleep(0.02)
         all_rows = time.perf_counter() - started
         await pilot.pause()
@@ -116,7 +116,7 @@ async def during_mass_sync(config, presses: int) -> dict[str, str]:
             row = table.cursor_row
             t = time.perf_counter()
             app.simulate_key("down")  # queued like a real key press; the loop is not waited on
-            await until(lambda: table.cursor_row != row, timeout=30)
+            await until(lambda row=row: table.cursor_row != row, timeout=30)
             delays["down"].append(time.perf_counter() - t)
             if i % 5 == 4:
                 t = time.perf_counter()

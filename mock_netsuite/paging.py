@@ -30,7 +30,8 @@ def parse_limit_offset(args) -> tuple[int, int]:
     # Reported by integrators (not shown in Oracle's pages we checked): offset must be a multiple of limit.
     if offset % limit:
         raise NsError(400, "INVALID_PARAMETER",
-                      f"Invalid value for the query parameter 'offset': {offset}. The offset must be a multiple of the limit ({limit}).",
+                      f"Invalid value for the query parameter 'offset': {offset}. "
+                      f"The offset must be a multiple of the limit ({limit}).",
                       query_param="offset")
     return limit, offset
 

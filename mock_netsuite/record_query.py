@@ -158,7 +158,7 @@ class _Parser:
             raise bad_query(f"Operator '{op}' is not valid for field '{field}'. "
                             f"Valid operators: {', '.join(sorted(allowed | EMPTY_OPS))}.")
         if fkind == "boolean":
-            vkind, vtext = self.value()
+            _vkind, vtext = self.value()
             if vtext.lower() not in ("true", "false", "t", "f"):
                 raise bad_query(f"Invalid boolean value '{vtext}' for field '{field}'.")
             want = vtext.lower() in ("true", "t")
@@ -166,7 +166,7 @@ class _Parser:
                 want = not want
             return lambda c: bool(_raw(c, name)) == want
         if fkind == "date":
-            vkind, vtext = self.value()
+            _vkind, vtext = self.value()
             parsed = dates.parse_user(vtext)
             if parsed is None:
                 raise bad_query(f"Invalid date value '{vtext}' for field '{field}'; use the date format "
@@ -183,7 +183,7 @@ class _Parser:
             if not op.startswith(("ANY_OF", "BETWEEN", "WITHIN")) and len(nums) != 1:
                 raise bad_query(f"Operator '{op}' takes one value.")
             return lambda c: _number_op(op, _raw(c, name), nums)
-        vkind, vtext = self.value()
+        _vkind, vtext = self.value()
         target = vtext.lower()
         negate = op.endswith("_NOT")
         base = op[:-4] if negate else op

@@ -95,7 +95,7 @@ def render_address(cid: str, line_no: int, addr: dict) -> dict:
         out[key] = {"id": value, "refName": COUNTRY_NAMES.get(value, value)} if key == "country" else value
     lines = [addr.get(k) for k in ("addressee", "attention", "addr1", "addr2", "addr3")]
     city_line = " ".join(x for x in (addr.get("city"), addr.get("state"), addr.get("zip")) if x)
-    text = "\n".join(x for x in lines + [city_line, COUNTRY_NAMES.get(addr.get("country") or "", addr.get("country"))] if x)
+    text = "\n".join(x for x in [*lines, city_line, COUNTRY_NAMES.get(addr.get("country") or "", addr.get("country"))] if x)
     if text:
         out["addrText"] = text
     return out

@@ -126,7 +126,7 @@ def list_(store, caller, params: dict, **_):
     expansion.parse(params, set(), listing=True)
     limit = parse_limit(params)
     types = _types(params)
-    filters = created_filters(params) + [("created >= ?", (_cutoff(store),))]
+    filters = [*created_filters(params), ("created >= ?", (_cutoff(store),))]
     # delivery_success (checked by the spec) is ignored: the mock has no webhooks.
     seqs = {name: _visible(store, caller, event_id, param=name, status=400).seq
             for name, event_id in cursor_ids(params).items()}

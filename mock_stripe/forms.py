@@ -27,7 +27,7 @@ def decode(query: str) -> dict:
         m = _KEY.match(key)
         if not m:
             raise _bad(f"Invalid parameter name: '{key}' (unbalanced or misplaced brackets).", key)
-        segs = [m.group(1)] + _SEG.findall(m.group(2))
+        segs = [m.group(1), *_SEG.findall(m.group(2))]
         node, path = root, ""
         for i, seg in enumerate(segs):
             if seg == "":

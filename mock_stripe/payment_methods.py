@@ -35,7 +35,7 @@ def list_for_customer(store, caller, params: dict, customer_id: str):
     row = store.get(caller.account, caller.mode, "customer", customer_id)
     if row is None or row.deleted:
         raise resource_missing("customer", customer_id, param="customer")
-    filters = _filters(params) + [("json_extract(data, '$.customer') = ?", (customer_id,))]
+    filters = [*_filters(params), ("json_extract(data, '$.customer') = ?", (customer_id,))]
     return 200, list_object(store, caller, KIND, "payment_method", params, filters,
                             f"/v1/customers/{customer_id}/payment_methods")
 

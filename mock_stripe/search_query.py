@@ -103,7 +103,7 @@ def _clause(m, fields: dict, resource: str):
     if kind == "number":
         if op == "~":
             raise _error(f"Operator '~' is not supported for numeric field '{field}'.")
-        get = lambda obj: obj.get(name)
+        mkey = None
     else:
         if op not in (":", "~"):
             raise _error(f"Operator '{op}' is only supported for numeric fields, not '{field}'.")
@@ -111,8 +111,10 @@ def _clause(m, fields: dict, resource: str):
             raise _error("The substring operator '~' needs a string value of at least 3 characters "
                          "and is not supported for metadata.")
         mkey = _unquote(m.group("mkey")) if kind == "metadata" else None
-        get = (lambda obj: (obj.get("metadata") or {}).get(mkey)) if mkey is not None else \
-              (lambda obj: obj.get(name))
+
+    def get(obj):
+        return (obj.get("metadata") or {}).get(mkey) if mkey is not None else obj.get(name)
+
     wanted = words(value) if isinstance(value, str) else None
 
     def test(obj) -> bool:

@@ -200,7 +200,7 @@ class Store:
         sql = (f"SELECT seq, id, created, {deleted}, data FROM {table} WHERE {' AND '.join(where)} "
                f"ORDER BY {', '.join(f'{c} {order}' for c in key)} LIMIT ?")
         with self.lock:
-            rows = [_row(r) for r in self.conn.execute(sql, args + [limit + 1]).fetchall()]
+            rows = [_row(r) for r in self.conn.execute(sql, [*args, limit + 1]).fetchall()]
         has_more = len(rows) > limit
         rows = rows[:limit]
         if order == "ASC":

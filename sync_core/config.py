@@ -83,7 +83,7 @@ TBA_SECRETS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 M2M_SETTINGS = ("client_id", "certificate_id", "private_key_file")
 TOKEN_PATH = "/services/rest/auth/oauth2/v1/token"  # OAuth 2.0's token endpoint, on the REST host
 M2M_SCOPES = ("restlets", "rest_webservices")  # what custsync calls: the RESTlet, and REST records and SuiteQL
-OAUTH_SCOPES = M2M_SCOPES + ("suite_analytics",)
+OAUTH_SCOPES = (*M2M_SCOPES, "suite_analytics")
 # Account ids as NetSuite writes them (Setup > Company > Company Information): 1234567, 1234567_SB1 (a sandbox),
 # 1234567_RP (release preview), TSTDRV1234567. Host names write the same id in lowercase with a hyphen.
 ACCOUNT_ID = re.compile(r"^[0-9A-Z]+(_[0-9A-Z]+)?$")
@@ -438,7 +438,7 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     return values
 
 
-_SECTIONS = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
+_SECTIONS: dict[str, type[BaseModel]] = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
 _SECRETS_FILE_KEYS = set(SECRET_ENV.values())
 
 
@@ -529,7 +529,8 @@ def _describe(exc: ValidationError, source: str, origin: dict[tuple[str, str], s
             lines.append(f"{source}: {err['msg'].removeprefix('Value error, ')}")
             continue
         where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]" if loc[0] in _SECTIONS else loc[0]
-        secret = tuple(loc[:2]) in SECRET_ENV
+        pair = (loc[0], loc[1]) if len(loc) > 1 else None
+        secret = pair in SECRET_ENV
         # A check across a section's keys names them itself; its input is the whole section.
         whole = len(loc) < 2 or err["type"] in ("extra_forbidden", "missing")
         got = "" if secret or whole else f" (got {err.get('input')!r})"
@@ -539,8 +540,8 @@ def _describe(exc: ValidationError, source: str, origin: dict[tuple[str, str], s
             known = f" Known keys: {', '.join(_public_keys(section))}." if section in _SECTIONS else ""
             lines.append(f"{source}: {where}: unknown key.{known}")
         else:
-            name = f"{SECRET_ENV[tuple(loc[:2])]}" if secret else where
-            came_from = (origin or {}).get(tuple(loc[:2]))  # type: ignore[arg-type]
+            name = SECRET_ENV[pair] if pair is not None and secret else where
+            came_from = (origin or {}).get(pair) if pair is not None else None
             if came_from and not secret:
                 lines.append(f"{came_from} ({where}): {err['msg']}{got}")
             else:

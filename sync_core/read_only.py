@@ -14,8 +14,8 @@ httpx client each service is reached through, whatever code above asks for. What
     `Prefer: transient` is in section_158394344595). The help does not say in words that no statement can
     change data (unconfirmed), so the first word is checked too: only a query passes;
   - the custsync RESTlet (`POST /app/site/hosting/restlet.nl`) with `action` columns, results or
-    customers: the shipped script (deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js) only runs a saved search
-    for these. Its `writeBack` writes the PayPack fields; its `portalLinks` signs bearer links with the
+    customers: the shipped script (deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js)
+    only runs a saved search for these. Its `writeBack` writes the PayPack fields; its `portalLinks` signs bearer links with the
     secret NetSuite keeps, which a capture must never hold: both are refused.
 
 An OAuth 2.0 token request (M2M sign-in) passes too: it changes nothing in the account.

@@ -122,8 +122,8 @@ class Anonymizer:
             upper = {i for b, i in enumerate(letters) if k >> b & 1}
             return "".join(ch.upper() if i in upper else ch for i, ch in enumerate(fake))
 
-        mirrored = [mirrored] if len(mirrored) == len(fake) else []
-        for candidate in itertools.chain(mirrored, map(pattern, range(1, 2 ** len(letters)))):
+        mirrors = [mirrored] if len(mirrored) == len(fake) else []
+        for candidate in itertools.chain(mirrors, map(pattern, range(1, 2 ** len(letters)))):
             if candidate != fake and candidate not in taken:
                 taken.add(candidate)
                 return candidate

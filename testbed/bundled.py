@@ -36,7 +36,10 @@ class BundledMocks:
             try:
                 self.netsuite = ns.result()
             finally:
-                self.stripe = st.result() if ns.exception() is None else _stop_quietly(st)
+                if ns.exception() is None:
+                    self.stripe = st.result()
+                else:
+                    _stop_quietly(st)
         self.netsuite.info.update(m2m_files)
         return self
 
@@ -90,7 +93,7 @@ class BundledMocks:
 def configure_for(config: Config, ns: dict[str, Any], st: dict[str, Any]) -> Config:
     """`config` pointed at running mocks described by their launch info (another process's mocks too), with
     both sets of NetSuite credentials: OAuth 2.0 M2M unless `config` says [netsuite] auth = "tba"."""
-    m2m = {k: ns[k] for k in ("client_id", "certificate_id") if k in ns}
+    m2m: dict[str, Any] = {k: ns[k] for k in ("client_id", "certificate_id") if k in ns}
     m2m.update({k: Path(ns[k]) for k in ("private_key_file", "certificate_file") if k in ns})
     netsuite = config.netsuite.model_copy(update={
         "target": NetSuiteTarget.MOCK, "rest_url": ns["url"], "restlet_url": ns["url"], "account": ns["account"],

@@ -24,7 +24,7 @@ STRIPE_KEYS = ("id", "email", "name", "business_name", "individual_name", "phone
 def netsuite_customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> dict[str, Any]:
     """A NetSuite customer in the mock state's shape (addressBook a list of lines) as a scenario writes it."""
     out: dict[str, Any] = {"id": str(record["id"])}
-    for key in list(BODY) + ["address", *paypack_fields(config)]:
+    for key in [*BODY, "address", *paypack_fields(config)]:
         value = friendly_value(record, key, config)
         if key == "entityid" and value == f"CUST{record['id']}":
             continue  # what the mock generates anyway
@@ -88,7 +88,7 @@ def capture_given(netsuite: MockControl, stripe: MockControl, config: Config) ->
         netsuite_given["saved_searches"] = searches
     if portal != "RELEASED":
         netsuite_given["portal_deployment"] = STATUS_KEY[portal]
-    test = st["accounts"][0]["test"] if st["accounts"] else {"customers": [], "portal_configuration": "none"}
+    test: dict[str, Any] = st["accounts"][0]["test"] if st["accounts"] else {"customers": [], "portal_configuration": "none"}
     stripe_given = {"customers": [stripe_customer(c) for c in test["customers"]],
                     "portal_configuration": test["portal_configuration"]}
     given = {"netsuite": netsuite_given, "stripe": stripe_given}

@@ -320,7 +320,7 @@ class _Reader:
     def document(self, wanted: list[str], keep_real: bool) -> Capture:
         given = self._given()
         Given.model_validate(given)
-        steps = [{"sync": iid, "dry_run": True, "expect": expect_of(self.outcomes[iid])} for iid in wanted]
+        steps: list[dict[str, Any]] = [{"sync": iid, "dry_run": True, "expect": expect_of(self.outcomes[iid])} for iid in wanted]
         captured = self._captured(wanted, keep_real)
         anonymizer = None
         if not keep_real:

@@ -29,7 +29,7 @@ def _case(suite: ET.Element, classname: str, name: str, seconds: float) -> ET.El
 
 def _step_case(suite: ET.Element, classname: str, step: StepReport) -> str | None:
     case = _case(suite, classname, f"step {step.index}: {step.title}", step.elapsed)
-    body = "\n".join([f"happened: {step.happened}"] + step.details) if step.happened or step.details else ""
+    body = "\n".join([f"happened: {step.happened}", *step.details]) if step.happened or step.details else ""
     if step.error is not None:
         ET.SubElement(case, "error", message=step.error[:500], type="StepError").text = body or step.error
         return "error"

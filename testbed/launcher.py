@@ -20,7 +20,7 @@ SERVICES = ("netsuite", "stripe")
 # Launch profiles. "fast" (the default: unit tests, benchmarks of the client) has no Stripe rate
 # limit; "realistic" has Stripe's (25 requests/s test mode, 100 live). Both keep what never changes:
 # search lags writes by at least a second, search's own 20/s, NetSuite's concurrency limit of 5.
-PROFILES = {
+PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     "fast": {"netsuite": (), "stripe": ()},
     "realistic": {"netsuite": (), "stripe": ("--profile", "realistic")},
 }

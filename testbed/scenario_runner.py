@@ -258,7 +258,8 @@ class ScenarioRunner:
         r.happened = f"doctor: {len(results) - len(failing)} checks pass, {len(failing)} fail" + (
             f" ({', '.join(failing)})" if failing else "")
         r.rule = next((c.rule for c in results if not c.ok and c.rule), None)
-        r.details = [f"{'PASS' if c.ok else 'FAIL'} {c.id}: {c.detail}" + (f" -- remedy: {c.remedy}" if not c.ok and c.remedy else "")
+        r.details = [f"{'PASS' if c.ok else 'FAIL'} {c.id}: {c.detail}"
+                     + (f" -- remedy: {c.remedy}" if not c.ok and c.remedy else "")
                      for c in results]
         r.checks += check_doctor(step.expect, results)
 

@@ -121,7 +121,8 @@ WRITEBACK_PARAMETER = "custscript_custsync_writeback_fields"  # the search RESTl
 
 def netsuite_state(ns: NetSuiteGiven, config: Config) -> dict[str, Any]:
     customers = [{"id": c.id, **record_fields(c, config)} for c in ns.customers]
-    state = {"account": config.netsuite.account, "custom_fields": _custom_fields(ns, config), "customers": customers,
+    state: dict[str, object] = {
+             "account": config.netsuite.account, "custom_fields": _custom_fields(ns, config), "customers": customers,
              "saved_searches": _saved_searches(ns.saved_searches, config),
              "deployments": demo.deployments(DEPLOYMENT_STATUS[ns.portal_deployment])}
     if ns.restlet_writeback_fields is not None:
@@ -131,7 +132,8 @@ def netsuite_state(ns: NetSuiteGiven, config: Config) -> dict[str, Any]:
 
 
 def stripe_state(st: StripeGiven, api_key: str | None = None) -> dict[str, Any]:
-    customers, elsewhere = [], []
+    customers: list[dict[str, Any]] = []
+    elsewhere: list[dict[str, Any]] = []
     for i, c in enumerate(st.customers):
         doc = c.model_dump(exclude_none=True)
         doc.setdefault("created", FIRST_CREATED + 60 * i)

@@ -48,7 +48,8 @@ async def test_netsuite_request_is_signed_with_tba(ns, httpserver):
     (400, "INVALID_CONTENT", "field ids"),
 ])
 async def test_netsuite_error_bodies_become_errors_with_code_and_remedy(ns, httpserver, status, code, words):
-    httpserver.expect_request(CUSTOMER).respond_with_data(ns_error(status, code, "The detail."), status=status, content_type=NS_ERROR)
+    httpserver.expect_request(CUSTOMER).respond_with_data(ns_error(status, code, "The detail."), status=status,
+                                                          content_type=NS_ERROR)
     with pytest.raises(NetSuiteError) as e:
         await ns.get_customer("101")
     assert e.value.code == code and e.value.status == status and "The detail." in e.value.message
@@ -111,7 +112,8 @@ async def test_netsuite_unexpected_redirect_is_not_followed(ns, httpserver):
 
 async def test_restlet_error_shape_is_read(ns, httpserver):
     httpserver.expect_request("/app/site/hosting/restlet.nl").respond_with_json(
-        {"error": {"code": "SSS_INVALID_SCRIPTLET_ID", "message": "That Suitelet is invalid, disabled, or no longer exists."}}, status=400)
+        {"error": {"code": "SSS_INVALID_SCRIPTLET_ID", "message": "That Suitelet is invalid, disabled, or no longer exists."}},
+        status=400)
     with pytest.raises(NetSuiteError) as e:
         await ns.search_columns("customsearch_x")
     assert e.value.code == "SSS_INVALID_SCRIPTLET_ID" and "custsync_search_restlet.js" in e.value.remedy
@@ -184,7 +186,8 @@ async def test_live_key_without_confirmation_writes_nothing(httpserver):
 
 async def test_stripe_500_is_retried_with_the_same_idempotency_key(httpserver):
     body, _ = stripe_error(500, "api_error", "boom")
-    httpserver.expect_ordered_request("/v1/customers", method="POST").respond_with_data(body, status=500, content_type="application/json")
+    httpserver.expect_ordered_request("/v1/customers", method="POST").respond_with_data(body, status=500,
+                                                                                        content_type="application/json")
     httpserver.expect_ordered_request("/v1/customers", method="POST").respond_with_json({"id": "cus_1", "object": "customer"})
     customer, replayed = await gateway(httpserver).create({"email": "a@b.test"}, idempotency_key="custsync-k")
     assert customer["id"] == "cus_1" and not replayed

@@ -49,7 +49,7 @@ def test_unknown_section_and_bad_toml(tmp_path):
 
 
 def test_missing_file_says_what_to_do(tmp_path):
-    with pytest.raises(ConfigError, match="does not exist.*bundled mocks"):
+    with pytest.raises(ConfigError, match=r"does not exist.*bundled mocks"):
         load_config(tmp_path / "nope.toml", env={})
 
 

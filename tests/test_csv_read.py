@@ -25,7 +25,7 @@ def test_stripe_export_format_with_bom(tmp_path):
 def test_named_columns(tmp_path):
     rows = read_rows(csv_file(tmp_path, "ns,cus\n7,cus_Z\n"), id_column="ns", stripe_column="cus")
     assert rows[0].internal_id == "7"
-    with pytest.raises(CsvFileError, match="no column 'nope'.*ns, cus"):
+    with pytest.raises(CsvFileError, match=r"no column 'nope'.*ns, cus"):
         read_rows(csv_file(tmp_path, "ns,cus\n7,cus_Z\n"), id_column="nope")
 
 

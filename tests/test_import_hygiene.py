@@ -38,7 +38,7 @@ def loaded_after(import_line: str) -> set[str]:
 def modules() -> dict[str, Path]:
     found = {}
     for path in SYNC_CORE.rglob("*.py"):
-        parts = ("sync_core",) + path.relative_to(SYNC_CORE).with_suffix("").parts
+        parts = ("sync_core", *path.relative_to(SYNC_CORE).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
         found[".".join(parts)] = path
@@ -83,7 +83,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         on_path.add(node)
         for nxt in sorted(graph[node]):
             if nxt in on_path:
-                return path[path.index(nxt):] + [nxt]
+                return [*path[path.index(nxt):], nxt]
             if nxt not in done:
                 cycle = visit(nxt)
                 if cycle:

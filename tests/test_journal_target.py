@@ -48,7 +48,7 @@ def test_an_old_journal_gains_the_columns_and_its_runs_have_an_unknown_target(tm
     db.close()
     journal = Journal(path)
     assert journal.run("run-old").target is None
-    with pytest.raises(JournalError, match="without its target.*Start a new run"):
+    with pytest.raises(JournalError, match=r"without its target.*Start a new run"):
         journal.check_target("run-old", HERE)
     assert journal.last_finished(HERE) is None  # an unknown target is no base for --changed-since last
     assert journal.run(journal.start_run(SEARCH, HERE)).target == HERE

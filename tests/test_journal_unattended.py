@@ -119,7 +119,7 @@ def test_a_holder_on_another_host_is_gone_once_it_stops_beating(journal, beat_ag
     running = journal.start_run(SEARCH, TARGET)
     hold(journal, running, 4242, host="scheduler-2.example", beat_ago=beat_ago)
     if refused:
-        with pytest.raises(RunLocked, match="scheduler-2.example"):
+        with pytest.raises(RunLocked, match=r"scheduler-2\.example"):
             journal.locks.acquire(TARGET, "run-here")
     else:
         assert journal.locks.acquire(TARGET, "run-here").host == "scheduler-2.example"

@@ -74,7 +74,7 @@ async def test_the_token_request_is_the_one_oracle_describes(httpserver, pair):
     httpserver.expect_request(TOKEN, method="POST").respond_with_json(token_answer())
     httpserver.expect_request(SUITEQL).respond_with_json(PAGE)
     clock = Clock()
-    client, auth = make(httpserver, pair, clock=clock)
+    client, _auth = make(httpserver, pair, clock=clock)
     await client.suiteql_page("SELECT id FROM customer")
     [req] = token_requests(httpserver)
     assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
@@ -145,7 +145,8 @@ async def test_a_401_asks_for_a_new_token_once_and_sends_the_call_again(httpserv
 
     def suiteql(request):
         if request.headers["Authorization"] == "Bearer old":
-            return Response(json.dumps({"o:errorDetails": [{"o:errorCode": "INVALID_LOGIN", "detail": "Invalid login attempt."}]}),
+            refusal = {"o:errorDetails": [{"o:errorCode": "INVALID_LOGIN", "detail": "Invalid login attempt."}]}
+            return Response(json.dumps(refusal),
                             status=401, content_type="application/vnd.oracle.resource+json; type=error")
         return Response(json.dumps(PAGE), content_type="application/json")
 

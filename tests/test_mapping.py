@@ -16,8 +16,9 @@ RECORD = {
     "id": "7", "companyName": "Acme", "email": " ap@acme.test ", "phone": "+1 555", "entityId": "ACME",
     "subsidiary": {"id": "1", "refName": "Parent Company", "links": []}, "custentity_sid": "cus_X",
     "addressBook": {"items": [{"defaultBilling": False, "addressBookAddress": {"addr1": "wrong"}},
-                              {"defaultBilling": True, "addressBookAddress": {"addr1": "1 Main", "city": "Springfield",
-                                                                              "country": {"id": "US", "refName": "United States"}}}]},
+                              {"defaultBilling": True, "addressBookAddress": {
+                                  "addr1": "1 Main", "city": "Springfield",
+                                  "country": {"id": "US", "refName": "United States"}}}]},
 }
 
 

@@ -56,7 +56,7 @@ async def test_customer_pages_come_in_page_order_each_asked_once(ns, httpserver)
     since = datetime(2026, 11, 27, 6, 0, 0, tzinfo=timezone(timedelta(hours=1)))
     pages = [p async for p in ns.customer_rows("customsearch_mass", "customsearch_map", [SID, "email"],
                                                modified_after=since, page_size=5)]
-    assert [p["page"] for p in pages] == list(range(7)) + [0]
+    assert [p["page"] for p in pages] == [*range(7), 0]
     assert [r["id"] for p in pages for r in p["results"]] == [str(i) for i in range(100, 114)]
     requests = sent(httpserver)
     assert sorted(r["page"] for r in requests[:-1]) == list(range(7))
@@ -81,7 +81,7 @@ async def test_later_pages_are_read_concurrently_within_the_clients_limit():
     ns = NetSuiteClient(rest_url="http://ns.test", restlet_url="http://ns.test", auth=TokenAuth("A", "b", "c", "d", "e"),
                         concurrency=3, transport=httpx.MockTransport(handler))
     pages = [p["page"] async for p in ns.customer_rows("customsearch_mass", "customsearch_map", [])]
-    assert pages == list(range(12)) + [0] and peak == 3
+    assert pages == [*range(12), 0] and peak == 3
 
 
 async def test_a_script_that_ignores_id_ranges_is_named_before_its_rows_are_used(ns, httpserver):

@@ -72,7 +72,8 @@ async def _plan(config: Config, ns: dict[str, Any], stripe_now: dict[str, Any], 
 
 
 @settings(max_examples=400, deadline=None, derandomize=DERANDOMIZE)
-@given(ns=SIDE, stripe_now=SIDE, last_stripe=SIDE, kept=st.dictionaries(st.sampled_from(FIELDS), SIDE.map(lambda s: s["email"]), max_size=1),
+@given(ns=SIDE, stripe_now=SIDE, last_stripe=SIDE,
+       kept=st.dictionaries(st.sampled_from(FIELDS), SIDE.map(lambda s: s["email"]), max_size=1),
        policy=st.sampled_from(list(StripeEditsPolicy)), write_back=st.sets(st.sampled_from(["email", "phone", "name"])))
 async def test_only_netsuite_wins_overwrites_a_stripe_edit(ns, stripe_now, last_stripe, kept, policy, write_back):
     config = Config()

@@ -458,8 +458,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sync", parents=[common], help="sync one NetSuite customer (the Sync to Stripe button)",
                        description="Sync one NetSuite customer to Stripe by the rules R1-R10, write the Stripe id "
-                       "back, then write its portal link when the field is empty or stale (R6-R8). Prints the rule that fired, the trace, the "
-                       "changes on each side and any remedy.")
+                       "back, then write its portal link when the field is empty or stale (R6-R8). Prints the rule "
+                       "that fired, the trace, the changes on each side and any remedy.")
     p.add_argument("id", type=customer_id, help="the NetSuite customer's internal id (digits)")
     p.add_argument("--dry-run", action="store_true", help="show the decision; write nothing")
     p.add_argument("--no-portal", action="store_true", help="do not write the portal link")

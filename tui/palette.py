@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
@@ -15,7 +16,7 @@ class ScreenCommands(Provider):
         screen = self.screen
         commands: list[tuple[str, str, str, object]] = [
             (b.description, b.action, b.tooltip or "", app) for b in app.BINDINGS
-            if getattr(b, "id", None) and getattr(b, "description", "")]
+            if isinstance(b, Binding) and b.id and b.description]
         for binding in getattr(screen, "BINDINGS", []):
             if getattr(binding, "description", "") and getattr(binding, "id", None):
                 commands.append((binding.description, binding.action, binding.tooltip or "", screen))

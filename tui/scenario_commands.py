@@ -370,7 +370,8 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML for CI: a test case per step, failures "
                    "with expected vs actual and the decision trace")
     q.add_argument("--realistic", action="store_true",
-                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live, 25/s per operation), as "
+                   help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live, "
+                   "25/s per operation), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
     q.set_defaults(func=cmd_run)

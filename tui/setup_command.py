@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sync_core.config import (
     DEFAULT_PORTAL_URL_FIELD,
@@ -35,7 +35,7 @@ from sync_core.config import (
 from .exit_codes import EXIT_USAGE
 from .setup_m2m import CERT_NAME, KEY_NAME, SetupRefused, add_setup_m2m, make_files, netsuite_steps
 
-MODELS = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
+MODELS: dict[str, type[BaseModel]] = {"netsuite": NetSuiteConfig, "stripe": StripeConfig, "sync": SyncConfig}
 Answers = dict[tuple[str, str], Any]
 
 
@@ -120,7 +120,7 @@ class Asker:
             if value is None:
                 if q.optional:
                     return
-                problem = "an answer is needed"
+                problem: str | None = "an answer is needed"
             else:
                 problem = self._problem(q, value)
                 if problem is None:

@@ -277,7 +277,8 @@ def _listing_partitions(ids: int) -> int:
     return max(1, min(DEFAULT_PARTITIONS, ids // 5000))
 
 
-async def _stripe_lookup(services: Services, stripe_ids: set[str], tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
+async def _stripe_lookup(services: Services, stripe_ids: set[str],
+                         tick: Callable[[int], None]) -> tuple[dict[str, _StripeFact], str]:
     """Stripe id -> what Stripe says about it (absent: no such customer here), and the strategy taken.
 
     Stripe has no batch retrieve. Listing costs one request per 100 customers of the account, a

@@ -9,7 +9,7 @@ journal's file). The Engine's `candidates`, `check_link`, `link` and `unlink` ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ class LinkResult:
     field: str
     candidate: Candidate
     written: bool = False
-    others: tuple[str, ...] = field(default=())
+    others: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"internal_id": self.internal_id, "stripe_customer_id": self.stripe_customer_id,

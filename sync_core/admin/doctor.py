@@ -33,8 +33,8 @@ async def stored_stripe_ids(services: Services) -> Check:
     mode = "live" if services.stripe.live else "test"
     query = f"SELECT id, {field} FROM customer WHERE {field} IS NOT NULL ORDER BY id"
     rows = (await services.netsuite.suiteql_page(query, limit=STORED_ID_SAMPLE))["items"]
-    sampled = [(str(r["id"]), normalize_stripe_id(str(r.get(field) or ""))) for r in rows]
-    sampled = [(cid, sid) for cid, sid in sampled if sid]
+    stored = [(str(r["id"]), normalize_stripe_id(str(r.get(field) or ""))) for r in rows]
+    sampled = [(cid, sid) for cid, sid in stored if sid]
     if not sampled:
         return Check(check_id, title, True, "no NetSuite customer stores a Stripe id yet", rule="R2")
     found = await asyncio.gather(*(services.stripe.retrieve(sid) for _, sid in sampled))
@@ -214,10 +214,11 @@ async def run_doctor(services: Services) -> list[Check]:
     async def deployment() -> Check:
         status = await services.netsuite.deployment_status(ns.portal_deployment)
         if status == "RELEASED":
-            return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
+            return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED",
+                         rule="R8")
         detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
-        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
-                     RULES["R8"].remedy, "R8")
+        return Check("portal-deployment", "Portal-link deployment released", False,
+                     detail + ": portal links answer NetSuite's error", RULES["R8"].remedy, "R8")
 
     default_configuration = asyncio.ensure_future(services.stripe.default_portal_configuration())
 

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import jwt
-from oauthlib.oauth1.rfc5849 import generate_nonce, generate_timestamp, parameters, signature
+from oauthlib.common import generate_nonce, generate_timestamp
+from oauthlib.oauth1.rfc5849 import parameters, signature
 
 from sync_core.config import TOKEN_PATH, ConfigError, NetSuiteAuth, NetSuiteConfig
 from sync_core.errors import NetSuiteError
@@ -69,8 +70,10 @@ class TokenAuth(httpx.Auth):
         ]
         # JSON bodies are not part of the base string (RFC 5849 3.4.1.3): only the query and the oauth_ parameters.
         query = signature.collect_parameters(uri_query=urlsplit(url).query)
-        base = signature.signature_base_string(method.upper(), signature.base_string_uri(url),
-                                               signature.normalize_parameters(query + oauth))
+        # types-oauthlib narrows the method to a Literal of verbs and the parameters to a dict; oauthlib takes any
+        # method and a list of pairs (a dict would drop repeated query parameters).
+        base = signature.signature_base_string(method.upper(), signature.base_string_uri(url),  # type: ignore[arg-type]
+                                               signature.normalize_parameters(query + oauth))  # type: ignore[arg-type]
         oauth.append(("oauth_signature", signature.sign_hmac_sha256_with_client(base, self._secrets)))
         return parameters.prepare_headers(oauth, realm=self._realm)["Authorization"]
 
@@ -165,7 +168,7 @@ class M2MAuth(httpx.Auth):
         sent_at = self.clock()
         self.token_requests += 1
         response = await self._http.post(
-            self.token_url, auth=None, headers={"Accept": "application/json"},
+            self.token_url, auth=httpx.Auth(), headers={"Accept": "application/json"},
             data={"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                   "client_assertion": self.assertion()})
         self.skew = _skew(response, self.clock())

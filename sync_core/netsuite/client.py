@@ -416,9 +416,9 @@ class NetSuiteClient:
                                                  remedy=exc.remedy)
                 return
             for entry in body.get("results") or []:
-                cid = str(entry.get("id")) if isinstance(entry, dict) else None
-                if cid in values:
-                    outcome[cid] = None if entry.get("ok") is True else _write_back_error(cid, entry.get("error"))
+                got_id = str(entry.get("id")) if isinstance(entry, dict) else None
+                if got_id in values:
+                    outcome[got_id] = None if entry.get("ok") is True else _write_back_error(got_id, entry.get("error"))
             asked = set(ids)
             unprocessed = [str(cid) for cid in body.get("unprocessed") or [] if str(cid) in asked]
             silent = [cid for cid in ids if cid not in outcome and cid not in unprocessed]
@@ -453,7 +453,7 @@ class NetSuiteClient:
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
                     cid = str(entry.get("id"))
                     cid, url = asked.get(cid, cid), entry["url"]
-                    got[cid] = current if (current := held.get(cid)) == url else url
+                    got[cid] = current if (current := held.get(cid, url)) == url else url
             missing = [i for i in ids if i not in got]
             if missing:
                 raise NetSuiteError(f"the custsync RESTlet gave no portal link for customer(s) {', '.join(missing[:5])}",

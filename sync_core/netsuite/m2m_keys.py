@@ -23,7 +23,7 @@ from sync_core.config import ConfigError
 
 RSA_BITS = (3072, 4096)
 EC_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
-EC_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+EC_CURVES: dict[str, ec.EllipticCurve] = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
 MAX_VALIDITY_DAYS = 730  # NetSuite shortens a longer validity to two years
 KEY_TYPES = "RSA of 3072 or 4096 bits (PS256), or EC on P-256, P-384 or P-521 (ES256, ES384, ES512)"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -127,10 +127,12 @@ def new_key_pair(*, algorithm: str = "ES256", common_name: str = "custsync", day
     or PS256; PS256 makes an RSA key of 3072 bits)."""
     if algorithm == "PS256":
         key: PrivateKey = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        digest = hashes.SHA256()
+        digest: hashes.SHA256 | hashes.SHA384 | hashes.SHA512 = hashes.SHA256()
     elif algorithm in EC_CURVES:
-        key = ec.generate_private_key(EC_CURVES[algorithm]())
-        digest = {"ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}[algorithm]
+        key = ec.generate_private_key(EC_CURVES[algorithm])
+        digests: dict[str, hashes.SHA256 | hashes.SHA384 | hashes.SHA512] = {
+            "ES256": hashes.SHA256(), "ES384": hashes.SHA384(), "ES512": hashes.SHA512()}
+        digest = digests[algorithm]
     else:
         raise ValueError(f"unknown algorithm {algorithm!r}: PS256, ES256, ES384 or ES512")
     start = (now or datetime.now(UTC)) - timedelta(minutes=5)  # a clock a little behind NetSuite's

@@ -120,8 +120,8 @@ def _short(value: str) -> str:
 def _duration(seconds: float) -> str:
     """A Date header tells the second, so past ten minutes the seconds are noise: whole minutes then."""
     if seconds >= 600:
-        hours, minutes = divmod(int(round(seconds / 60)), 60)
+        hours, minutes = divmod(round(seconds / 60), 60)
         return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 

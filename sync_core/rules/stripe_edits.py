@@ -218,7 +218,8 @@ RESOLUTION_TEXT = {
 }
 
 
-def resolve(kind: EditKind, name: str, policy: StripeEditsPolicy, write_back: Mapping[str, str | None]) -> tuple[Resolution, str | None]:
+def resolve(kind: EditKind, name: str, policy: StripeEditsPolicy,
+            write_back: Mapping[str, str | None]) -> tuple[Resolution, str | None]:
     """What the policy does with one edited field. `write_back`: the fields the admin lets custsync write to
     NetSuite, each with its NetSuite field (None: this customer's mapping has no single field for it)."""
     if policy is StripeEditsPolicy.NETSUITE_WINS:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -207,7 +207,7 @@ class WriteBackBatches:
 
     def __init__(self, services: Services, size: int) -> None:
         self._services, self._size = services, size
-        self._items: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]] = []
+        self._items: list[tuple[str, dict[str, Any], asyncio.Future[SyncError | None]]] = []
         self._first_at = 0.0
         self._wake = asyncio.Event()
         self._closing = False
@@ -215,8 +215,8 @@ class WriteBackBatches:
         self._sending: set[asyncio.Task[None]] = set()
         self._loop_task = asyncio.create_task(self._loop())
 
-    def add(self, internal_id: str, patch: dict[str, Any]) -> asyncio.Future[NetSuiteError | None]:
-        future: asyncio.Future[NetSuiteError | None] = asyncio.get_running_loop().create_future()
+    def add(self, internal_id: str, patch: dict[str, Any]) -> asyncio.Future[SyncError | None]:
+        future: asyncio.Future[SyncError | None] = asyncio.get_running_loop().create_future()
         if not self._items:
             self._first_at = time.monotonic()
         self._items.append((internal_id, patch, future))
@@ -250,10 +250,11 @@ class WriteBackBatches:
             if self._closing and not self._items:
                 return
 
-    async def _send(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[NetSuiteError | None]]]) -> None:
+    async def _send(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[SyncError | None]]]) -> None:
         try:
             try:
-                results = await self._services.netsuite.write_back([(iid, patch) for iid, patch, _ in batch])
+                results: Mapping[str, SyncError | None] = await self._services.netsuite.write_back(
+                    [(iid, patch) for iid, patch, _ in batch])
             except SyncError as exc:
                 results = {iid: exc for iid, _, _ in batch}
             for iid, _, future in batch:
@@ -352,7 +353,7 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
 
     def finished_with_status(job: Job) -> Outcome:
         outcome = finished(job)
-        _write_status(batches, status, job, outcome)  # type: ignore[arg-type]
+        _write_status(batches, status, job, outcome)
         return outcome
 
     async def one(k: int, row: PlanRow) -> None:
@@ -489,7 +490,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
         patch.update(status.patch_to(job.status_now, (SYNCED, ""), wrote=True))
     result = batches.add(job.mapped.internal_id, patch)
 
-    def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
+    def settle(future: asyncio.Future[SyncError | None]) -> None:
         error = future.result()
         if error is None:
             outcome.status = settled_status(outcome.decision or decision)

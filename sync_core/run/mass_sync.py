@@ -10,6 +10,7 @@ baseline and the equivalence tests' oracle).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -239,7 +240,7 @@ class PlannedRun:
         # Customers the reader found between its pages come last (NetSuiteClient.customer_rows), and the owed
         # ones read by id after them; the search's order is the internal id's, and customers sharing a mailbox
         # take their turns in it.
-        if any(int(a.internal_id) > int(b.internal_id) for a, b in zip(jobs, jobs[1:])):
+        if any(int(a.internal_id) > int(b.internal_id) for a, b in itertools.pairwise(jobs)):
             jobs.sort(key=lambda j: int(j.internal_id))
         return jobs
 

@@ -150,7 +150,7 @@ def planned_push(decision: Decision, sent: dict[str, Any] | None,
 
 
 def note_kept_blanks(decision: Decision, mapped: MappedCustomer, current: dict[str, Any] | None,
-                     blank_clears: tuple[str, ...] | list[str] = ()) -> Decision:
+                     blank_clears: Sequence[str] = ()) -> Decision:
     """Say in the trace which Stripe values a blank in NetSuite leaves as they are, and why."""
     if current is None or not decision.push or decision.action not in (Action.UPDATE, Action.USE_LINKED,
                                                                         Action.LINK_EXISTING):
@@ -164,7 +164,7 @@ def note_kept_blanks(decision: Decision, mapped: MappedCustomer, current: dict[s
 
 
 def with_step(decision: Decision, step: TraceStep) -> Decision:
-    return replace(decision, trace=decision.trace + (step,))
+    return replace(decision, trace=(*decision.trace, step))
 
 
 # --- the run's plan ---------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ class Plan:
         return {k: v for k, v in sorted(out.items()) if v}
 
 
-async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
+async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> Decision:
     """Decide one customer and plan its Stripe write: what `find` learns from `lookups` (the run's index, or
     live requests for single sync), the rules' decision, the fields a push changes. A customer of a run
     (`job.run`) is remembered by it, so those after it see its planned create, link or push."""
@@ -284,7 +284,7 @@ async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
     row.found = await find(job, lookups, sync)
     row.decision = decision = decide_for(job, row.found, config)
     if decision.action in TERMINAL:
-        return
+        return decision
     current = row.found.customers.get(decision.stripe_customer_id or "")
     params = _params(job, row.found, current, sync) if current is not None else None
     sent = without(params, withheld(decision.stripe_edits)) if params is not None else None
@@ -298,6 +298,7 @@ async def plan_row(row: PlanRow, lookups: Lookups, config: Config) -> None:
         job.synced = None  # read; a run of 100,000 keeps no more than it needs (a write still needs it)
     if job.run is not None:
         job.run.plan(job.facts, decision, push)
+    return decision
 
 
 async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[str, str] | None,
@@ -306,7 +307,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
     linked customers first (a push may move a Stripe customer to another mailbox, or tag it for its
     owner), then those matched by email, each in the search's order. `links`: the current portal links
     (None: a dry run, or NetSuite could not give them). Rows come back in the search's order."""
-    view = RunView(True, config.sync.metadata_prefix, config.sync.match_key())  # planned creates, links and pushes, seen by those after them
+    # Planned creates, links and pushes, seen by those after them.
+    view = RunView(True, config.sync.metadata_prefix, config.sync.match_key())
     rows: list[PlanRow] = [None] * len(jobs)  # type: ignore[list-item]  # each filled in its turn
     for k in _one_at_a_time_order(jobs):
         job = jobs[k]
@@ -316,9 +318,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
         job.run = view
         if job.kind is LookupKind.BY_ID:
             job.linked = index.linked(normalize_stripe_id(job.facts.stripe_customer_id))
-        await plan_row(row, index, config)
+        decision = await plan_row(row, index, config)
         job.linked, job.run = (None, False), None  # read into `found`; a run of 100,000 keeps no more than it needs
-        decision = row.decision
         if decision.action in TERMINAL:
             row.found = None
             _let_go(job)

@@ -134,7 +134,7 @@ def add_holder(holders: dict[str, tuple[str, ...]], key: str, value: str) -> Non
     run of 100,000 customers keeps them all while it plans (a set costs 216 bytes, a 1-tuple 48)."""
     held = holders.get(key, ())
     if value not in held:
-        holders[key] = held + (value,)
+        holders[key] = (*held, value)
 
 
 async def shared_links(services: Services, held: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

@@ -47,7 +47,8 @@ class StripeIndex:
     key: MatchKey = field(default_factory=MatchKey)  # what groups customers: the mailbox, or a lookup field's value
     by_mailbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # match key -> its Stripe customers
     netsuite_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Stripe id -> NetSuite customers holding it
-    netsuite_mailbox_links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # mailbox -> Stripe ids its linked customers hold
+    # mailbox -> Stripe ids its linked customers hold
+    netsuite_mailbox_links: dict[str, tuple[str, ...]] = field(default_factory=dict)
     listed_all: bool = False
     pages: int = 0
     lookups: int = 0

@@ -8,7 +8,7 @@ lets a live key write only with an explicit confirmation.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import aclosing, contextmanager
 from typing import Any
 from urllib.parse import quote
@@ -215,7 +215,7 @@ class StripeGateway:
         return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}),
                                      ops.LIST)
 
-    async def all_customers(self, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+    async def all_customers(self, *, partitions: int | None = None) -> AsyncGenerator[list[dict[str, Any]], None]:
         """Every (non-deleted) customer of the account, a page (up to 100) at a time, in no particular order.
 
         Lists `partitions` (default 8) disjoint `created` ranges at once, adapting them to the account
@@ -241,7 +241,7 @@ class StripeGateway:
 
     # --- events ----------------------------------------------------------
 
-    async def customer_events(self, since: int, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+    async def customer_events(self, since: int, *, partitions: int | None = None) -> AsyncGenerator[list[dict[str, Any]], None]:
         """The customer.created/updated/deleted events created at or after `since` (Stripe's clock, unix
         seconds), a page at a time in no particular order (newest first within a page), listed as
         `all_customers` lists: several `created` ranges at once. Stripe lists events of the last 30 days

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,7 +91,7 @@ _DONE = object()  # a worker found nothing left to take
 
 
 async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS,
-                   since: int = 0) -> AsyncIterator[list[dict[str, Any]]]:
+                   since: int = 0) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Pages (lists of objects, never empty) in no particular order; see the module's docstring. `since`:
     only objects created at or after that second (Stripe's clock), e.g. the events after a stored listing.
 
@@ -105,7 +105,6 @@ async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS,
     if not more or not first:
         return
 
-    last = first[-1]
     ranges: list[_Range] = [_Range(since, 0)]
     ranges[0].advance(first)
     read = [len(first)]  # customers read so far

@@ -48,7 +48,7 @@ class MailboxIndex:
         """The spellings the list filter is asked for (none for a metadata field: the list has no such filter)."""
         if not self.key.by_email:
             return []
-        return list(dict.fromkeys((value.strip(), self.key.of_value(value))))
+        return list(dict.fromkeys(s for s in (value.strip(), self.key.of_value(value)) if s is not None))
 
     async def find(self, email: str) -> list[dict[str, Any]]:
         """Every Stripe customer of this match key (`email`: the lookup field's value, the email by default)."""

@@ -120,7 +120,7 @@ def test_keep_real_keeps_the_data_but_never_a_link_or_a_key(source, replay, tmp_
          "portal_url": "https://1234567.extforms.netsuite.com/app/site/hosting/scriptlet.nl?script=9&deploy=1&cid=101"
                        "&sig=" + "ab" * 32}]}}
     config = load_source(source, tmp_path, given)
-    result, loaded = capture_file(config, ["101"], tmp_path / "real.yaml", keep_real=True)
+    _result, loaded = capture_file(config, ["101"], tmp_path / "real.yaml", keep_real=True)
     text = (tmp_path / "real.yaml").read_text(encoding="utf-8")
     assert "Billing@HarbourFreight.test" in text and "BILLING@HarbourFreight.test" in text
     assert "sig=" not in text and "ab" * 32 not in text and "****" in text

@@ -52,7 +52,8 @@ async def test_lowercase_netsuite_email_finds_the_capitalised_stripe_customer(wo
 
 async def test_two_spellings_in_stripe_are_two_candidates(world):
     world.load([customer(email="billing@x.test")],
-               [{"id": "cus_1", "email": "Billing@X.test", "created": 1}, {"id": "cus_2", "email": "BILLING@x.test", "created": 2}])
+               [{"id": "cus_1", "email": "Billing@X.test", "created": 1},
+                {"id": "cus_2", "email": "BILLING@x.test", "created": 2}])
     async with world.engine() as engine:
         out = await engine.sync_one("101", portal=False)
     assert out.status is Status.NEEDS_DECISION and out.decision.candidates == ("cus_1", "cus_2")

@@ -84,7 +84,7 @@ async def test_dry_run_mass_sync_writes_nothing(world):
     world.mocks.load(*demo.generate(80, seed=13))
     before = (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state())
     async with world.engine() as engine:
-        outcomes, finished = await mass_run(engine, None, dry_run=True)
+        _outcomes, finished = await mass_run(engine, None, dry_run=True)
     assert finished.run_id is None and finished.counts["planned"] > 50
     assert (world.mocks.netsuite.control.state(), world.mocks.stripe.control.state()) == before
 

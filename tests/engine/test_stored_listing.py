@@ -100,7 +100,7 @@ async def test_a_customer_created_elsewhere_between_runs_is_matched_not_duplicat
 
 
 async def test_a_stripe_state_loaded_anew_is_listed_again(world, tmp_path):
-    journal, linked = await _first_run(world, tmp_path)
+    journal, _linked = await _first_run(world, tmp_path)
     # Loading a state document stands for another account's data (as deleting test data would): its events
     # are gone, so the stored listing's anchor is not among them.
     stripe_state = world.mocks.stripe.control.state()
@@ -140,7 +140,7 @@ async def test_a_dry_run_stores_nothing_and_relist_after_zero_never_stores(world
 
 
 async def test_a_changed_since_run_costs_the_events_and_the_writes_only(world, tmp_path):
-    journal, linked = await _first_run(world, tmp_path)
+    journal, _linked = await _first_run(world, tmp_path)
     backdate_netsuite(world)  # that run an hour ago: well past the 2 s margin for clocks (CLOCK_MARGIN_SECONDS)
     moment = datetime.now(UTC) - timedelta(minutes=30)
     async with world.engine() as engine:
@@ -159,7 +159,7 @@ async def test_a_stored_listing_older_than_stripes_30_days_of_events_is_listed_a
     # anchor is gone from the list, and what changed meanwhile cannot be known from events.
     world.mocks.stripe.control.advance_clock(31 * 86400)
     async with world.engine() as engine:
-        plan, outcomes = await planned_run(engine, journal)
+        plan, _outcomes = await planned_run(engine, journal)
         assert engine.stripe.list_pages >= 1
     assert plan.index.startswith("listed the account"), plan.index
     assert plan.summary()["unchanged"] == 5

@@ -46,7 +46,7 @@ async def test_without_an_estimate_listing_stops_once_it_stops_paying(world):
 
 
 async def test_a_stored_id_the_listing_does_not_show_is_retrieved(world):
-    stripe = _stripe(5) + [{"id": "cus_gone", "email": "g@shop.test", "deleted": True}]
+    stripe = [*_stripe(5), {"id": "cus_gone", "email": "g@shop.test", "deleted": True}]
     world.load([customer("101")], stripe)
     async with world.engine() as engine:
         index = await build_index(engine.stripe, engine.mailboxes, stored_ids={"cus_00001", "cus_gone", "cus_never"},

@@ -46,7 +46,8 @@ async def test_r3_one_match_is_linked_not_duplicated(world):
 
 
 async def test_r3_several_matches_ask_and_write_nothing(world):
-    world.load([customer()], [{"id": "cus_A1", "email": "ap@acme.test", "created": 1}, {"id": "cus_A2", "email": "ap@acme.test", "created": 2}])
+    world.load([customer()], [{"id": "cus_A1", "email": "ap@acme.test", "created": 1},
+                              {"id": "cus_A2", "email": "ap@acme.test", "created": 2}])
     async with world.engine() as engine:
         out = await engine.sync_one("101")
     assert out.status is Status.NEEDS_DECISION and out.decision.candidates == ("cus_A1", "cus_A2")
@@ -54,7 +55,8 @@ async def test_r3_several_matches_ask_and_write_nothing(world):
 
 
 async def test_r3_policy_newest_links_the_newest(world):
-    world.load([customer()], [{"id": "cus_A1", "email": "ap@acme.test", "created": 1}, {"id": "cus_A2", "email": "ap@acme.test", "created": 2}])
+    world.load([customer()], [{"id": "cus_A1", "email": "ap@acme.test", "created": 1},
+                              {"id": "cus_A2", "email": "ap@acme.test", "created": 2}])
     async with world.engine(duplicate_email_policy="newest") as engine:
         out = await engine.sync_one("101")
     assert out.stripe_customer_id == "cus_A2" and world.ns_customers()["101"][ID_FIELD] == "cus_A2"
@@ -173,7 +175,7 @@ async def test_the_billing_country_reaches_stripe_as_its_iso_code_on_both_paths(
     async with world.engine() as engine:
         single = await engine.sync_one("101")
         journal = Journal(tmp_path / "j.sqlite")
-        finished = [e async for e in engine.mass_sync(journal, portal=False) if isinstance(e, RunFinished)][0]
+        [finished] = [e async for e in engine.mass_sync(journal, portal=False) if isinstance(e, RunFinished)]
     assert single.status is Status.OK and finished.counts.get("ok") == 2
     stripe = world.stripe_customers()
     assert {c["address"]["country"] for c in stripe.values()} == {"GB"}

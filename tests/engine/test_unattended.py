@@ -41,7 +41,8 @@ class Schedule:
             f'[netsuite]\ntarget = "mock"\nrest_url = "{ns["url"]}"\nrestlet_url = "{ns["url"]}"\n'
             f'account = "{ns["account"]}"\nconcurrency = 5\nwrite_back_batch = {write_back_batch}\n'
             f'status_fields = {str(status_fields).lower()}\n[stripe]\ntarget = "mock"\nbase_url = "{st["url"]}"\n'
-            f'requests_per_second = 500\noperation_requests_per_second = 500\n[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
+            'requests_per_second = 500\noperation_requests_per_second = 500\n'
+            f'[sync]\njournal_path = "{self.journal}"\nworkers = {workers}\n'
             'backoff_base_seconds = 0.01\nbackoff_max_seconds = 0.05\n')
         self.env = {"CUSTSYNC_NETSUITE_CONSUMER_KEY": ns["consumer_key"],
                     "CUSTSYNC_NETSUITE_CONSUMER_SECRET": ns["consumer_secret"], "CUSTSYNC_NETSUITE_TOKEN_ID": ns["token_id"],
@@ -209,7 +210,7 @@ def age_every_record(world) -> None:
 
 
 def portal_check(schedule, capsys) -> dict:
-    code, doctor = schedule.run("doctor", capsys=capsys)
+    _code, doctor = schedule.run("doctor", capsys=capsys)
     [check] = [c for c in doctor["checks"] if c["id"] == "portal-link"]
     return check
 

@@ -251,7 +251,8 @@ def test_the_body_must_be_form_encoded(control, mapped):
 def test_a_parameter_given_twice_is_invalid_request(control, mapped):
     """RFC 6749 3.2: parameters MUST NOT be included more than once."""
     jwt_text = assertion(mapped, str(control.base_url).rstrip("/"))
-    body = f"grant_type=client_credentials&grant_type=client_credentials&client_assertion_type={token_form('')['client_assertion_type']}&client_assertion={jwt_text}"
+    body = (f"grant_type=client_credentials&grant_type=client_credentials"
+            f"&client_assertion_type={token_form('')['client_assertion_type']}&client_assertion={jwt_text}")
     resp = control.post(TOKEN_PATH, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     refused(resp, "invalid_request")
 

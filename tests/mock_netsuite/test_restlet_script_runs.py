@@ -1,5 +1,5 @@
-"""deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js itself, run by node under stand-ins for the N/ modules
-(restlet_script_harness.js), answers the contract's customers and writeBack examples as the mock does.
+"""deploy/netsuite/FileCabinet/SuiteScripts/custsync/custsync_search_restlet.js itself, run by node under stand-ins for the
+N/ modules (restlet_script_harness.js), answers the contract's customers and writeBack examples as the mock does.
 The stand-ins follow the SuiteScript docs: submitFields costs 5 units (section_4267283788.html),
 Result.getValue gives a boolean for a checkbox and a number for a select, getText a select's text
 (section_46988464355.html, section_460663391112.html)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import stripe
 
 from tests.support.stripe_helpers import DEMO_KEY, make_client
 
@@ -87,7 +88,7 @@ def test_faults_never_touch_control(ctl):
 def test_stats_and_request_log(ctl, client):
     ctl.put("/_mock/faults", json={"latency_ms": 1})
     client.v1.customers.create({"email": "log@x.test"})
-    with pytest.raises(Exception):
+    with pytest.raises(stripe.InvalidRequestError):
         client.v1.customers.retrieve("cus_missing")
     stats = ctl.get("/_mock/stats").json()
     assert stats["requests"] == 2 and stats["faults"] == {"5xx": 0, "429": 0, "dropped": 0, "latency": 2}

@@ -1,5 +1,5 @@
-"""Snapshots of every screen (the rules screen: test_snapshots_and_cli.py) at 120x40 with stable data: the seeded demo customers, and text that varies
-between runs (ports, timings) replaced before the picture is taken."""
+"""Snapshots of every screen (the rules screen: test_snapshots_and_cli.py) at 120x40 with stable data: the seeded demo
+customers, and text that varies between runs (ports, timings) replaced before the picture is taken."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
@@ -251,7 +252,7 @@ class DetailScreen(Screen[None]):
         self._result(outcome_text(outcome, "Sync to Stripe"))
         self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
         self.app.data_changed()  # type: ignore[attr-defined]
-        severity = "information" if outcome.status is Status.OK else (
+        severity: SeverityLevel = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
                     + (f" -> {outcome.stripe_customer_id}" if outcome.stripe_customer_id else ""), severity=severity)

@@ -34,7 +34,7 @@ class DoctorScreen(Screen[None]):
         yield Keys()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "engine_ready", lambda ready: ready and self.action_run())
+        self.watch(self.app, "engine_ready", lambda ready: self.action_run() if ready else None)
 
     def action_run(self) -> None:
         if self.app.engine_ready:  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from ..widgets.plain import Plain
 
 def choice_rows(edits: tuple[FieldEdit, ...]) -> list[tuple[str, tuple[Text, ...]]]:
     """Two rows per field waiting for a person: keep NetSuite's value (pushed), or keep Stripe's."""
-    rows = []
+    rows: list[tuple[str, tuple[Text, ...]]] = []
     for e in edits:
         if e.resolution is not Resolution.ASK:
             continue

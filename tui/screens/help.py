@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
@@ -21,7 +21,7 @@ OUTRO = ("The header shows where custsync points (the bundled mocks or real syst
 KEY_NAMES = {"slash": "/", "escape": "Esc", "ctrl+r": "Ctrl+R", "enter": "Enter"}
 
 
-def screens() -> list[tuple[str, str, list[Binding]]]:
+def screens() -> list[tuple[str, str, list[BindingType]]]:
     from .customers import CustomersScreen
     from .detail import DetailScreen
     from .doctor import DoctorScreen

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, ProgressBar, RichLog
+from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker, WorkerState
 
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
@@ -351,7 +352,7 @@ class MassSyncScreen(Screen[None]):
     def _render_rows(self) -> None:
         table = self.query_one("#customers-plan", DataTable)
         table.clear()
-        table.columns["run"].label = Text(f"run {self.run_id}" if self.run_id else "run")
+        table.columns[ColumnKey("run")].label = Text(f"run {self.run_id}" if self.run_id else "run")
         for row in self._sorted():
             if self._passes(row):
                 table.add_row(*row.cells(), key=row.internal_id)
@@ -458,7 +459,7 @@ class MassSyncScreen(Screen[None]):
             self.refresh_bindings()
 
     def _run_started(self, event: RunStarted, resumed_id: str | None) -> None:
-        if event.dry_run:
+        if event.dry_run or event.run_id is None:
             what = "plan (dry run: nothing is written)"
         else:
             self.run_id = event.run_id

@@ -34,6 +34,9 @@ def compare_rows(params: dict[str, Any], stripe_customer: dict[str, Any] | None)
 
 def cells(row: FieldRow, linked: bool) -> tuple[Text, Text, Text, Text]:
     style = "bold yellow" if row.differs else ""
-    shown = (lambda v: Text("" if v in (None, "") else str(v), style=style))
+
+    def shown(v: object) -> Text:
+        return Text("" if v in (None, "") else str(v), style=style)
+
     mark = Text("differs", style="bold yellow") if row.differs else Text("same" if linked else "", style="green")
     return Text(row.field, style=style), shown(row.netsuite), shown(row.stripe) if linked else Text("-", "dim"), mark

@@ -1,6 +1,7 @@
 """The run journal (SQLite), the one owner of its file: every customer's step in a mass sync, so a killed
 run resumes; who runs a run and whether it was interrupted; the operator's link decisions; the stored
-listings of Stripe accounts; what custsync last sent or confirmed for each linked customer (R10). `schema` holds every table of the file; nothing else writes it.
+listings of Stripe accounts; what custsync last sent or confirmed for each linked customer (R10). `schema`
+holds every table of the file; nothing else writes it.
 
 A customer is `pending`, then `create-attempted` (a Stripe create was sent and
 not yet written back: a resume must look for that customer before creating),
@@ -163,7 +164,8 @@ class Journal:
             raise JournalError(f"no run {run_id!r} in the journal {self.path} (latest: {known}).")
         counts = dict(self._db.execute("SELECT state, COUNT(*) FROM steps WHERE run_id = ? GROUP BY state", (run_id,)).fetchall())
         target = RunTarget(*row[5:8]) if all(row[5:8]) else None
-        return RunInfo(*row[:5], counts=counts, target=target, changed_since=row[8])
+        run_id, started, finished, search_id, status = row[:5]
+        return RunInfo(run_id, started, finished, search_id, status, counts, target, changed_since=row[8])
 
     def runs(self, limit: int = 20, *, target: RunTarget | None = None) -> list[RunInfo]:
         """The latest runs, newest first (only those against `target` when given)."""
@@ -258,7 +260,7 @@ class Journal:
         """Several customers' steps, as (internal id, state, rule, action, Stripe id, error, remedy), in one
         transaction; with `synced` (scope, records), their R10 records too (`SyncedValues.write`)."""
         now = time.time()
-        settled = [(s[0], run_id) for s in steps if s[1] in FINISHED + ("failed",)]
+        settled = [(s[0], run_id) for s in steps if s[1] in (*FINISHED, "failed")]
         with transaction(self._db):
             if synced is not None:
                 self.synced.write(*synced)

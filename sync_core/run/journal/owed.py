@@ -64,4 +64,5 @@ def latest_unsettled(db: sqlite3.Connection, target: RunTarget | None = None) ->
         f"  AND n.updated > s.updated AND n.state <> 'superseded' AND nr.netsuite_account IS r.netsuite_account"
         f"  AND nr.stripe_account IS r.stripe_account AND nr.stripe_mode IS r.stripe_mode)"
         f" ORDER BY CAST(s.internal_id AS INTEGER), s.internal_id", args).fetchall()
-    return [OwedStep(*row[:7], decided=bool(row[7])) for row in rows]
+    return [OwedStep(iid, state, rule, error, remedy, run_id, updated, decided=bool(decided))
+            for iid, state, rule, error, remedy, run_id, updated, decided in rows]
