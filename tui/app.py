@@ -170,6 +170,13 @@ class CustSyncApp(App[None]):
         self.last_results[internal_id] = result
 
     @property
+    def ready_engine(self) -> Engine:
+        """The open engine, for screens that act once `engine_ready` is set."""
+        if self.engine is None:
+            raise RuntimeError("The engine is not open yet: wait for the header to say where custsync points.")
+        return self.engine
+
+    @property
     def live(self) -> bool:
         """The Stripe key is live: every write asks first."""
         return self.engine.stripe.live if self.engine is not None else self.config.stripe.is_live

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from ..typed_app import CustSyncAppAccess
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
@@ -34,7 +35,7 @@ def add_rows(table: DataTable, rows: list[tuple[str, ...]]) -> None:
         table.add_row(*(Text(v) for v in values), key=values[0])  # keyed by the internal id; text is text
 
 
-class CustomersScreen(Screen[None]):
+class CustomersScreen(CustSyncAppAccess, Screen[None]):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="customers-filter", tooltip="Filter by id, name, email or Stripe id"),
         Binding("ctrl+r", "reload", "Reload", id="customers-reload", tooltip="Read the customers from NetSuite again"),
@@ -72,14 +73,14 @@ class CustomersScreen(Screen[None]):
             self.load()
 
     def on_screen_resume(self) -> None:
-        if self._stale and self.app.engine_ready:  # type: ignore[attr-defined]
+        if self._stale and self.custsync_app.engine_ready:
             self._stale = False
             self.load()
         elif self.rows and not self._loading:
             self._fill()  # refresh "last sync" after a detail screen or a mass sync
 
     def action_reload(self) -> None:
-        if self.app.engine_ready:  # type: ignore[attr-defined]
+        if self.custsync_app.engine_ready:
             self.load()
 
     def action_focus_filter(self) -> None:
@@ -97,7 +98,7 @@ class CustomersScreen(Screen[None]):
         """
         status = self.query_one("#customers-status", Static)
         status.update("reading customers from NetSuite...")
-        engine = self.app.engine  # type: ignore[attr-defined]
+        engine = self.custsync_app.ready_engine
         ns = engine.config.netsuite
         table = self.query_one("#customers", DataTable)
         self.workers.cancel_group(self, "customers-fill")
@@ -128,8 +129,8 @@ class CustomersScreen(Screen[None]):
             reader.cancel()
             self._loading = False
         status.update(f"{len(self.rows)} customers read; checking the mass sync saved search...")
-        async for page in engine.netsuite.search_pages(ns.mass_customer_sync_search):
-            self.in_search.update(page)
+        async for ids in engine.netsuite.search_pages(ns.mass_customer_sync_search):
+            self.in_search.update(ids)
         for iid in self.in_search:
             if iid in table.rows:
                 table.update_cell(iid, "search", Text("yes"))
@@ -159,7 +160,7 @@ class CustomersScreen(Screen[None]):
     def _values(self, row: dict[str, Any]) -> tuple[str, ...]:
         iid = row["id"]
         return (iid, row["name"], row["email"], row["stripe_customer_id"], "yes" if iid in self.in_search else "",
-                self.app.last_results.get(iid, ""))  # type: ignore[attr-defined]
+                self.custsync_app.last_results.get(iid, ""))
 
     def _fill(self) -> None:
         """The first CHUNK matching rows at once; the rest in chunks from a worker, so that the table is
@@ -217,4 +218,4 @@ class CustomersScreen(Screen[None]):
         if event.state is WorkerState.ERROR:
             self.query_one("#customers-status", Static).update(f"could not read customers: {event.worker.error}")
             self.notify(f"Reading customers failed: {event.worker.error}", severity="error")
-            self.app.worker_failed()  # type: ignore[attr-defined]
+            self.custsync_app.worker_failed()

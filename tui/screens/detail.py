@@ -8,7 +8,7 @@ and capture the customer as a scenario file for support (read-only, anonymized u
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
@@ -30,6 +31,7 @@ from sync_core.run.journal import opened
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
 
 from ..render import edit_lines
+from ..typed_app import CustSyncAppAccess
 from ..widgets.compare import cells, compare_rows
 from ..widgets.keys import Keys
 from ..widgets.outcome import decision_text, outcome_text, short_result
@@ -38,9 +40,6 @@ from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
 from .edits import EditsScreen
 from .link import LinkScreen
-
-if TYPE_CHECKING:
-    from ..app import CustSyncApp
 
 
 def needs_a_person(o: Outcome) -> bool:
@@ -62,7 +61,7 @@ def error_text(title: str, exc: BaseException) -> Text:
     return t
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(CustSyncAppAccess, Screen[None]):
     BINDINGS = [
         Binding("s", "sync", "Sync", id="detail-sync", tooltip="Run the sync for this customer now (writes)"),
         Binding("p", "portal", "Portal", id="detail-portal",
@@ -113,8 +112,8 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self.action_refresh()
 
-    def _engine(self) -> Any:
-        return self.app.engine  # type: ignore[attr-defined]
+    def _engine(self) -> Engine:
+        return self.custsync_app.ready_engine
 
     # --- reads ---------------------------------------------------------------------
 
@@ -206,8 +205,8 @@ class DetailScreen(Screen[None]):
                  f"{result.stripe_customer_id!r}\n")
         t.append("The decision is journaled. Next: s syncs; the stored id wins (R1).", style="dim")
         self._result(t)
-        self.app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        self.custsync_app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")
+        self.custsync_app.data_changed()
         self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
         self.action_refresh()
 
@@ -225,7 +224,7 @@ class DetailScreen(Screen[None]):
         chosen = await self.app.push_screen_wait(EditsScreen(self.internal_id, edits))
         if chosen:
             self._result(Text(f"Edits: {chosen} field(s) chosen and recorded in the journal (R10).", style="green"))
-            self.app.data_changed()  # type: ignore[attr-defined]
+            self.custsync_app.data_changed()
             self.action_refresh()
 
     # --- writes (each asks first when the Stripe key is live) -------------------------
@@ -234,7 +233,7 @@ class DetailScreen(Screen[None]):
         self.query_one("#outcome", Static).update(content)
 
     def action_sync(self) -> None:
-        self.app.confirm_write(  # type: ignore[attr-defined]
+        self.custsync_app.confirm_write(
             f"Sync customer {self.internal_id} to Stripe",
             "Creates or updates the Stripe customer and writes its id (and the portal link) back to NetSuite.",
             self._start_sync)
@@ -245,13 +244,13 @@ class DetailScreen(Screen[None]):
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="sync to Stripe")
     async def sync(self) -> None:
-        with self.app.live_writes(), opened(self._journal_path()) as journal:  # type: ignore[attr-defined]
+        with self.custsync_app.live_writes(), opened(self._journal_path()) as journal:
             outcome = await self._engine().sync_one(self.internal_id, journal=journal)
         if outcome.portal_url:
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))
-        self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        self.custsync_app.record_result(self.internal_id, short_result(outcome))
+        self.custsync_app.data_changed()
         severity: SeverityLevel = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
@@ -259,7 +258,7 @@ class DetailScreen(Screen[None]):
         self.action_refresh()
 
     def action_portal(self) -> None:
-        self.app.confirm_write(  # type: ignore[attr-defined]
+        self.custsync_app.confirm_write(
             f"Write the portal link of customer {self.internal_id}",
             "Writes the current signed link to the portal Suitelet into the portal field, when the field is empty "
             "or stale. Nothing is asked of Stripe.",
@@ -271,7 +270,7 @@ class DetailScreen(Screen[None]):
 
     @work(exclusive=True, group="detail-write", exit_on_error=False, description="portal link")
     async def portal(self) -> None:
-        with self.app.live_writes():  # type: ignore[attr-defined]
+        with self.custsync_app.live_writes():
             outcome = await self._engine().portal_link(self.internal_id)
         if outcome.portal_url:
             self.portal_url = outcome.portal_url
@@ -279,7 +278,7 @@ class DetailScreen(Screen[None]):
         message = outcome.portal.message if outcome.portal else (outcome.cause or outcome.status.value)
         self.notify(f"Customer {self.internal_id}: {message}",
                     severity="information" if outcome.status is Status.OK else "warning")
-        self.app.data_changed()  # type: ignore[attr-defined]
+        self.custsync_app.data_changed()
         self.compare()
 
     def action_check_portal(self) -> None:
@@ -303,7 +302,7 @@ class DetailScreen(Screen[None]):
                               style="yellow"))
             return
         field = self._engine().config.netsuite.stripe_id_field
-        self.app.confirm_write(  # type: ignore[attr-defined]
+        self.custsync_app.confirm_write(
             f"Clear the Stripe customer id of customer {self.internal_id}?",
             f"STRIPE CUSTOMER ID (PAYPACK) ({field}) holds {self.stripe_id}. Clearing it unlinks the customer: "
             "the next sync looks Stripe customers up by email (R3) and links the one it finds, or creates one. "
@@ -325,8 +324,8 @@ class DetailScreen(Screen[None]):
         t.append(f"  change netsuite customer {self.internal_id} {field}: {previous!r} -> None\n")
         t.append("Next: s syncs; the rules match by email (R3).", style="dim")
         self._result(t)
-        self.app.record_result(self.internal_id, "id cleared")  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        self.custsync_app.record_result(self.internal_id, "id cleared")
+        self.custsync_app.data_changed()
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
 
@@ -345,7 +344,7 @@ class DetailScreen(Screen[None]):
         if answer is None:
             return
         path, anonymize = answer
-        app = cast("CustSyncApp", self.app)
+        app = self.custsync_app
         config = app.engine.config if app.engine is not None else app.config
         self._result("capturing (reads only)...")
         try:
@@ -396,4 +395,4 @@ class DetailScreen(Screen[None]):
         else:
             self._result(error_text(what[:1].upper() + what[1:], error))
         self.notify(f"{what} failed: {getattr(error, 'message', error)}", severity="error")
-        self.app.worker_failed()  # type: ignore[attr-defined]
+        self.custsync_app.worker_failed()

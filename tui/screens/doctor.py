@@ -13,12 +13,13 @@ from textual.worker import Worker, WorkerState
 
 from sync_core.admin.doctor import Check, run_doctor
 
+from ..typed_app import CustSyncAppAccess
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
 
 
-class DoctorScreen(Screen[None]):
+class DoctorScreen(CustSyncAppAccess, Screen[None]):
     BINDINGS = [
         Binding("d", "run", "Run checks", id="doctor-run", tooltip="Run every check again"),
     ]
@@ -37,13 +38,13 @@ class DoctorScreen(Screen[None]):
         self.watch(self.app, "engine_ready", lambda ready: self.action_run() if ready else None)
 
     def action_run(self) -> None:
-        if self.app.engine_ready:  # type: ignore[attr-defined]
+        if self.custsync_app.engine_ready:
             self.query_one("#doctor-summary", Static).update("running checks...")
             self.run_checks()
 
     @work(exclusive=True, group="doctor", exit_on_error=False, description="doctor")
     async def run_checks(self) -> None:
-        checks = await run_doctor(self.app.engine.services)  # type: ignore[attr-defined]
+        checks = await run_doctor(self.custsync_app.ready_engine.services)
         self.show(checks)
 
     def show(self, checks: list[Check]) -> None:
@@ -69,7 +70,7 @@ class DoctorScreen(Screen[None]):
         if warnings:
             summary += f" ({warnings} with a warning)"
         self.query_one("#doctor-summary", Static).update(summary)
-        self.app.health = "connected" if not failing else f"doctor: {len(failing)} failing"  # type: ignore[attr-defined]
+        self.custsync_app.health = "connected" if not failing else f"doctor: {len(failing)} failing"
         self.notify(summary, severity="warning" if failing else "information")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

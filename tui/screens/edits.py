@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from sync_core.rules.stripe_edits import Choice, FieldEdit, Resolution, shown
 
+from ..typed_app import CustSyncAppAccess
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
@@ -37,7 +38,7 @@ def choice_rows(edits: tuple[FieldEdit, ...]) -> list[tuple[str, tuple[Text, ...
     return rows
 
 
-class EditsScreen(ModalScreen[int]):
+class EditsScreen(CustSyncAppAccess, ModalScreen[int]):
     BINDINGS = [Binding("escape", "close", "Close", id="edits-close", tooltip="Close: what was chosen stays chosen")]
 
     def __init__(self, internal_id: str, edits: tuple[FieldEdit, ...]) -> None:
@@ -71,8 +72,8 @@ class EditsScreen(ModalScreen[int]):
 
     @work(exclusive=True, group="edits-write", exit_on_error=False, description="choosing for a field")
     async def resolve(self, field: str, choice: Choice) -> None:
-        with self.app.live_writes():  # type: ignore[attr-defined]
-            done = await self.app.engine.resolve_edit(self.internal_id, field, choice.value)  # type: ignore[attr-defined]
+        with self.custsync_app.live_writes():
+            done = await self.custsync_app.ready_engine.resolve_edit(self.internal_id, field, choice.value)
         self.done[field] = choice
         self.query_one("#edits-status", Plain).update(Text(done.describe(), style="green"))
         if len(self.done) == len({e.field for e in self.edits if e.resolution is Resolution.ASK}):

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from sync_core.admin.decisions import Candidate, Candidates, LinkResult
 from sync_core.errors import SyncError
 
+from ..typed_app import CustSyncAppAccess
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
@@ -48,7 +49,7 @@ def confirm_body(preview: LinkResult) -> str:
     return body
 
 
-class LinkScreen(ModalScreen[LinkResult | None]):
+class LinkScreen(CustSyncAppAccess, ModalScreen[LinkResult | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="link-cancel", tooltip="Close: nothing is written"),
         Binding("i", "focus_id", "Type an id", id="link-type-id", tooltip="Type a Stripe customer id instead"),
@@ -75,7 +76,7 @@ class LinkScreen(ModalScreen[LinkResult | None]):
         self.load()
 
     def _engine(self):
-        return self.app.engine  # type: ignore[attr-defined]
+        return self.custsync_app.ready_engine
 
     @work(exclusive=True, group="link-read", exit_on_error=False, description="reading the candidates")
     async def load(self) -> None:

@@ -33,6 +33,7 @@ from sync_core.run.journal import Journal, JournalError, Step, opened
 from sync_core.run.planner import describe as describe_plan
 
 from ..messages import MassFailure, MassFinished, MassProgress
+from ..typed_app import CustSyncAppAccess
 from ..widgets.keys import Keys
 from ..widgets.outcome import STATUS_STYLE, short_result
 from ..widgets.plain import Plain
@@ -124,7 +125,7 @@ def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: s
     return t
 
 
-class MassSyncScreen(Screen[None]):
+class MassSyncScreen(CustSyncAppAccess, Screen[None]):
     BINDINGS = [
         Binding("p", "plan", "Plan", id="mass-plan",
                 tooltip="What the rules would do for every customer of the saved search; writes nothing"),
@@ -206,7 +207,7 @@ class MassSyncScreen(Screen[None]):
         return True
 
     def _ready(self) -> bool:
-        if not self.app.engine_ready:  # type: ignore[attr-defined]
+        if not self.custsync_app.engine_ready:
             self.notify("The engine is not open yet.", severity="warning")
             return False
         if self.running:
@@ -215,7 +216,7 @@ class MassSyncScreen(Screen[None]):
         return True
 
     def _journal_path(self):
-        return self.app.config.sync.journal_path  # type: ignore[attr-defined]
+        return self.custsync_app.config.sync.journal_path
 
     # --- starting ------------------------------------------------------------------
 
@@ -229,15 +230,15 @@ class MassSyncScreen(Screen[None]):
 
     @work(exclusive=True, group="mass-ask", exit_on_error=False, description="asking before the run")
     async def start_flow(self) -> None:
-        app = self.app
-        if app.live:  # type: ignore[attr-defined]
+        app = self.custsync_app
+        if app.live:
             fresh = (self.plan_seen is not None and time.time() - self.plan_seen[0] < PLAN_FRESH_SECONDS
-                     and self.plan_seen[1] == app.data_version)  # type: ignore[attr-defined]
+                     and self.plan_seen[1] == app.data_version)
             if not fresh:
                 self.notify("With a live Stripe key a mass sync starts only from a plan you have just seen: "
                             "p plans (writes nothing), then s.", severity="warning", timeout=10)
                 return
-            account = app.config.netsuite.account  # type: ignore[attr-defined]
+            account = app.config.netsuite.account
             counts = self.plan_counts()
             ok = await app.push_screen_wait(TypeToConfirmScreen(
                 "Start the LIVE mass sync", f"The plan you just saw: {counts_line(counts)}. This writes to real "
@@ -272,7 +273,7 @@ class MassSyncScreen(Screen[None]):
 
     @work(exclusive=True, group="mass-ask", exit_on_error=False, description="picking a run")
     async def pick_flow(self, purpose: str, retry_failed: bool) -> None:
-        app = self.app
+        app = self.custsync_app
         run_id = await app.push_screen_wait(RunPickerScreen(self._journal_path(), purpose))
         if not run_id:
             return
@@ -283,8 +284,8 @@ class MassSyncScreen(Screen[None]):
         what = ("redoes its failed and unfinished customers" if retry_failed else "finishes what it did not")
         if reopened:
             what += f", and {len(reopened)} customer(s) decided since it ran ({', '.join(reopened[:5])})"
-        if app.live:  # type: ignore[attr-defined]
-            account = app.config.netsuite.account  # type: ignore[attr-defined]
+        if app.live:
+            account = app.config.netsuite.account
             ok = await app.push_screen_wait(TypeToConfirmScreen(f"{purpose}: {run_id}",
                                                                 f"Continues the journaled run: {what}.", account))
             if not ok:
@@ -397,8 +398,8 @@ class MassSyncScreen(Screen[None]):
     async def run_mass(self, dry_run: bool, run_id: str | None = None, retry_failed: bool = False) -> None:
         self.running, self._stopping, self._stop = True, False, asyncio.Event()
         self.refresh_bindings()
-        app = self.app
-        engine = app.engine  # type: ignore[attr-defined]
+        app = self.custsync_app
+        engine = app.ready_engine
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self._plan_reads = ""
         self.query_one("#failures", RichLog).clear()
@@ -421,7 +422,7 @@ class MassSyncScreen(Screen[None]):
         by_rule: Counter[str] = Counter()
         self._started = time.monotonic()
         try:
-            with app.live_writes():  # type: ignore[attr-defined]
+            with app.live_writes():
                 async for event in engine.mass_sync(journal, dry_run=dry_run, run_id=run_id,
                                                     retry_failed=retry_failed, stop=self._stop):
                     if isinstance(event, RunStarted):
@@ -442,7 +443,7 @@ class MassSyncScreen(Screen[None]):
                         d = o.decision
                         by_rule[f"{d.rule} {d.action.value}" if d else o.status.value] += 1
                         if not dry_run:
-                            app.record_result(o.internal_id, short_result(o))  # type: ignore[attr-defined]
+                            app.record_result(o.internal_id, short_result(o))
                         self._buffer.append((o, dry_run))
                         if o.status is Status.FAILED:
                             self.post_message(MassFailure(o))
@@ -453,7 +454,7 @@ class MassSyncScreen(Screen[None]):
             self.running = False
             files.close()
             if not dry_run:
-                app.data_changed()  # type: ignore[attr-defined]
+                app.data_changed()
             if self._stopping and self.is_mounted:
                 self._stopped()
             self.refresh_bindings()
@@ -463,7 +464,7 @@ class MassSyncScreen(Screen[None]):
             what = "plan (dry run: nothing is written)"
         else:
             self.run_id = event.run_id
-            netsuite, stripe, _live = self.app.targets  # type: ignore[attr-defined]
+            netsuite, stripe, _live = self.custsync_app.targets
             with Journal(self._journal_path()) as journal:
                 journal.claim(event.run_id, f"NetSuite {netsuite}; Stripe {stripe}")
             what = f"{'resumed' if event.resumed else ''} run {event.run_id}".strip()
@@ -528,7 +529,7 @@ class MassSyncScreen(Screen[None]):
             self.query_one("#plan-title", Plain).update("Plan (dry run): what the rules would do")
             for key, n in sorted(message.by_rule.items()):
                 table.add_row(key, str(n))
-            self.plan_seen = (time.time(), self.app.data_version)  # type: ignore[attr-defined]
+            self.plan_seen = (time.time(), self.custsync_app.data_version)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(total, 1), progress=total)
         for eta in bar.query("ETAStatus"):
@@ -580,4 +581,4 @@ class MassSyncScreen(Screen[None]):
                 text.append(f"  Remedy: {error.remedy}", style="yellow")  # type: ignore[union-attr]
             self.query_one("#mass-status", Plain).update(text)
             self.notify(f"Mass sync stopped: {getattr(error, 'message', error)}", severity="error")
-            self.app.worker_failed()  # type: ignore[attr-defined]
+            self.custsync_app.worker_failed()

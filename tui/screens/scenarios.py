@@ -24,6 +24,7 @@ from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenar
 from testbed.scenario_report import ScenarioReport, StepReport
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
 
+from ..typed_app import CustSyncAppAccess
 from ..widgets.keys import Keys
 from ..widgets.path_prompt import PathPrompt
 from ..widgets.plain import Plain
@@ -103,7 +104,7 @@ def verdict_text(report: ScenarioReport) -> Text:
     return t
 
 
-class ScenariosScreen(Screen[None]):
+class ScenariosScreen(CustSyncAppAccess, Screen[None]):
     BINDINGS = [
         Binding("l", "load", "Load", id="scenario-load",
                 tooltip="Reset both mocks and load the highlighted scenario's customers (Enter does it too)"),
@@ -150,10 +151,10 @@ class ScenariosScreen(Screen[None]):
         self.watch(self.app, "engine_ready", lambda _ready: self._say_where())
 
     def _mocks(self) -> bool:
-        return bool(self.app.engine_ready and self.app.uses_mocks)  # type: ignore[attr-defined]
+        return bool(self.custsync_app.engine_ready and self.custsync_app.uses_mocks)
 
     def _say_where(self) -> None:
-        if self.app.engine_ready and not self.app.uses_mocks:  # type: ignore[attr-defined]
+        if self.custsync_app.engine_ready and not self.custsync_app.uses_mocks:
             self.query_one("#scenarios-status", Static).update(Text(NEEDS_MOCKS, style="bold yellow"))
         self.refresh_bindings()
 
@@ -175,7 +176,7 @@ class ScenariosScreen(Screen[None]):
         self.query_one("#scenario-list", DataTable).focus()
 
     def _completed(self) -> set[str]:
-        return self.app.completed_lessons  # type: ignore[attr-defined]
+        return self.custsync_app.completed_lessons
 
     def fill_list(self) -> None:
         """The course (R1..R9, then combined cases), or one rule's scenarios; which were completed."""
@@ -250,7 +251,7 @@ class ScenariosScreen(Screen[None]):
         if path.exists():
             self.notify(f"{path} exists: nothing written. Choose another name.", severity="warning")
             return
-        config = self.app.engine.config  # type: ignore[attr-defined]
+        config = self.custsync_app.ready_engine.config
         loaded, n_ns, n_st = await asyncio.to_thread(save_mocks, path, config, anonymize=anonymize)
         self.scenarios[loaded.name] = loaded
         self.fill_list()
@@ -293,11 +294,11 @@ class ScenariosScreen(Screen[None]):
     async def load(self, s: LoadedScenario) -> None:
         await self._close()
         self.show_lesson(s)
-        pair = MockPair.attach(self.app.engine.config.model_copy(deep=True))  # type: ignore[attr-defined]
+        pair = MockPair.attach(self.custsync_app.ready_engine.config.model_copy(deep=True))
         session = ScenarioSession(ScenarioRunner(pair), s)
         self.session = await session.start()
-        self.app.data_version += 1  # type: ignore[attr-defined]
-        self.app.dataset_version += 1  # type: ignore[attr-defined]
+        self.custsync_app.data_version += 1
+        self.custsync_app.dataset_version += 1
         detail = self.query_one("#step-detail", Static)
         if session.report.error:
             detail.update(verdict_text(session.report))
@@ -332,7 +333,7 @@ class ScenariosScreen(Screen[None]):
                 text.append("\n")
             text.append_text(verdict_text(session.report))
             self.query_one("#step-detail", Static).update(text)
-        self.app.data_version += 1  # type: ignore[attr-defined]
+        self.custsync_app.data_version += 1
         self.refresh_bindings()
 
     def show_step(self, r: StepReport) -> None:

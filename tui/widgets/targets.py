@@ -7,6 +7,8 @@ from textual.widgets import Static
 
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 
+from ..typed_app import CustSyncAppAccess
+
 
 def describe_targets(config: Config) -> tuple[str, str, bool]:
     """(netsuite, stripe, live) as the operator should read them."""
@@ -18,7 +20,7 @@ def describe_targets(config: Config) -> tuple[str, str, bool]:
     return netsuite, f"{stripe}, {'LIVE' if live else 'test'} mode", live
 
 
-class TargetsBar(Static):
+class TargetsBar(CustSyncAppAccess, Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
 
@@ -34,8 +36,8 @@ class TargetsBar(Static):
         self._refresh_text()
 
     def _refresh_text(self, _value: object = None) -> None:
-        netsuite, stripe, live = self.app.targets  # type: ignore[attr-defined]
-        health: str = self.app.health  # type: ignore[attr-defined]
+        netsuite, stripe, live = self.custsync_app.targets
+        health: str = self.custsync_app.health
         self.set_class(live, "-live")
         self.update(header_text(netsuite, stripe, live, health, self.size.width or 160))
 
