@@ -100,7 +100,10 @@ class MappedCustomer:
         A field that is blank in NetSuite is left out, so Stripe keeps its value (a CSV-imported
         link to a customer without an email must not wipe the Stripe email, its receipts and its
         portal login); only the Stripe fields named in `clear_blanks` ([sync] blank_clears) are
-        cleared. A partial address keeps Stripe's values for its blank lines.
+        cleared. A compound value is one value: when NetSuite has an address (any mapped line of it), it
+        is sent whole, its blank lines as "" (which unsets them in Stripe), so a customer who moved from
+        Cupertino, Suite 5, CA to London is not left with London, Suite 5, CA. Only a wholly empty address
+        keeps Stripe's (the parts the saved search does not map are Stripe's either way, R9).
         """
         clear = set(clear_blanks)
         params = self.compact.nested()
@@ -114,9 +117,10 @@ class MappedCustomer:
                     out[target] = ""
         address = params.get("address")
         if address:
+            mapped = address_parts(self.columns)
             kept = {} if "address" in clear else {k: v for k, v in ((current or {}).get("address") or {}).items()
-                                                   if v and k in ADDRESS_TARGETS}
-            out["address"] = {**kept, **address}
+                                                   if v and k in ADDRESS_TARGETS and k not in mapped}
+            out["address"] = {**kept, **{part: address.get(part, "") for part in mapped}}
         elif "address" in clear and any(_target(c) == "address" for c in self.columns):
             out["address"] = ""
         metadata = dict(params.get("metadata", {}))
@@ -139,6 +143,17 @@ CLEARABLE = ("email", "phone", "description", "name", "address")
 ADDRESS_TARGETS = {target for _, target in ADDRESS.values()}
 # Few values, each shared by many customers: one string each (a run of 100,000 holds them all at once).
 REPEATED_ADDRESS_PARTS = ("city", "state", "country")
+
+
+@lru_cache(maxsize=16)
+def address_parts(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The Stripe address parts the search's columns map, in Stripe's order: the whole of the address custsync
+    sends (a part NetSuite leaves blank is sent blank)."""
+    mapped = {ADDRESS[c][1] for c in columns if c in ADDRESS}
+    return tuple(t for t in ADDRESS_PART_ORDER if t in mapped)
+
+
+ADDRESS_PART_ORDER = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 def _target(column: str) -> str:
