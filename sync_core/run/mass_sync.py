@@ -37,6 +37,8 @@ from sync_core.stripe.stored_listing import Refreshing, StoredListing
 async def mass_sync(services: Services, journal: Journal | None, options: RunOptions) -> AsyncIterator[Event]:
     """The run's events (`Engine.mass_sync` says what each option does)."""
     options.check()
+    if options.changed_since is not None:
+        query_moment(options.changed_since)  # ChangedSinceError before the run is journaled
     started = time.monotonic()
     search_id = services.config.netsuite.mass_customer_sync_search
     if not options.dry_run and journal is None:

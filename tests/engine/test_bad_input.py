@@ -1,5 +1,7 @@
 """Awkward but real NetSuite data through the whole sync: a clear result, and nothing half-written."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
@@ -30,3 +32,18 @@ async def test_ten_thousand_character_name_fails_cleanly(world):
         out = await engine.sync_one("101")
     assert out.status is Status.FAILED and "name is 10000 characters" in out.cause
     assert not world.stripe_customers() and world.ns_customers()["101"].get(ID_FIELD) is None
+
+
+async def test_a_changed_since_no_filter_can_name_records_no_run(world, tmp_path):
+    """0001-01-01 used to be journaled as a run, then crash and leave it "running" for ever."""
+    from sync_core.run.changed_since import ChangedSinceError
+    from sync_core.run.journal import Journal
+
+    world.load([{"id": "101", "companyName": "Acme", "email": "ap@acme.test"}])
+    with Journal(tmp_path / "j.sqlite") as journal:
+        async with world.engine() as engine:
+            with pytest.raises(ChangedSinceError, match="before 1970"):
+                async for _ in engine.mass_sync(journal, changed_since=datetime(1, 1, 1, tzinfo=timezone.utc)):
+                    pass
+        assert journal.runs() == []
+    assert not world.stripe_customers()

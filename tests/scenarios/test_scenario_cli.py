@@ -64,3 +64,15 @@ def test_run_realistic_starts_rate_limited_mocks_and_refuses_running_ones():
     refused = run("scenario", "run", "--realistic", "email-change", "--netsuite-url", "http://127.0.0.1:9",
                   "--stripe-url", "http://127.0.0.1:9")
     assert refused.returncode == 2 and "keep the profile they were started with" in refused.stderr
+
+
+def test_new_refuses_a_missing_folder_and_a_folder_target_before_reading_the_mocks(tmp_path):
+    """Both crashed with a traceback after reading the mocks; now exit 2 naming the path, nothing written."""
+    urls = ["--netsuite-url", "http://127.0.0.1:9", "--stripe-url", "http://127.0.0.1:9"]  # never reached
+    missing = run("scenario", "new", "--from-mocks", str(tmp_path / "no-such-folder" / "x.yaml"), *urls)
+    (tmp_path / "folder.yaml").mkdir()
+    folder = run("scenario", "new", "--from-mocks", str(tmp_path / "folder.yaml"), "--force", *urls)
+    for r, words in ((missing, "does not exist"), (folder, "is a folder")):
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert words in r.stderr and "Traceback" not in r.stderr + r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.yaml"]
