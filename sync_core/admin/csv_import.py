@@ -137,10 +137,16 @@ def read_rows(path: Path, *, id_column: str | None = None, stripe_column: str | 
     rows: list[ImportRow] = []
     problems: list[str] = []
     seen: dict[str, ImportRow] = {}
+    last = reader.line_num  # the physical line the previous row ended on
     try:
         for values in reader:
-            line = reader.line_num
+            line, last = last + 1, reader.line_num  # a row starts on the line after the previous one ended
             if not any(v.strip() for v in values):
+                continue
+            if last > line and any("\n" in v or "\r" in v for v in values):
+                # Ids never hold a line break: a quote opened here and closed lines later (or never).
+                problems.append(f"line {line}: a quote opened on this line is not closed on it (the value runs on "
+                                f"to line {last}): close the quote, or remove it")
                 continue
             if len(values) <= max(i_id, i_stripe):
                 problems.append(f"line {line}: {len(values)} columns, the header has {len(header)}")

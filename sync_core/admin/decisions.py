@@ -23,6 +23,11 @@ from sync_core.run.live_lookups import LiveLookups
 from sync_core.run.services import Services
 
 
+OTHER_MODE_LINK_REMEDY = ("The id belongs to the other Stripe mode (a test-mode id with a live key, or the reverse; "
+                          "often a sandbox id copied into production). Link a customer of this mode, or check that "
+                          "the Stripe key is the intended one.")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A Stripe customer as a person choosing between several sees it."""
@@ -70,13 +75,22 @@ class LinkResult:
     written: bool = False
     others: tuple[str, ...] = field(default=())
 
+    @property
+    def already_linked(self) -> bool:
+        """The customer holds this id already: linking writes nothing."""
+        return self.previous == self.stripe_customer_id
+
     def as_dict(self) -> dict[str, Any]:
         return {"internal_id": self.internal_id, "stripe_customer_id": self.stripe_customer_id,
                 "previous": self.previous, "field": self.field, "written": self.written,
+                "already_linked": self.already_linked,
                 "other_netsuite_customers": list(self.others), "stripe_customer": self.candidate.as_dict()}
 
     def write_sentence(self) -> str:
         """The NetSuite write, as the confirmation states it."""
+        if self.already_linked:
+            return (f"nothing: NetSuite customer {self.internal_id} already holds {self.stripe_customer_id} in "
+                    f"{self.field} (STRIPE CUSTOMER ID (PAYPACK)).")
         return (f"NetSuite customer {self.internal_id}: {self.field} (STRIPE CUSTOMER ID (PAYPACK)) "
                 f"{self.previous or '(empty)'} -> {self.stripe_customer_id}. Nothing else is written, "
                 "in NetSuite or in Stripe.")
@@ -137,7 +151,10 @@ async def check_link(services: Services, internal_id: str, stripe_id: str) -> Li
         raise SyncError(f"{stripe_id!r} is not a Stripe customer id",
                         remedy="A Stripe customer id starts with cus_ (Stripe Dashboard -> Customers, the id "
                                "under the customer's name).", code="invalid_stripe_id")
-    customer = await services.stripe.retrieve(sid)
+    customer, other_mode = await services.stripe.retrieve_linked(sid)
+    if customer is None and other_mode:  # as a sync's R2 says it
+        raise SyncError(f"Stripe customer {sid} exists only in the other Stripe mode (test vs live), not in the "
+                        f"{services.stripe.mode} mode custsync uses", remedy=OTHER_MODE_LINK_REMEDY, code="other_mode")
     if customer is None:
         raise SyncError(f"Stripe has no customer {sid} in this account",
                         remedy="Check the id in the Stripe Dashboard (Customers), and that custsync uses the "
@@ -171,8 +188,11 @@ def decision_journal(path: str | Path) -> Journal:
 
 
 async def link(services: Services, internal_id: str, stripe_id: str, journal_path: str | Path) -> LinkResult:
-    """Validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID (PAYPACK), journal the decision."""
+    """Validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID (PAYPACK), journal the decision. The id
+    the customer already holds is not written again (`LinkResult.already_linked`, `written` False)."""
     result = await check_link(services, internal_id, stripe_id)
+    if result.already_linked:
+        return result
     with decision_journal(journal_path) as journal:
         return await write_link(services, result, journal.decisions)
 
