@@ -52,16 +52,28 @@ async def stored_stripe_ids(services: Services) -> Check:
     if not sampled:
         return Check(check_id, title, True, "no NetSuite customer stores a Stripe id yet", rule="R2")
     found = await asyncio.gather(*(services.stripe.retrieve(sid) for _, sid in sampled))
+    # A sync fails every one of these with R2: an id Stripe does not know here, and one of a deleted customer.
     missing = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is None]
+    deleted = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is not None and obj.get("deleted")]
     scope = f"{len(sampled)} sampled" if len(rows) >= STORED_ID_SAMPLE else f"all {len(sampled)}"
-    if not missing:
+    if not missing and not deleted:
         return Check(check_id, title, True, f"{scope} stored Stripe ids name {mode}-mode customers", rule="R2")
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} name no customer in {mode} mode: {_some(missing)}")
+    if deleted:
+        parts.append(f"{len(deleted)} name a deleted customer: {_some(deleted)}")
+    remedies = []
+    if missing:
+        remedies.append(f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
+                        f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account.")
     return Check(check_id, title, False,
-                 f"{len(missing)} of {scope} stored Stripe ids name no customer in {mode} mode: {shown}",
-                 f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
-                 f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
-                 f"If it is: {RULES['R2'].remedy}", "R2")
+                 f"{len(missing) + len(deleted)} of {scope} stored Stripe ids are stale (R2): {'; '.join(parts)}",
+                 " ".join(remedies + [f"{'If it is: ' if missing else ''}{RULES['R2'].remedy}"]), "R2")
+
+
+def _some(items: list[str]) -> str:
+    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
 PORTAL_LINK_TITLE = "Portal link opens for a customer"
 DOCTOR_LINK_SAMPLES = 3  # linked customers tried, in id order, until one is not a stale link of its own (R2)
 
