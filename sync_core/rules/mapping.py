@@ -45,10 +45,11 @@ KNOWN_BODY_COLUMNS = {
     "currency", "category", "externalid", "title", "altemail",
 }
 METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
-# Stripe's length limits on customer strings. description (5000) comes from Stripe's OpenAPI
-# description; name, email and phone are unconfirmed (no primary source seen): we chose the
-# values Stripe's published API definitions are widely reported to carry, and check them before
-# sending, so an over-long field fails one customer cleanly with nothing written.
+# Stripe's length limits on customer strings, as Stripe's OpenAPI spec gives them (github.com/stripe/openapi,
+# spec3.json at API version 2026-07-29.dahlia; the part custsync uses is vendored for the Stripe mock): the
+# `maxLength` of `name` (256), `email` (512), `phone` (20), `description` (5000) and of every `address` part
+# (5000) in the form body of both POST /v1/customers and POST /v1/customers/{customer}. Checked before
+# sending, so an over-long value fails its customer with R9 and nothing is written, not a 400 from Stripe.
 STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 ADDRESS_LENGTH_LIMIT = 5000
 NO_PARAMS = Compact.of({})
@@ -282,7 +283,7 @@ def map_record(
         else:
             blank_metadata.append(lookup_field)
 
-    _check_lengths(internal_id, params)
+    _check_lengths(internal_id, params, "companyname" if name_parts.get("companyname") else "firstname, lastname")
     _, sid = _body_value(record, stripe_id_field.lower())
     _, url = _body_value(record, portal_url_field.lower())
     # The record email is what R3 matches on, even when the search has no email column.
@@ -314,15 +315,25 @@ def changed_fields(params: dict[str, Any], customer: dict[str, Any]) -> list[tup
     return out
 
 
-def _check_lengths(internal_id: str, params: dict[str, Any]) -> None:
+# The NetSuite field each Stripe value comes from (the name's, from the record: a company or a person).
+SOURCE_FIELD = {**{target: column for column, target in DIRECT.items()},
+                **{f"address.{target}": column for column, (_, target) in ADDRESS.items()}}
+
+
+def _check_lengths(internal_id: str, params: dict[str, Any], name_source: str) -> None:
+    """MappingError (R9) naming the NetSuite field of every value longer than Stripe accepts."""
     too_long = [(k, len(v), limit) for k, limit in STRIPE_LENGTH_LIMITS.items()
                 if isinstance(v := params.get(k), str) and len(v) > limit]
     too_long += [(f"address.{k}", len(v), ADDRESS_LENGTH_LIMIT) for k, v in (params.get("address") or {}).items()
                  if len(v) > ADDRESS_LENGTH_LIMIT]
     if too_long:
-        what = "; ".join(f"{k} is {n} characters (Stripe accepts {limit})" for k, n, limit in too_long)
-        raise MappingError(f"customer {internal_id}: {what}",
-                           remedy="Shorten the field on the NetSuite customer, or remove its column from the saved search.")
+        sources = {**SOURCE_FIELD, "name": name_source}
+        what = "; ".join(f"{k} (NetSuite {sources[k]}) is {n} characters, Stripe accepts {limit}"
+                         for k, n, limit in too_long)
+        fields = ", ".join(f"{sources[k]} (at most {limit} characters)" for k, _, limit in too_long)
+        raise MappingError(f"customer {internal_id}: {what}; nothing was sent to Stripe",
+                           remedy=f"Shorten {fields} on NetSuite customer {internal_id}, or remove the column from "
+                                  "the saved search (R9).")
 
 
 def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:
