@@ -115,11 +115,50 @@ async def read_customer(services: Services, internal_id: str) -> tuple[str, str 
 
 
 async def _read_mapped(services: Services, internal_id: str) -> tuple[str, MappedCustomer]:
+    record, mapped = await _read_record(services, internal_id)
+    return _name(record, mapped), mapped
+
+
+async def _read_record(services: Services, internal_id: str) -> tuple[dict[str, Any], MappedCustomer]:
+    """The customer's record and its mapping, exactly as a sync maps it (R9, the configured lookup field)."""
     ctx = await reads.read_context(services)
     record = await services.netsuite.get_customer(internal_id)
-    mapped = reads.map_for(services, record, ctx.columns)
-    name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
-    return str(name), mapped
+    return record, reads.map_for(services, record, ctx.columns)
+
+
+def _name(record: dict[str, Any], mapped: MappedCustomer) -> str:
+    return str(record.get("companyName") or record.get("companyname") or mapped.params.get("name") or "")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One customer's NetSuite side beside its linked Stripe customer, as a sync would compare them."""
+
+    internal_id: str
+    name: str
+    columns: tuple[str, ...]  # the saved search's mapped columns (R9)
+    params: dict[str, Any]  # what a sync sends: the update to the linked customer, or a create's parameters
+    stripe_id: str | None  # STRIPE CUSTOMER ID (PAYPACK) as stored
+    customer: dict[str, Any] | None  # the Stripe customer it names (deleted: {"deleted": True}); None: none
+    portal_url: str | None  # a bearer link: show it masked only
+
+    @property
+    def linked(self) -> bool:
+        return self.customer is not None and not self.customer.get("deleted")
+
+
+async def compare(services: Services, internal_id: str) -> Comparison:
+    """The record mapped as a sync maps it, the parameters a sync would send (against the Stripe customer as it
+    is, with [sync] blank_clears), and that Stripe customer: the customer screen's comparison is the sync's."""
+    internal_id = str(internal_id).strip()
+    record, mapped = await _read_record(services, internal_id)
+    sid = normalize_stripe_id(mapped.stripe_customer_id)
+    customer = await services.stripe.retrieve(sid) if sid else None
+    if customer is not None and not customer.get("deleted"):
+        params = mapped.update_params(customer, services.config.sync.blank_clears)
+    else:
+        params = mapped.create_params()
+    return Comparison(internal_id, _name(record, mapped), mapped.columns, params, sid, customer, mapped.portal_url)
 
 
 async def find_candidates(services: Services, internal_id: str) -> Candidates:

@@ -88,13 +88,8 @@ class Decision:
     push: bool = True  # whether this customer pushes its mapped fields (False: another customer owns them)
     recovered: bool = False  # links the customer an interrupted create of the same data made
 
-    @property
-    def writes_stripe(self) -> bool:
-        return self.action in (Action.UPDATE, Action.CREATE)
-
-    @property
-    def writes_netsuite_link(self) -> bool:
-        return self.action in (Action.LINK_EXISTING, Action.CREATE)
+    # What a decision writes is the plan row's to say (`planner.PlanRow.writes_stripe`, `writes_netsuite`): a
+    # link-existing pushes the fields that differ, a use-linked writes a stale portal link; the rules know neither.
 
     @property
     def linked(self) -> bool:
