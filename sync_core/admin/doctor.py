@@ -10,7 +10,7 @@ from sync_core.run.services import Services
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
 from sync_core.netsuite.portal_links import open_link
-from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
+from sync_core.rules.decide import LINK_CHECKS, for_deployment, normalize_stripe_id, r8_remedy
 from sync_core.rules.catalogue import RULES
 
 
@@ -104,6 +104,7 @@ async def check_portal_link(services: Services) -> Check:
                      f"customer {sample}: the Suitelet refuses a link the RESTlet just signed",
                      "Give the RESTlet and the Suitelet the same API secret (custsecret_custsync_portal_link), "
                      "restricted to both scripts.", "R6")
+    result = for_deployment(result, ns.portal_deployment)
     return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
                  result.rule)
 
@@ -160,7 +161,7 @@ async def run_doctor(services: Services) -> list[Check]:
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
         detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
         return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
-                     RULES["R8"].remedy, "R8")
+                     r8_remedy(ns.portal_deployment), "R8")
 
     async def portal_configuration() -> Check:
         if await services.stripe.default_portal_configuration_active():

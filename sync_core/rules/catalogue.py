@@ -131,6 +131,7 @@ RULES: dict[str, Rule] = {
 }
 
 PORTAL_ERROR_TEXT = "Getting error while generating customer portal Session URL"
+PORTAL_DEPLOYMENT = "customdeploy_nm_paypack_external_cus_por"  # PayPack's, as R8 names it ([netsuite] default)
 
 
 def rule(rule_id: str) -> Rule:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from sync_core.rules.catalogue import PORTAL_ERROR_TEXT, RULES, Action
+from sync_core.rules.catalogue import PORTAL_DEPLOYMENT, PORTAL_ERROR_TEXT, RULES, Action
 
 
 class DuplicateEmailPolicy(StrEnum):
@@ -424,9 +424,29 @@ class PortalDecision:
     remedy: str | None = None
 
 
+def r8_remedy(deployment: str = PORTAL_DEPLOYMENT) -> str:
+    """R8's remedy, naming the deployment the configuration names ([netsuite] portal_deployment)."""
+    return (_remedy("R8") or "").replace(PORTAL_DEPLOYMENT, deployment)
+
+
+def for_deployment(decision: PortalDecision, deployment: str) -> PortalDecision:
+    """An R8 answer with the remedy naming the configured deployment (a link check's, from LINK_CHECKS)."""
+    if decision.rule != "R8" or deployment == PORTAL_DEPLOYMENT:
+        return decision
+    return PortalDecision(decision.rule, decision.outcome, decision.message.replace(PORTAL_DEPLOYMENT, deployment),
+                          (decision.remedy or "").replace(PORTAL_DEPLOYMENT, deployment) or None)
+
+
+def _not_released(message: str, deployment: str) -> PortalDecision:
+    return PortalDecision("R8", PortalOutcome.NOT_RELEASED, f"{message} It answers NetSuite's error until the "
+                          f"deployment {deployment} is released.", remedy=r8_remedy(deployment))
+
+
 @lru_cache(maxsize=None)  # a few answers, shared by every customer of a run (a decision is a value)
-def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
-    """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
+def portal_write(*, linked: bool, current: bool, deployment_released: bool,
+                 deployment: str = PORTAL_DEPLOYMENT) -> PortalDecision:
+    """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet (`deployment`:
+    the configured portal deployment)."""
     if not linked:
         return PortalDecision("R6", PortalOutcome.NOT_LINKED, "No Stripe customer is linked; no portal link.")
     if current:
@@ -434,20 +454,25 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
     else:
         done = PortalDecision("R6", PortalOutcome.WRITTEN, "The current portal link was written.")
     if not deployment_released:
-        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
-                              f"{done.message} It answers NetSuite's error until the deployment "
-                              "customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
+        return _not_released(done.message, deployment)
     return done
 
 
 @lru_cache(maxsize=None)
-def portal_plan(*, deployment_released: bool) -> PortalDecision:
-    """Dry run: no link is fetched; say what a real run would do."""
+def portal_plan(*, deployment_released: bool, deployment: str = PORTAL_DEPLOYMENT,
+                current: bool | None = None) -> PortalDecision:
+    """Dry run: say what a real run would do. `current`: whether the field holds the current link (None: the
+    current link is not known, so neither is whether it is written)."""
+    if current:
+        done = PortalDecision("R6", PortalOutcome.CURRENT, "The portal field already holds the current link.")
+    elif current is None:
+        done = PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
+    else:
+        done = PortalDecision("R6", PortalOutcome.PLANNED, "The current portal link would be written (the field is "
+                                                           "empty or stale).")
     if not deployment_released:
-        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
-                              "The portal link would be written, but it answers NetSuite's error until the "
-                              "deployment customdeploy_nm_paypack_external_cus_por is released.", remedy=_remedy("R8"))
-    return PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
+        return _not_released(done.message, deployment)
+    return done
 
 
 # What opening a link can give: the Suitelet's page reason (or the redirect, or NetSuite's error) -> decision.

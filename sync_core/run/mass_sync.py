@@ -191,7 +191,7 @@ class PlannedRun:
             self._index(stored, emails, linked_count, listings, refreshing),
             reads.shared_links(services, held),
             reads.netsuite_links(services, set(), boxes),  # no query when no customer is matched by email
-            self._portal_links(wanted_links) if options.portal and not options.dry_run else _none(),
+            self._portal_links(wanted_links) if options.portal else _none(),  # a dry run reads them too (a read)
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
         more, _ = await reads.netsuite_links(services, candidates, set())

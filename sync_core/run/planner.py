@@ -153,6 +153,7 @@ class PlanRow:
     stripe_diff: Sequence[tuple[str, Any, Any]] = ()  # (field, before, after) of the push
     portal: PortalDecision | None = None
     portal_url: str | None = None  # the current link, when the field must be written
+    portal_write: bool = False  # the portal field is written (a dry run knows it even without the link)
 
     @property
     def internal_id(self) -> str:
@@ -171,9 +172,12 @@ class PlanRow:
         return self.creates or bool(self.stripe_diff)
 
     def writes_netsuite(self) -> bool:
+        """R5: the row writes the PayPack fields back: a create's new id, another id than the stored one, or the
+        portal link when the field is empty or stale."""
         if self.decision is None or self.decision.action in TERMINAL:
             return False
-        return normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
+        return (self.creates or normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id
+                or self.portal_write)
 
     @property
     def action(self) -> str:
@@ -271,7 +275,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             _let_go(job)
             continue
         if job.portal:
-            row.portal, row.portal_url = _portal(job, links, deployment_released)
+            row.portal, row.portal_url, row.portal_write = _portal(job, links, deployment_released,
+                                                                    config.netsuite.portal_deployment)
         if decision.action in (Action.CREATE, Action.USE_LINKED):
             row.found = None  # executing reads it only to push (update, link existing)
         if not row.needs_requests():
@@ -294,16 +299,23 @@ def _one_at_a_time_order(jobs: list[Job]) -> Iterator[int]:
     yield from (k for k, later in enumerate(by_email) if later)
 
 
-def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -> tuple[PortalDecision, str | None]:
-    """R6 for a planned row: the link to write, if the field does not hold it already."""
-    if job.dry_run:
-        return portal_plan(deployment_released=deployment_released), None
+def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool,
+            deployment: str) -> tuple[PortalDecision, str | None, bool]:
+    """R6 for a planned row: the decision, the link to write (if the field does not hold it already), and whether
+    the field is written. A dry run reads the current links as a run does (a read), so its plan counts the
+    same write-backs; when NetSuite could not give them, an empty field is still surely written."""
     link = (links or {}).get(job.internal_id)
+    if job.dry_run:
+        current = holds_link(job.mapped.portal_url, link) if link is not None else None
+        writes = not current if current is not None else not job.mapped.portal_url
+        return (portal_plan(deployment_released=deployment_released, deployment=deployment, current=current),
+                None if current or link is None else link, writes)
     if link is None:
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
-                              "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
+                              "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None, False
     current = holds_link(job.mapped.portal_url, link)
-    return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
+    return (portal_write(linked=True, current=current, deployment_released=deployment_released, deployment=deployment),
+            None if current else link, not current)
 
 
 def describe(summary: dict[str, Any]) -> list[str]:

@@ -95,3 +95,27 @@ async def test_changed_since_takes_only_the_customers_modified_after_it(world, t
     assert outcomes["104"].decision.action.value == "update"
     sid = world.ns_customers()["104"][ID_FIELD]
     assert world.stripe_customers()[sid]["email"] == "new-address@shop.test"
+
+
+async def test_a_dry_run_counts_every_write_back_the_run_then_makes(world, tmp_path):
+    """A planned create writes its new id back, and a linked customer whose portal field is empty or stale gets
+    the current link: the dry run counted neither and called the linked ones "unchanged"."""
+    journal = Journal(tmp_path / "j.sqlite")
+    world.load([customer("101", email="new@shop.test"),  # a create
+                customer("102", email="ap@linked.test", sid="cus_L2", companyName="Linked 2"),  # empty portal field
+                customer("103", email="ap@current.test", sid="cus_L3", companyName="Linked 3")],  # link made below
+               [{"id": "cus_L2", "email": "ap@linked.test", "name": "Linked 2", "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "102"}},
+                {"id": "cus_L3", "email": "ap@current.test", "name": "Linked 3", "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "103"}}])
+    async with world.engine() as engine:
+        await engine.portal_link("103")  # 103's field holds its current link; 102's is empty
+        planned, _ = await _run(engine, None, dry_run=True)
+        _plan, done = await _run(engine, journal)
+    summary = planned.summary()
+    written_back = {i for i, o in done.items() if any(c.system == "netsuite" for c in o.changes)}
+    assert written_back == {"101", "102"}
+    assert summary["netsuite_write_backs"] == len(written_back) == 2
+    assert summary["unchanged"] == 1 and summary["stripe_creates"] == 1
+    rows = {r.internal_id: r for r in planned.rows}
+    assert rows["102"].portal.outcome.value == "planned" and rows["103"].portal.outcome.value == "current"
