@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from sync_core.run.configured_ids import (FIELDS_REMEDY, configured_fields, missing_deployment, missing_fields,
+                                          missing_search)
 from sync_core.run.services import Services
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS
@@ -127,7 +129,13 @@ async def run_doctor(services: Services) -> list[Check]:
 
     def search_check(check_id: str, title: str, search_id: str) -> Callable[[], Awaitable[Check]]:
         async def body() -> Check:
-            columns = await services.netsuite.search_columns(search_id)
+            try:
+                columns = await services.netsuite.search_columns(search_id)
+            except NetSuiteError as exc:
+                missing = missing_search(services, search_id, exc)
+                if missing is None:
+                    raise
+                return Check(check_id, title, False, missing.sentence(), missing.remedy, "R9")
             mappable = set(DIRECT) | set(NAME_COLUMNS) | set(ADDRESS)
             names = [c.name for c in columns]
             unknown = [n for n in names if n not in mappable | KNOWN_BODY_COLUMNS and not n.startswith("custentity")]
@@ -143,24 +151,29 @@ async def run_doctor(services: Services) -> list[Check]:
         return body
 
     async def paypack_fields() -> Check:
-        fields = f"{ns.stripe_id_field}, {ns.portal_url_field}"
-        try:
-            await services.netsuite.suiteql_page(f"SELECT id, {fields} FROM customer", limit=1)
-        except NetSuiteError as exc:
-            if exc.status == 400:
-                return Check("paypack-fields", "PayPack customer fields", False,
-                             f"NetSuite does not know {fields}: {exc.message}",
-                             "Install the PayPack bundle, or set [netsuite] stripe_id_field / portal_url_field to "
-                             "the script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field.")
-            raise
-        return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
+        """The customer fields the configuration names (the PayPack fields, the lookup field) exist."""
+        fields = configured_fields(services)
+        missing = await missing_fields(services)
+        if missing:
+            paypack = any(m.setting.startswith("[netsuite]") for m in missing)
+            return Check("paypack-fields", "PayPack customer fields", False,
+                         "; ".join(m.sentence() for m in missing),
+                         ("Install the PayPack bundle, or set [netsuite] stripe_id_field / portal_url_field to the "
+                          "script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field. " if paypack else "")
+                         + FIELDS_REMEDY)
+        return Check("paypack-fields", "PayPack customer fields", True,
+                     f"{', '.join(fields.values())} exist on the customer record")
 
     async def deployment() -> Check:
         status = await services.netsuite.deployment_status(ns.portal_deployment)
         if status == "RELEASED":
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED", rule="R8")
-        detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
-        return Check("portal-deployment", "Portal-link deployment released", False, detail + ": portal links answer NetSuite's error",
+        missing = missing_deployment(services, status)
+        if missing is not None:
+            return Check("portal-deployment", "Portal-link deployment released", False,
+                         missing.sentence() + ": portal links cannot work", missing.remedy, "R8")
+        return Check("portal-deployment", "Portal-link deployment released", False,
+                     f"{ns.portal_deployment} is {status}: portal links answer NetSuite's error",
                      r8_remedy(ns.portal_deployment), "R8")
 
     async def portal_configuration() -> Check:

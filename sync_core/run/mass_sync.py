@@ -45,6 +45,9 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
         raise ValueError("a mass sync that writes needs a journal")
     if not options.dry_run:
         services.stripe.guard_write("run a mass sync")
+    # The search's columns, the portal deployment, the configured fields: a configuration naming what the
+    # account lacks fails here (AccountLacks), before the run is journaled.
+    ctx = await reads.read_context(services, search_id)
     run_id = options.run_id
     if journal is not None and not options.dry_run:
         target = await current_target(services.config, services.netsuite, services.stripe)
@@ -61,8 +64,8 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
     skip: set[str] = set()
     if run.journal is not None and options.resumed:
         skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
-    steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
-             per_customer_path(run, search_id, skip))
+    steps = (PlannedRun(run, ctx, skip).events() if options.path == "plan" else
+             per_customer_path(run, ctx, skip))
     async for event in steps:
         yield event
     yield run.finish()
@@ -85,9 +88,9 @@ class Listings:
 class PlannedRun:
     """The plan path of one run: read, index, plan, execute."""
 
-    def __init__(self, run: RunState, search_id: str, skip: set[str]) -> None:
+    def __init__(self, run: RunState, ctx: SyncContext, skip: set[str]) -> None:
         self.run, self.services, self.options = run, run.services, run.options
-        self.search_id, self.skip = search_id, skip
+        self.ctx, self.skip = ctx, skip
 
     async def events(self) -> AsyncIterator[Event]:
         run, services, options = self.run, self.services, self.options
@@ -99,7 +102,7 @@ class PlannedRun:
             listings = await self._listings()
             stored = listings.load() if listings is not None else None
             refreshing = Refreshing(services.stripe, stored) if stored is not None else None
-            ctx = await reads.read_context(services, self.search_id)
+            ctx = self.ctx
             jobs = await self._read_run(ctx)
         except BaseException:
             linked_count.cancel()
