@@ -86,7 +86,7 @@ class Decision:
     remedy: str | None = None
     shared_with: tuple[str, ...] = ()  # other NetSuite customers already linked to the chosen Stripe customer
     push: bool = True  # whether this customer pushes its mapped fields (False: another customer owns them)
-    recovered: bool = False  # links the customer an interrupted create of the same data made
+    recovered: bool = False  # links the customer an interrupted create made for this customer
 
     # What a decision writes is the plan row's to say (`planner.PlanRow.writes_stripe`, `writes_netsuite`): a
     # link-existing pushes the fields that differ, a use-linked writes a stale portal link; the rules know neither.
@@ -183,9 +183,11 @@ def decide(
       mailbox, in any letter case (Stripe's list filter is case-sensitive, so
       the engine looks up several ways); several spellings are several candidates.
     - `interrupted_create`: the Stripe customer that an interrupted create for
-      this customer, with the same data, made (the journal says a create was
-      sent and never recorded). A customer merely tagged with this internal id
-      by an earlier run is an ordinary candidate in `same_mailbox`.
+      this customer made (the journal says a create was sent and never
+      recorded; the customer is tagged for it and created since), whatever its
+      data now: linked and brought up to date. A customer merely tagged with
+      this internal id by an earlier, finished create (the guide's rematch) is
+      an ordinary candidate in `same_mailbox`.
     - `fields_differ`: whether the mapped fields differ from the linked Stripe
       customer's (decides update vs use-linked).
     """
@@ -247,7 +249,8 @@ def decide(
 
 def _recovered(interrupted_create: StripeCustomerRef, trace: list[TraceStep]) -> Decision:
     trace.append(TraceStep("R3", f"{interrupted_create.id} was made for this customer by an interrupted create "
-                                 "of the same data: recovered, not created again"))
+                                 "(the run journal has the attempt): recovered, its fields brought up to date, not "
+                                 "created again"))
     return Decision(
         rule="R3",
         action=Action.LINK_EXISTING,

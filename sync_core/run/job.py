@@ -29,7 +29,7 @@ class Job:
     dry_run: bool
     portal: bool
     run: RunView | None = None
-    create_attempted: bool = False  # the journal says a create was sent for it and never recorded
+    attempted_at: float | None = None  # when the journal says a create was sent for it and never recorded
     on_create_attempt: Callable[[str], None] | None = None  # called with the internal id before a create
     ctx: SyncContext | None = None
     mapped: MappedCustomer = None  # type: ignore[assignment]  # set by the read
@@ -37,6 +37,10 @@ class Job:
     kind: LookupKind = LookupKind.NONE
     linked: tuple[dict[str, Any] | None, bool] = (None, False)  # the stored id's customer, and "other mode"
     _outcome: Outcome | None = None
+
+    @property
+    def create_attempted(self) -> bool:
+        return self.attempted_at is not None
 
     @property
     def outcome(self) -> Outcome:

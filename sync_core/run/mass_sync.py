@@ -28,7 +28,8 @@ from sync_core.run.planner import Plan, plan_run
 from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
 from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
-from sync_core.run.stripe_index import SURELY_LIST, StripeIndex, build_index, retrieve_more, store_index
+from sync_core.run.stripe_index import (SURELY_LIST, StripeIndex, build_index, find_attempted, retrieve_more,
+                                        store_index)
 from sync_core.run.target import current_target
 from sync_core.stripe.listing import PAGE
 from sync_core.stripe.stored_listing import Refreshing, StoredListing
@@ -204,6 +205,9 @@ class PlannedRun:
                     reads.add_holder(links_held, sid, holder)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        attempts = {j.internal_id: j.attempted_at for j in read if j.attempted_at is not None
+                    and j.kind is LookupKind.BY_EMAIL}
+        await find_attempted(index, services.stripe, services.config.sync.metadata_prefix, attempts)
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
         reads_made = {"netsuite": services.netsuite.requests - ns_before,

@@ -51,6 +51,10 @@ class Lookups(Protocol):
 
     async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]: ...
 
+    # The live Stripe customers tagged for this NetSuite customer that its open create attempt (journaled at
+    # `attempted_at`) can have made (interrupted.made_since).
+    async def made_since(self, internal_id: str, attempted_at: float) -> list[dict[str, Any]]: ...
+
 
 async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str, ...] | list[str] = ()) -> Found:
     """What Stripe (and, for shared customers, NetSuite) knows that the rules need."""
@@ -85,9 +89,22 @@ async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str,
         customers += await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
         found.customers.update({c["id"]: c for c in customers})
         found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
-        if job.create_attempted:
-            found.interrupted = made_by_interrupted_create(job.mapped, customers, prefix)
+        if job.attempted_at is not None:
+            found.interrupted = await interrupted_create(job, lookups, customers, found, prefix)
     return found
+
+
+async def interrupted_create(job: Job, lookups: Lookups, customers: list[dict[str, Any]], found: Found,
+                             prefix: str) -> StripeCustomerRef | None:
+    """The Stripe customer this customer's open create attempt made, whatever its data now (an email changed
+    between the kill and the resume), or one of its mailbox holding exactly what a create would send now."""
+    made = await lookups.made_since(job.internal_id, job.attempted_at)  # type: ignore[arg-type]
+    if job.run is not None:
+        made = [job.run.current(c) for c in made]
+    if made:
+        found.customers.update({c["id"]: c for c in made})
+        return stripe_ref(min(made, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
+    return made_by_interrupted_create(job.mapped, customers, prefix)
 
 
 def decide_for(job: Job, found: Found, config: Config) -> Decision:
