@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Protocol, Sequence
 
 from sync_core.config import Config
+from sync_core.run.interrupted import made_by_attempt
 from sync_core.run.job import Found, Job
 from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.outcome import Status
@@ -86,25 +87,25 @@ async def find(job: Job, lookups: Lookups, prefix: str, blank_clears: tuple[str,
         # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
         # customer of this mailbox (lookup-field value) holds is of this mailbox too once synced, even one that
         # another process created or moved here a moment ago, in a spelling the list filter does not match.
-        customers += await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
+        confirmed = await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
+        customers += job.run.still_of(confirmed, email) if job.run is not None else confirmed
         found.customers.update({c["id"]: c for c in customers})
         found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
         if job.attempted_at is not None:
-            found.interrupted = await interrupted_create(job, lookups, customers, found, prefix)
+            found.interrupted = await interrupted_create(job, lookups, found, prefix)
     return found
 
 
-async def interrupted_create(job: Job, lookups: Lookups, customers: list[dict[str, Any]], found: Found,
-                             prefix: str) -> StripeCustomerRef | None:
-    """The Stripe customer this customer's open create attempt made, whatever its data now (an email changed
-    between the kill and the resume), or one of its mailbox holding exactly what a create would send now."""
+async def interrupted_create(job: Job, lookups: Lookups, found: Found, prefix: str) -> StripeCustomerRef | None:
+    """The Stripe customer this customer's open create attempt made (tagged for it, created since the attempt),
+    whatever its data now: an email may have changed between the kill and the resume."""
     made = await lookups.made_since(job.internal_id, job.attempted_at)  # type: ignore[arg-type]
-    if job.run is not None:
-        made = [job.run.current(c) for c in made]
-    if made:
-        found.customers.update({c["id"]: c for c in made})
-        return stripe_ref(min(made, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
-    return made_by_interrupted_create(job.mapped, customers, prefix)
+    if job.run is not None:  # as the run left them: a customer sharing the mailbox may have linked and re-tagged it
+        made = made_by_attempt([job.run.current(c) for c in made], prefix, job.internal_id, job.attempted_at)  # type: ignore[arg-type]
+    if not made:
+        return None
+    found.customers.update({c["id"]: c for c in made})
+    return stripe_ref(min(made, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
 def decide_for(job: Job, found: Found, config: Config) -> Decision:
@@ -114,18 +115,6 @@ def decide_for(job: Job, found: Found, config: Config) -> Decision:
                       fields_differ=found.fields_differ, policy=sync.duplicate_email_policy)
     return note_kept_blanks(decision, job.mapped, found.customers.get(decision.stripe_customer_id or ""),
                             sync.blank_clears)
-
-
-def made_by_interrupted_create(mapped: MappedCustomer, customers: list[dict[str, Any]],
-                               prefix: str) -> StripeCustomerRef | None:
-    """A customer tagged for this NetSuite customer that holds exactly the data a create would send now:
-    what an interrupted create of the same intent made. Tagged with other data, it is an ordinary candidate."""
-    params = mapped.create_params()
-    same = [c for c in customers if (c.get("metadata") or {}).get(f"{prefix}internal_id") == mapped.internal_id
-            and not changed_fields(params, c)]
-    if not same:
-        return None
-    return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
 def planned_push(job: Job, decision: Decision, customers: dict[str, dict[str, Any]],
