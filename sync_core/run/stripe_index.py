@@ -205,13 +205,21 @@ async def _list(index: StripeIndex, stripe: StripeGateway, listed: dict[str, dic
                 listed[c["id"]] = slim(c)
                 found += c["id"] in wanted_ids
             left = len(wanted_ids - listed.keys()) + mailbox_cost
-            # A page that found what it would have cost to look up paid for itself: go on. Otherwise stop
-            # once the pages read reach the lookups left, or the pages expected still exceed them.
-            if found == 0 and (index.pages >= left or (expected_pages or 0) - index.pages > left):
+            if not listing_pays(found=found, pages=index.pages, lookups_left=left, expected_pages=expected_pages):
                 break  # listing stopped paying: look up the rest
         else:
             index.listed_all = True
     index.pages = stripe.list_pages - pages_before
+
+
+def listing_pays(*, found: int, pages: int, lookups_left: int, expected_pages: int | None = None) -> bool:
+    """Whether a listing should read on after a page that found `found` of the customers it would otherwise look up:
+    such a page paid for itself. Otherwise it stops once the pages read reach the lookups still needed, or the
+    pages still expected (`expected_pages`, the account's estimated size) exceed them. So a listing costs at most
+    about twice the cheaper way, wherever in the account the wanted customers are (the oldest included)."""
+    if found:
+        return True
+    return pages < lookups_left and (expected_pages or 0) - pages <= lookups_left
 
 
 def store_index(store: ListingStore, account: str, mode: str, index: StripeIndex) -> None:
