@@ -154,6 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     target = Path(args.from_mocks)
+    if not target.name:
+        print(f"custsync scenario new: --from-mocks {args.from_mocks!r} names no file: give the scenario file to "
+              "write (e.g. scenarios/captured.yaml).", file=sys.stderr)
+        return EXIT_USAGE
     if target.suffix not in (".yaml", ".yml"):
         target = target.with_suffix(".yaml")
     problem = target_problem(target)
