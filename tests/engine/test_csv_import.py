@@ -89,12 +89,19 @@ def test_cli_writes_conflicts_only_with_allow_shared(world, tmp_path):
 
 # --- scale (issue 12): NetSuite in batches, Stripe listed or retrieved, whichever is cheaper ---------------
 
+def numbered(world, tmp_path, rows: int, account: int | None = None):
+    """`rows` NetSuite customers without a Stripe id, an account of `account` Stripe customers (oldest first), and
+    a file linking each NetSuite customer to one of the account's oldest."""
+    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(rows)],
+               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(account or rows)])
+    path = tmp_path / "ids.csv"
+    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(rows)))
+    return path
+
+
 async def test_thousands_of_rows_cost_a_few_batched_requests(world, tmp_path):
     n = 2500
-    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(n)],
-               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(n)])
-    path = tmp_path / "ids.csv"
-    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(n)))
+    path = numbered(world, tmp_path, n)
     seen = []
     async with world.engine() as engine:
         plan = await plan_import(engine.services, read_rows(path), on_progress=lambda *p: seen.append(p))
@@ -125,10 +132,7 @@ async def test_rows_naming_the_accounts_oldest_customers_are_listed_not_retrieve
     first pages, so every row was retrieved (one request a row; 14 minutes for 20,000). Listing on while the
     pages read stay below the retrieves still needed costs the 30 pages of the account."""
     n, rows = 3000, 500
-    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(rows)],
-               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(n)])
-    path = tmp_path / "ids.csv"
-    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(rows)))
+    path = numbered(world, tmp_path, rows, n)
     async with world.engine() as engine:
         plan = await plan_import(engine.services, read_rows(path))
     assert plan.count("set") == rows
@@ -138,10 +142,7 @@ async def test_rows_naming_the_accounts_oldest_customers_are_listed_not_retrieve
 
 async def test_apply_writes_in_the_restlets_batches_and_counts_its_requests(world, tmp_path):
     n = 250
-    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(n)],
-               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(n)])
-    path = tmp_path / "ids.csv"
-    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(n)))
+    path = numbered(world, tmp_path, n)
     async with world.engine() as engine:
         engine.config.netsuite.write_back_batch = 100
         plan = await plan_import(engine.services, read_rows(path))
