@@ -461,9 +461,10 @@ async def apply_import(services: Services, plan: ImportPlan, *, on_progress: Pro
     async def write(batch: list[ImportRow]) -> None:
         nonlocal done
         async with gate:
+            results: dict[str, SyncError | None]
             try:
-                results = await services.netsuite.write_back([(r.internal_id, {field_id: r.stripe_customer_id})
-                                                              for r in batch])
+                results = dict(await services.netsuite.write_back([(r.internal_id, {field_id: r.stripe_customer_id})
+                                                                   for r in batch]))
             except SyncError as exc:
                 results = {r.internal_id: exc for r in batch}
         for row in batch:

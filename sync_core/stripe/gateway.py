@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 from contextlib import aclosing, contextmanager
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any, AsyncGenerator, Callable, Iterator
 
 import stripe
 
@@ -181,7 +181,7 @@ class StripeGateway:
         """Customers whose email equals `email` exactly (Stripe's filter is case-sensitive)."""
         return await self._customers(lambda: self._client.v1.customers.list_async({"email": email, "limit": limit}))
 
-    async def all_customers(self, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+    async def all_customers(self, *, partitions: int | None = None) -> AsyncGenerator[list[dict[str, Any]], None]:
         """Every (non-deleted) customer of the account, a page (up to 100) at a time, in no particular order.
 
         Lists `partitions` (default 8) disjoint `created` ranges at once, adapting them to the account
@@ -192,7 +192,7 @@ class StripeGateway:
             async for page in pages:
                 yield page
 
-    async def customers_since(self, since: int, *, partitions: int = 1) -> AsyncIterator[list[dict[str, Any]]]:
+    async def customers_since(self, since: int, *, partitions: int = 1) -> AsyncGenerator[list[dict[str, Any]], None]:
         """The (non-deleted) customers created at or after `since` (Stripe's clock, unix seconds), a page at a
         time, as `all_customers` lists them (Stripe's list: consistent, unlike search)."""
         async with aclosing(list_all(self._list_page, partitions=partitions, since=max(since, 1))) as pages:
@@ -214,7 +214,7 @@ class StripeGateway:
 
     # --- events ----------------------------------------------------------
 
-    async def customer_events(self, since: int, *, partitions: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+    async def customer_events(self, since: int, *, partitions: int | None = None) -> AsyncGenerator[list[dict[str, Any]], None]:
         """The customer.created/updated/deleted events created at or after `since` (Stripe's clock, unix
         seconds), a page at a time in no particular order (newest first within a page), listed as
         `all_customers` lists: several `created` ranges at once. Stripe lists events of the last 30 days

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncGenerator, Awaitable, Callable
 
 PAGE = 100  # Stripe's largest list page
 # Ranges listed at once; the gateway's rate limiter still spaces the requests. Stripe also has a
@@ -90,7 +90,7 @@ _DONE = object()  # a worker found nothing left to take
 
 
 async def list_all(fetch: FetchPage, *, partitions: int = DEFAULT_PARTITIONS,
-                   since: int = 0) -> AsyncIterator[list[dict[str, Any]]]:
+                   since: int = 0) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Pages (lists of objects, never empty) in no particular order; see the module's docstring. `since`:
     only objects created at or after that second (Stripe's clock), e.g. the events after a stored listing.
 
