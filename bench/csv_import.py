@@ -1,16 +1,18 @@
 """CSV import of Stripe ids at scale, against both mocks as real servers: figures, never pass/fail.
 
-Builds an account of N NetSuite customers (none linked) and N Stripe customers, writes a CSV of N rows in
-Stripe's customer-export format (about 5 MB at 200,000 rows), then times custsync's own path:
+Builds an account of N NetSuite customers (none linked) and N Stripe customers (or `--account M` of them),
+writes a CSV of N rows in Stripe's customer-export format (about 5 MB at 200,000 rows) naming the account's
+oldest customers (or its newest, or spread over it: `--placement`), then times custsync's own path:
 read and validate the file (`read_rows`), and plan every row against both services (`plan_import`:
-NetSuite in SuiteQL batches, Stripe listed or retrieved, whichever is cheaper). It prints rows, seconds
-per phase, requests per service, the Stripe lookup strategy, the client's peak RSS, and the CPU seconds
-the client and each mock used (a figure bound by a mock is recognisable as such). Loading the mocks is
-not timed, nor is the NetSuite mock's building of its SuiteQL tables at its first query (a mock's own
-cost, which NetSuite does not have; `--cold-netsuite` times it too).
+NetSuite in SuiteQL batches, Stripe listed or retrieved, whichever is cheaper), and with `--apply` write
+them (`apply_import`: the RESTlet's writeBack, `[netsuite] write_back_batch` customers a call). It prints
+rows, seconds per phase, requests per service, the Stripe lookup strategy, the client's peak RSS, and the
+CPU seconds the client and each mock used (a figure bound by a mock is recognisable as such). Loading the
+mocks is not timed, nor is the NetSuite mock's building of its SuiteQL tables at its first query (a mock's
+own cost, which NetSuite does not have; `--cold-netsuite` times it too).
 
     python bench/csv_import.py --rows 200000
-    python bench/csv_import.py --rows 20000 --json
+    python bench/csv_import.py --rows 20000 --account 200000 --apply --json
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from process_meters import CpuTime, RssGrowth
 
-from sync_core.admin.csv_import import plan_import, read_rows
+from sync_core.admin.csv_import import apply_import, plan_import, read_rows
 from sync_core.config import load_config
 from sync_core.engine import Engine
 from testbed import demo
@@ -39,32 +41,41 @@ from testbed.control import MockControl
 FIRST_ID = 100_001
 
 
-def account(rows: int) -> tuple[dict, dict]:
-    """N plain NetSuite customers without a Stripe id, and N Stripe customers (as a CSV import meets them)."""
+def named(rows: int, size: int, placement: str) -> list[int]:
+    """Which of the account's customers (0 the oldest) the file's rows name."""
+    if placement == "newest":
+        return list(range(size - rows, size))
+    if placement == "spread":
+        return [i * size // rows for i in range(rows)]
+    return list(range(rows))
+
+
+def account(rows: int, size: int) -> tuple[dict, dict]:
+    """N plain NetSuite customers without a Stripe id, and `size` Stripe customers (as a CSV import meets them)."""
     ns = [{"id": str(FIRST_ID + i), "entityId": f"C{FIRST_ID + i}", "companyName": f"Company {i}", "isPerson": False,
            "email": None, "isInactive": False, "subsidiary": "1"} for i in range(rows)]
-    st = [{"id": f"cus_bench{i:07d}", "created": 1_700_000_000 + i, "name": f"Company {i}"} for i in range(rows)]
+    st = [{"id": f"cus_bench{i:07d}", "created": 1_700_000_000 + i, "name": f"Company {i}"} for i in range(size)]
     return demo.netsuite_state(ns), demo.stripe_state(st)
 
 
-def load(netsuite_url: str, stripe_url: str, stripe_key: str, rows: int) -> None:
+def load(netsuite_url: str, stripe_url: str, stripe_key: str, rows: int, size: int) -> None:
     """As BundledMocks.load, with room for 200,000 customers (the control calls' default timeout is 30 s).
 
     Runs in a child process: the account's dicts would otherwise stay in this process's RSS and blur
     the client's own peak memory.
     """
-    ns_state, stripe_state = account(rows)
+    ns_state, stripe_state = account(rows, size)
     for account_ in stripe_state["accounts"]:
         account_.setdefault("api_keys", [stripe_key])
     MockControl(netsuite_url, timeout=1800).load(ns_state)
     MockControl(stripe_url, timeout=1800).load(stripe_state)
 
 
-def write_csv(path: Path, rows: int) -> int:
+def write_csv(path: Path, rows: int, size: int, placement: str) -> int:
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write("id,Description,Email,Name,netsuite_internal_id (metadata)\n")
-        for i in range(rows):
-            fh.write(f"cus_bench{i:07d},,,Company {i},{FIRST_ID + i}\n")
+        for i, k in enumerate(named(rows, size, placement)):
+            fh.write(f"cus_bench{k:07d},,,Company {k},{FIRST_ID + i}\n")
     return path.stat().st_size
 
 
@@ -91,6 +102,13 @@ async def plan(mocks: BundledMocks, path: Path, args: argparse.Namespace) -> dic
             t = time.monotonic()
             result = await plan_import(engine.services, rows)
             figures["plan_s"] = round(time.monotonic() - t, 2)
+            planned_netsuite = result.netsuite_requests
+            if args.apply:
+                t = time.monotonic()
+                await apply_import(engine.services, result)
+                figures["apply_s"] = round(time.monotonic() - t, 2)
+                figures["apply_netsuite_requests"] = result.netsuite_requests - planned_netsuite
+                figures["written"] = result.applied
         figures["total_s"] = round(time.monotonic() - started, 2)
     errors: dict[str, int] = {}
     for r in result.rows:
@@ -113,6 +131,12 @@ async def plan(mocks: BundledMocks, path: Path, args: argparse.Namespace) -> dic
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000, help="rows in the file, customers in each mock (200000)")
+    parser.add_argument("--account", type=int, default=0,
+                        help="Stripe customers in the account (default: as many as rows)")
+    parser.add_argument("--placement", choices=("oldest", "newest", "spread"), default="oldest",
+                        help="which of the account's customers the rows name (default: the oldest, which a "
+                        "listing, newest first, reaches last)")
+    parser.add_argument("--apply", action="store_true", help="also write the ids (the RESTlet's writeBack batches)")
     parser.add_argument("--ns-concurrency", type=int, default=15, help="NetSuite concurrency limit (default 15)")
     parser.add_argument("--stripe-rps", type=float, default=0, help="Stripe requests/s limit, 0 = none (default 0)")
     parser.add_argument("--ns-timeout", type=float, default=120, help="NetSuite request timeout, s (default 120)")
@@ -122,15 +146,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document only")
     args = parser.parse_args()
 
-    report: dict[str, object] = {"rows": args.rows}
+    size = max(args.account, args.rows)
+    report: dict[str, object] = {"rows": args.rows, "account": size, "placement": args.placement}
     ns_args = ("--concurrency-limit", str(args.ns_concurrency))
     st_args = ("--requests-per-second", str(args.stripe_rps)) if args.stripe_rps else ()
     with tempfile.TemporaryDirectory() as tmp, BundledMocks(netsuite_args=ns_args, stripe_args=st_args) as mocks:
         path = Path(tmp) / "stripe-export.csv"
-        report["file_mb"] = round(write_csv(path, args.rows) / 2**20, 2)
+        report["file_mb"] = round(write_csv(path, args.rows, size, args.placement) / 2**20, 2)
         t = time.monotonic()
         loader = multiprocessing.get_context("fork").Process(target=load, args=(
-            mocks.netsuite.url, mocks.stripe.url, mocks.stripe.info["api_key"], args.rows))  # type: ignore[union-attr]
+            mocks.netsuite.url, mocks.stripe.url, mocks.stripe.info["api_key"], args.rows, size))  # type: ignore[union-attr]
         loader.start()
         loader.join()
         if loader.exitcode:
@@ -144,8 +169,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(report))
         return
-    print(f"{report['rows']} rows ({report['file_mb']} MB) validated in {report['read_and_validate_s']} s, "
-          f"planned in {report['plan_s']} s: total {report['total_s']} s")
+    print(f"{report['rows']} rows ({report['file_mb']} MB, naming the {report['placement']} of {report['account']} "
+          f"Stripe customers) validated in {report['read_and_validate_s']} s, planned in {report['plan_s']} s"
+          + (f", {report['written']} written in {report['apply_s']} s with {report['apply_netsuite_requests']} "
+             "NetSuite requests" if "apply_s" in report else "") + f": total {report['total_s']} s")
     print(f"  outcome: {report['counts']}")
     for message, count in report["errors"].items():  # type: ignore[union-attr]
         print(f"  error x{count}: {message}")

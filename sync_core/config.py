@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from sync_core.rules.catalogue import PORTAL_DEPLOYMENT
 from sync_core.rules.decide import DuplicateEmailPolicy
 from sync_core.rules.match_key import EMAIL, MatchKey
 from sync_core.rules.stripe_edits import WRITE_BACK_TARGETS, StripeEditsPolicy
@@ -43,7 +44,6 @@ CONFIG_ENV = "CUSTSYNC_CONFIG"
 # these defaults are our choice; real accounts set theirs in the config.
 DEFAULT_STRIPE_ID_FIELD = "custentity_paypack_stripe_customer_id"
 DEFAULT_PORTAL_URL_FIELD = "custentity_paypack_portal_url"
-PORTAL_DEPLOYMENT = "customdeploy_custsync_portal"
 STRIPE_MOCK_URL = "http://localhost:12111"
 # Body fields that may be the lookup field besides the email: identifiers NetSuite holds one per customer.
 # Not phone (written in many forms, an exact match misses) nor names (not unique, and they change).

@@ -194,6 +194,11 @@ class Engine:
         with name, email, created, metadata and which other NetSuite customers already point at each."""
         return await decisions.find_candidates(self.services, internal_id)
 
+    async def compare(self, internal_id: str) -> decisions.Comparison:
+        """The customer's record mapped as a sync maps it, what a sync would send, and the Stripe customer it is
+        linked to (the customer screen's comparison)."""
+        return await decisions.compare(self.services, internal_id)
+
     async def check_link(self, internal_id: str, stripe_id: str) -> decisions.LinkResult:
         """What `link` would write, after validating the Stripe id against Stripe (SyncError if missing or
         deleted); writes nothing."""

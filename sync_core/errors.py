@@ -7,6 +7,7 @@ class SyncError(Exception):
     """An error with a cause a person can act on."""
 
     service = "custsync"
+    rule: str | None = None  # the rule an error breaks, when it is one (a customer's outcome shows it)
 
     def __init__(self, message: str, *, remedy: str | None = None, code: str | None = None,
                  status: int | None = None, retryable: bool = False) -> None:
@@ -45,6 +46,7 @@ class StripeServiceError(SyncError):
 
 class MappingError(SyncError):
     service = "mapping (R9)"
+    rule = "R9"  # the customer's outcome names the rule though no decision was taken
 
 
 class LiveModeRefused(SyncError):

@@ -45,7 +45,7 @@ class Outcome:
     def rule(self) -> str | None:
         if self.decision is not None:
             return self.decision.rule
-        return None
+        return self.error.rule if self.error is not None else None
 
     @property
     def cause(self) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from sync_core.config import Config
+from sync_core.masking import mask_url
 
 from . import demo
 from .control import MockControl
@@ -21,11 +22,15 @@ STATUS_KEY = {"RELEASED": "released", "TESTING": "testing", "NOTSCHEDULED": "not
 STRIPE_KEYS = ("id", "email", "name", "business_name", "individual_name", "phone", "description")
 
 
-def netsuite_customer(record: dict[str, Any], config: Config, custom_ids: list[str]) -> dict[str, Any]:
-    """A NetSuite customer in the mock state's shape (addressBook a list of lines) as a scenario writes it."""
+def netsuite_customer(record: dict[str, Any], config: Config, custom_ids: list[str],
+                      keep_portal_links: bool = False) -> dict[str, Any]:
+    """A NetSuite customer in the mock state's shape (addressBook a list of lines) as a scenario writes it; the
+    portal link masked unless `keep_portal_links`."""
     out: dict[str, Any] = {"id": str(record["id"])}
     for key in [*BODY, "address", *paypack_fields(config)]:
         value = friendly_value(record, key, config)
+        if key == "portal_url" and value and not keep_portal_links:
+            value = mask_url(value)  # a bearer link: anyone holding the file would reach the billing details
         if key == "entityid" and value == f"CUST{record['id']}":
             continue  # what the mock generates anyway
         if value not in (None, False, "", {}):
@@ -75,14 +80,17 @@ def stripe_customer(c: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def capture_given(netsuite: MockControl, stripe: MockControl, config: Config) -> dict[str, Any]:
-    """Both mocks' state as `given` data (the test mode of the first Stripe account)."""
+def capture_given(netsuite: MockControl, stripe: MockControl, config: Config, *,
+                  keep_portal_links: bool = False) -> dict[str, Any]:
+    """Both mocks' state as `given` data (the test mode of the first Stripe account). Stored portal links are
+    masked (the replay writes the current link) unless `keep_portal_links`."""
     ns, st = netsuite.state(), stripe.state()
     paypack = set(paypack_fields(config).values())
     custom_ids = [f["id"] for f in ns["custom_fields"] if f["id"] not in paypack]
     portal = next((d["status"] for d in ns["deployments"] if d["deploymentId"] == config.netsuite.portal_deployment),
                   "NOTSCHEDULED")
-    netsuite_given: dict[str, Any] = {"customers": [netsuite_customer(r, config, custom_ids) for r in ns["customers"]]}
+    netsuite_given: dict[str, Any] = {"customers": [netsuite_customer(r, config, custom_ids, keep_portal_links)
+                                                  for r in ns["customers"]]}
     searches = _searches(ns["saved_searches"], config)
     if searches:
         netsuite_given["saved_searches"] = searches

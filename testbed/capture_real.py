@@ -362,7 +362,8 @@ class _Reader:
             record = _state_record(self.records[iid])
             if record.get(ns.portal_url_field):
                 record[ns.portal_url_field] = mask_url(record[ns.portal_url_field])  # a bearer link
-            customers.append(netsuite_customer(record, config, [c for c in self.records[iid] if c.lower() in custom_ids]))
+            customers.append(netsuite_customer(record, config, [c for c in self.records[iid] if c.lower() in custom_ids],
+                                               keep_portal_links=True))  # masked above
         unheld = sorted(c for c in columns - set(custom_ids) if c not in SCENARIO_COLUMNS)
         if unheld:
             self.notes.append(f"search column(s) {', '.join(unheld)}: body fields a scenario does not hold yet, left "

@@ -50,11 +50,27 @@ def run(*args):
 
 
 @pytest.mark.parametrize("value, words", [("soon", "is not a time"), ("2026-01-01T00:00:00", "no time zone"),
-                                          ("2999-01-01T00:00:00Z", "in the future")])
+                                          ("2999-01-01T00:00:00Z", "in the future"),
+                                          ("1000000000d", "before 1970"), ("800000d", "before 1970"),
+                                          ("0001-01-01T00:00:00Z", "before 1970"), ("9" * 5000 + "s", "before 1970")])
 def test_cli_refuses_a_bad_time_with_exit_2(tmp_path, value, words):
     r = run("--changed-since", value, "--journal", str(tmp_path / "j.sqlite"))
     assert r.returncode == 2 and words in r.stderr and "--changed-since" in r.stderr
+    assert "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["1000000000d", "800000d", "99999999999w", "0001-01-01T00:00:00Z",
+                                  "1969-12-31T23:59:59Z"])
+def test_a_moment_before_any_netsuite_record_is_refused(text):
+    with pytest.raises(ChangedSinceError, match="leave --changed-since out"):
+        parse_changed_since(text, now=NOW)
+
+
+def test_the_query_moment_refuses_a_moment_no_filter_can_name():
+    """The engine's own guard, for callers that do not parse text (the TUI, scripts)."""
+    with pytest.raises(ChangedSinceError):
+        query_moment(datetime(1, 1, 1, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("other", [["--resume", "run-x"], ["--list", "run-x"]])

@@ -35,6 +35,9 @@ def test_named_columns(tmp_path):
     ("internal_id,stripe_customer_id\n101,pm_123\n", "line 2: stripe_customer_id 'pm_123' is not a Stripe customer id"),
     ("internal_id,stripe_customer_id\n101,cus_A\n101,cus_B\n", "line 3: customer 101 again, with cus_B (line 2 says cus_A)"),
     ("internal_id,stripe_customer_id\n101\n", "line 2: 1 columns"),
+    ('internal_id,stripe_customer_id\n101,cus_A\n102,"cus_B\n103,cus_C\n104,cus_D\n',
+     "line 3: a quote opened on this line is not closed on it (the value runs on to line 5)"),
+    ('internal_id,stripe_customer_id\n101,"cus_A\n102",cus_B\n103,cus_C\n', "line 2: a quote opened on this line"),
     ("", "empty"),
     ("internal_id,stripe_customer_id\n", "no data rows"),
 ])

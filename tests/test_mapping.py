@@ -84,12 +84,47 @@ def test_a_blank_field_leaves_the_stripe_value_unless_configured_to_clear_it():
     assert m.kept_blanks(stripe, ["phone", "metadata"]) == ["description"]
 
 
-def test_a_partial_address_keeps_stripes_lines_that_netsuite_leaves_blank():
-    record = {"id": "9", "addressBook": {"items": [{"defaultBilling": True, "addressBookAddress": {"city": "Oslo"}}]}}
-    m = map_record(record, cols("billaddress1", "billcity"), **FIELDS)
+ALL_ADDRESS = ("billaddress1", "billaddress2", "billcity", "billstate", "billzipcode", "billcountry")
+
+
+def _billing(**parts):
+    return {"id": "9", "addressBook": {"items": [{"defaultBilling": True, "addressBookAddress": parts}]}}
+
+
+def test_an_address_is_one_value_sent_whole_with_its_blank_lines():
+    """Cupertino, Suite 5, CA, US becomes London, no second line, no state, GB: Stripe must not be left with
+    London, Suite 5, state CA (an address that exists nowhere, used by invoices and Stripe Tax)."""
+    stripe = {"address": {"line1": "1 Infinite Loop", "line2": "Suite 5", "city": "Cupertino", "state": "CA",
+                          "postal_code": "95014", "country": "US"}}
+    m = map_record(_billing(addr1="10 Downing St", city="London", zip="SW1A 2AA", country={"id": "GB"}),
+                   cols(*ALL_ADDRESS), **FIELDS)
+    sent = m.update_params(stripe)["address"]
+    assert sent == {"line1": "10 Downing St", "line2": "", "city": "London", "state": "", "postal_code": "SW1A 2AA",
+                    "country": "GB"}
+    assert ("address.line2", "Suite 5", "") in changed_fields(m.update_params(stripe), stripe)
+    assert m.kept_blanks(stripe) == []  # nothing of the old address is kept
+
+
+def test_a_wholly_empty_address_keeps_stripes_and_the_trace_says_so():
     stripe = {"address": {"line1": "1 Main St", "city": "Bergen"}}
-    assert m.update_params(stripe)["address"] == {"line1": "1 Main St", "city": "Oslo"}
-    assert m.update_params(stripe, ["address"])["address"] == {"city": "Oslo"}
+    m = map_record({"id": "9", "email": "a@b.test"}, cols("email", *ALL_ADDRESS), **FIELDS)
+    assert "address" not in m.update_params(stripe)
+    assert m.kept_blanks(stripe) == ["address"]
+    assert m.update_params(stripe, ["address"])["address"] == ""
+
+
+def test_address_parts_the_search_does_not_map_stay_stripes():
+    """R9: only the mapped lines are NetSuite's; a mapped line left blank is sent blank."""
+    m = map_record(_billing(city="Oslo"), cols("billaddress1", "billcity"), **FIELDS)
+    stripe = {"address": {"line1": "1 Main St", "city": "Bergen", "country": "NO"}}
+    assert m.update_params(stripe)["address"] == {"country": "NO", "line1": "", "city": "Oslo"}
+    assert m.update_params(stripe, ["address"])["address"] == {"line1": "", "city": "Oslo"}
+
+
+def test_a_name_in_parts_is_one_value():
+    """First and last name make one Stripe name: a blank last name is not filled from Stripe's old name."""
+    m = map_record({"id": "8", "firstName": "Ada", "lastName": " "}, cols("firstname", "lastname"), **FIELDS)
+    assert m.update_params({"name": "Ada Lovelace"})["name"] == "Ada"
 
 
 def test_metadata_values_are_clipped_to_stripes_limit():

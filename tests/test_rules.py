@@ -48,7 +48,7 @@ def test_r1_email_change_on_linked_customer_keeps_the_link():
 
 def test_r1_nothing_to_push_when_fields_equal():
     d = decide(facts(sid="cus_A"), linked=cus("cus_A"), fields_differ=False)
-    assert d.action is Action.USE_LINKED and not d.writes_stripe
+    assert d.action is Action.USE_LINKED
 
 
 def test_r1_stored_id_is_trimmed():
@@ -70,7 +70,15 @@ def test_r3_one_match_is_linked():
     assert lookup_needed(f) is LookupKind.BY_EMAIL
     d = decide(f, same_mailbox=(cus("cus_B"),))
     assert (d.rule, d.action, d.stripe_customer_id) == ("R3", Action.LINK_EXISTING, "cus_B")
-    assert d.writes_netsuite_link and not d.writes_stripe
+    assert d.linked and d.push  # links it, and pushes its fields if they differ (the plan row knows whether)
+
+
+def test_what_a_decision_writes_has_one_home_the_plan_row():
+    """Decision.writes_stripe said a link-existing never writes Stripe (and a test pinned it), while the plan row,
+    which knows the diff, pushes the fields that differ: only the row answers."""
+    from sync_core.rules.decide import Decision
+
+    assert not hasattr(Decision, "writes_stripe") and not hasattr(Decision, "writes_netsuite_link")
 
 
 def test_r3_no_match_creates():

@@ -16,8 +16,19 @@ from rich.text import Text
 from sync_core.admin.decisions import Candidates, LinkResult
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
+from sync_core.rules.ids import is_stripe_customer_id
 
-from .commands import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, common_options, with_engine
+from .commands import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, common_options, customer_id, with_engine
+
+
+def stripe_customer_id(value: str) -> str:
+    """argparse type: a Stripe customer id, refused (exit 2) before anything is read or written."""
+    sid = value.strip()
+    if not is_stripe_customer_id(sid):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a Stripe customer id: it starts with cus_ followed by "
+                                         "letters and digits (Stripe Dashboard -> Customers, the id under the "
+                                         "customer's name).")
+    return sid
 
 
 def _console() -> Console:
@@ -69,6 +80,13 @@ def cmd_link(args: argparse.Namespace) -> int:
                 if exc.remedy:
                     err.print(Text(f"remedy: {exc.remedy}"))
             return EXIT_FAILURES
+        if preview.already_linked:
+            if args.json:
+                print(json.dumps(preview.as_dict(), indent=2))
+            else:
+                out.print(Text(f"NetSuite customer {preview.internal_id} already holds {preview.stripe_customer_id}: "
+                               "nothing written."))
+            return EXIT_OK
         if not args.json:
             print_preview(out, preview)
         if not args.yes:
@@ -118,12 +136,13 @@ def add_link_command(sub: argparse._SubParsersAction) -> None:
                        "first, another NetSuite customer already pointing at it is reported, then only STRIPE "
                        "CUSTOMER ID (PAYPACK) is written and the decision journaled. `custsync candidates ID` "
                        "lists the choices.")
-    p.add_argument("id", help="NetSuite customer internal id")
-    p.add_argument("stripe_id", metavar="STRIPE_ID", help="the Stripe customer id to link (cus_...)")
+    p.add_argument("id", type=customer_id, help="NetSuite customer internal id (digits)")
+    p.add_argument("stripe_id", metavar="STRIPE_ID", type=stripe_customer_id,
+                   help="the Stripe customer id to link (cus_...)")
     p.add_argument("--yes", action="store_true", help="write without asking (needed without a terminal)")
     p.set_defaults(func=cmd_link)
     p = sub.add_parser("candidates", parents=[common], help="the Stripe customers a customer could be linked to",
                        description="The Stripe customers with the NetSuite customer's email, oldest first, with "
                        "name, created, metadata and which other NetSuite customers already point at each.")
-    p.add_argument("id", help="NetSuite customer internal id")
+    p.add_argument("id", type=customer_id, help="NetSuite customer internal id (digits)")
     p.set_defaults(func=cmd_candidates)

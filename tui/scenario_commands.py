@@ -22,7 +22,7 @@ from testbed.bundled import mock_environment_groups
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
 from testbed.control import MockControlError
 from testbed.junit import write_junit_xml
-from testbed.save_scenario import save_mocks
+from testbed.save_scenario import save_mocks, target_problem
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, resolve, scenario_files, scenarios_dir
 from testbed.scenario_report import ScenarioReport
 from testbed.scenario_runner import MockPair, ScenarioRunner
@@ -174,10 +174,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     target = Path(args.from_mocks)
+    if not target.name:
+        print(f"custsync scenario new: --from-mocks {args.from_mocks!r} names no file: give the scenario file to "
+              "write (e.g. scenarios/captured.yaml).", file=sys.stderr)
+        return EXIT_USAGE
     if target.suffix not in (".yaml", ".yml"):
         target = target.with_suffix(".yaml")
-    if target.exists() and not args.force:
-        print(f"custsync scenario new: {target} exists; --force overwrites it.", file=sys.stderr)
+    problem = target_problem(target)
+    if problem is None and target.exists() and not args.force:
+        problem = f"{target} exists; --force overwrites it."
+    if problem:
+        print(f"custsync scenario new: {problem}", file=sys.stderr)
         return EXIT_USAGE
     config = _with_urls(args)
     if config is None:
@@ -186,9 +193,13 @@ def cmd_new(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        _loaded, *customers = save_mocks(target, config, anonymize=args.anonymize)
+        _loaded, *customers = save_mocks(target, config, anonymize=args.anonymize,
+                                         keep_portal_links=args.keep_portal_links)
     except MockControlError as exc:
         print(f"custsync scenario new: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"custsync scenario new: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"wrote {target}: {customers[0]} NetSuite and {customers[1]} Stripe customers"
           + (" (anonymized)" if args.anonymize else "") + ". Add the steps and a lesson, then: "
@@ -383,6 +394,10 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--anonymize", action="store_true",
                    help="replace names, emails, phones, addresses with fakes (consistent within the file)")
     q.add_argument("--force", action="store_true", help="overwrite FILE")
+    q.add_argument("--keep-portal-links", action="store_true",
+                   help="write the customers' signed portal links whole (bearer links: anyone holding the file "
+                   "reaches those customers' billing details); by default they are masked and the replay "
+                   "writes the current link")
     _running_mock_options(q)
     q.set_defaults(func=cmd_new)
 

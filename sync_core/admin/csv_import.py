@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from sync_core.errors import SyncError
 from sync_core.rules.ids import is_internal_id, is_stripe_customer_id
 from sync_core.run.services import Services
+from sync_core.run.stripe_index import listing_pays
 from sync_core.stripe.listing import DEFAULT_PARTITIONS, PAGE
 from sync_core.text_files import TextEncodingError, decode_utf8
 
@@ -138,10 +139,16 @@ def read_rows(path: Path, *, id_column: str | None = None, stripe_column: str | 
     rows: list[ImportRow] = []
     problems: list[str] = []
     seen: dict[str, ImportRow] = {}
+    last = reader.line_num  # the physical line the previous row ended on
     try:
         for values in reader:
-            line = reader.line_num
+            line, last = last + 1, reader.line_num  # a row starts on the line after the previous one ended
             if not any(v.strip() for v in values):
+                continue
+            if last > line and any("\n" in v or "\r" in v for v in values):
+                # Ids never hold a line break: a quote opened here and closed lines later (or never).
+                problems.append(f"line {line}: a quote opened on this line is not closed on it (the value runs on "
+                                f"to line {last}): close the quote, or remove it")
                 continue
             if len(values) <= max(i_id, i_stripe):
                 problems.append(f"line {line}: {len(values)} columns, the header has {len(header)}")
@@ -283,9 +290,10 @@ async def _stripe_lookup(services: Services, stripe_ids: set[str],
 
     Stripe has no batch retrieve. Listing costs one request per 100 customers of the account, a
     retrieve one per id; the account's size is not known in advance. So list (several `created` ranges
-    at once, StripeGateway.all_customers), and give up listing while it finds no more than one of the
-    file's ids a page (then retrieve the rest): at most a few pages more than retrieving, and a full
-    listing when the file names much of the account.
+    at once, StripeGateway.all_customers) by the mass sync's rule (`stripe_index.listing_pays`): on while
+    pages find the file's ids, or while the pages read stay below the retrieves still needed; then retrieve
+    the rest. At most about twice the cheaper way, wherever the file's customers sit in the account: 20,000
+    of its oldest customers in an account of 200,000 are listed in 2,000 pages, not retrieved one by one.
     """
     prefix = services.config.sync.metadata_prefix
     facts: dict[str, _StripeFact] = {}
@@ -313,12 +321,9 @@ async def _stripe_lookup(services: Services, stripe_ids: set[str],
                 if left == 0:
                     strategy = f"listed {pages} page(s) of {PAGE} until every id was found"
                     break
-                # A page that finds less than one wanted id costs more than retrieving that id: past the
-                # first few pages, list on only while the pages so far found more than one id each, and
-                # never spend more pages than there were ids to retrieve.
-                if pages >= len(stripe_ids) or (pages >= 3 and len(facts) < pages):
+                if not listing_pays(found=found, pages=pages, lookups_left=left):
                     strategy = (f"listed {pages} page(s) of {PAGE}, then retrieved the {left} id(s) not "
-                                "seen (listing found too few of the file's ids per page)")
+                                "seen (retrieving them costs fewer requests than listing on)")
                     break
         if not strategy:
             return facts, (f"listed every Stripe customer ({services.stripe.list_pages - pages_before} page(s) of "
@@ -441,24 +446,41 @@ def _why(sid: str, owners: list[str], holders: dict[str, set[str]], in_file: dic
     return "; ".join(reasons)
 
 
+WRITES_IN_FLIGHT = 2  # write-back calls at once: NetSuite's concurrency is shared by every integration
+
+
 async def apply_import(services: Services, plan: ImportPlan, *, on_progress: Progress | None = None) -> ImportPlan:
-    """Write the rows planned as `set`, a batch at a time (the NetSuite client keeps to the concurrency limit)."""
+    """Write the rows planned as `set` through the RESTlet's writeBack action, `[netsuite] write_back_batch` customers
+    a call (as a mass sync writes back), not a request per row; each row gets its own result. The plan's NetSuite
+    request count includes these calls."""
     field_id = services.config.netsuite.stripe_id_field
+    size = services.config.netsuite.write_back_batch
     todo = [r for r in plan.rows if r.action == "set"]
+    before, started = services.netsuite.requests, time.monotonic()
     done = 0
+    gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
 
-    async def write(row: ImportRow) -> None:
-        try:
-            await services.netsuite.patch_customer(row.internal_id, {field_id: row.stripe_customer_id})
-        except SyncError as exc:
-            row.action, row.message = "error", f"write failed: {exc.message}"
-            return
-        row.action, row.message = "written", f"set {field_id}"
-        plan.applied += 1
-
-    for start in range(0, len(todo), BATCH):
-        await asyncio.gather(*(write(r) for r in todo[start:start + BATCH]))
-        done += len(todo[start:start + BATCH])
+    async def write(batch: list[ImportRow]) -> None:
+        nonlocal done
+        async with gate:
+            results: dict[str, SyncError | None]
+            try:
+                results = dict(await services.netsuite.write_back([(r.internal_id, {field_id: r.stripe_customer_id})
+                                                                   for r in batch]))
+            except SyncError as exc:
+                results = {r.internal_id: exc for r in batch}
+        for row in batch:
+            error = results.get(row.internal_id, SyncError("NetSuite did not say whether it was written"))
+            if error is None:
+                row.action, row.message = "written", f"set {field_id}"
+                plan.applied += 1
+            else:
+                row.action, row.message = "error", f"write failed: {error.message}"
+        done += len(batch)
         if on_progress:
             on_progress("NetSuite writes", done, len(todo))
+
+    await asyncio.gather(*(write(todo[k:k + size]) for k in range(0, len(todo), size)))
+    plan.netsuite_requests += services.netsuite.requests - before
+    plan.seconds["apply"] = round(time.monotonic() - started, 2)
     return plan

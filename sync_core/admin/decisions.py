@@ -22,6 +22,10 @@ from sync_core.run.journal import DecisionLog, Journal, JournalError
 from sync_core.run.live_lookups import LiveLookups
 from sync_core.run.services import Services
 
+OTHER_MODE_LINK_REMEDY = ("The id belongs to the other Stripe mode (a test-mode id with a live key, or the reverse; "
+                          "often a sandbox id copied into production). Link a customer of this mode, or check that "
+                          "the Stripe key is the intended one.")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -70,13 +74,22 @@ class LinkResult:
     written: bool = False
     others: tuple[str, ...] = ()
 
+    @property
+    def already_linked(self) -> bool:
+        """The customer holds this id already: linking writes nothing."""
+        return self.previous == self.stripe_customer_id
+
     def as_dict(self) -> dict[str, Any]:
         return {"internal_id": self.internal_id, "stripe_customer_id": self.stripe_customer_id,
                 "previous": self.previous, "field": self.field, "written": self.written,
+                "already_linked": self.already_linked,
                 "other_netsuite_customers": list(self.others), "stripe_customer": self.candidate.as_dict()}
 
     def write_sentence(self) -> str:
         """The NetSuite write, as the confirmation states it."""
+        if self.already_linked:
+            return (f"nothing: NetSuite customer {self.internal_id} already holds {self.stripe_customer_id} in "
+                    f"{self.field} (STRIPE CUSTOMER ID (PAYPACK)).")
         return (f"NetSuite customer {self.internal_id}: {self.field} (STRIPE CUSTOMER ID (PAYPACK)) "
                 f"{self.previous or '(empty)'} -> {self.stripe_customer_id}. Nothing else is written, "
                 "in NetSuite or in Stripe.")
@@ -101,11 +114,50 @@ async def read_customer(services: Services, internal_id: str) -> tuple[str, str 
 
 
 async def _read_mapped(services: Services, internal_id: str) -> tuple[str, MappedCustomer]:
+    record, mapped = await _read_record(services, internal_id)
+    return _name(record, mapped), mapped
+
+
+async def _read_record(services: Services, internal_id: str) -> tuple[dict[str, Any], MappedCustomer]:
+    """The customer's record and its mapping, exactly as a sync maps it (R9, the configured lookup field)."""
     ctx = await reads.read_context(services)
     record = await services.netsuite.get_customer(internal_id)
-    mapped = reads.map_for(services, record, ctx.columns)
-    name = record.get("companyName") or record.get("companyname") or mapped.params.get("name") or ""
-    return str(name), mapped
+    return record, reads.map_for(services, record, ctx.columns)
+
+
+def _name(record: dict[str, Any], mapped: MappedCustomer) -> str:
+    return str(record.get("companyName") or record.get("companyname") or mapped.params.get("name") or "")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One customer's NetSuite side beside its linked Stripe customer, as a sync would compare them."""
+
+    internal_id: str
+    name: str
+    columns: tuple[str, ...]  # the saved search's mapped columns (R9)
+    params: dict[str, Any]  # what a sync sends: the update to the linked customer, or a create's parameters
+    stripe_id: str | None  # STRIPE CUSTOMER ID (PAYPACK) as stored
+    customer: dict[str, Any] | None  # the Stripe customer it names (deleted: {"deleted": True}); None: none
+    portal_url: str | None  # a bearer link: show it masked only
+
+    @property
+    def linked(self) -> bool:
+        return self.customer is not None and not self.customer.get("deleted")
+
+
+async def compare(services: Services, internal_id: str) -> Comparison:
+    """The record mapped as a sync maps it, the parameters a sync would send (against the Stripe customer as it
+    is, with [sync] blank_clears), and that Stripe customer: the customer screen's comparison is the sync's."""
+    internal_id = str(internal_id).strip()
+    record, mapped = await _read_record(services, internal_id)
+    sid = normalize_stripe_id(mapped.stripe_customer_id)
+    customer = await services.stripe.retrieve(sid) if sid else None
+    if customer is not None and not customer.get("deleted"):
+        params = mapped.update_params(customer, services.config.sync.blank_clears)
+    else:
+        params = mapped.create_params()
+    return Comparison(internal_id, _name(record, mapped), mapped.columns, params, sid, customer, mapped.portal_url)
 
 
 async def find_candidates(services: Services, internal_id: str) -> Candidates:
@@ -137,7 +189,10 @@ async def check_link(services: Services, internal_id: str, stripe_id: str) -> Li
         raise SyncError(f"{stripe_id!r} is not a Stripe customer id",
                         remedy="A Stripe customer id starts with cus_ (Stripe Dashboard -> Customers, the id "
                                "under the customer's name).", code="invalid_stripe_id")
-    customer = await services.stripe.retrieve(sid)
+    customer, other_mode = await services.stripe.retrieve_linked(sid)
+    if customer is None and other_mode:  # as a sync's R2 says it
+        raise SyncError(f"Stripe customer {sid} exists only in the other Stripe mode (test vs live), not in the "
+                        f"{services.stripe.mode} mode custsync uses", remedy=OTHER_MODE_LINK_REMEDY, code="other_mode")
     if customer is None:
         raise SyncError(f"Stripe has no customer {sid} in this account",
                         remedy="Check the id in the Stripe Dashboard (Customers), and that custsync uses the "
@@ -171,8 +226,11 @@ def decision_journal(path: str | Path) -> Journal:
 
 
 async def link(services: Services, internal_id: str, stripe_id: str, journal_path: str | Path) -> LinkResult:
-    """Validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID (PAYPACK), journal the decision."""
+    """Validate `stripe_id` against Stripe, write only STRIPE CUSTOMER ID (PAYPACK), journal the decision. The id
+    the customer already holds is not written again (`LinkResult.already_linked`, `written` False)."""
     result = await check_link(services, internal_id, stripe_id)
+    if result.already_linked:
+        return result
     with decision_journal(journal_path) as journal:
         return await write_link(services, result, journal.decisions)
 

@@ -13,10 +13,11 @@ from sync_core.config import ConfigError, NetSuiteAuth
 from sync_core.errors import NetSuiteError
 from sync_core.netsuite.portal_links import open_link
 from sync_core.rules.catalogue import RULES
-from sync_core.rules.decide import LINK_CHECKS, normalize_stripe_id
+from sync_core.rules.decide import LINK_CHECKS, for_deployment, normalize_stripe_id, r8_remedy
 from sync_core.rules.mapping import ADDRESS, DIRECT, KNOWN_BODY_COLUMNS, NAME_COLUMNS, stripe_target
 from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS
 from sync_core.rules.stripe_edits import StripeEditsPolicy
+from sync_core.run.configured_ids import FIELDS_REMEDY, configured_fields, missing_deployment, missing_fields, missing_search
 from sync_core.run.services import Services
 from sync_core.run.status_fields import StatusFields
 
@@ -38,16 +39,30 @@ async def stored_stripe_ids(services: Services) -> Check:
     if not sampled:
         return Check(check_id, title, True, "no NetSuite customer stores a Stripe id yet", rule="R2")
     found = await asyncio.gather(*(services.stripe.retrieve(sid) for _, sid in sampled))
+    # A sync fails every one of these with R2: an id Stripe does not know here, and one of a deleted customer.
     missing = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is None]
+    deleted = [f"{cid} ({sid})" for (cid, sid), obj in zip(sampled, found) if obj is not None and obj.get("deleted")]
     scope = f"{len(sampled)} sampled" if len(rows) >= STORED_ID_SAMPLE else f"all {len(sampled)}"
-    if not missing:
+    if not missing and not deleted:
         return Check(check_id, title, True, f"{scope} stored Stripe ids name {mode}-mode customers", rule="R2")
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} name no customer in {mode} mode: {_some(missing)}")
+    if deleted:
+        parts.append(f"{len(deleted)} name a deleted customer: {_some(deleted)}")
+    remedies = []
+    if missing:
+        remedies.append(f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
+                        f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account.")
     return Check(check_id, title, False,
-                 f"{len(missing)} of {scope} stored Stripe ids name no customer in {mode} mode: {shown}",
-                 f"Ids from the other mode (sandbox ids imported into production, or the reverse) or from "
-                 f"another account: check that CUSTSYNC_STRIPE_API_KEY is the {mode} key of the right account. "
-                 f"If it is: {RULES['R2'].remedy}", "R2")
+                 f"{len(missing) + len(deleted)} of {scope} stored Stripe ids are stale (R2): {'; '.join(parts)}",
+                 " ".join([*remedies, f"{'If it is: ' if missing else ''}{RULES['R2'].remedy}"]), "R2")
+
+
+def _some(items: list[str]) -> str:
+    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+
+
 PORTAL_EDITS_TITLE = "Customer edits in the portal"
 POLICY_SAYS = {
     StripeEditsPolicy.ASK: "such an edit is not pushed over; the customer waits for a person, who sees both values "
@@ -131,6 +146,7 @@ async def check_portal_link(services: Services) -> Check:
                      f"customer {sample}: the Suitelet refuses a link the RESTlet signs now",
                      "Give the RESTlet and the Suitelet the same API secret (custsecret_custsync_portal_link), "
                      "restricted to both scripts.", "R6")
+    result = for_deployment(result, ns.portal_deployment)
     return Check("portal-link", PORTAL_LINK_TITLE, False, f"customer {sample}: {result.message}", result.remedy,
                  result.rule)
 
@@ -158,7 +174,13 @@ async def run_doctor(services: Services) -> list[Check]:
 
     def search_check(check_id: str, title: str, search_id: str) -> Callable[[], Awaitable[Check]]:
         async def body() -> Check:
-            columns = await services.netsuite.search_columns(search_id)
+            try:
+                columns = await services.netsuite.search_columns(search_id)
+            except NetSuiteError as exc:
+                missing = missing_search(services, search_id, exc)
+                if missing is None:
+                    raise
+                return Check(check_id, title, False, missing.sentence(), missing.remedy, "R9")
             mappable = set(DIRECT) | set(NAME_COLUMNS) | set(ADDRESS)
             names = [c.name for c in columns]
             unknown = [n for n in names if n not in mappable | KNOWN_BODY_COLUMNS and not n.startswith("custentity")]
@@ -174,17 +196,18 @@ async def run_doctor(services: Services) -> list[Check]:
         return body
 
     async def paypack_fields() -> Check:
-        fields = f"{ns.stripe_id_field}, {ns.portal_url_field}"
-        try:
-            await services.netsuite.suiteql_page(f"SELECT id, {fields} FROM customer", limit=1)
-        except NetSuiteError as exc:
-            if exc.status == 400:
-                return Check("paypack-fields", "PayPack customer fields", False,
-                             f"NetSuite does not know {fields}: {exc.message}",
-                             "Install the PayPack bundle, or set [netsuite] stripe_id_field / portal_url_field to "
-                             "the script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field.")
-            raise
-        return Check("paypack-fields", "PayPack customer fields", True, f"{fields} exist on the customer record")
+        """The customer fields the configuration names (the PayPack fields, the lookup field) exist."""
+        fields = configured_fields(services)
+        missing = await missing_fields(services)
+        if missing:
+            paypack = any(m.setting.startswith("[netsuite]") for m in missing)
+            return Check("paypack-fields", "PayPack customer fields", False,
+                         "; ".join(m.sentence() for m in missing),
+                         ("Install the PayPack bundle, or set [netsuite] stripe_id_field / portal_url_field to the "
+                          "script ids of STRIPE CUSTOMER ID (PAYPACK) and the portal URL field. " if paypack else "")
+                         + FIELDS_REMEDY)
+        return Check("paypack-fields", "PayPack customer fields", True,
+                     f"{', '.join(fields.values())} exist on the customer record")
 
     async def status_fields() -> Check:
         title = "custsync status fields"
@@ -216,9 +239,13 @@ async def run_doctor(services: Services) -> list[Check]:
         if status == "RELEASED":
             return Check("portal-deployment", "Portal-link deployment released", True, f"{ns.portal_deployment} is RELEASED",
                          rule="R8")
-        detail = f"{ns.portal_deployment} is {status}" if status else f"{ns.portal_deployment} does not exist"
+        missing = missing_deployment(services, status)
+        if missing is not None:
+            return Check("portal-deployment", "Portal-link deployment released", False,
+                         missing.sentence() + ": portal links cannot work", missing.remedy, "R8")
         return Check("portal-deployment", "Portal-link deployment released", False,
-                     detail + ": portal links answer NetSuite's error", RULES["R8"].remedy, "R8")
+                     f"{ns.portal_deployment} is {status}: portal links answer NetSuite's error",
+                     r8_remedy(ns.portal_deployment), "R8")
 
     default_configuration = asyncio.ensure_future(services.stripe.default_portal_configuration())
 

@@ -17,7 +17,7 @@ import httpx
 
 from sync_core.errors import SyncError
 from sync_core.outcome import Outcome, Status
-from sync_core.rules.decide import LINK_CHECKS, PortalDecision, normalize_stripe_id
+from sync_core.rules.decide import LINK_CHECKS, PortalDecision, for_deployment, normalize_stripe_id
 from sync_core.rules.ids import internal_id as parse_internal_id
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ async def check_customer(netsuite: NetSuiteClient, ns: NetSuiteConfig, internal_
             else:
                 outcome.portal = LINK_CHECKS["no-link"]
             return outcome
-        outcome.portal = await open_link(stored, client=client)
+        outcome.portal = for_deployment(await open_link(stored, client=client), ns.portal_deployment)
         if outcome.portal.outcome is LINK_CHECKS["ok"].outcome:
             outcome.status = Status.OK
     except SyncError as exc:

@@ -125,7 +125,10 @@ RULES: dict[str, Rule] = {
             "Which NetSuite columns go to Stripe is decided by the column headers of the "
             "configured saved search (single sync: the Customer Sync Saved Search; mass sync: the "
             "Mass Customer Sync Saved Search, whose criteria also choose the customers). Values "
-            "always come from the customer record, never from the search.",
+            "always come from the customer record, never from the search. A blank field is not a "
+            "value and leaves Stripe's, but an address is one value: when NetSuite has one it is sent "
+            "whole, its blank lines included; only a wholly empty address keeps Stripe's. A value "
+            "longer than Stripe accepts fails that customer before anything is sent.",
             remedy="Edit the saved search's columns, or the saved search ids in the configuration.",
         ),
         Rule(
@@ -152,6 +155,7 @@ RULES: dict[str, Rule] = {
 }
 
 PORTAL_ERROR_TEXT = "Getting error while generating customer portal Session URL"
+PORTAL_DEPLOYMENT = "customdeploy_custsync_portal"  # custsync's own (deploy/netsuite), as R8 names it ([netsuite] default)
 
 
 def rule(rule_id: str) -> Rule:

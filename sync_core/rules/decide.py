@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from sync_core.rules.catalogue import PORTAL_ERROR_TEXT, RULES, Action
+from sync_core.rules.catalogue import PORTAL_DEPLOYMENT, PORTAL_ERROR_TEXT, RULES, Action
 from sync_core.rules.stripe_edits import FieldEdit, Resolution
 
 
@@ -87,7 +87,7 @@ class Decision:
     remedy: str | None = None
     shared_with: tuple[str, ...] = ()  # other NetSuite customers already linked to the chosen Stripe customer
     push: bool = True  # whether this customer pushes its mapped fields (False: another customer owns them)
-    recovered: bool = False  # links the customer an interrupted create of the same data made
+    recovered: bool = False  # links the customer an interrupted create made for this customer
     stripe_edits: tuple[FieldEdit, ...] = ()  # R10: fields edited in Stripe outside custsync, as resolved
 
     @property
@@ -95,13 +95,8 @@ class Decision:
         """A field edited in Stripe waits for a person's choice (R10, policy ask)."""
         return any(e.resolution is Resolution.ASK for e in self.stripe_edits)
 
-    @property
-    def writes_stripe(self) -> bool:
-        return self.action in (Action.UPDATE, Action.CREATE)
-
-    @property
-    def writes_netsuite_link(self) -> bool:
-        return self.action in (Action.LINK_EXISTING, Action.CREATE)
+    # What a decision writes is the plan row's to say (`planner.PlanRow.writes_stripe`, `writes_netsuite`): a
+    # link-existing pushes the fields that differ, a use-linked writes a stale portal link; the rules know neither.
 
     @property
     def linked(self) -> bool:
@@ -195,9 +190,11 @@ def decide(
       mailbox, in any letter case (Stripe's list filter is case-sensitive, so
       the engine looks up several ways); several spellings are several candidates.
     - `interrupted_create`: the Stripe customer that an interrupted create for
-      this customer, with the same data, made (the journal says a create was
-      sent and never recorded). A customer merely tagged with this internal id
-      by an earlier run is an ordinary candidate in `same_mailbox`.
+      this customer made (the journal says a create was sent and never
+      recorded; the customer is tagged for it and created since), whatever its
+      data now: linked and brought up to date. A customer merely tagged with
+      this internal id by an earlier, finished create (the guide's rematch) is
+      an ordinary candidate in `same_mailbox`.
     - `fields_differ`: whether the mapped fields differ from the linked Stripe
       customer's (decides update vs use-linked).
     """
@@ -259,7 +256,8 @@ def decide(
 
 def _recovered(interrupted_create: StripeCustomerRef, trace: list[TraceStep]) -> Decision:
     trace.append(TraceStep("R3", f"{interrupted_create.id} was made for this customer by an interrupted create "
-                                 "of the same data: recovered, not created again"))
+                                 "(the run journal has the attempt): recovered, its fields brought up to date, not "
+                                 "created again"))
     return Decision(
         rule="R3",
         action=Action.LINK_EXISTING,
@@ -436,9 +434,29 @@ class PortalDecision:
     remedy: str | None = None
 
 
+def r8_remedy(deployment: str = PORTAL_DEPLOYMENT) -> str:
+    """R8's remedy, naming the deployment the configuration names ([netsuite] portal_deployment)."""
+    return (_remedy("R8") or "").replace(PORTAL_DEPLOYMENT, deployment)
+
+
+def for_deployment(decision: PortalDecision, deployment: str) -> PortalDecision:
+    """An R8 answer with the remedy naming the configured deployment (a link check's, from LINK_CHECKS)."""
+    if decision.rule != "R8" or deployment == PORTAL_DEPLOYMENT:
+        return decision
+    return PortalDecision(decision.rule, decision.outcome, decision.message.replace(PORTAL_DEPLOYMENT, deployment),
+                          (decision.remedy or "").replace(PORTAL_DEPLOYMENT, deployment) or None)
+
+
+def _not_released(message: str, deployment: str) -> PortalDecision:
+    return PortalDecision("R8", PortalOutcome.NOT_RELEASED, f"{message} It answers NetSuite's error until the "
+                          f"deployment {deployment} is released.", remedy=r8_remedy(deployment))
+
+
 @cache  # a few answers, shared by every customer of a run (a decision is a value)
-def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> PortalDecision:
-    """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet."""
+def portal_write(*, linked: bool, current: bool, deployment_released: bool,
+                 deployment: str = PORTAL_DEPLOYMENT) -> PortalDecision:
+    """What a sync does with the portal field (R6); R8 when the links it writes cannot work yet (`deployment`:
+    the configured portal deployment)."""
     if not linked:
         return PortalDecision("R6", PortalOutcome.NOT_LINKED, "No Stripe customer is linked; no portal link.")
     if current:
@@ -446,20 +464,25 @@ def portal_write(*, linked: bool, current: bool, deployment_released: bool) -> P
     else:
         done = PortalDecision("R6", PortalOutcome.WRITTEN, "The current portal link was written.")
     if not deployment_released:
-        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
-                              f"{done.message} It answers NetSuite's error until the portal Suitelet's "
-                              "deployment is released.", remedy=_remedy("R8"))
+        return _not_released(done.message, deployment)
     return done
 
 
 @cache
-def portal_plan(*, deployment_released: bool) -> PortalDecision:
-    """Dry run: no link is fetched; say what a real run would do."""
+def portal_plan(*, deployment_released: bool, deployment: str = PORTAL_DEPLOYMENT,
+                current: bool | None = None) -> PortalDecision:
+    """Dry run: say what a real run would do. `current`: whether the field holds the current link (None: the
+    current link is not known, so neither is whether it is written)."""
+    if current:
+        done = PortalDecision("R6", PortalOutcome.CURRENT, "The portal field already holds the current link.")
+    elif current is None:
+        done = PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
+    else:
+        done = PortalDecision("R6", PortalOutcome.PLANNED, "The current portal link would be written (the field is "
+                                                           "empty or stale).")
     if not deployment_released:
-        return PortalDecision("R8", PortalOutcome.NOT_RELEASED,
-                              "The portal link would be written, but it answers NetSuite's error until the "
-                              "portal Suitelet's deployment is released.", remedy=_remedy("R8"))
-    return PortalDecision("R6", PortalOutcome.PLANNED, "The portal link is written if the field is empty or stale.")
+        return _not_released(done.message, deployment)
+    return done
 
 
 # What opening a link can give: the Suitelet's page reason (or the redirect, or NetSuite's error) -> decision.

@@ -46,9 +46,11 @@ KNOWN_BODY_COLUMNS = {
     "currency", "category", "externalid", "title", "altemail",
 }
 METADATA_VALUE_LIMIT = 500  # Stripe's metadata value limit
-# Stripe's length limits on customer strings, from Stripe's OpenAPI spec (PostCustomers, the maxLength of
-# each parameter; the Stripe mock vendors that spec): checked before sending, so an over-long field fails one
-# customer cleanly with nothing written.
+# Stripe's length limits on customer strings, as Stripe's OpenAPI spec gives them (github.com/stripe/openapi,
+# spec3.json at API version 2026-07-29.dahlia; the part custsync uses is vendored for the Stripe mock): the
+# `maxLength` of `name` (256), `email` (512), `phone` (20), `description` (5000) and of every `address` part
+# (5000) in the form body of both POST /v1/customers and POST /v1/customers/{customer}. Checked before
+# sending, so an over-long value fails its customer with R9 and nothing is written, not a 400 from Stripe.
 STRIPE_LENGTH_LIMITS = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 ADDRESS_LENGTH_LIMIT = 5000
 # Who the customer is, besides `name` (Stripe's customer object since API version 2025-09-30.clover, in the
@@ -107,7 +109,10 @@ class MappedCustomer:
         A field that is blank in NetSuite is left out, so Stripe keeps its value (a CSV-imported
         link to a customer without an email must not wipe the Stripe email, its receipts and its
         portal login); only the Stripe fields named in `clear_blanks` ([sync] blank_clears) are
-        cleared. A partial address keeps Stripe's values for its blank lines.
+        cleared. A compound value is one value: when NetSuite has an address (any mapped line of it), it
+        is sent whole, its blank lines as "" (which unsets them in Stripe), so a customer who moved from
+        Cupertino, Suite 5, CA to London is not left with London, Suite 5, CA. Only a wholly empty address
+        keeps Stripe's (the parts the saved search does not map are Stripe's either way, R9).
         """
         clear = set(clear_blanks)
         params = self.compact.nested()
@@ -123,9 +128,10 @@ class MappedCustomer:
                     out.update({k: params[k] for k in NAME_KINDS.values() if k in params})
         address = params.get("address")
         if address:
+            mapped = address_parts(self.columns)
             kept = {} if "address" in clear else {k: v for k, v in ((current or {}).get("address") or {}).items()
-                                                   if v and k in ADDRESS_TARGETS}
-            out["address"] = {**kept, **address}
+                                                   if v and k in ADDRESS_TARGETS and k not in mapped}
+            out["address"] = {**kept, **{part: address.get(part, "") for part in mapped}}
         elif "address" in clear and any(_target(c) == "address" for c in self.columns):
             out["address"] = ""
         metadata = dict(params.get("metadata", {}))
@@ -148,6 +154,17 @@ CLEARABLE = ("email", "phone", "description", "name", "address")
 ADDRESS_TARGETS = {target for _, target in ADDRESS.values()}
 # Few values, each shared by many customers: one string each (a run of 100,000 holds them all at once).
 REPEATED_ADDRESS_PARTS = ("city", "state", "country")
+
+
+@lru_cache(maxsize=16)
+def address_parts(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The Stripe address parts the search's columns map, in Stripe's order: the whole of the address custsync
+    sends (a part NetSuite leaves blank is sent blank)."""
+    mapped = {ADDRESS[c][1] for c in columns if c in ADDRESS}
+    return tuple(t for t in ADDRESS_PART_ORDER if t in mapped)
+
+
+ADDRESS_PART_ORDER = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 def _target(column: str) -> str:
@@ -283,7 +300,7 @@ def map_record(
         else:
             blank_metadata.append(lookup_field)
 
-    _check_lengths(internal_id, params)
+    _check_lengths(internal_id, params, "companyname" if name_parts.get("companyname") else "firstname, lastname")
     _, sid = _body_value(record, stripe_id_field.lower())
     _, url = _body_value(record, portal_url_field.lower())
     # The record email is what R3 matches on, even when the search has no email column.
@@ -315,15 +332,25 @@ def changed_fields(params: dict[str, Any], customer: dict[str, Any]) -> list[tup
     return out
 
 
-def _check_lengths(internal_id: str, params: dict[str, Any]) -> None:
+# The NetSuite field each Stripe value comes from (the name's, from the record: a company or a person).
+SOURCE_FIELD = {**{target: column for column, target in DIRECT.items()},
+                **{f"address.{target}": column for column, (_, target) in ADDRESS.items()}}
+
+
+def _check_lengths(internal_id: str, params: dict[str, Any], name_source: str) -> None:
+    """MappingError (R9) naming the NetSuite field of every value longer than Stripe accepts."""
     too_long = [(k, len(v), limit) for k, limit in STRIPE_LENGTH_LIMITS.items()
                 if isinstance(v := params.get(k), str) and len(v) > limit]
     too_long += [(f"address.{k}", len(v), ADDRESS_LENGTH_LIMIT) for k, v in (params.get("address") or {}).items()
                  if len(v) > ADDRESS_LENGTH_LIMIT]
     if too_long:
-        what = "; ".join(f"{k} is {n} characters (Stripe accepts {limit})" for k, n, limit in too_long)
-        raise MappingError(f"customer {internal_id}: {what}",
-                           remedy="Shorten the field on the NetSuite customer, or remove its column from the saved search.")
+        sources = {**SOURCE_FIELD, "name": name_source}
+        what = "; ".join(f"{k} (NetSuite {sources[k]}) is {n} characters, Stripe accepts {limit}"
+                         for k, n, limit in too_long)
+        fields = ", ".join(f"{sources[k]} (at most {limit} characters)" for k, _, limit in too_long)
+        raise MappingError(f"customer {internal_id}: {what}; nothing was sent to Stripe",
+                           remedy=f"Shorten {fields} on NetSuite customer {internal_id}, or remove the column from "
+                                  "the saved search (R9).")
 
 
 def differs(params: dict[str, Any], customer: dict[str, Any]) -> bool:

@@ -28,6 +28,11 @@ FORMS = ("an ISO 8601 time with its time zone (2026-11-27T06:00:00Z, 2026-11-27T
          "(30m, 2h, 1d), or 'last' (the start of the last finished run against this target)")
 
 
+# No NetSuite record was modified before this; an earlier moment (0001-01-01, or 800000d ago) names every
+# customer, which leaving --changed-since out says plainly, and lies outside what the clocks here can count.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class ChangedSinceError(ValueError):
     """A --changed-since value that names no usable moment, phrased for the person who typed it."""
 
@@ -41,7 +46,11 @@ def parse_changed_since(text: str, *, now: datetime | None = None) -> datetime |
         return LAST
     relative = _RELATIVE.match(value)
     if relative:
-        return now - timedelta(**{_UNITS[relative.group(2).lower()]: int(relative.group(1))})
+        try:
+            moment = now - timedelta(**{_UNITS[relative.group(2).lower()]: int(relative.group(1))})
+        except (OverflowError, ValueError):  # further back than a date (or an int) can be: before EARLIEST anyway
+            moment = None
+        return _not_too_early(text, moment)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -53,6 +62,13 @@ def parse_changed_since(text: str, *, now: datetime | None = None) -> datetime |
     if moment > now:
         raise ChangedSinceError(f"{text!r} is in the future ({moment:%Y-%m-%dT%H:%M:%SZ}; it is now "
                                 f"{now:%Y-%m-%dT%H:%M:%SZ}): no customer can have changed since then.")
+    return _not_too_early(text, moment)
+
+
+def _not_too_early(text: str, moment: datetime | None) -> datetime:
+    if moment is None or moment < EARLIEST:
+        raise ChangedSinceError(f"{text!r} reaches back before {EARLIEST:%Y-%m-%d}, before any NetSuite record was "
+                                "modified: leave --changed-since out to take every customer of the saved search.")
     return moment
 
 
@@ -86,5 +102,9 @@ def since_last_run(journal_path: str | Path, target: RunTarget) -> tuple[datetim
 
 
 def query_moment(since: datetime) -> datetime:
-    """The moment a filter on `lastmodifieddate` compares with: down to the second, less the clock margin."""
+    """The moment a filter on `lastmodifieddate` compares with: down to the second, less the clock margin.
+    ChangedSinceError for a moment no filter can name (a run checks this before it journals anything)."""
+    if since.tzinfo is None or since.utcoffset() is None:
+        raise ChangedSinceError(f"changed_since {since.isoformat()} has no time zone.")
+    _not_too_early(since.isoformat(), since)
     return datetime.fromtimestamp(math.floor(since.timestamp()) - CLOCK_MARGIN_SECONDS, UTC)

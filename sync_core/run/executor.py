@@ -141,7 +141,8 @@ async def portal(services: Services, mapped: MappedCustomer, ctx: SyncContext) -
     except SyncError as exc:
         return PortalDecision("R6", PortalOutcome.FAILED, f"portal link not written: {exc.message}", exc.remedy), None
     current = holds_link(mapped.portal_url, link)
-    return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released), link
+    return portal_write(linked=True, current=current, deployment_released=ctx.deployment_released,
+                        deployment=services.config.netsuite.portal_deployment), link
 
 
 def write_back_patch(services: Services, outcome: Outcome, mapped: MappedCustomer, stripe_id: str,
@@ -180,7 +181,8 @@ async def execute_one(services: Services, row: PlanRow) -> None:
     if job.dry_run:
         outcome.status = planned_status(decision)
         if job.portal:
-            outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released)  # type: ignore[union-attr]
+            outcome.portal = portal_plan(deployment_released=job.ctx.deployment_released,  # type: ignore[union-attr]
+                                         deployment=services.config.netsuite.portal_deployment)
         return
     started = time.monotonic()
     stripe_id = await write_stripe(services, job, decision, row.found.customers if row.found is not None else {})

@@ -31,7 +31,7 @@ class Job:
     dry_run: bool
     portal: bool
     run: RunView | None = None
-    create_attempted: bool = False  # the journal says a create was sent for it and never recorded
+    attempted_at: float | None = None  # when the journal says a create was sent for it and never recorded
     on_create_attempt: Callable[[str], None] | None = None  # called with the internal id before a create
     ctx: SyncContext | None = None
     mapped: MappedCustomer = None  # type: ignore[assignment]  # set by the read
@@ -42,6 +42,10 @@ class Job:
     synced: SyncedRow | None = None  # R10: what custsync last sent or confirmed (the journal's record)
     remember: Any = None  # R10: the record to store once the sync finishes (last_synced.Remember)
     _outcome: Outcome | None = None
+
+    @property
+    def create_attempted(self) -> bool:
+        return self.attempted_at is not None
 
     @property
     def outcome(self) -> Outcome:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync_core.run import reads
+from sync_core.run.interrupted import made_since
 from sync_core.run.services import Services
 from sync_core.run.stripe_index import holders
 from sync_core.run.view import RunView
@@ -24,6 +25,10 @@ class LiveLookups:
 
     async def confirm(self, stripe_ids: set[str], value: str) -> list[dict[str, Any]]:
         return await self._services.mailboxes.confirm(stripe_ids, value)
+
+    async def made_since(self, internal_id: str, attempted_at: float) -> list[dict[str, Any]]:
+        prefix = self._services.config.sync.metadata_prefix
+        return (await made_since(self._services.stripe, prefix, {internal_id: attempted_at})).get(internal_id, [])
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None,
                           run: RunView | None = None, *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:

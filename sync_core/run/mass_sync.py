@@ -33,7 +33,7 @@ from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
 from sync_core.run.services import Services
 from sync_core.run.single_sync import stage
 from sync_core.run.status_fields import StatusFields
-from sync_core.run.stripe_index import StripeIndex, build_index, retrieve_more, store_index
+from sync_core.run.stripe_index import StripeIndex, build_index, find_attempted, retrieve_more, store_index
 from sync_core.run.target import RunTarget, current_target
 from sync_core.stripe.early_listing import SURELY_LIST, EarlyListing
 from sync_core.stripe.listing import PAGE
@@ -43,12 +43,17 @@ from sync_core.stripe.stored_listing import Refreshing, StoredListing
 async def mass_sync(services: Services, journal: Journal | None, options: RunOptions) -> AsyncIterator[Event]:
     """The run's events (`Engine.mass_sync` says what each option does)."""
     options.check()
+    if options.changed_since is not None:
+        query_moment(options.changed_since)  # ChangedSinceError before the run is journaled
     started = time.monotonic()
     search_id = services.config.netsuite.mass_customer_sync_search
     if not options.dry_run and journal is None:
         raise ValueError("a mass sync that writes needs a journal")
     if not options.dry_run:
         services.stripe.guard_write("run a mass sync")
+    # The search's columns, the portal deployment, the configured fields: a configuration naming what the
+    # account lacks fails here (AccountLacks), before the run is journaled.
+    ctx = await reads.read_context(services, search_id)
     run_id = options.run_id
     target = await current_target(services.config, services.netsuite, services.stripe) if journal else None
     lock = None
@@ -69,8 +74,8 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
         skip: set[str] = set()
         if run.journal is not None and options.resumed:
             skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
-        steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
-                 per_customer_path(run, search_id, skip))
+        steps = (PlannedRun(run, ctx, skip).events() if options.path == "plan" else
+                 per_customer_path(run, ctx, skip))
         async for event in steps:
             yield event
         yield run.finish()
@@ -115,9 +120,9 @@ class Listings:
 class PlannedRun:
     """The plan path of one run: read, index, plan, execute."""
 
-    def __init__(self, run: RunState, search_id: str, skip: set[str]) -> None:
+    def __init__(self, run: RunState, ctx: SyncContext, skip: set[str]) -> None:
         self.run, self.services, self.options = run, run.services, run.options
-        self.search_id, self.skip = search_id, skip
+        self.ctx, self.skip = ctx, skip
         self.scope = Scope({o.internal_id: o for o in run.owed})
         # custsync's status fields on the record, when configured, for the customers read in pages (a dry run
         # reads them too, to plan their writes)
@@ -137,7 +142,7 @@ class PlannedRun:
             if stored is None and options.only is None and options.changed_since is None:
                 # the whole search and no stored listing: the account's listing may begin beside the pages
                 early = EarlyListing(services.stripe, asyncio.shield(linked_count))
-            ctx = await reads.read_context(services, self.search_id)
+            ctx = self.ctx
             jobs = await self._read_run(ctx, early)
         except BaseException:
             linked_count.cancel()
@@ -275,7 +280,7 @@ class PlannedRun:
             self._index(stored, emails, linked_count, listings, refreshing, early),
             reads.shared_links(services, held),
             reads.netsuite_links(services, set(), boxes),  # no query when no customer is matched by email
-            self._portal_links(wanted_links) if options.portal and not options.dry_run else _none(),
+            self._portal_links(wanted_links) if options.portal else _none(),  # a dry run reads them too (a read)
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
         more, _ = await reads.netsuite_links(services, candidates, set())
@@ -285,6 +290,9 @@ class PlannedRun:
                     reads.add_holder(links_held, sid, holder)
         index.netsuite_links, index.netsuite_mailbox_links = links_held, box_links
         await retrieve_more(index, services.stripe, {sid for box in boxes for sid in box_links.get(box, ())})
+        attempts = {j.internal_id: j.attempted_at for j in read if j.attempted_at is not None
+                    and j.kind is LookupKind.BY_EMAIL}
+        await find_attempted(index, services.stripe, services.config.sync.metadata_prefix, attempts)
         del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
         self.links_read = links is not None and options.portal and not options.dry_run
         self.run.load_synced(jobs)

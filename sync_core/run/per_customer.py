@@ -10,24 +10,22 @@ from sync_core.events import CustomersFound, Event
 from sync_core.netsuite.portal_links import source_for
 from sync_core.outcome import Outcome
 from sync_core.rules.decide import LookupKind
-from sync_core.run import reads
 from sync_core.run.in_flight import in_flight
-from sync_core.run.job import Job
+from sync_core.run.job import Job, SyncContext
 from sync_core.run.run_state import RunState, in_flight_limit
 from sync_core.run.single_sync import decide_and_write, read, stage
 from sync_core.run.turns import Turns
 from sync_core.run.view import RunView
 
 
-async def per_customer_path(run: RunState, search_id: str, skip: set[str]) -> AsyncIterator[Event]:
+async def per_customer_path(run: RunState, ctx: SyncContext, skip: set[str]) -> AsyncIterator[Event]:
     services, options = run.services, run.options
     config = services.config
-    ctx = await reads.read_context(services, search_id)
     ids: list[str] = []
     if options.only is not None:
         ids = list(options.only)
     else:
-        async for page in services.netsuite.search_pages(search_id):
+        async for page in services.netsuite.search_pages(ctx.search_id):
             ids.extend(page)
     todo = [i for i in ids if i not in skip]
     run.add_pending(todo)

@@ -33,6 +33,7 @@ from sync_core.rules.decide import (
 )
 from sync_core.rules.mapping import MappedCustomer, changed_fields
 from sync_core.rules.stripe_edits import Resolution, Seen, withheld
+from sync_core.run.interrupted import made_by_attempt
 from sync_core.run.job import Found, Job
 from sync_core.run.last_synced import edits_for, note_remember, with_edits, without
 from sync_core.run.run_scope import describe_sources
@@ -57,6 +58,10 @@ class Lookups(Protocol):
 
     # R10: per guarded field, the customer.updated events read since the last sync (None: none were read).
     def seen(self, stripe_id: str) -> dict[str, tuple[Seen, ...]] | None: ...
+    # The live Stripe customers tagged for this NetSuite customer that its open create attempt (journaled at
+    # `attempted_at`) can have made (interrupted.made_since).
+    async def made_since(self, internal_id: str, attempted_at: float) -> list[dict[str, Any]]: ...
+
 
 
 def push_params(job: Job, current: dict[str, Any], sync: SyncConfig, edits: tuple[Any, ...] = (),
@@ -108,12 +113,25 @@ async def find(job: Job, lookups: Lookups, sync: SyncConfig) -> Found:
         # NetSuite is consistent where Stripe's search is not: a Stripe customer that a linked NetSuite
         # customer of this mailbox (lookup-field value) holds is of this mailbox too once synced, even one that
         # another process created or moved here a moment ago, in a spelling the list filter does not match.
-        customers += await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
+        confirmed = await lookups.confirm(set(linked_from) - {c["id"] for c in customers}, email)
+        customers += job.run.still_of(confirmed, email) if job.run is not None else confirmed
         found.customers.update({c["id"]: c for c in customers})
         found.same_mailbox = tuple(stripe_ref(c, prefix, linked_from.get(c["id"], ())) for c in customers)
-        if job.create_attempted:
-            found.interrupted = made_by_interrupted_create(job.mapped, customers, prefix)
+        if job.attempted_at is not None:
+            found.interrupted = await interrupted_create(job, lookups, found, prefix)
     return found
+
+
+async def interrupted_create(job: Job, lookups: Lookups, found: Found, prefix: str) -> StripeCustomerRef | None:
+    """The Stripe customer this customer's open create attempt made (tagged for it, created since the attempt),
+    whatever its data now: an email may have changed between the kill and the resume."""
+    made = await lookups.made_since(job.internal_id, job.attempted_at)  # type: ignore[arg-type]
+    if job.run is not None:  # as the run left them: a customer sharing the mailbox may have linked and re-tagged it
+        made = made_by_attempt([job.run.current(c) for c in made], prefix, job.internal_id, job.attempted_at)  # type: ignore[arg-type]
+    if not made:
+        return None
+    found.customers.update({c["id"]: c for c in made})
+    return stripe_ref(min(made, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
 def decide_for(job: Job, found: Found, config: Config) -> Decision:
@@ -125,18 +143,6 @@ def decide_for(job: Job, found: Found, config: Config) -> Decision:
         decision = with_edits(decision, found.stripe_edits)
     return note_kept_blanks(decision, job.mapped, found.customers.get(decision.stripe_customer_id or ""),
                             sync.blank_clears)
-
-
-def made_by_interrupted_create(mapped: MappedCustomer, customers: list[dict[str, Any]],
-                               prefix: str) -> StripeCustomerRef | None:
-    """A customer tagged for this NetSuite customer that holds exactly the data a create would send now:
-    what an interrupted create of the same intent made. Tagged with other data, it is an ordinary candidate."""
-    params = mapped.create_params()
-    same = [c for c in customers if (c.get("metadata") or {}).get(f"{prefix}internal_id") == mapped.internal_id
-            and not changed_fields(params, c)]
-    if not same:
-        return None
-    return stripe_ref(min(same, key=lambda c: (c.get("created") or 0, c["id"])), prefix)
 
 
 def planned_push(decision: Decision, sent: dict[str, Any] | None,
@@ -181,6 +187,7 @@ class PlanRow:
     stripe_diff: Sequence[tuple[str, Any, Any]] = ()  # (field, before, after) of the push
     portal: PortalDecision | None = None
     portal_url: str | None = None  # the current link, when the field must be written
+    portal_write: bool = False  # the portal field is written (a dry run knows it even without the link)
 
     @property
     def internal_id(self) -> str:
@@ -199,10 +206,12 @@ class PlanRow:
         return self.creates or bool(self.stripe_diff)
 
     def writes_netsuite(self) -> bool:
+        """R5: the row writes the PayPack fields back: a create's new id, another id than the stored one, or the
+        portal link when the field is empty or stale."""
         if self.decision is None or self.decision.action in TERMINAL:
             return False
-        return (normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id or self.portal_url is not None
-                or any(e.resolution is Resolution.WRITE_BACK for e in self.decision.stripe_edits))
+        return (self.creates or normalize_stripe_id(self.job.mapped.stripe_customer_id) != self.stripe_id
+                or self.portal_write or any(e.resolution is Resolution.WRITE_BACK for e in self.decision.stripe_edits))
 
     @property
     def action(self) -> str:
@@ -325,7 +334,8 @@ async def plan_run(jobs: list[Job], index: Any, config: Config, *, links: dict[s
             _let_go(job)
             continue
         if job.portal:
-            row.portal, row.portal_url = _portal(job, links, deployment_released)
+            row.portal, row.portal_url, row.portal_write = _portal(job, links, deployment_released,
+                                                                    config.netsuite.portal_deployment)
         if decision.action in (Action.CREATE, Action.USE_LINKED):
             row.found = None  # executing reads it only to push (update, link existing)
         if not row.needs_requests():
@@ -348,16 +358,23 @@ def _one_at_a_time_order(jobs: list[Job]) -> Iterator[int]:
     yield from (k for k, later in enumerate(by_email) if later)
 
 
-def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool) -> tuple[PortalDecision, str | None]:
-    """R6 for a planned row: the link to write, if the field does not hold it already."""
-    if job.dry_run:
-        return portal_plan(deployment_released=deployment_released), None
+def _portal(job: Job, links: dict[str, str] | None, deployment_released: bool,
+            deployment: str) -> tuple[PortalDecision, str | None, bool]:
+    """R6 for a planned row: the decision, the link to write (if the field does not hold it already), and whether
+    the field is written. A dry run reads the current links as a run does (a read), so its plan counts the
+    same write-backs; when NetSuite could not give them, an empty field is still surely written."""
     link = (links or {}).get(job.internal_id)
+    if job.dry_run:
+        current = holds_link(job.mapped.portal_url, link) if link is not None else None
+        writes = not current if current is not None else not job.mapped.portal_url
+        return (portal_plan(deployment_released=deployment_released, deployment=deployment, current=current),
+                None if current or link is None else link, writes)
     if link is None:
         return PortalDecision("R6", PortalOutcome.FAILED, "portal link not written: NetSuite did not give the "
-                              "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None
+                              "customer's current link", "Run `custsync portal-link ID`, or sync again later."), None, False
     current = holds_link(job.mapped.portal_url, link)
-    return portal_write(linked=True, current=current, deployment_released=deployment_released), None if current else link
+    return (portal_write(linked=True, current=current, deployment_released=deployment_released, deployment=deployment),
+            None if current else link, not current)
 
 
 def describe(summary: dict[str, Any]) -> list[str]:

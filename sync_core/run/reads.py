@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sync_core.errors import SyncError
+from sync_core.errors import NetSuiteError, SyncError
 from sync_core.rules.decide import CustomerFacts, lookup_needed, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.rules.mapping import MappedCustomer, map_record, record_from_row
 from sync_core.rules.match_key import sql_literal
+from sync_core.run.configured_ids import AccountLacks, check_fields_once, missing_deployment, missing_search
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.services import Services
 
@@ -26,12 +27,25 @@ LINK_QUERY_BATCH = 500  # Stripe ids (and mailboxes) per SuiteQL query: well ins
 
 
 async def read_context(services: Services, search_id: str | None = None) -> SyncContext:
-    """What a sync reads once: the search's columns (R9) and whether the portal deployment is released (R8)."""
+    """What a sync reads once: the search's columns (R9) and whether the portal deployment is released (R8); and,
+    once per engine, that the customer fields the configuration names exist. A configured id the account lacks
+    is AccountLacks (a ConfigError naming each setting), before anything is synced."""
     ns = services.config.netsuite
     search_id = search_id or ns.customer_sync_search
-    columns, status = await asyncio.gather(services.netsuite.search_columns(search_id),
-                                           services.netsuite.deployment_status(ns.portal_deployment))
-    return SyncContext(search_id, tuple(columns), status == "RELEASED")
+    columns, status, fields = await asyncio.gather(services.netsuite.search_columns(search_id),
+                                                   services.netsuite.deployment_status(ns.portal_deployment),
+                                                   check_fields_once(services), return_exceptions=True)
+    missing = list(fields.missing) if isinstance(fields, AccountLacks) else []
+    if isinstance(columns, NetSuiteError) and (search := missing_search(services, search_id, columns)):
+        missing.append(search)
+    if not isinstance(status, BaseException) and (deployment := missing_deployment(services, status)):
+        missing.append(deployment)
+    if missing:
+        raise AccountLacks(missing)
+    for answer in (columns, status, fields):
+        if isinstance(answer, BaseException):
+            raise answer
+    return SyncContext(search_id, tuple(columns), status == "RELEASED")  # type: ignore[arg-type]
 
 
 def map_for(services: Services, record: dict[str, Any], columns: tuple[Any, ...]) -> MappedCustomer:

@@ -82,7 +82,8 @@ class RunState:
         self.done = 0
         self.total = 0
         self.limit: InFlightLimit | FixedLimit | None = None
-        self._attempted: set[str] | None = None  # customers with a create not yet written back, as the run began
+        self._attempted: dict[str, float] | None = None  # customers with a create not yet written back, as the run
+                                                         # began, and when it was attempted
         # One hook every job of the run shares (a closure per job would cost 200 bytes each).
         self.on_create_attempt = self._create_attempted if journal is not None else None
 
@@ -90,8 +91,8 @@ class RunState:
         options = self.options
         job = Job(internal_id, options.dry_run, options.portal, view, ctx=ctx, on_create_attempt=self.on_create_attempt)
         if self.reads_journal is not None and self._attempted is None:  # dry runs read it too
-            self._attempted = self.reads_journal.create_attempted_ids()
-        job.create_attempted = internal_id in (self._attempted or ())
+            self._attempted = self.reads_journal.create_attempts()
+        job.attempted_at = (self._attempted or {}).get(internal_id)
         return job
 
     def load_synced(self, jobs: list[Job]) -> None:

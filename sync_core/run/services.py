@@ -53,6 +53,7 @@ class Services:
     stripe: StripeGateway
     mailboxes: MailboxIndex
     turn_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    checked: set[tuple[str, ...]] = field(default_factory=set)  # configured field ids the account was found to have
 
     @classmethod
     def of(cls, config: Config, netsuite: NetSuiteClient, stripe: StripeGateway) -> Services:

@@ -97,7 +97,8 @@ async def portal_link(services: Services, internal_id: str, *, context: SyncCont
         mapped = reads.map_for(services, record, ctx.columns)
         sid = normalize_stripe_id(mapped.stripe_customer_id)
         if not sid:
-            outcome.portal = portal_write(linked=False, current=False, deployment_released=ctx.deployment_released)
+            outcome.portal = portal_write(linked=False, current=False, deployment_released=ctx.deployment_released,
+                                          deployment=config.netsuite.portal_deployment)
             outcome.status = Status.SKIPPED
             return outcome
         outcome.stripe_customer_id = sid

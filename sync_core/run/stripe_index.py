@@ -27,6 +27,7 @@ from sync_core.errors import StripeServiceError
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.rules.match_key import MatchKey
 from sync_core.rules.stripe_edits import Seen
+from sync_core.run.interrupted import made_by_attempt, made_since
 from sync_core.run.journal.listings import ListingStore
 from sync_core.run.view import RunView
 from sync_core.stripe.early_listing import EarlyListing, partitions_for
@@ -57,6 +58,8 @@ class StripeIndex:
     listed_at: float = 0.0  # when the listing began (this machine's clock)
     stale: str | None = None  # why a stored listing was not used
     unanchored: str | None = None  # why this listing cannot be stored (no way to learn what changes after it)
+    attempted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # internal id -> what its open create
+                                                                               # attempt made (interrupted)
 
     @property
     def way(self) -> str:
@@ -99,6 +102,9 @@ class StripeIndex:
         box = self.key.of_value(value)
         return [c for sid in sorted(stripe_ids) if (c := self.by_id.get(sid)) is not None
                 and not c.get("deleted") and self.key.of_customer(c) == box]
+
+    async def made_since(self, internal_id: str, attempted_at: float) -> list[dict[str, Any]]:
+        return list(self.attempted.get(internal_id, ()))
 
     async def linked_from(self, stripe_ids: list[str], internal_id: str | None = None, run: RunView | None = None,
                           *, mailbox_of: str | None = None) -> dict[str, tuple[str, ...]]:
@@ -201,13 +207,21 @@ async def _list(index: StripeIndex, stripe: StripeGateway, listed: dict[str, dic
                 listed[c["id"]] = slim(c)
                 found += c["id"] in wanted_ids
             left = len(wanted_ids - listed.keys()) + mailbox_cost
-            # A page that found what it would have cost to look up paid for itself: go on. Otherwise stop
-            # once the pages read reach the lookups left, or the pages expected still exceed them.
-            if found == 0 and (index.pages >= left or (expected_pages or 0) - index.pages > left):
+            if not listing_pays(found=found, pages=index.pages, lookups_left=left, expected_pages=expected_pages):
                 break  # listing stopped paying: look up the rest
         else:
             index.listed_all = True
     index.pages = stripe.list_pages - pages_before
+
+
+def listing_pays(*, found: int, pages: int, lookups_left: int, expected_pages: int | None = None) -> bool:
+    """Whether a listing should read on after a page that found `found` of the customers it would otherwise look up:
+    such a page paid for itself. Otherwise it stops once the pages read reach the lookups still needed, or the
+    pages still expected (`expected_pages`, the account's estimated size) exceed them. So a listing costs at most
+    about twice the cheaper way, wherever in the account the wanted customers are (the oldest included)."""
+    if found:
+        return True
+    return pages < lookups_left and (expected_pages or 0) - pages <= lookups_left
 
 
 def store_index(store: ListingStore, account: str, mode: str, index: StripeIndex) -> None:
@@ -250,6 +264,21 @@ async def _retrieve(index: StripeIndex, stripe: StripeGateway, stripe_ids: set[s
             index.by_id[sid] = slim(customer)
         elif other_mode:
             index.other_mode.add(sid)
+
+
+async def find_attempted(index: StripeIndex, stripe: StripeGateway, prefix: str, attempts: dict[str, float]) -> None:
+    """What the run's customers' open create attempts made (interrupted.made_since): from the listing when the index
+    listed the whole account (no request), else listed since the attempts or searched by tag."""
+    if index.listed_all:
+        for iid, at in attempts.items():
+            made = made_by_attempt(index.by_id.values(), prefix, iid, at)
+            if made:
+                index.attempted[iid] = made
+        return
+    index.attempted = await made_since(stripe, prefix, attempts)
+    for made in index.attempted.values():
+        for c in made:
+            index.by_id.setdefault(c["id"], slim(c))
 
 
 async def retrieve_more(index: StripeIndex, stripe: StripeGateway, stripe_ids: set[str]) -> None:

@@ -95,6 +95,13 @@ class RunView:
             out.setdefault(stand_in["id"], stand_in)
         return [c for c in out.values() if self.key.of_customer(c) == box]
 
+    def still_of(self, customers: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
+        """These customers as the run has left them, those still of this match key: a push earlier in the run
+        may have moved one to another mailbox (its owner pushed another email), and the rules see Stripe as it
+        is then, as a one-at-a-time run would read it."""
+        box = self.key.of_value(value)
+        return [c for c in map(self.current, customers) if self.key.of_customer(c) == box]
+
     def _stand_in(self, box: str, internal_id: str, email: str | None, created: int) -> dict[str, Any]:
         """The Stripe customer a planned create makes, as the customers after it see it."""
         metadata = {f"{self.prefix}internal_id": internal_id}

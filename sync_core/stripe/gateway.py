@@ -226,6 +226,13 @@ class StripeGateway:
             async for page in pages:
                 yield page
 
+    async def customers_since(self, since: int, *, partitions: int = 1) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """The (non-deleted) customers created at or after `since` (Stripe's clock, unix seconds), a page at a
+        time, as `all_customers` lists them (Stripe's list: consistent, unlike search)."""
+        async with aclosing(list_all(self._list_page, partitions=partitions, since=max(since, 1))) as pages:
+            async for page in pages:
+                yield page
+
     async def _list_page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
         page = await self._raw_page("/v1/customers", params)
         self.list_pages += 1

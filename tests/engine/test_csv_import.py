@@ -86,12 +86,19 @@ def test_cli_writes_conflicts_only_with_allow_shared(world, tmp_path):
 
 # --- scale (issue 12): NetSuite in batches, Stripe listed or retrieved, whichever is cheaper ---------------
 
+def numbered(world, tmp_path, rows: int, account: int | None = None):
+    """`rows` NetSuite customers without a Stripe id, an account of `account` Stripe customers (oldest first), and
+    a file linking each NetSuite customer to one of the account's oldest."""
+    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(rows)],
+               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(account or rows)])
+    path = tmp_path / "ids.csv"
+    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(rows)))
+    return path
+
+
 async def test_thousands_of_rows_cost_a_few_batched_requests(world, tmp_path):
     n = 2500
-    world.load([{"id": str(1000 + i), "companyName": f"C{i}"} for i in range(n)],
-               [{"id": f"cus_{i:06d}", "created": 1_700_000_000 + i} for i in range(n)])
-    path = tmp_path / "ids.csv"
-    path.write_text("internal_id,stripe_customer_id\n" + "".join(f"{1000 + i},cus_{i:06d}\n" for i in range(n)))
+    path = numbered(world, tmp_path, n)
     seen = []
     async with world.engine() as engine:
         plan = await plan_import(engine.services, read_rows(path), on_progress=lambda *p: seen.append(p))
@@ -115,3 +122,31 @@ async def test_a_few_rows_in_a_large_account_are_retrieved_one_by_one_and_sparse
     assert _batch_condition([101, 5000, 90000]) == "id IN (101, 5000, 90000)"
     assert _batch_condition(list(range(1000, 1900, 2))) == "id BETWEEN 1000 AND 1898"
     assert plan.netsuite_requests == 2  # the ids, and the customers already linked
+
+
+async def test_rows_naming_the_accounts_oldest_customers_are_listed_not_retrieved(world, tmp_path):
+    """A listing reads the newest customers first: 500 rows naming the 500 oldest of 3,000 found nothing on the
+    first pages, so every row was retrieved (one request a row; 14 minutes for 20,000). Listing on while the
+    pages read stay below the retrieves still needed costs the 30 pages of the account."""
+    n, rows = 3000, 500
+    path = numbered(world, tmp_path, rows, n)
+    async with world.engine() as engine:
+        plan = await plan_import(engine.services, read_rows(path))
+    assert plan.count("set") == rows
+    assert plan.stripe_requests <= n // 100 + 1, (plan.stripe_requests, plan.stripe_strategy)
+    assert "listed" in plan.stripe_strategy and "retrieved" not in plan.stripe_strategy
+
+
+async def test_apply_writes_in_the_restlets_batches_and_counts_its_requests(world, tmp_path):
+    n = 250
+    path = numbered(world, tmp_path, n)
+    async with world.engine() as engine:
+        engine.config.netsuite.write_back_batch = 100
+        plan = await plan_import(engine.services, read_rows(path))
+        planned_requests, before = plan.netsuite_requests, engine.netsuite.requests
+        await apply_import(engine.services, plan)
+        writes = engine.netsuite.requests - before
+    assert plan.applied == n == plan.count("written")
+    assert writes == 3, writes  # three writeBack calls of at most 100, not one request per row
+    assert plan.netsuite_requests == planned_requests + writes
+    assert all(c.get(ID_FIELD) for c in world.ns_customers().values())

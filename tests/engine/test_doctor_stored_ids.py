@@ -33,7 +33,8 @@ async def test_ids_from_the_other_mode_are_counted_with_the_r2_remedy(world):
           test_ids=["cus_testok"], live_ids=["cus_liveonly"])
     check, _ = await _check(world)
     assert not check.ok and check.rule == "R2"
-    assert "1 of all 2 stored Stripe ids name no customer in test mode: 102 (cus_liveonly)" in check.detail
+    assert "1 of all 2 stored Stripe ids are stale (R2): 1 name no customer in test mode: 102 (cus_liveonly)" \
+        in check.detail
     assert "other mode" in check.remedy and "Clear STRIPE CUSTOMER ID" in check.remedy
 
 
@@ -50,3 +51,19 @@ async def test_the_check_samples_at_a_bounded_cost(world):
     check, stripe_requests = await _check(world)
     assert check.ok and f"{STORED_ID_SAMPLE} sampled" in check.detail
     assert stripe_requests <= STORED_ID_SAMPLE + 5  # the sample plus the doctor's other Stripe checks
+
+
+async def test_ids_of_deleted_customers_are_counted_too(world):
+    """A deleted Stripe customer is retrieved as {deleted: true}, not a 404: a sync still fails it with R2."""
+    _load(world, [_customer("101", "cus_testok"), _customer("102", "cus_gone"), _customer("103", "cus_liveonly")],
+          test_ids=["cus_testok", "cus_gone"], live_ids=["cus_liveonly"])
+    state = world.mocks.stripe.control.state()
+    for c in state["accounts"][0]["test"]["customers"]:
+        if c["id"] == "cus_gone":
+            c["deleted"] = True
+    world.mocks.stripe.control.load(state)
+    check, _ = await _check(world)
+    assert not check.ok and check.rule == "R2"
+    assert "2 of all 3 stored Stripe ids are stale (R2)" in check.detail
+    assert "1 name a deleted customer: 102 (cus_gone)" in check.detail
+    assert "Clear STRIPE CUSTOMER ID" in check.remedy

@@ -121,6 +121,50 @@ async def test_interrupted_create_of_the_same_data_is_recovered_and_said_so(worl
     assert "interrupted create" in trace_text(out) and len(world.stripe_customers()) == 1
 
 
+def _killed_after_create(world, journal, *, made_email: str, created: int):
+    """A run died after its create for 101 landed in Stripe (tagged, `created` then) and before NetSuite learnt
+    the id; the journal holds the open attempt."""
+    import time
+
+    world.load([customer(email="new@acme.test")],
+               [{"id": "cus_MADE", "email": made_email, "name": "Acme Ltd", "phone": "+1 555 0100", "created": created,
+                 "metadata": {"netsuite_internal_id": "101"}}])
+    run_id = journal.start_run("customsearch_paypack_mass_customer_sync", world_target(world))
+    journal.mark(run_id, "101", "create-attempted")
+    return run_id, int(time.time())
+
+
+async def test_kill_edit_resume_links_the_customer_the_attempt_made_and_pushes_the_new_values(world, tmp_path):
+    """Killed after the create landed, the email changed, resumed: the idempotency key (made of the data) no longer
+    replays it, and the customer is in the old mailbox; it is still this customer's (the journal knows the
+    attempt), so it is linked and brought up to date, never created twice. Both paths alike."""
+    import time
+
+    for path in ("plan", "per-customer"):
+        journal = Journal(tmp_path / f"{path}.sqlite")
+        run_id, _ = _killed_after_create(world, journal, made_email="old@acme.test", created=int(time.time()))
+        async with world.engine() as engine:
+            (out,) = await synced(engine, journal, run_id=run_id, portal=False, path=path)
+        assert (out.decision.action, out.stripe_customer_id, out.decision.recovered) == \
+            (Action.LINK_EXISTING, "cus_MADE", True), path
+        assert "interrupted create" in trace_text(out)
+        assert list(world.stripe_customers()) == ["cus_MADE"], path
+        assert world.stripe_customers()["cus_MADE"]["email"] == "new@acme.test"
+        assert world.ns_customers()["101"][ID_FIELD] == "cus_MADE"
+        journal.close()
+
+
+async def test_the_guides_rematch_stays_a_new_customer(world, tmp_path):
+    """A customer tagged for 101 made before the open attempt (an earlier, finished create: the field was written
+    and later cleared after an email change) is not what the attempt made: the rematch creates a new one."""
+    journal = Journal(tmp_path / "j.sqlite")
+    run_id, _ = _killed_after_create(world, journal, made_email="old@acme.test", created=1_600_000_000)
+    async with world.engine() as engine:
+        (out,) = await synced(engine, journal, run_id=run_id, portal=False)
+    assert (out.rule, out.decision.action, out.decision.recovered) == ("R3", Action.CREATE, False)
+    assert len(world.stripe_customers()) == 2 and world.ns_customers()["101"][ID_FIELD] != "cus_MADE"
+
+
 # --- Ownership ----------------------------------------------------------------------------------------
 
 

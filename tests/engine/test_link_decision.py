@@ -100,3 +100,52 @@ def test_cli_candidates_lists_names_literally(world, tmp_path):
     r = _cli(world, tmp_path, "candidates", "801")
     assert r.returncode == 0, r.stderr
     assert "[b]x[/b] [link=https://evil.test]y[/link]" in r.stdout and "already linked from NetSuite customer 802" in r.stdout
+
+
+async def test_link_to_an_id_of_the_other_mode_says_so(world):
+    """As a sync's R2 does: "exists only in the other Stripe mode", not "Stripe has no customer"."""
+    world.load(TWINS, STRIPE)
+    state = world.mocks.stripe.control.state()
+    state["accounts"][0]["live"] = {"customers": [{"id": "cus_LIVE1", "email": "billing@twins.test"}],
+                                    "portal_configuration": "active", "payment_methods": []}
+    world.mocks.stripe.control.load(state)
+    async with world.engine() as engine:
+        with pytest.raises(SyncError) as raised:
+            await engine.link("801", "cus_LIVE1")
+    assert raised.value.code == "other_mode" and "other Stripe mode" in raised.value.message
+    assert "test-mode id with a live key" in raised.value.remedy
+    assert not world.ns_customers()["801"].get(ID_FIELD)
+
+
+async def test_linking_the_id_already_held_writes_nothing_and_says_so(world, tmp_path):
+    world.load(TWINS, STRIPE)
+    journal = tmp_path / "journal.sqlite"
+    before = world.ns_customers()["802"]
+    async with world.engine(journal_path=journal) as engine:
+        result = await engine.link("802", "cus_twin_old")
+    assert result.already_linked and not result.written and "nothing" in result.write_sentence()
+    assert world.ns_customers()["802"] == before  # not even lastModifiedDate moved
+    assert not journal.exists()  # no decision to journal
+
+
+def test_cli_link_to_the_id_already_held_exits_0_saying_nothing_was_written(world, tmp_path):
+    world.load(TWINS, STRIPE)
+    r = _cli(world, tmp_path, "link", "802", "cus_twin_old", "--yes")
+    assert r.returncode == 0, r.stderr
+    assert "already holds cus_twin_old: nothing written" in r.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["link", "abc", "cus_twin_new", "--yes"], "'abc' is not a NetSuite internal id"),
+    (["link", "801", "twin_new", "--yes"], "'twin_new' is not a Stripe customer id"),
+    (["link", "801", "cus_x'; DROP", "--yes"], "is not a Stripe customer id"),
+    (["candidates", "abc"], "'abc' is not a NetSuite internal id"),
+    (["candidates", "../customer/1"], "is not a NetSuite internal id"),
+])
+def test_link_and_candidates_refuse_malformed_ids_with_exit_2(world, tmp_path, args, words):
+    """Like every other command: exit 2, the id blamed (not NetSuite), before anything is read or written."""
+    world.load(TWINS, STRIPE)
+    r = _cli(world, tmp_path, *args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert words in r.stderr and "Traceback" not in r.stderr and "NetSuite:" not in r.stderr
+    assert not world.ns_customers()["801"].get(ID_FIELD)

@@ -153,3 +153,21 @@ async def test_the_per_customer_path_decides_as_the_plan_does(world, tmp_path):
         assert len(world.stripe_customers()) == 2  # one create for AC-2, whichever path
     assert outcomes["per-customer"] == outcomes["plan"]
     assert outcomes["plan"]["103"] == ("R3", Action.LINK_EXISTING, ("102",))
+
+
+async def test_the_customer_screens_comparison_is_what_a_sync_pushes(world):
+    """The TUI's comparison mapped the record without the lookup field (and without blank_clears), so it showed
+    "Stripe is up to date" where a sync pushes metadata[F]: `Engine.compare` maps and diffs as the sync does."""
+    from sync_core.rules.mapping import changed_fields
+
+    load(world, [{**account("101", "AC-1001", sid="cus_LINKED"), "phone": None}],
+         [{"id": "cus_LINKED", "email": "ap@acme.test", "name": "Co 101", "phone": "+1 555", "created": 1,
+           "metadata": {"netsuite_internal_id": "101"}}])
+    async with engine(world, blank_clears=["phone"]) as eng:
+        seen = await eng.compare("101")
+        shown = {f for f, _, _ in changed_fields(seen.params, seen.customer)}
+        out = await eng.sync_one("101", portal=False)
+    assert seen.linked and seen.stripe_id == "cus_LINKED"
+    assert seen.params["metadata"][FIELD] == "AC-1001" and seen.params["phone"] == ""
+    pushed = {c.field for c in out.changes if c.system == "stripe"}
+    assert shown == pushed and {f"metadata.{FIELD}", "phone"} <= shown

@@ -149,6 +149,57 @@ def test_killed_run_resumes_without_duplicates(world, tmp_path):
     assert _journal_counts(tmp_path / "journal.sqlite").get("create-attempted", 0) == 0
 
 
+def test_killed_run_resumed_after_an_email_change_creates_nothing_twice(world, tmp_path):
+    """Kill, edit, resume: the customers whose create landed before the kill get their email changed in NetSuite
+    before the resume. The data (and so the idempotency key) differs and the customer sits in the old mailbox; the
+    journal knows the attempt, so the resume links that customer and pushes the new email."""
+    import asyncio
+
+    from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
+
+    _load_slow_world(world, 120)
+    config, env = config_file(world, tmp_path)
+    journal_path = tmp_path / "journal.sqlite"
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "--config", str(config), "mass-sync", "--json"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def landed_unwritten() -> tuple[list[str], dict[str, str]]:
+        """Customers whose create landed in Stripe while NetSuite does not know the id yet (the journal's attempt
+        open), and what Stripe made for each."""
+        if _journal_counts(journal_path).get("create-attempted", 0) == 0:
+            return [], {}
+        with sqlite3.connect(journal_path) as db:
+            attempted = {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE state = 'create-attempted'")}
+        made = {(c.get("metadata") or {}).get("netsuite_internal_id"): cid
+                for cid, c in world.stripe_customers().items()}
+        ns = world.ns_customers()
+        return sorted(i for i in attempted if i in made and not ns[i].get(ID_FIELD)), made
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not landed_unwritten()[0]:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    landed, made = landed_unwritten()
+    assert landed, f"the kill did not land between a create and its write-back: {_journal_counts(journal_path)}"
+    with sqlite3.connect(journal_path) as db:
+        run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+    world.mocks.netsuite.control.faults(latency_ms=0)
+
+    async def edit() -> None:
+        async with world.engine() as engine:
+            for iid in landed:
+                await engine.netsuite.patch_customer(iid, {"email": f"changed-{iid}@moved.test"})
+
+    asyncio.run(edit())
+    resumed = _resume(world, tmp_path, run_id)
+    assert resumed.returncode in (0, 3), resumed.stderr
+    assert_exactly_once(world)
+    ns, stripe = world.ns_customers(), world.stripe_customers()
+    for iid in landed:
+        assert ns[iid][ID_FIELD] == made[iid] and stripe[made[iid]]["email"] == f"changed-{iid}@moved.test"
+
+
 def test_resume_after_idempotency_window_finds_customer_by_metadata(world, tmp_path):
     _load_slow_world(world, 120)
     run_id, at_kill = _kill_mid_run(world, tmp_path, after_ok=0)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.outcome import Status
 from sync_core.run.journal import Journal
-from tests.support.engine_world import assert_exactly_once, backdate_netsuite, planned_run, shop_customers
+from tests.support.engine_world import assert_exactly_once, backdate_netsuite, customer, planned_run, shop_customers
 
 
 async def test_a_second_run_with_nothing_changed_sends_no_request_of_its_own(world, tmp_path):
@@ -22,10 +22,10 @@ async def test_a_second_run_with_nothing_changed_sends_no_request_of_its_own(wor
         netsuite, stripe = engine.netsuite.requests, engine.stripe.requests
     assert plan.summary()["unchanged"] == 40 and not any(o.changes for o in again.values())
     assert {o.status for o in again.values()} == {Status.OK}
-    # Reading, not writing: search columns, portal deployment, one page, the size estimate, who holds which
-    # Stripe id, the portal links; Stripe's account (the run's target) and one list page. None of it grows
-    # with the customers.
-    assert netsuite <= 6 and stripe == 2, (netsuite, stripe)
+    # Reading, not writing: search columns, portal deployment, the configured fields (once per engine), one
+    # page, the size estimate, who holds which Stripe id, the portal links; Stripe's account (the run's target)
+    # and one list page. None of it grows with the customers.
+    assert netsuite <= 7 and stripe == 2, (netsuite, stripe)
 
 
 async def test_a_write_back_refused_for_one_record_fails_that_customer_only(world, tmp_path):
@@ -75,3 +75,29 @@ async def test_changed_since_takes_only_the_customers_modified_after_it(world, t
     assert outcomes["104"].decision.action.value == "update"
     sid = world.ns_customers()["104"][ID_FIELD]
     assert world.stripe_customers()[sid]["email"] == "new-address@shop.test"
+
+
+async def test_a_dry_run_counts_every_write_back_the_run_then_makes(world, tmp_path):
+    """A planned create writes its new id back, and a linked customer whose portal field is empty or stale gets
+    the current link: the dry run counted neither and called the linked ones "unchanged"."""
+    journal = Journal(tmp_path / "j.sqlite")
+    world.load([customer("101", email="new@shop.test"),  # a create
+                customer("102", email="ap@linked.test", sid="cus_L2", companyName="Linked 2"),  # empty portal field
+                customer("103", email="ap@current.test", sid="cus_L3", companyName="Linked 3")],  # link made below
+               [{"id": "cus_L2", "email": "ap@linked.test", "name": "Linked 2", "business_name": "Linked 2",
+                 "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "102"}},
+                {"id": "cus_L3", "email": "ap@current.test", "name": "Linked 3", "business_name": "Linked 3",
+                  "phone": "+1 555 0100",
+                 "metadata": {"netsuite_internal_id": "103"}}])
+    async with world.engine() as engine:
+        await engine.portal_link("103")  # 103's field holds its current link; 102's is empty
+        planned, _ = await planned_run(engine, None, dry_run=True)
+        _plan, done = await planned_run(engine, journal)
+    summary = planned.summary()
+    written_back = {i for i, o in done.items() if any(c.system == "netsuite" for c in o.changes)}
+    assert written_back == {"101", "102"}
+    assert summary["netsuite_write_backs"] == len(written_back) == 2
+    assert summary["unchanged"] == 1 and summary["stripe_creates"] == 1
+    rows = {r.internal_id: r for r in planned.rows}
+    assert rows["102"].portal.outcome.value == "planned" and rows["103"].portal.outcome.value == "current"

@@ -29,6 +29,21 @@ def test_round_trip_keeps_the_state(mock_pair, tmp_path):
         assert _comparable(mock_pair.netsuite.state(), mock_pair.stripe.state()) == before, name
 
 
+def test_a_captured_scenario_holds_no_whole_portal_link_unless_asked(mock_pair, tmp_path):
+    """A stored portal link is a bearer link: a scenario file sent to support must not carry it whole."""
+    link = "http://127.0.0.1:1/app/site/hosting/scriptlet.nl?script=1&deploy=1&cid=101&sig=SECRETSIGNATURE"
+    original = load_scenario(next(p for p in scenario_files() if p.stem == "email-change")).scenario
+    given = original.given.model_copy(deep=True)
+    given.netsuite.customers[0].portal_url = link
+    config = apply_overrides(mock_pair.config, given)
+    mock_pair.load(given, config)
+    masked = capture_given(mock_pair.netsuite, mock_pair.stripe, config)["netsuite"]["customers"][0]["portal_url"]
+    kept = capture_given(mock_pair.netsuite, mock_pair.stripe, config,
+                         keep_portal_links=True)["netsuite"]["customers"][0]["portal_url"]
+    assert "SECRETSIGNATURE" not in masked and masked.endswith("****")
+    assert kept == link
+
+
 GIVEN = {
     "netsuite": {"customers": [
         {"id": "1", "companyname": "Acme Corp", "email": "Bill@Acme.test", "phone": "+1 555 0100",

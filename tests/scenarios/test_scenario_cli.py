@@ -88,3 +88,15 @@ def test_scenario_mocks_take_only_the_auth_from_the_environment(monkeypatch):
     assert config.netsuite.auth_method is NetSuiteAuth.TBA and config.sync.duplicate_email_policy.value == "ask"
     monkeypatch.delenv("CUSTSYNC_NETSUITE_AUTH")
     assert _bundled_config(argparse.Namespace(config=None)) is None  # the defaults: M2M
+
+
+def test_new_refuses_a_missing_folder_and_a_folder_target_before_reading_the_mocks(tmp_path):
+    """Both crashed with a traceback after reading the mocks; now exit 2 naming the path, nothing written."""
+    urls = ["--netsuite-url", "http://127.0.0.1:9", "--stripe-url", "http://127.0.0.1:9"]  # never reached
+    missing = run("scenario", "new", "--from-mocks", str(tmp_path / "no-such-folder" / "x.yaml"), *urls)
+    (tmp_path / "folder.yaml").mkdir()
+    folder = run("scenario", "new", "--from-mocks", str(tmp_path / "folder.yaml"), "--force", *urls)
+    for r, words in ((missing, "does not exist"), (folder, "is a folder")):
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert words in r.stderr and "Traceback" not in r.stderr + r.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.yaml"]

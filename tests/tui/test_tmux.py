@@ -58,7 +58,7 @@ def test_decision_from_ask_to_linked_in_tmux(tmp_path):
     take the stored id (R1) and the list shows it."""
     session = f"custsync-test-{uuid.uuid4().hex[:8]}"
     command = f"cd {tmp_path} && env -u CUSTSYNC_CONFIG -u COLUMNS -u LINES {CUSTSYNC}"
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "40", command)
     try:
         wait_for(session, "chosen by the mass sync search")  # reading is done
         tmux("send-keys", "-t", session, "/")

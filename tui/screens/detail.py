@@ -20,13 +20,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from sync_core.admin.decisions import Comparison
 from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.catalogue import Action
-from sync_core.rules.decide import normalize_stripe_id
-from sync_core.rules.mapping import map_record
 from sync_core.run.journal import opened
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
 
@@ -123,23 +122,14 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
 
     @work(exclusive=True, group="detail-compare", exit_on_error=False, description="reading both records")
     async def compare(self) -> None:
-        engine = self._engine()
-        ns, prefix = engine.config.netsuite, engine.config.sync.metadata_prefix
-        ctx = await engine.context()
-        record = await engine.netsuite.get_customer(self.internal_id)
-        mapped = map_record(record, ctx.columns, stripe_id_field=ns.stripe_id_field,
-                            portal_url_field=ns.portal_url_field, metadata_prefix=prefix)
-        sid = normalize_stripe_id(mapped.stripe_customer_id)
-        customer = await engine.stripe.retrieve(sid) if sid else None
-        self.stripe_id, self.portal_url = sid, mapped.portal_url
-        self.show_compare(record, mapped.columns, mapped.update_params(), sid, customer)
+        found = await self._engine().compare(self.internal_id)
+        self.stripe_id, self.portal_url = found.stripe_id, found.portal_url
+        self.show_compare(found)
 
-    def show_compare(self, record: dict[str, Any], columns: tuple[str, ...], params: dict[str, Any],
-                     sid: str | None, customer: dict[str, Any] | None) -> None:
-        name = record.get("companyName") or record.get("companyname") or ""
-        self.query_one("#customer-title", Static).update(f"Customer {self.internal_id}  {name}")
-        linked = customer is not None and not customer.get("deleted")
-        rows = compare_rows(params, customer if linked else None)
+    def show_compare(self, found: Comparison) -> None:
+        columns, sid, customer, linked = found.columns, found.stripe_id, found.customer, found.linked
+        self.query_one("#customer-title", Static).update(f"Customer {self.internal_id}  {found.name}")
+        rows = compare_rows(found.params, customer if linked else None)
         table = self.query_one("#compare", DataTable)
         table.clear()
         for row in rows:

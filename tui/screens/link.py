@@ -128,6 +128,10 @@ class LinkScreen(CustSyncAppAccess, ModalScreen[LinkResult | None]):
                 t.append(f"\nRemedy: {exc.remedy}", style="yellow")
             status.update(t)
             return
+        if preview.already_linked:
+            status.update(f"Customer {self.internal_id} already holds {preview.stripe_customer_id}: nothing to "
+                          "write. Choose another, or Esc.")
+            return
         status.update(f"{preview.stripe_customer_id} exists in Stripe; confirm the write.")
         yes = await self.app.push_screen_wait(ConfirmScreen(
             f"Link NetSuite customer {self.internal_id} to {preview.stripe_customer_id}?", confirm_body(preview),

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.rules.catalogue import RULES
-from testbed.save_scenario import save_mocks
+from testbed.save_scenario import save_mocks, target_problem
 from testbed.scenario_load import LoadedScenario, ScenarioFileError, load_scenario, scenario_files
 from testbed.scenario_report import ScenarioReport, StepReport
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession, describe
@@ -248,11 +248,16 @@ class ScenariosScreen(CustSyncAppAccess, Screen[None]):
         path, anonymize = answer
         if path.suffix not in (".yaml", ".yml"):
             path = path.with_suffix(".yaml")
-        if path.exists():
-            self.notify(f"{path} exists: nothing written. Choose another name.", severity="warning")
+        problem = target_problem(path) or (f"{path} exists. Choose another name." if path.exists() else None)
+        if problem:
+            self.notify(f"Nothing written: {problem}", severity="warning")
             return
         config = self.custsync_app.ready_engine.config
-        loaded, n_ns, n_st = await asyncio.to_thread(save_mocks, path, config, anonymize=anonymize)
+        try:
+            loaded, n_ns, n_st = await asyncio.to_thread(save_mocks, path, config, anonymize=anonymize)
+        except OSError as exc:
+            self.notify(f"Nothing written: cannot write {path}: {exc.strerror or exc}", severity="error")
+            return
         self.scenarios[loaded.name] = loaded
         self.fill_list()
         self.notify(f"Wrote {path}: {n_ns} NetSuite and {n_st} Stripe customers"

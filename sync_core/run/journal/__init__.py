@@ -11,7 +11,7 @@ redoes only what is not finished (and, with retry_failed, what failed).
 Each run records its target (NetSuite account, Stripe account and mode, `run.target.RunTarget`): a run is
 resumed only against its own target, and `--changed-since last` takes the last finished run of the same
 target. Runs journaled before targets were recorded have an unknown target and are never resumed (a new
-run does their work: it recovers any create they left unrecorded, `create_attempted_ids`).
+run does their work: it recovers any create they left unrecorded, `create_attempts`).
 
 A run is `running` until it ends `finished`, `finished-with-failures` or `stopped`. One whose process died
 stays `running` in the file; `status_of` tells it apart as `interrupted`: a run that writes holds its target's
@@ -245,10 +245,11 @@ class Journal:
         row = self._db.execute("SELECT state FROM steps WHERE run_id = ? AND internal_id = ?", (run_id, internal_id)).fetchone()
         return row[0] if row else None
 
-    def create_attempted_ids(self) -> set[str]:
-        """Every customer some run sent a Stripe create for that it may not have written back (a new run reads
-        them once, as it begins)."""
-        return {r[0] for r in self._db.execute("SELECT DISTINCT internal_id FROM steps WHERE state = 'create-attempted'")}
+    def create_attempts(self) -> dict[str, float]:
+        """Every customer with a Stripe create some run sent and may not have written back, and when the earliest
+        such attempt was journaled (this machine's clock): the customer an attempt made is created after it."""
+        return {r[0]: r[1] for r in self._db.execute(
+            "SELECT internal_id, MIN(updated) FROM steps WHERE state = 'create-attempted' GROUP BY internal_id")}
 
     def mark(self, run_id: str, internal_id: str, state: str, *, rule: str | None = None, action: str | None = None,
              stripe_customer_id: str | None = None, error: str | None = None, remedy: str | None = None) -> None:
