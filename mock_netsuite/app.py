@@ -44,8 +44,9 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
                token_id: str | None = None, token_secret: str | None = None,
                latency_ms: float | None = None, error_rate: float | None = None, rate_429: float | None = None,
                drop_rate: float | None = None, seed: int | None = None,
-               concurrency_limit: int | None = 5) -> Flask:
-    store = Store(db)
+               concurrency_limit: int | None = 5, account: str | None = None) -> Flask:
+    """`account`: the account id (the OAuth realm) this mock answers as, kept by a reset (default 1234567_SB1)."""
+    store = Store(db, account=account)
     if isinstance(state, str):
         with open(state, encoding="utf-8") as fh:
             state = json.load(fh)

@@ -17,7 +17,7 @@ from collections import Counter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Collection, Iterable
 
 from sync_core.run import executor, reads
 from sync_core.run.changed_since import query_moment
@@ -27,6 +27,7 @@ from sync_core.events import CustomersFound, CustomerSynced, Event, PlanReady, R
 from sync_core.run.in_flight import FixedLimit, InFlightLimit, in_flight
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.journal import Journal
+from sync_core.run.resume_scope import resumed_scope
 from sync_core.netsuite.client import NetSuiteClient, TokenAuth
 from sync_core.outcome import Change, Outcome, Status
 from sync_core.run.planner import Plan, PlanRow, plan_row, plan_run
@@ -311,9 +312,9 @@ class Engine:
                 journal.check_target(run_id, target)  # JournalError: an unknown run, or another target's
         yield RunStarted(run_id if not dry_run else None, search_id, dry_run, resumed)
         run = _RunState(self, journal if not dry_run else None, run_id if not dry_run else None, started)
-        skip: set[str] = set()
+        skip: Collection[str] = set()
         if run.journal is not None and resumed:
-            skip = run.journal.finished_ids(run_id, include_failed=not retry_failed)  # type: ignore[arg-type]
+            skip = resumed_scope(run.journal, run_id, retry_failed=retry_failed)  # type: ignore[arg-type]
         steps = (self._plan_path(run, search_id, dry_run, portal, only, skip, stop, changed_since, journal)
                  if path == "plan" else
                  self._per_customer_path(run, search_id, dry_run, portal, only, skip, stop, journal))
@@ -322,7 +323,7 @@ class Engine:
         yield run.finish(stopped=bool(stop and stop.is_set()))
 
     async def _plan_path(self, run: "_RunState", search_id: str, dry_run: bool, portal: bool, only: list[str] | None,
-                         skip: set[str], stop: asyncio.Event | None, changed_since: datetime | None,
+                         skip: Collection[str], stop: asyncio.Event | None, changed_since: datetime | None,
                          journal: Journal | None) -> AsyncIterator[Event]:
         counted_from = (self.netsuite.requests, self.stripe.requests)
         # The Stripe account's size estimate does not depend on the pages: asked while they are read.
@@ -369,7 +370,7 @@ class Engine:
                 newest = None  # the next run lists the account again
             listings.store.set_anchor(listings.account, listings.mode, newest["id"] if newest else None)
 
-    async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: set[str],
+    async def _read_run(self, ctx: SyncContext, dry_run: bool, portal: bool, only: list[str] | None, skip: Collection[str],
                         changed_since: datetime | None, journal: Journal | None, run: "_RunState") -> list[Job]:
         """The run's customers in the search's order: its pages (or, for `only`, each record)."""
         jobs: list[Job] = []
@@ -469,7 +470,7 @@ class Engine:
             return None
 
     async def _per_customer_path(self, run: "_RunState", search_id: str, dry_run: bool, portal: bool,
-                                 only: list[str] | None, skip: set[str], stop: asyncio.Event | None,
+                                 only: list[str] | None, skip: Collection[str], stop: asyncio.Event | None,
                                  journal: Journal | None) -> AsyncIterator[Event]:
         ctx = await self.context(search_id)
         ids: list[str] = []

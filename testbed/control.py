@@ -51,12 +51,13 @@ class MockControl:
     def clear_requests(self) -> None:
         self._call("DELETE", "requests")
 
-    def set_portal(self, state: str, *, account: str = "acct_demo", mode: str = "test") -> None:
-        self._call("POST", "portal", json={"account": account, "mode": mode, "state": state})
+    def set_portal(self, state: str, *, account: str | None = None, mode: str = "test") -> None:
+        """Stripe mock: the portal configuration's state (`account`: the mock's own when not given)."""
+        self._call("POST", "portal", json=_target(account, mode, state=state))
 
-    def save_portal_settings(self, *, account: str = "acct_demo", mode: str = "test") -> None:
+    def save_portal_settings(self, *, account: str | None = None, mode: str = "test") -> None:
         """Stripe mock: the Dashboard step (Settings -> Customer Portal -> Save) that makes the default."""
-        self._call("POST", "portal/save-settings", json={"account": account, "mode": mode})
+        self._call("POST", "portal/save-settings", json=_target(account, mode))
 
     def configure_portal_suitelet(self, **changes: Any) -> dict[str, Any]:
         """NetSuite mock: change the portal Suitelet's parameters (Stripe URL and key, return URL, secret)."""
@@ -66,14 +67,19 @@ class MockControl:
         """NetSuite mock: the portal Suitelet's execution log (where the admin's remedies go)."""
         return self._call("GET", "portal-suitelet/log")
 
-    def edit_stripe_customer(self, customer_id: str, changes: dict[str, Any], *, account: str = "acct_demo",
+    def edit_stripe_customer(self, customer_id: str, changes: dict[str, Any], *, account: str | None = None,
                              mode: str = "test") -> dict[str, Any]:
         """Stripe mock: a Dashboard edit (metadata keys merge); Stripe records it as a customer.updated event."""
-        return self._call("PATCH", f"customers/{customer_id}", json={"account": account, "mode": mode, "changes": changes})
+        return self._call("PATCH", f"customers/{customer_id}", json=_target(account, mode, changes=changes))
 
-    def delete_stripe_customer(self, customer_id: str, *, account: str = "acct_demo", mode: str = "test") -> None:
+    def delete_stripe_customer(self, customer_id: str, *, account: str | None = None, mode: str = "test") -> None:
         """Stripe mock: a Dashboard delete; Stripe records it as a customer.deleted event."""
-        self._call("DELETE", f"customers/{customer_id}", params={"account": account, "mode": mode})
+        self._call("DELETE", f"customers/{customer_id}", params=_target(account, mode))
 
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", json={"advance_seconds": seconds})
+
+
+def _target(account: str | None, mode: str, **more: Any) -> dict[str, Any]:
+    """The Stripe mock's account and mode for a control call; without an account, the mock's own (its first)."""
+    return {**({"account": account} if account else {}), "mode": mode, **more}

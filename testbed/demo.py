@@ -16,6 +16,8 @@ from faker import Faker
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD
 
+DEMO_CUSTOMERS = 60  # the demo data the bundled mocks start with
+
 DEMO_SEARCH_COLUMNS = [
     {"name": "email", "label": "Email", "join": None, "summary": None},
     {"name": "companyname", "label": "Company Name", "join": None, "summary": None},

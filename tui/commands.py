@@ -22,6 +22,7 @@ from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
 from sync_core.rules.ids import InvalidInternalId, internal_id
+from sync_core.run import run_status
 from sync_core.run.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
 from sync_core.netsuite.portal_links import check_customer
@@ -131,6 +132,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return with_engine(args, work)
 
 
+def retry_text(scope: run_status.RetryScope) -> str:
+    """"3 failed (1004, 1009, 1013), 1 decided since the run (1016)": what a retry redoes, by why."""
+    parts = []
+    for ids, what in ((scope.failed, "failed"), (scope.decided, "decided since the run"),
+                      (scope.unfinished, "not reached before it stopped")):
+        if ids:
+            shown = ", ".join(ids[:5]) + (f", ... {len(ids) - 5} more" if len(ids) > 5 else "")
+            parts.append(f"{len(ids)} {what} ({shown})")
+    return "; ".join(parts) or "nothing"
+
+
 def cmd_mass_sync(args: argparse.Namespace) -> int:
     if args.retry_failed and not args.resume:
         return refuse("mass-sync", "--retry-failed redoes the failures of an earlier run: name that run with "
@@ -158,6 +170,18 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                 journal.close()
         except JournalError as exc:
             return refuse("mass-sync", str(exc))
+        if args.retry_failed:
+            scope = run_status.retry_scope(journal_path, args.resume)
+            if scope.journaled and not scope.total:
+                if args.json:
+                    print(json.dumps({"run_id": args.resume, "retried": 0, "counts": {}}, indent=2))
+                else:
+                    stdout().print(f"Run {args.resume}: nothing to retry (no failures, no customers decided since "
+                                   "it ran, none unfinished). Nothing was written.", markup=False)
+                return EXIT_OK
+            if scope.journaled and not args.json:
+                stderr().print(f"retrying run {args.resume}: {retry_text(scope)}; no other customer",
+                               markup=False)
 
     async def work(engine: Engine) -> int:
         since, base_run = await resolve_changed_since(engine, args.changed_since, Path(engine.config.sync.journal_path))
@@ -429,7 +453,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan (and the rule and action per customer with -v or --json); write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
-    p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: redo the run's customers that failed, those decided since it ran (custsync "
+                   "link) and those it did not reach; never a customer the run did not take")
     p.add_argument("--list", dest="list_run", metavar="RUN",
                    help="list a journaled run's customers that failed or need a person (writes nothing)")
     p.add_argument("-v", "--verbose", action="store_true", help="a line per customer, also on a terminal")

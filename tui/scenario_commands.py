@@ -179,7 +179,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 # --- mocks --------------------------------------------------------------------------
 
 
-def connection_text(config: Config) -> str:
+def connection_text(config: Config, stripe_account: str | None = None) -> str:
     ns, st = config.netsuite, config.stripe
     env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": ns.account,
            "CUSTSYNC_NETSUITE_REST_URL": ns.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": ns.restlet_url,
@@ -189,7 +189,8 @@ def connection_text(config: Config) -> str:
         env[var] = value.get_secret_value() if value is not None else ""
     if config.sync.duplicate_email_policy.value != "ask":
         env["CUSTSYNC_SYNC_DUPLICATE_EMAIL_POLICY"] = config.sync.duplicate_email_policy.value
-    lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
+    lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})",
+             f"Stripe mock:   {st.base_url}" + (f"  (account {stripe_account})" if stripe_account else ""),
              "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
     lines += [f"export {k}={shlex.quote(str(v))}" for k, v in env.items()]
     lines += ["", "# or as a config file (custsync --config FILE); secrets stay in the environment above",
@@ -255,15 +256,12 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             pair.load(scenario.scenario.given, config)
             what = f"scenario {scenario.name}"
         else:
-            key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
-            pair.netsuite.load(demo.generate(60)[0])
-            pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
-            pair.wire_portal(config)
-            what = "demo data (60 customers)"
+            pair.load_demo(config)
+            what = f"demo data ({demo.DEMO_CUSTOMERS} customers)"
         limits = ("Stripe's rate limits (25/s test mode, 100/s live)" if args.realistic
                   else "no Stripe rate limit (--realistic adds Stripe's)")
         print(f"Serving both mocks with {what}, {limits}. Stop with Ctrl-C.\n")
-        print(connection_text(config), flush=True)
+        print(connection_text(config, pair.stripe_account()), flush=True)
         try:
             while all(p.process.poll() is None for p in (pair.owned.netsuite, pair.owned.stripe)):  # type: ignore[union-attr]
                 time.sleep(0.5)

@@ -98,24 +98,70 @@ def steps(path: str | Path, run_id: str) -> list[Step]:
     return [Step(*r) for r in rows]
 
 
+def _decided_since(db: sqlite3.Connection, run_id: str) -> list[str]:
+    """Customers this run left for a person (needs-decision, or R2 stale link) with a link decision since."""
+    has_decisions = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'").fetchone()
+    if not has_decisions:
+        return []
+    rows = db.execute(
+        "SELECT s.internal_id FROM steps s WHERE s.run_id = ? AND (s.state = 'needs-decision' OR "
+        "(s.state = 'failed' AND s.rule = 'R2')) AND EXISTS (SELECT 1 FROM decisions d WHERE "
+        "d.internal_id = s.internal_id AND d.at >= s.updated) ORDER BY CAST(s.internal_id AS INTEGER)",
+        (run_id,)).fetchall()
+    return [r[0] for r in rows]
+
+
 def reopen_decided(path: str | Path, run_id: str) -> list[str]:
-    """Customers this run left for a person (needs-decision, or R2 stale link) who have a link decision
-    journaled since: set back to pending, so that resuming the run (retry) syncs them."""
+    """Customers this run left for a person who have a link decision journaled since: set back to pending,
+    so that resuming the run (retry) syncs them."""
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        has_decisions = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decisions'").fetchone()
-        if not has_decisions:
-            return []
-        rows = db.execute(
-            "SELECT s.internal_id FROM steps s WHERE s.run_id = ? AND (s.state = 'needs-decision' OR "
-            "(s.state = 'failed' AND s.rule = 'R2')) AND EXISTS (SELECT 1 FROM decisions d WHERE "
-            "d.internal_id = s.internal_id AND d.at >= s.updated)", (run_id,)).fetchall()
-        ids = [r[0] for r in rows]
+        ids = _decided_since(db, run_id)
         db.executemany("UPDATE steps SET state = 'pending', updated = ? WHERE run_id = ? AND internal_id = ?",
                        [(time.time(), run_id, i) for i in ids])
     finally:
         db.close()
     return ids
+
+
+def journaled_ids(path: str | Path, run_id: str) -> set[str]:
+    """Every customer the run took (journaled pending before any was synced)."""
+    db = sqlite3.connect(str(path), check_same_thread=False)
+    try:
+        return {r[0] for r in db.execute("SELECT internal_id FROM steps WHERE run_id = ?", (run_id,))}
+    finally:
+        db.close()
+
+
+@dataclass(frozen=True)
+class RetryScope:
+    """What retrying a run redoes, by why: nothing the run did not take."""
+
+    failed: list[str]  # failed, not counting R2 stale links decided since (those are in `decided`)
+    decided: list[str]  # left for a person, with a link decision since the run
+    unfinished: list[str]  # never reached (a stopped or interrupted run): pending or create-attempted
+    journaled: int  # every customer the run took
+
+    @property
+    def total(self) -> int:
+        return len(self.failed) + len(self.decided) + len(self.unfinished)
+
+
+def retry_scope(path: str | Path, run_id: str) -> RetryScope:
+    """What `--resume RUN --retry-failed` (f in the TUI) would redo, read without changing the journal."""
+    db = sqlite3.connect(str(path), check_same_thread=False)
+    try:
+        decided = _decided_since(db, run_id)
+        by_state: dict[str, list[str]] = {}
+        for internal_id, state in db.execute("SELECT internal_id, state FROM steps WHERE run_id = ? "
+                                             "ORDER BY CAST(internal_id AS INTEGER)", (run_id,)):
+            by_state.setdefault(state, []).append(internal_id)
+    finally:
+        db.close()
+    chosen = set(decided)
+    return RetryScope([i for i in by_state.get("failed", []) if i not in chosen], decided,
+                      by_state.get("pending", []) + by_state.get("create-attempted", []),
+                      sum(len(v) for v in by_state.values()))
 
 
 def mark_stopped(path: str | Path, run_id: str) -> None:

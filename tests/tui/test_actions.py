@@ -153,11 +153,12 @@ async def test_check_key_opens_the_link_and_shows_the_last_check_masked(app_for,
         assert url not in shown and "sig=" not in shown and "/p/session/" not in shown
 
 
-async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config):
+async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config, mocks):
     journal = Journal(config.sync.journal_path)
-    target = RunTarget(netsuite_account_id(config.netsuite.account), "acct_demo", "test")  # the bundled mocks'
+    target = RunTarget(netsuite_account_id(config.netsuite.account), mocks.stripe_account, "test")  # these mocks'
     run_id = journal.start_run(config.netsuite.mass_customer_sync_search, target)
-    for i in range(1001, 1031):  # a run killed after 30 customers
+    journal.add_pending(run_id, [str(i) for i in range(1001, 1041)])  # the run took 40 customers
+    for i in range(1001, 1031):  # and was killed after 30 of them
         journal.mark(run_id, str(i), "ok")
     journal.close()
     app = app_for()
