@@ -23,6 +23,7 @@ from sync_core.events import CustomerSynced, PlanReady, RunFinished
 from sync_core.run.journal import Journal
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome
+from sync_core.plural import plural
 from sync_core.netsuite.portal_links import open_link_to
 
 from . import demo
@@ -98,6 +99,15 @@ class MockPair:
             control.reset()
             control.load(state)
         self.wire_portal(config)
+
+    def describe_data(self) -> str:
+        """Whose data these mocks hold, in words: their accounts and how many customers each has."""
+        ns, st = self.netsuite.state(), self.stripe.state()
+        stripe_customers = sum(len(a.get(mode, {}).get("customers", [])) for a in st.get("accounts", [])
+                               for mode in ("test", "live"))
+        accounts = ", ".join(a["id"] for a in st.get("accounts", []))
+        return (f"NetSuite account {ns.get('account')} with {plural(len(ns.get('customers', [])), 'customer')}, "
+                f"Stripe account {accounts} with {plural(stripe_customers, 'customer')}")
 
     def load_demo(self, config: Config, customers: int = demo.DEMO_CUSTOMERS) -> None:
         """Both mocks back to the demo data (what the bundled mocks start with), wired together."""

@@ -128,8 +128,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("custsync scenario run: --realistic starts its own mocks with Stripe's rate limits; mocks already "
               "running keep the profile they were started with (custsync mocks --realistic).", file=sys.stderr)
         return EXIT_USAGE
-    pair = MockPair.attach(running) if running else MockPair.start(
-        load_config(args.config) if args.config else None, profile="realistic" if args.realistic else "fast")
+    if running:
+        pair = MockPair.attach(running)
+        if not args.replace and not _may_replace(pair):
+            return EXIT_USAGE
+    else:
+        pair = MockPair.start(load_config(args.config) if args.config else None,
+                              profile="realistic" if args.realistic else "fast")
     reports = []
     out = _console()
     with pair:
@@ -147,6 +152,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         style = "green" if passed == len(reports) else "red"
         out.print(f"[{style}]{len(reports)} scenario(s): {passed} passed, {len(reports) - passed} failed[/{style}]")
     return EXIT_OK if passed == len(reports) else EXIT_FAILURES
+
+
+def _may_replace(pair: MockPair) -> bool:
+    """Mocks this command did not start hold someone's data (`custsync mocks`, loaded by hand or by a tool):
+    a person at a terminal is asked, naming it; a script is refused (exit 2) unless it gave --replace."""
+    whose = pair.describe_data()
+    question = (f"The mocks at {pair.netsuite.url} (NetSuite) and {pair.stripe.url} (Stripe) were not started by "
+                f"this command: {whose}. Running scenarios replaces both mocks' whole state with each scenario's.")
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        print(f"custsync scenario run: {question} Nothing was changed. Give --replace to replace it, or leave out "
+              "--netsuite-url/--stripe-url (and unset the CUSTSYNC_* lines `custsync mocks` printed) to run "
+              "against mocks started for the run.", file=sys.stderr)
+        return False
+    print(question, file=sys.stderr)
+    try:
+        answer = input("Replace their data? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("custsync scenario run: nothing was changed.", file=sys.stderr)
+    return False
 
 
 # --- scenario new --from-mocks --------------------------------------------------------------
@@ -302,6 +329,9 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
                    help="start the mocks with Stripe's rate limits (25 requests/s in test mode, 100 live), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
+    q.add_argument("--replace", action="store_true",
+                   help="with running mocks (--netsuite-url/--stripe-url or the environment): replace their data "
+                   "without asking (a terminal is asked first; a script without --replace is refused)")
     q.set_defaults(func=cmd_run)
 
     q = ssub.add_parser("new", help="save the running mocks' state as a new scenario file",

@@ -64,3 +64,37 @@ def test_run_realistic_starts_rate_limited_mocks_and_refuses_running_ones():
     refused = run("scenario", "run", "--realistic", "email-change", "--netsuite-url", "http://127.0.0.1:9",
                   "--stripe-url", "http://127.0.0.1:9")
     assert refused.returncode == 2 and "keep the profile they were started with" in refused.stderr
+
+
+def _running_mocks_env(pair) -> dict[str, str]:
+    """What `custsync mocks` prints to export: the running mocks' URLs, account and fake credentials."""
+    from sync_core.config import SECRET_ENV
+
+    cfg = pair.config
+    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": cfg.netsuite.account,
+           "CUSTSYNC_NETSUITE_REST_URL": cfg.netsuite.rest_url, "CUSTSYNC_NETSUITE_RESTLET_URL": cfg.netsuite.rest_url,
+           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": cfg.stripe.base_url}
+    for (section, key), var in SECRET_ENV.items():
+        value = getattr(getattr(cfg, section), key)
+        if value is not None:
+            env[var] = value.get_secret_value()
+    return env
+
+
+def test_run_against_mocks_it_did_not_start_refuses_naming_whose_data_unless_replace(mock_pair):
+    """Issue 24: `custsync scenario run` with the environment `custsync mocks` printed does not replace that
+    data without a word. A script (no terminal) is refused, exit 2, naming the accounts and how much they hold."""
+    mock_pair.load_demo(mock_pair.config, customers=12)
+    before = mock_pair.netsuite.state()["customers"]
+    env = _running_mocks_env(mock_pair)
+    refused = run("scenario", "run", "rematch", **env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert f"NetSuite account {mock_pair.config.netsuite.account} with 12 customers" in said
+    assert f"Stripe account {mock_pair.stripe_account()}" in said
+    assert "were not started by this command" in said and "Give --replace" in said
+    assert mock_pair.netsuite.state()["customers"] == before  # nothing replaced
+
+    replaced = run("scenario", "run", "rematch", "--replace", **env)
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert [c["id"] for c in mock_pair.netsuite.state()["customers"]] == ["301"]
