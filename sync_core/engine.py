@@ -359,9 +359,9 @@ class Engine:
         limit = self.in_flight_limit(sum(r.needs_requests() for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
-        async for outcome in executor.execute_plan(self, rows, run, limit=limit, stop=stop,
-                                                   batch_size=self.config.netsuite.write_back_batch):
-            yield run.progress(outcome)
+        async for step in executor.execute_plan(self, rows, run, limit=limit, stop=stop,
+                                                batch_size=self.config.netsuite.write_back_batch):
+            yield run.progress(step) if isinstance(step, Outcome) else step
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
             # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).
             try:

@@ -18,7 +18,7 @@ from .portal_wiring import new_signing_secret, wire_portal
 def new_account_ids() -> tuple[str, str]:
     """(NetSuite account, Stripe account) ids of their own for a mock set: a journal's run of one set is then
     never resumed against another (their targets differ), and the header tells two sets apart."""
-    return f"{secrets.randbelow(9_000_000) + 1_000_000}_SB1", f"acct_{secrets.token_hex(6)}"
+    return f"{secrets.randbelow(9_000_000) + 1_000_000}_SB1", f"acct_{secrets.token_hex(4)}"
 
 
 def with_accounts(netsuite_state: dict[str, Any] | None, stripe_state: dict[str, Any] | None,

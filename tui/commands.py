@@ -132,17 +132,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return with_engine(args, work)
 
 
-def retry_text(scope: run_status.RetryScope) -> str:
-    """"3 failed (1004, 1009, 1013), 1 decided since the run (1016)": what a retry redoes, by why."""
-    parts = []
-    for ids, what in ((scope.failed, "failed"), (scope.decided, "decided since the run"),
-                      (scope.unfinished, "not reached before it stopped")):
-        if ids:
-            shown = ", ".join(ids[:5]) + (f", ... {len(ids) - 5} more" if len(ids) > 5 else "")
-            parts.append(f"{len(ids)} {what} ({shown})")
-    return "; ".join(parts) or "nothing"
-
-
 def cmd_mass_sync(args: argparse.Namespace) -> int:
     if args.retry_failed and not args.resume:
         return refuse("mass-sync", "--retry-failed redoes the failures of an earlier run: name that run with "
@@ -180,7 +169,7 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                                    "it ran, none unfinished). Nothing was written.", markup=False)
                 return EXIT_OK
             if scope.journaled and not args.json:
-                stderr().print(f"retrying run {args.resume}: {retry_text(scope)}; no other customer",
+                stderr().print(f"retrying run {args.resume}: {scope.describe()}; no other customer",
                                markup=False)
 
     async def work(engine: Engine) -> int:

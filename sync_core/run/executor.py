@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Protocol
 
 from sync_core.errors import NetSuiteError, StripeServiceError, SyncError
+from sync_core.events import StripeWritten
 from sync_core.run.in_flight import in_flight
 from sync_core.run.job import Job, SyncContext
 from sync_core.rules.mapping import MappedCustomer, changed_fields
@@ -269,9 +270,10 @@ QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
 
 async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
                        limit: "InFlightLimit | FixedLimit", stop: asyncio.Event | None,
-                       batch_size: int) -> AsyncIterator[Outcome]:
-    """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
-    Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
+                       batch_size: int) -> AsyncIterator[Outcome | StripeWritten]:
+    """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish, and
+    `StripeWritten` as a row's Stripe write is done and its write-back waits for its batch. Rows that write
+    nothing finish at once; `stop` ends the run between rows (the rest stay pending)."""
     finished = run.finished
     todo = [r for r in rows if r.needs_requests()]
     quiet = [r for r in rows if not r.needs_requests()]
@@ -285,7 +287,7 @@ async def execute_plan(engine: "Engine", rows: list[PlanRow], run: Finisher, *,
             yield outcome
     if not todo:
         return
-    done: asyncio.Queue[Outcome] = asyncio.Queue()
+    done: asyncio.Queue[Outcome | StripeWritten] = asyncio.Queue()
     made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
     previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
     after: dict[int, asyncio.Future[bool] | None] = {}
@@ -363,7 +365,7 @@ def _current_link(row: PlanRow) -> str | None:
 
 
 async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.Future[str | None]],
-                       batches: WriteBackBatches, done: asyncio.Queue[Outcome],
+                       batches: WriteBackBatches, done: asyncio.Queue[Outcome | StripeWritten],
                        finished: Callable[[Job], Outcome]) -> bool:
     """Returns whether the Stripe side was done (the rows after it may go on)."""
     job, outcome = row.job, row.job.outcome
@@ -402,6 +404,7 @@ async def _execute_row(engine: "Engine", row: PlanRow, made: dict[str, asyncio.F
         await done.put(finished(job))
         return True
     result = batches.add(job.mapped.internal_id, patch)
+    done.put_nowait(StripeWritten(job.mapped.internal_id))
 
     def settle(future: asyncio.Future[NetSuiteError | None]) -> None:
         error = future.result()

@@ -146,6 +146,16 @@ class RetryScope:
     def total(self) -> int:
         return len(self.failed) + len(self.decided) + len(self.unfinished)
 
+    def describe(self) -> str:
+        """"3 failed (1004, 1009, 1013); 1 decided since the run (1016)": what a retry redoes, by why."""
+        parts = []
+        for ids, what in ((self.failed, "failed"), (self.decided, "decided since the run"),
+                          (self.unfinished, "not reached before it stopped")):
+            if ids:
+                shown = ", ".join(ids[:5]) + (f", and {len(ids) - 5} more" if len(ids) > 5 else "")
+                parts.append(f"{len(ids)} {what} ({shown})")
+        return "; ".join(parts) or "nothing"
+
 
 def retry_scope(path: str | Path, run_id: str) -> RetryScope:
     """What `--resume RUN --retry-failed` (f in the TUI) would redo, read without changing the journal."""

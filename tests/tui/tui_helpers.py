@@ -36,3 +36,12 @@ async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.05)
+
+
+async def confirm(app, pilot, key: str = "y") -> None:
+    """Answer the yes/no question on screen (loading a scenario asks first: it replaces the mocks' data)."""
+    from tui.widgets.confirm import ConfirmScreen
+
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press(key)
+    await settle(app, pilot)

@@ -7,7 +7,7 @@ Clear the Stripe customer id (to rematch), copy or open the portal link (shown m
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -31,7 +31,11 @@ from ..widgets.outcome import decision_text, outcome_text, short_result
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
+from ..last_result import LastResult
 from .link import LinkScreen
+
+if TYPE_CHECKING:
+    from ..app import CustSyncApp
 
 
 def needs_a_person(o: Outcome) -> bool:
@@ -73,9 +77,10 @@ class DetailScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the customers"),
     ]
 
-    def __init__(self, internal_id: str) -> None:
+    def __init__(self, internal_id: str, last: LastResult | None = None) -> None:
         super().__init__()
         self.internal_id = internal_id
+        self.last = last  # what the screen it was opened from knows of its last result
         self.stripe_id: str | None = None
         self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
         self.last_check: str | None = None  # what opening the link gave last, and when
@@ -92,10 +97,17 @@ class DetailScreen(Screen[None]):
             yield Plain("Decision the rules would take now:", classes="section")
             yield Plain("asking the rules (dry run)...", id="decision", classes="panel")
             yield Plain("Result:", classes="section")
-            yield Plain("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, l chooses the "
-                        "Stripe customer, c clears the Stripe id.",
-                         id="outcome", classes="panel")
+            yield Plain(self._first_result(), id="outcome", classes="panel")
         yield Keys()
+
+    def _first_result(self) -> Text:
+        """Its last failure (cause and remedy) when it has one this session, else what the keys do."""
+        last = self.last if self.last is not None and self.last.state != "ok" else \
+            cast("CustSyncApp", self.app).last_failures.get(self.internal_id)
+        t = last.text() if last is not None else Text("Nothing run yet on this screen.\n")
+        t.append("s syncs to Stripe, p writes the portal link, k checks it, l chooses the Stripe customer, c clears "
+                 "the Stripe id.", style="dim")
+        return t
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -183,8 +195,9 @@ class DetailScreen(Screen[None]):
                  f"{result.stripe_customer_id!r}\n")
         t.append("The decision is journaled. Next: s syncs; the stored id wins (R1).", style="dim")
         self._result(t)
-        self.app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        app = cast("CustSyncApp", self.app)
+        app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")
+        app.changed_customer(self.internal_id)
         self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
         self.action_refresh()
 
@@ -210,8 +223,11 @@ class DetailScreen(Screen[None]):
         if outcome.portal_url:
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))
-        self.app.record_result(self.internal_id, short_result(outcome))  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        app = cast("CustSyncApp", self.app)
+        ok = outcome.status is Status.OK
+        app.record_result(self.internal_id, short_result(outcome), cause=None if ok else outcome.cause,
+                          remedy=None if ok else outcome.remedy, source="sync", state=outcome.status.value)
+        app.changed_customer(self.internal_id)
         severity = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
@@ -285,8 +301,9 @@ class DetailScreen(Screen[None]):
         t.append(f"  change netsuite customer {self.internal_id} {field}: {previous!r} -> None\n")
         t.append("Next: s syncs; the rules match by email (R3).", style="dim")
         self._result(t)
-        self.app.record_result(self.internal_id, "id cleared")  # type: ignore[attr-defined]
-        self.app.data_changed()  # type: ignore[attr-defined]
+        app = cast("CustSyncApp", self.app)
+        app.record_result(self.internal_id, "id cleared")
+        app.changed_customer(self.internal_id)
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
 
