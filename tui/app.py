@@ -54,6 +54,8 @@ class CustSyncApp(App[None]):
     }
     DEFAULT_MODE = "customers"
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help", key_display="?",
+                tooltip="Keys and what each screen does"),
         Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True, group=SCREENS,
                 tooltip="NetSuite customers: open one to see and run its sync"),
         Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True, group=SCREENS,
@@ -64,8 +66,6 @@ class CustSyncApp(App[None]):
                 tooltip="The sync rules R1-R9, their lessons and the scenarios that show them"),
         Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True, group=SCREENS,
                 tooltip="The trainer's screen: load a scenario into the mocks and step through it"),
-        Binding("question_mark", "help", "Help", id="help", show=False,
-                tooltip="Keys and what each screen does"),
     ]
 
     health: reactive[str] = reactive("starting: opening the engine...")

@@ -22,6 +22,7 @@ from sync_core.engine import Engine
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.run.planner import describe as describe_plan
 from sync_core.rules.ids import InvalidInternalId, internal_id
+from sync_core.plural import plural
 from sync_core.run import run_status
 from sync_core.run.journal import Journal, JournalError
 from sync_core.outcome import Outcome, Status
@@ -329,7 +330,7 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: di
     if len(failures) < len(finished.failures):
         console.print(f"... and {len(finished.failures) - len(failures)} more failed: {list_all}")
     if needs_person.total:
-        console.print(f"[yellow]{needs_person.total} customer(s) need a person[/yellow] (R3: choose the Stripe "
+        console.print(f"[yellow]{plural(needs_person.total, 'customer needs', 'customers need')} a person[/yellow] (R3: choose the Stripe "
                       "customer; R4: give the customer an email or a Stripe id):")
         for o in needs_person.shown:
             _print_customer(console, o.status.value, "yellow", o)
@@ -406,7 +407,7 @@ def _print_import(out: Console, plan: ImportPlan, args: argparse.Namespace, *, e
     out.print(f"requests: NetSuite {plan.netsuite_requests}, Stripe {plan.stripe_requests} ({plan.stripe_strategy})",
               style="dim")
     if not args.apply and plan.count("set"):
-        out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
+        out.print(f"Nothing was written. Run again with --apply to write {plural(plan.count('set'), 'id')}.")
 
 
 def common_options() -> argparse.ArgumentParser:

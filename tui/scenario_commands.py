@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from sync_core.plural import plural
 from sync_core.config import SECRET_ENV, Config, ConfigError, load_config
 from testbed import demo
 from testbed.save_scenario import save_mocks
@@ -150,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                           "scenarios": [r.as_dict() for r in reports]}, indent=2))
     else:
         style = "green" if passed == len(reports) else "red"
-        out.print(f"[{style}]{len(reports)} scenario(s): {passed} passed, {len(reports) - passed} failed[/{style}]")
+        out.print(f"[{style}]{plural(len(reports), 'scenario')}: {passed} passed, {len(reports) - passed} failed[/{style}]")
     return EXIT_OK if passed == len(reports) else EXIT_FAILURES
 
 

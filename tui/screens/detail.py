@@ -22,6 +22,7 @@ from sync_core.errors import SyncError
 from sync_core.rules.mapping import map_record
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
+from sync_core.plural import plural
 from sync_core.netsuite.portal_links import check_customer
 from sync_core.rules.catalogue import Action
 from sync_core.rules.decide import normalize_stripe_id
@@ -66,7 +67,7 @@ class DetailScreen(Screen[None]):
                 tooltip="Open the stored portal link as the customer would and say what they get (R6-R8)"),
         Binding("l", "link", "Link", id="detail-link",
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
-        Binding("c", "clear_id", "Clear id", id="detail-clear-id",
+        Binding("c", "clear_id", "Unlink", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
         Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal", show=False,
                 tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
@@ -91,7 +92,7 @@ class DetailScreen(Screen[None]):
         yield Plain(f"Customer {self.internal_id}", id="customer-title", classes="title")
         yield Plain("reading NetSuite and Stripe...", id="links", classes="status")
         table: DataTable[Text] = DataTable(id="compare", cursor_type="none", zebra_stripes=True)
-        table.add_columns("Stripe field", "NetSuite (synced columns)", "Stripe customer", "")
+        table.add_columns("Stripe field", "", "NetSuite (synced columns)", "Stripe customer")
         yield table
         with VerticalScroll(id="detail-scroll"):
             yield Plain("Decision the rules would take now:", classes="section")
@@ -162,7 +163,8 @@ class DetailScreen(Screen[None]):
         t.append(self.last_check or "not checked yet")
         t.append(f"\nSynced columns (R9): {', '.join(columns) or 'none'}.  ", style="dim")
         if linked:
-            t.append(f"{differ} field(s) differ: a sync pushes them (R1)." if differ else "Stripe is up to date.",
+            t.append(f"{plural(differ, 'field differs', 'fields differ')}: a sync pushes them (R1)." if differ
+                     else "Stripe is up to date.",
                      style="bold yellow" if differ else "green")
         self.query_one("#links", Static).update(t)
 

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from sync_core.admin.decisions import Candidate, Candidates, LinkResult
 from sync_core.errors import SyncError
+from sync_core.plural import plural
 
 from ..widgets.confirm import ConfirmScreen
 from ..widgets.keys import Keys
@@ -89,7 +90,7 @@ class LinkScreen(ModalScreen[LinkResult | None]):
             t.append("  names no Stripe customer (R2)", style="red")
         if not self.reason:
             self.query_one("#link-why", Plain).update(t)
-        status = (f"{len(found.candidates)} Stripe customer(s) with this email, oldest first. Enter links the "
+        status = (f"{plural(len(found.candidates), 'Stripe customer')} with this email, oldest first. Enter links the "
                   "highlighted one; i types an id; Esc cancels." if found.candidates else
                   "No Stripe customer has this email: type the Stripe customer id (i), or Esc.")
         self.query_one("#link-status", Plain).update(status)

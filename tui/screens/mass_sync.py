@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -110,17 +111,21 @@ class Row:
         return Text(self.internal_id), self.plan or Text(""), self.run or Text("")
 
 
-GROUPS = [  # (state, label, style, next step): the summary's lines
-    ("ok", "synced", "green", ""),
-    ("needs-decision", "need a decision", "yellow", "o shows them, Enter opens one, l links it; then f retries"),
-    ("skipped", "skipped", "yellow", "no email and no Stripe id to match on (R4): fill one in NetSuite"),
-    ("failed", "failed", "red", "cause and remedy below; mend them, then f retries them"),
-    ("pending", "not done yet", "dim", "r resumes the run"),
+GROUPS = [  # (state, label, style, next step, the same in fewer words): the summary's lines
+    ("ok", "synced", "green", "", ""),
+    ("needs-decision", "need a decision", "yellow", "o shows them, Enter opens one, l links it; then f retries",
+     "Enter opens one, l links it; then f"),
+    ("skipped", "skipped", "yellow", "no email and no Stripe id to match on (R4): fill one in NetSuite",
+     "no email or Stripe id (R4)"),
+    ("failed", "failed", "red", "cause and remedy below; mend them, then f retries them", "see below; mend, then f"),
+    ("pending", "not done yet", "dim", "r resumes the run", "r resumes"),
 ]
 
 
-def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: str | None, stopped: str = "") -> Text:
-    """Each group with its count and the next step; "no failures" is said only when all are synced."""
+def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: str | None, stopped: str = "",
+                 narrow: bool = False) -> Text:
+    """Each group with its count and the next step (`narrow`: in fewer words, a line each at 80 columns);
+    "no failures" is said only when all are synced."""
     t = Text()
     total = sum(counts.values())
     t.append(f"{title}: {plural(total, 'customer')}", style="bold")
@@ -131,7 +136,8 @@ def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: s
         t.append(f"  planned {counts.get('planned', 0)}: s starts the run.\n", style="cyan")
     left = counts.get("pending", 0) + counts.get("create-attempted", 0)
     shown = {**counts, "pending": left}
-    for key, label, style, step in GROUPS:
+    for key, label, style, step, short in GROUPS:
+        step = short if narrow else step
         n = shown.get(key, 0)
         if n and not (dry_run and key == "ok"):
             t.append(f"  {label} {n}", style=f"bold {style}")
@@ -189,6 +195,7 @@ class MassSyncScreen(Screen[None]):
         self._advanced: set[str] = set()  # of those, the ones whose writes are done (or failed)
         self._awaiting = 0  # customers written to Stripe whose write-back batch is not back yet
         self._done, self._counts = 0, {}  # the last CustomerSynced's: customers finished, by state
+        self._before = 0  # customers a resumed run had finished before
 
     @property
     def _app(self) -> "CustSyncApp":
@@ -208,7 +215,7 @@ class MassSyncScreen(Screen[None]):
             with Vertical(id="run-box"):
                 yield Plain("No run shown.", id="run-title", classes="status")
                 customers: DataTable[Text] = DataTable(id="customers-plan", cursor_type="row", zebra_stripes=True)
-                customers.add_column("id", key="id", width=8)
+                customers.add_column("id", key="id")
                 customers.add_column("plan (dry run)", key="plan")
                 customers.add_column("run", key="run")
                 yield customers
@@ -404,11 +411,11 @@ class MassSyncScreen(Screen[None]):
         self._render_rows()
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.started))
         stopped = {"interrupted": "INTERRUPTED: its process is gone; r resumes it.",
-                   "stopped": "STOPPED by the operator; r resumes it.",
+                   "stopped": "STOPPED; r resumes it.",
                    "running": "still running (another process)."}.get(status, "")
         self.query_one("#summary", Plain).update(summary_text(f"Run {run_id} ({status}, started {started})",
                                                               info.counts, dry_run=False, run_id=run_id,
-                                                              stopped=stopped))
+                                                              stopped=stopped, narrow=self.has_class("-narrow")))
         self.query_one("#counts", Plain).update(f"Journaled counts: {counts_line(info.counts)}")
         done = sum(n for state, n in info.counts.items() if state not in ("pending", "create-attempted"))
         self.query_one("#progress", ProgressBar).update(total=max(sum(info.counts.values()), 1), progress=done)
@@ -441,9 +448,14 @@ class MassSyncScreen(Screen[None]):
         table = self.query_one("#customers-plan", DataTable)
         table.clear()
         table.columns["run"].label = Text(f"run {self.run_id}" if self.run_id else "run")
-        for row in self._sorted():
-            if self._passes(row):
-                table.add_row(*row.cells(), key=row.internal_id)
+        shown = [row.cells() for row in self._sorted() if self._passes(row)]
+        # The columns are as wide as what they show before the first draw: DataTable widens them on its next
+        # idle pass, and a first draw before it was kept (ids read "10" until o or t drew the table again).
+        for column, cells in zip(table.ordered_columns, zip(*shown) if shown else [()] * 3):
+            column.content_width = max([column.content_width, cell_len(column.label.plain),
+                                        *(cell_len(c.plain) for c in cells)])
+        for cells in shown:
+            table.add_row(*cells, key=cells[0].plain)
         self._title()
 
     def action_cycle_filter(self) -> None:
@@ -518,7 +530,8 @@ class MassSyncScreen(Screen[None]):
         self.query_one("#plan-title", Plain).update(title)
         if replanned:
             counts = Counter(r.state for r in self.rows.values())
-            self.query_one("#summary", Plain).update(summary_text("Plan", dict(counts), dry_run=True, run_id=None))
+            self.query_one("#summary", Plain).update(summary_text("Plan", dict(counts), dry_run=True, run_id=None,
+                                                                  narrow=self.has_class("-narrow")))
 
     # --- the run -------------------------------------------------------------------
 
@@ -549,7 +562,7 @@ class MassSyncScreen(Screen[None]):
         assert engine is not None
         self._requests = (engine.netsuite.requests, engine.stripe.requests, engine.retries)
         self._plan_reads = ""
-        self._writes, self._advanced, self._awaiting = set(), set(), 0
+        self._writes, self._advanced, self._awaiting, self._before = set(), set(), 0, 0
         self._failures_clear()
         self.query_one("#summary", Plain).update("Reading the customers and planning…")
         self.query_one("#counts", Plain).update("")
@@ -583,8 +596,10 @@ class MassSyncScreen(Screen[None]):
                         self.query_one("#summary", Plain).update(
                             f"Plan{' (nothing written)' if dry_run else ''}: {'; '.join([lines[0], *lines[2:]])}.")
                     elif isinstance(event, CustomersFound):
+                        self._before = event.already_done  # a resumed run's bar and line count the whole run
                         total = event.total
-                        self.query_one("#progress", ProgressBar).update(total=max(event.total, 1))
+                        self.query_one("#progress", ProgressBar).update(total=max(self._before + total, 1),
+                                                                        progress=self._before)
                         if event.already_done:
                             self.notify(f"{plural(event.already_done, 'customer was', 'customers were')} finished "
                                         "by the run already.")
@@ -622,6 +637,7 @@ class MassSyncScreen(Screen[None]):
             self.refresh_bindings()
 
     def _progress(self, advanced: int, total: int, counts: dict[str, int]) -> None:
+        advanced, total = self._before + advanced, self._before + total
         rate = rate_line(advanced, total, len(self._advanced), len(self._writes), time.monotonic() - self._started)
         self.post_message(MassProgress(advanced, total, counts, rate))
 
@@ -722,11 +738,14 @@ class MassSyncScreen(Screen[None]):
         bar.update(total=max(whole, 1), progress=whole - left)  # stopped: what was done, not 100%
         self.query_one("#summary", Plain).update(summary_text(title, counts, dry_run=message.dry_run,
                                                               run_id=f.run_id,
-                                                              stopped="STOPPED by the operator; r resumes it."
-                                                              if f.stopped else ""))
-        ended = (f"STOPPED after {total} of {plural(whole, 'customer')}" if f.stopped
-                 else f"finished: {plural(total, 'customer')}")
-        line = f"{title} {ended} in {f.elapsed:.1f}s: {counts_line(f.counts)}."
+                                                              stopped="STOPPED; r resumes it."
+                                                              if f.stopped else "",
+                                                              narrow=self.has_class("-narrow")))
+        if f.stopped:
+            line = (f"{title} STOPPED: {whole - left} of {plural(whole, 'customer')} done, {total} of them in "
+                    f"{f.elapsed:.1f}s: {counts_line(f.counts)}.")
+        else:
+            line = f"{title} finished: {plural(total, 'customer')} in {f.elapsed:.1f}s: {counts_line(f.counts)}."
         if not self.has_class("-narrow"):
             line += (f" This run's requests: NetSuite {f.netsuite_requests - ns0}, Stripe {f.stripe_requests - st0}, "
                      f"retries {f.retries - r0}.")

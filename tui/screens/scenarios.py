@@ -122,9 +122,9 @@ class ScenariosScreen(Screen[None]):
         Binding("l", "load", "Load", id="scenario-load",
                 tooltip="Load the highlighted scenario into both mocks, replacing their data (asks first; "
                 "Enter does it too)"),
-        Binding("n", "step", "Next step", id="scenario-step",
+        Binding("n", "step", "Step", id="scenario-step",
                 tooltip="Run the next step of the scenario on screen (loads it first when it is not loaded)"),
-        Binding("a", "run_all", "Run all", id="scenario-run-all", tooltip="Run the remaining steps and the final checks"),
+        Binding("a", "run_all", "All", id="scenario-run-all", tooltip="Run the remaining steps and the final checks"),
         Binding("N", "next_lesson", "Next lesson", id="scenario-next-lesson", key_display="N",
                 tooltip="Load the next lesson of the course"),
         Binding("o", "open_file", "Open", id="scenario-open",
@@ -234,7 +234,7 @@ class ScenariosScreen(Screen[None]):
             table.add_row(mark, Text(e.name), Text(",".join(e.loaded.scenario.rules)), Text(e.loaded.scenario.title),
                           key=key)
         lessons = self._lessons()
-        what = (f"{len(shown)} scenario(s) showing {self.rule_filter} (c: the whole course)" if self.rule_filter
+        what = (f"{plural(len(shown), 'scenario')} showing {self.rule_filter} (c: the whole course)" if self.rule_filter
                 else f"The course: {plural(len(lessons), 'lesson')}")
         completed = len(done & {e.name for e in lessons})
         status = (f"{what}; {completed} completed this session. Enter loads one into both mocks (replacing their "

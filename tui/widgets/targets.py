@@ -4,6 +4,7 @@ here or someone's running mocks), test or live, and the health of both services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from rich.cells import cell_len
@@ -12,6 +13,9 @@ from textual.widgets import Static
 
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 from sync_core.run.target import RunTarget, netsuite_account_id
+
+if TYPE_CHECKING:
+    from ..app import CustSyncApp
 
 
 @dataclass(frozen=True)
@@ -70,15 +74,15 @@ class TargetsBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "health", self._refresh_text)
         self.watch(self.app, "targets", self._refresh_text)
+        self.watch(self.app, "doctor_failing", self._refresh_text)
 
     def on_resize(self) -> None:
         self._refresh_text()
 
     def _refresh_text(self, _value: object = None) -> None:
-        targets: Targets = self.app.targets  # type: ignore[attr-defined]
-        health: str = self.app.health  # type: ignore[attr-defined]
-        self.set_class(targets.live, "-live")
-        self.update(header_text(targets, health, self.size.width or 160))
+        app = cast("CustSyncApp", self.app)
+        self.set_class(app.targets.live, "-live")
+        self.update(header_text(app.targets, app.health, self.size.width or 160, app.doctor_failing))
 
 
 def health_style(health: str) -> str:
@@ -108,10 +112,16 @@ def _side(kind: str, account: str, url: str, detail: int) -> str:
     return what
 
 
-def header_text(t: Targets, health: str, width: int) -> Text:
-    """One line, as detailed as the width allows: accounts, mode and health always; URLs when they fit."""
+def header_text(t: Targets, health: str, width: int, doctor_failing: tuple[str, ...] = ()) -> Text:
+    """One line, as detailed as the width allows: accounts, mode and health always (with the doctor's failing
+    checks, until a run of the checks passes them); URLs when they fit."""
     for detail in (2, 1, 0, -1):
         text = _header(t, health, width, detail)
+        if doctor_failing:
+            text.append(f"  doctor: {len(doctor_failing)} failing", style="bold red")
+            if detail >= 1:
+                text.append(f" ({doctor_failing[0]}{', ...' if len(doctor_failing) > 1 else ''}): F3",
+                            style="bold red")
         if cell_len(text.plain) <= width:
             return text
     return text
