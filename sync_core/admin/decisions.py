@@ -38,6 +38,10 @@ class Candidate:
     pointed_by: tuple[str, ...] = ()  # other NetSuite customers whose STRIPE CUSTOMER ID names it
     tagged_for: str | None = None  # metadata.<prefix>internal_id: the NetSuite customer it was made for
 
+    def created_text(self) -> str:
+        """When Stripe created it, to the minute (UTC): two customers made the same day are told apart."""
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.created)) if self.created else "unknown"
+
     def others(self, internal_id: str) -> tuple[str, ...]:
         """NetSuite customers other than `internal_id` that already claim this Stripe customer."""
         claims = list(self.pointed_by)

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
     from ..app import CustSyncApp
 
 
+def browser_available() -> bool:
+    """A browser Python can start from this terminal (Textual opens URLs with `webbrowser`)."""
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
+
+
 def needs_a_person(o: Outcome) -> bool:
     """R3 "ask" (several candidates) or R2 (the stored id names no Stripe customer): a person links one."""
     d = o.decision
@@ -322,8 +333,12 @@ class DetailScreen(Screen[None]):
         if not self.portal_url:
             self.notify("No portal link stored: p writes one.", severity="warning")
             return
+        if not browser_available():
+            self.notify("No browser can be opened from here (no graphical session, and BROWSER names none): y "
+                        "copies the link instead.", severity="warning", timeout=10)
+            return
         self.app.open_url(self.portal_url)
-        self.notify(f"Opening {mask_url(self.portal_url)}")
+        self.notify(f"Opening {mask_url(self.portal_url)} in the browser")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR or event.worker.error is None:
