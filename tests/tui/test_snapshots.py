@@ -9,7 +9,7 @@ from dataclasses import replace
 from textual.widgets import DataTable, Static
 
 from tui.screens.detail import DetailScreen
-from tui_helpers import settle
+from tui_helpers import confirm, settle
 
 SIZE = (120, 40)
 
@@ -25,6 +25,9 @@ async def quiet(pilot) -> None:
     right after a worker filled it can catch the header still at its old widths.
     """
     pilot.app.clear_notifications()
+    # Each mock set has accounts and ports of its own: the header shows steady ones.
+    pilot.app.targets = replace(pilot.app.targets, netsuite_account="1234567_SB1", stripe_account="acct_5napshot",
+                                netsuite_url="http://127.0.0.1:40001", stripe_url="http://127.0.0.1:40002")
     for table in pilot.app.screen.query(DataTable):
         table.refresh(layout=True)
     for _ in range(3):
@@ -68,7 +71,9 @@ def test_doctor_snapshot(snap_compare, app_for):
         await pilot.press("f3")
         await settled(pilot)
         screen = pilot.app.screen
-        screen.show([replace(c, detail=re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", c.detail)) for c in screen.checks])
+        steady = [replace(c, detail=re.sub(r"\d{7}_SB1", "1234567_SB1", re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT",
+                                                                             c.detail))) for c in screen.checks]
+        screen.show(steady)
         await quiet(pilot)
 
     assert snap_compare(app_for(), terminal_size=SIZE, run_before=run_before)
@@ -82,7 +87,7 @@ def test_scenarios_snapshot(snap_compare, app_for):
         table = pilot.app.screen.query_one("#scenario-list")
         table.move_cursor(row=table.get_row_index("rematch"))
         await pilot.press("l")
-        await settled(pilot)
+        await confirm(pilot.app, pilot)  # loading replaces the mocks' data: asked first
         await pilot.press("n")  # a dry run: no ids the mock makes up
         await settled(pilot)
         await quiet(pilot)
