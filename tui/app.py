@@ -221,7 +221,7 @@ class CustSyncApp(App[None]):
             if yes:
                 then()
             else:
-                self.notify(f"Cancelled: {title}. Nothing was written.", severity="warning")
+                self.notify(f"Cancelled ({title.rstrip('?.')}): nothing was written.", severity="warning")
 
         self.push_screen(ConfirmScreen(title, body, live=self.live), answered)
 

@@ -446,7 +446,8 @@ class ScenariosScreen(Screen[None]):
             else:
                 body += (" These mocks were not started by this custsync (custsync mocks, or a tool): their data is "
                          "someone's work, and nothing brings it back.")
-                ok = await app.push_screen_wait(TypeToConfirmScreen(title, body, app.targets.netsuite_account))
+                ok = await app.push_screen_wait(TypeToConfirmScreen(title, body, app.targets.netsuite_account,
+                                                                    yes_label="Replace their data"))
             if not ok:
                 self.notify("Cancelled: the mocks' data is unchanged.", severity="warning")
                 return
