@@ -15,7 +15,7 @@ from tui.screens.help import help_text, screens
 from tui.screens.link import LinkScreen
 from tui.widgets.path_prompt import PathPrompt
 
-from tui_helpers import settle, text_of, wait_for
+from tui_helpers import settle, text_of, type_path, wait_for
 
 
 async def test_question_mark_is_in_every_footer_and_fits_80_columns(app_for):
@@ -78,13 +78,7 @@ async def test_saving_into_a_folder_that_does_not_exist_makes_it(app_for, tmp_pa
     target = tmp_path / "new" / "folder" / "captured.yaml"
     app = app_for()
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        await settle(app, pilot)
-        await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
-        app.screen.query_one("#path", Input).value = str(target)
-        await pilot.press("enter")
+        await type_path(app, pilot, "w", target)
         await wait_for(pilot, lambda: target.exists())
         await settle(app, pilot)
 
@@ -95,13 +89,7 @@ async def test_a_path_that_cannot_take_the_file_is_said_and_the_typed_path_kept(
     typed = str(blocker / "captured.yaml")
     app = app_for()
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        await settle(app, pilot)
-        await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
-        app.screen.query_one("#path", Input).value = typed
-        await pilot.press("enter")
+        await type_path(app, pilot, "w", typed)
         # asked again, saying why, with the path as typed
         await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt) and "is a file, not a folder"
                        in text_of(app, "#path-hint"))

@@ -28,9 +28,16 @@ async def test_stop_marks_the_run_stopped_and_resume_finishes_it(app_for, config
             await settle(app, pilot)
             await pilot.press("f2", "s")
             screen = app.screen
-            await wait_for(pilot, lambda: screen.running and screen.query_one("#progress").progress >= 3)
+            bar = screen.query_one("#progress")
+            await wait_for(pilot, lambda: screen.running and bar.progress >= 3)
+            assert text_of(app, "#counts").count("ETA") <= 1  # one ETA: the bar's own is off (issue 24)
+            assert not [w for w in bar.query("ETAStatus") if w.display]
             await pilot.press("x")
             await settle(app, pilot)
+            # the bar and the line say stopped, not 100% and finished (issue 24)
+            assert bar.progress < bar.total == 40
+            counts = text_of(app, "#counts")
+            assert "STOPPED" in counts and "of 40 customers done" in counts and "finished" not in counts
             journal = Journal(config.sync.journal_path)
             [run] = journal.runs()
             journal.close()

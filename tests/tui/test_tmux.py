@@ -128,15 +128,20 @@ def press_until(session: str, key: str, text: str, *, tries: int = 3, timeout: f
     raise AssertionError("unreachable")
 
 
+def start_run(session: str, until: str) -> str:
+    """F2 once the customers are read, then s until `until` shows."""
+    wait_for(session, "chosen by the mass sync search")
+    tmux("send-keys", "-t", session, "F2")
+    wait_for(session, "p plans (dry run)")
+    return press_until(session, "s", until)
+
+
 def test_loading_a_scenario_during_a_mass_sync_is_refused_in_tmux(tmp_path, config, mocks):
     mocks.netsuite.control.faults(latency_ms=400)  # a run that lasts while the operator goes to F5
     session = f"custsync-test-{uuid.uuid4().hex[:8]}"
     start(session, tmp_path, running_mocks_env(config))
     try:
-        wait_for(session, "chosen by the mass sync search")
-        tmux("send-keys", "-t", session, "F2")
-        wait_for(session, "p plans (dry run)")
-        press_until(session, "s", "x stops it")
+        start_run(session, "x stops it")
         tmux("send-keys", "-t", session, "F5")
         wait_for(session, "The course:")
         tmux("send-keys", "-t", session, "l")
@@ -156,10 +161,7 @@ def test_retry_of_a_finished_run_changes_nothing_in_tmux(tmp_path, config, mocks
     session = f"custsync-test-{uuid.uuid4().hex[:8]}"
     start(session, tmp_path, running_mocks_env(config))
     try:
-        wait_for(session, "chosen by the mass sync search")
-        tmux("send-keys", "-t", session, "F2")
-        wait_for(session, "p plans (dry run)")
-        press_until(session, "s", "need you (below)")
+        start_run(session, "need you (below)")
         before = (mocks.netsuite.control.state(), mocks.stripe.control.state())
         tmux("send-keys", "-t", session, "f")
         screen = wait_for(session, "nothing to retry")
@@ -175,10 +177,7 @@ def test_a_run_of_another_mock_set_is_not_resumed_in_tmux(tmp_path):
     first, second = (f"custsync-test-{uuid.uuid4().hex[:8]}" for _ in range(2))
     start(first, tmp_path)
     try:
-        wait_for(first, "chosen by the mass sync search")
-        tmux("send-keys", "-t", first, "F2")
-        wait_for(first, "p plans (dry run)")
-        press_until(first, "s", "need you (below)")
+        start_run(first, "need you (below)")
     finally:
         stop(first)
     start(second, tmp_path)

@@ -8,12 +8,11 @@ import shutil
 import yaml
 from textual.widgets import Checkbox, DataTable, Input
 
-from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import load_scenario, resolve
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.path_prompt import PathPrompt
 
-from tui_helpers import confirm, settle, text_of, wait_for
+from tui_helpers import confirm, settle, text_of, type_path, wait_for
 
 
 def listed(app) -> list[tuple[str, str]]:
@@ -73,13 +72,7 @@ async def test_open_a_scenario_from_any_path(app_for, tmp_path):
     shutil.copy(resolve("shared-email"), elsewhere)
     app = app_for()
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        await settle(app, pilot)
-        await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
-        app.screen.query_one("#path", Input).value = str(elsewhere)
-        await pilot.press("enter")
+        await type_path(app, pilot, "o", elsewhere)
         await wait_for(pilot, lambda: isinstance(app.screen, ScenariosScreen)
                        and "from-a-customer" in [n for n, _ in listed(app)])
         await pilot.press("l")

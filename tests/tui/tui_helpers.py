@@ -45,3 +45,18 @@ async def confirm(app, pilot, key: str = "y") -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
     await pilot.press(key)
     await settle(app, pilot)
+
+
+async def type_path(app, pilot, key: str, path) -> None:
+    """F5, then `key` (o opens a file, w saves the mocks) and the path typed into its prompt, Enter."""
+    from textual.widgets import Input
+
+    from tui.widgets.path_prompt import PathPrompt
+
+    await settle(app, pilot)
+    await pilot.press("f5")
+    await settle(app, pilot)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
+    app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")

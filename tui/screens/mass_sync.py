@@ -334,15 +334,8 @@ class MassSyncScreen(Screen[None]):
             RunPickerScreen(self._journal_path(), purpose, app.targets.run_target()))
         if not run_id:
             return
-        journal = Journal(self._journal_path())
-        try:
-            info = journal.run(run_id)
-        except JournalError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        finally:
-            journal.close()
-        if not await self._same_target(info):
+        info = self._run_info(run_id)
+        if info is None or not await self._same_target(info):
             return
         scope = run_status.retry_scope(self._journal_path(), run_id)
         reads_the_search = scope.journaled == 0  # it stopped while reading: it takes the search as it is now
@@ -371,6 +364,17 @@ class MassSyncScreen(Screen[None]):
         self.notify(plan)
         self.run_mass(dry_run=False, run_id=run_id, retry_failed=retry)
 
+    def _run_info(self, run_id: str) -> RunInfo | None:
+        """The journal's record of the run (None, and said, when the journal has no such run)."""
+        journal = Journal(self._journal_path())
+        try:
+            return journal.run(run_id)
+        except JournalError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        finally:
+            journal.close()
+
     async def _same_target(self, info: RunInfo) -> bool:
         """A run continues only against its own target (another mock set, account or mode is refused here,
         before anything is read)."""
@@ -392,14 +396,9 @@ class MassSyncScreen(Screen[None]):
     def show_run(self, run_id: str) -> None:
         """The journaled run's customers and summary (an earlier run, or one killed from outside)."""
         path = self._journal_path()
-        journal = Journal(path)
-        try:
-            info = journal.run(run_id)
-        except JournalError as exc:
-            self.notify(str(exc), severity="error")
+        info = self._run_info(run_id)
+        if info is None:
             return
-        finally:
-            journal.close()
         status = run_status.effective_status(path, info)
         self.run_id = run_id
         self.rows = {}
