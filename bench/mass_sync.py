@@ -44,7 +44,7 @@ from realistic_mix import Mix, generate  # noqa: E402
 from sync_core.config import load_config  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
+from testbed.bundled import DEMO_ACCOUNTS, BundledMocks  # noqa: E402
 from testbed.control import MockControl  # noqa: E402
 
 EDITED = 50  # customers edited in NetSuite before the changed-since run
@@ -127,7 +127,7 @@ class Bench:
 
     def stripe_customers(self) -> dict[str, dict[str, Any]]:
         state = self.mocks.stripe.control.state()  # type: ignore[union-attr]
-        account = next(a for a in state["accounts"] if a["id"] == "acct_demo")
+        account = next(a for a in state["accounts"] if a["id"] == self.mocks.stripe_account)  # type: ignore[union-attr]
         return {c["id"]: c for c in account["test"]["customers"]}
 
     def edit_in_netsuite(self, ids: list[str]) -> dict[str, int]:
@@ -257,7 +257,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"profile": profile, "limits": asdict(limits), "n": args.n, "paths_available": paths,
                               "mix": Mix().counts(args.n), "cores": os.cpu_count()}
     runs = set(args.runs.split(","))
-    with BundledMocks() as mocks, tempfile.TemporaryDirectory() as tmp:
+    # The state documents are loaded as generated (their accounts), in bulk: the mocks answer as those accounts.
+    with BundledMocks(accounts=DEMO_ACCOUNTS) as mocks, tempfile.TemporaryDirectory() as tmp:
         bench = Bench(mocks, limits, args, Path(tmp))
         if args.mocks_seconds > 0:
             report["mocks_alone"] = mocks_alone(mocks, args.mocks_seconds)

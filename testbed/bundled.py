@@ -15,6 +15,9 @@ from .launcher import MockProcess, start_mock
 from .portal_wiring import new_signing_secret, wire_portal
 
 
+DEMO_ACCOUNTS = ("1234567_SB1", "acct_demo")  # what testbed's state documents name (benchmarks load them as is)
+
+
 def new_account_ids() -> tuple[str, str]:
     """(NetSuite account, Stripe account) ids of their own for a mock set: a journal's run of one set is then
     never resumed against another (their targets differ), and the header tells two sets apart."""
