@@ -201,6 +201,9 @@ async def test_mass_sync_retry_failed_after_mending(app_for, mocks):
         # no failure is left, but the run still has customers for a person: said, not "no failures" (issue 16)
         summary = text_of(app, "#summary")
         assert "failed" not in summary and "need a decision 1" in summary and "skipped 2" in summary
+        # the mended failure's lines leave the failures log (issue 24)
+        log = app.screen.query_one("#failures")
+        assert not log.display and not [line for line in log.lines if stale in line.text]
 
 
 def live_config(config, mocks):
