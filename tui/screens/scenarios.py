@@ -42,6 +42,8 @@ from ..widgets.type_confirm import TypeToConfirmScreen
 if TYPE_CHECKING:
     from ..app import CustSyncApp
 
+SHORT = 32  # below this many rows the course list is shorter (app.tcss), so that the lesson and the step show
+
 NEEDS_MOCKS = ("Scenarios need the mocks: they replace both systems' data with their own customers. "
                "custsync points at real systems now, so nothing here runs. Start custsync without --config "
                "(or against `custsync mocks`) to train.")
@@ -174,6 +176,9 @@ class ScenariosScreen(Screen[None]):
     def on_mount(self) -> None:
         self.read_files()
         self.watch(self.app, "engine_ready", lambda _ready: self._say_where())
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < SHORT, "-short")
 
     def on_screen_resume(self) -> None:
         if self.entries:
