@@ -33,7 +33,7 @@ from sync_core.config import load_config  # noqa: E402
 from sync_core.admin.csv_import import plan_import, read_rows  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
+from testbed.bundled import DEMO_ACCOUNTS, BundledMocks  # noqa: E402
 from testbed.control import MockControl  # noqa: E402
 
 FIRST_ID = 100_001
@@ -125,7 +125,8 @@ def main() -> None:
     report: dict[str, object] = {"rows": args.rows}
     ns_args = ("--concurrency-limit", str(args.ns_concurrency))
     st_args = ("--requests-per-second", str(args.stripe_rps)) if args.stripe_rps else ()
-    with tempfile.TemporaryDirectory() as tmp, BundledMocks(netsuite_args=ns_args, stripe_args=st_args) as mocks:
+    with tempfile.TemporaryDirectory() as tmp, BundledMocks(netsuite_args=ns_args, stripe_args=st_args,
+                                                                           accounts=DEMO_ACCOUNTS) as mocks:
         path = Path(tmp) / "stripe-export.csv"
         report["file_mb"] = round(write_csv(path, args.rows) / 2**20, 2)
         t = time.monotonic()

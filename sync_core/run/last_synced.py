@@ -28,7 +28,6 @@ from sync_core.rules.stripe_edits import (
     remember as remember_record,
     three_way,
     values_of,
-    withheld,
 )
 from sync_core.run.job import Job
 

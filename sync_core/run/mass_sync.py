@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, Collection
 
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
+from sync_core.outcome import Outcome
 from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.run import executor, reads
@@ -26,6 +27,7 @@ from sync_core.run.journal.listings import ListingStore
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.per_customer import per_customer_path
 from sync_core.run.planner import Plan, plan_run
+from sync_core.run.resume_scope import resumed_scope
 from sync_core.run.run_lock import TargetLock
 from sync_core.run.run_scope import CHANGED, SEARCH, STALE_LINKS, Scope, take_pages
 from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
@@ -65,9 +67,9 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
                        reads_journal=journal, target=target)
         if journal is not None and target is not None and not options.resumed and options.only is None:
             run.owed = [o for o in journal.owed(target) if o.source != WAITING]
-        skip: set[str] = set()
+        skip: Collection[str] = set()
         if run.journal is not None and options.resumed:
-            skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
+            skip = resumed_scope(run.journal, run_id, retry_failed=options.retry_failed)  # type: ignore[arg-type]
         steps = (PlannedRun(run, search_id, skip).events() if options.path == "plan" else
                  per_customer_path(run, search_id, skip))
         async for event in steps:
@@ -114,7 +116,7 @@ class Listings:
 class PlannedRun:
     """The plan path of one run: read, index, plan, execute."""
 
-    def __init__(self, run: RunState, search_id: str, skip: set[str]) -> None:
+    def __init__(self, run: RunState, search_id: str, skip: Collection[str]) -> None:
         self.run, self.services, self.options = run, run.services, run.options
         self.search_id, self.skip = search_id, skip
         self.scope = Scope({o.internal_id: o for o in run.owed})
@@ -163,10 +165,10 @@ class PlannedRun:
         limit = in_flight_limit(services, sum(r.needs_requests() for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
-        async for outcome in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
-                                                   batch_size=services.config.netsuite.write_back_batch,
-                                                   status=self.status):
-            yield run.progress(outcome)
+        async for step in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
+                                                batch_size=services.config.netsuite.write_back_batch,
+                                                status=self.status):
+            yield run.progress(step) if isinstance(step, Outcome) else step
         self._record_signing_key()
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
             # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Collection
 
 from sync_core.run.journal import OwedStep
 
@@ -56,7 +56,7 @@ class Scope:
 
 
 async def take_pages(scope: Scope, pages: AsyncIterator[list[tuple[str, dict[str, Any]]]], source: str,
-                     add: Callable[[str, dict[str, Any]], None], skip: set[str]) -> None:
+                     add: Callable[[str, dict[str, Any]], None], skip: Collection[str]) -> None:
     """Every row of `pages` the run does not have yet, counted under `source` and handed to `add`."""
     async for page in pages:
         for internal_id, record in page:

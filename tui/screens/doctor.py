@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from sync_core.admin.doctor import Check, run_doctor
 
 from ..widgets.targets import TargetsBar
+
+if TYPE_CHECKING:
+    from ..app import CustSyncApp
 from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
@@ -69,7 +74,8 @@ class DoctorScreen(Screen[None]):
         if warnings:
             summary += f" ({warnings} with a warning)"
         self.query_one("#doctor-summary", Static).update(summary)
-        self.app.health = "connected" if not failing else f"doctor: {len(failing)} failing"  # type: ignore[attr-defined]
+        # The header keeps saying so until a run of the checks passes them (the health check does not clear it).
+        cast("CustSyncApp", self.app).doctor_failing = tuple(c.title for c in failing)
         self.notify(summary, severity="warning" if failing else "information")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
