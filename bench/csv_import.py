@@ -35,7 +35,7 @@ from sync_core.admin.csv_import import apply_import, plan_import, read_rows
 from sync_core.config import load_config
 from sync_core.engine import Engine
 from testbed import demo
-from testbed.bundled import BundledMocks
+from testbed.bundled import DEMO_ACCOUNTS, BundledMocks
 from testbed.control import MockControl
 
 FIRST_ID = 100_001
@@ -150,7 +150,8 @@ def main() -> None:
     report: dict[str, object] = {"rows": args.rows, "account": size, "placement": args.placement}
     ns_args = ("--concurrency-limit", str(args.ns_concurrency))
     st_args = ("--requests-per-second", str(args.stripe_rps)) if args.stripe_rps else ()
-    with tempfile.TemporaryDirectory() as tmp, BundledMocks(netsuite_args=ns_args, stripe_args=st_args) as mocks:
+    with tempfile.TemporaryDirectory() as tmp, BundledMocks(netsuite_args=ns_args, stripe_args=st_args,
+                                                                           accounts=DEMO_ACCOUNTS) as mocks:
         path = Path(tmp) / "stripe-export.csv"
         report["file_mb"] = round(write_csv(path, args.rows, size, args.placement) / 2**20, 2)
         t = time.monotonic()

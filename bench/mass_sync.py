@@ -48,7 +48,7 @@ from realistic_mix import Mix, generate  # noqa: E402
 from sync_core.config import load_config  # noqa: E402
 from sync_core.engine import Engine  # noqa: E402
 from testbed import demo  # noqa: E402
-from testbed.bundled import BundledMocks  # noqa: E402
+from testbed.bundled import DEMO_ACCOUNTS, BundledMocks  # noqa: E402
 from testbed.control import MockControl  # noqa: E402
 
 EDITED = 50  # customers edited in NetSuite before the changed-since run
@@ -166,7 +166,7 @@ class Bench:
 
     def stripe_customers(self) -> dict[str, dict[str, Any]]:
         state = self.mocks.stripe.control.state()  # type: ignore[union-attr]
-        account = next(a for a in state["accounts"] if a["id"] == "acct_demo")
+        account = next(a for a in state["accounts"] if a["id"] == self.mocks.stripe_account)  # type: ignore[union-attr]
         return {c["id"]: c for c in account[self.mode]["customers"]}
 
     def edit_in_netsuite(self, ids: list[str]) -> dict[str, int]:
@@ -310,7 +310,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     """One report per profile, one after another on the same mocks; several: side by side, with their floors."""
     profiles = limits_from(args)
     reports = []
-    with BundledMocks() as mocks, tempfile.TemporaryDirectory() as tmp:
+    # The state documents are loaded as generated (their accounts), in bulk: the mocks answer as those accounts.
+    with BundledMocks(accounts=DEMO_ACCOUNTS) as mocks, tempfile.TemporaryDirectory() as tmp:
         alone = mocks_alone(mocks, args.mocks_seconds) if args.mocks_seconds > 0 else None
         for name, limits in profiles:
             reports.append(measure_profile(args, name, limits, mocks, Path(tmp), alone))

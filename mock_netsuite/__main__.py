@@ -23,6 +23,7 @@ def parse_args(argv=None):
     p.add_argument("--drop-rate", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--concurrency-limit", type=int, default=5)
+    p.add_argument("--account", help="the account id (OAuth realm) to answer as, kept by a reset (default 1234567_SB1)")
     p.add_argument("--consumer-key")
     p.add_argument("--consumer-secret")
     p.add_argument("--token-id")
@@ -46,7 +47,7 @@ def main(argv=None) -> int:
                          token_secret=args.token_secret, latency_ms=args.latency_ms, error_rate=args.error_rate,
                          rate_429=args.rate_429, drop_rate=args.drop_rate, seed=args.seed,
                          concurrency_limit=args.concurrency_limit, m2m_client_id=args.m2m_client_id,
-                         m2m_certificate_id=args.m2m_certificate_id, m2m_certificate=certificate)
+                         m2m_certificate_id=args.m2m_certificate_id, m2m_certificate=certificate, account=args.account)
     except (OSError, ValueError) as exc:
         print(f"mock_netsuite: cannot start: {exc}", file=sys.stderr)
         return 2

@@ -49,9 +49,10 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
                latency_ms: float | None = None, error_rate: float | None = None, rate_429: float | None = None,
                drop_rate: float | None = None, seed: int | None = None,
                concurrency_limit: int | None = 5, m2m_client_id: str | None = None,
-               m2m_certificate_id: str | None = None, m2m_certificate: str | None = None) -> Flask:
+               m2m_certificate_id: str | None = None, m2m_certificate: str | None = None, account: str | None = None) -> Flask:
     """`m2m_*`: an integration record with one client credentials mapping (the PEM certificate, public part)
-    that the account has from the start and keeps through /_mock/reset, as it keeps the TBA credentials."""
+    that the account has from the start and keeps through /_mock/reset, as it keeps the TBA credentials.
+    `account`: the account id (the OAuth realm) this mock answers as, kept by a reset (default 1234567_SB1)."""
     m2m = None
     if m2m_certificate is not None:
         if not m2m_client_id or not m2m_certificate_id:
@@ -61,7 +62,7 @@ def create_app(*, db: str | None = None, state: dict | str | None = None,
         except IntegrationError as exc:
             raise ValueError(f"the M2M certificate {exc.message}") from None
         m2m = {"client_id": m2m_client_id, "certificate_id": m2m_certificate_id}
-    store = Store(db, default_integrations=launch if m2m else [])
+    store = Store(db, default_integrations=launch if m2m else [], account=account)
     if isinstance(state, str):
         with open(state, encoding="utf-8") as fh:
             state = json.load(fh)

@@ -40,7 +40,7 @@ def loopback_only():
 
 @bp.get("/health")
 def health():
-    return _json({"ok": True, "service": "netsuite"})
+    return _json({"ok": True, "service": "netsuite", "account": current().store.config()["account"]})
 
 
 @bp.post("/reset")

@@ -66,8 +66,12 @@ class StateError(ValueError):
         self.field, self.message = field, message
 
 
-def default_state() -> dict:
-    return copy.deepcopy(DEFAULT_STATE)
+def default_state(account: str | None = None) -> dict:
+    """The empty account; `account` (a launch setting) replaces the demo account id."""
+    state = copy.deepcopy(DEFAULT_STATE)
+    if account:
+        state["account"] = account
+    return state
 
 
 def _expect(cond: bool, field: str, message: str) -> None:
@@ -85,14 +89,15 @@ def _str_or_none(value, field: str) -> str | None:
     return value
 
 
-def validate_document(doc, loaded_at: str | None = None, default_integrations: list | None = None) -> dict:
+def validate_document(doc, loaded_at: str | None = None, default_integrations: list | None = None,
+                      default_account: str | None = None) -> dict:
     """Return the normalized state document, or raise StateError naming the bad field.
     Customers given without dates get `loaded_at` (the mock's start: the same on every load, so a
     captured state loads back unchanged). A document without `integrations` gets `default_integrations`
     (the mock's launch integration), as one without `deployments` gets the default deployments."""
     _expect(isinstance(doc, dict), "", "the state document must be a JSON object")
     _check_keys(doc, set(TOP_KEYS), "")
-    base = default_state()
+    base = default_state(default_account)
     account = doc.get("account", base["account"])
     _expect(isinstance(account, str) and ACCOUNT_ID.match(account or ""), "account",
             "must be an account id like 1234567 or 1234567_SB1 (uppercase, underscore)")
@@ -248,9 +253,11 @@ def validate_document(doc, loaded_at: str | None = None, default_integrations: l
 class Store:
     """State in SQLite. One connection guarded by a lock: safe under waitress's worker threads."""
 
-    def __init__(self, path: str | None = None, *, default_integrations: list | None = None):
+    def __init__(self, path: str | None = None, *, default_integrations: list | None = None,
+                 account: str | None = None):
         self._lock = threading.RLock()
         self.default_integrations = default_integrations or []
+        self.default_account = account  # the launch's account id: a reset, and a document without one, keep it
         self.started_at = dates.now_iso()
         self.generation = 0  # moves on every write: SuiteQL rebuilds its tables when it changed
         self.config_generation = 0  # moves when the whole document is replaced (integrations, searches...)
@@ -262,7 +269,7 @@ class Store:
         self._db.execute("CREATE TABLE IF NOT EXISTS customer (id INTEGER PRIMARY KEY, data TEXT NOT NULL)")
         with self._lock:
             if self._db.execute("SELECT COUNT(*) FROM config").fetchone()[0] == 0:
-                self.replace(default_state())
+                self.replace(default_state(self.default_account))
 
     def close(self) -> None:
         with self._lock:
@@ -270,7 +277,7 @@ class Store:
 
     # -- whole document
     def replace(self, doc: dict) -> None:
-        doc = validate_document(doc, self.started_at, self.default_integrations)
+        doc = validate_document(doc, self.started_at, self.default_integrations, self.default_account)
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -289,7 +296,7 @@ class Store:
                 raise
 
     def reset(self) -> None:
-        self.replace(default_state())
+        self.replace(default_state(self.default_account))
 
     def document(self) -> dict:
         with self._lock:

@@ -21,6 +21,7 @@ def parse_args(argv=None):
     p.add_argument("--json", action="store_true", help="print one JSON line once listening")
     p.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
                    help="API key(s) of the default account acct_demo (replace the demo key); repeatable")
+    p.add_argument("--account", help="the default account's id, kept by a reset (default acct_demo)")
     p.add_argument("--latency-ms", type=float, default=0)
     p.add_argument("--error-rate", type=float, default=0.0)
     p.add_argument("--post-error-rate", type=float, default=0.0)
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
             post_error_rate=a.post_error_rate, rate_429=a.rate_429, drop_rate=a.drop_rate, seed=a.seed,
             requests_per_second=a.requests_per_second,
             operation_requests_per_second=a.operation_requests_per_second, search_lag_seconds=a.search_lag_seconds,
-            search_requests_per_second=a.search_requests_per_second, profile=a.profile)
+            search_requests_per_second=a.search_requests_per_second, profile=a.profile, account=a.account)
     except (OSError, ValueError) as err:
         print(f"mock_stripe: cannot start: {err}", file=sys.stderr)
         return 1

@@ -34,12 +34,13 @@ class Runtime:
     api_keys: list[str]
     session_ttl: float
     extras: dict = field(default_factory=dict)
+    account: str = state_doc.DEMO_ACCOUNT  # the launch's account id: a reset keeps it
 
     def reset(self) -> None:
         """Back to the default state (clock, idempotency records, stats too); fault settings
         are launch settings and stay, the request log has its own DELETE."""
         self.store.clear()
-        state_doc.load(self.store, state_doc.default_document(self.api_keys))
+        state_doc.load(self.store, state_doc.default_document(self.api_keys, self.account))
         self.faults.clear_windows()
         self.faults.reset_stats()
 
@@ -50,15 +51,19 @@ def runtime() -> Runtime:
 
 def create_app(db: str | None = None, state: str | dict | None = None, api_keys: list[str] | None = None,
                portal_session_ttl: float = portal.DEFAULT_SESSION_TTL, profile: str = "fast",
-               **fault_settings) -> Flask:
-    """`profile` (faults.PROFILES) sets the defaults; explicit fault settings override it."""
+               account: str | None = None, **fault_settings) -> Flask:
+    """`profile` (faults.PROFILES) sets the defaults; explicit fault settings override it. `account`: the
+    default account's id (acct_demo unless given), kept by a reset."""
+    if account is not None and not (account.startswith("acct_") and account[5:].isalnum()):
+        raise ValueError(f"account {account!r}: must be acct_ followed by letters and digits")
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     fault_settings = {**PROFILES[profile], **{k: v for k, v in fault_settings.items() if v is not None}}
     app = Flask("mock_stripe")
     store = Store(db)
     rt = Runtime(store=store, faults=Faults(**fault_settings), idempotency=Idempotency(store),
-                 api_keys=list(api_keys or [state_doc.DEMO_KEY]), session_ttl=portal_session_ttl)
+                 api_keys=list(api_keys or [state_doc.DEMO_KEY]), session_ttl=portal_session_ttl,
+                 account=account or state_doc.DEMO_ACCOUNT)
     if state is not None:
         if isinstance(state, str):
             with open(state, encoding="utf-8") as fh:

@@ -30,7 +30,8 @@ def _json_body():
 
 @control.get("/health")
 def health():
-    return {"ok": True, "service": "stripe"}
+    accounts = _rt().store.accounts()
+    return {"ok": True, "service": "stripe", "account": accounts[0][0] if accounts else None}
 
 
 @control.post("/reset")
@@ -89,9 +90,10 @@ def clear_requests():
 
 
 def _target(body):
-    """(account, mode) named by a control request (default: the demo account, test mode), or a 400."""
-    account, mode = body.get("account", state_doc.DEMO_ACCOUNT), body.get("mode", "test")
-    if account not in [a for a, _ in _rt().store.accounts()]:
+    """(account, mode) named by a control request (default: the first account, test mode), or a 400."""
+    accounts = [a for a, _ in _rt().store.accounts()]
+    account, mode = body.get("account") or (accounts[0] if accounts else state_doc.DEMO_ACCOUNT), body.get("mode", "test")
+    if account not in accounts:
         return None, _bad(f"account: no account {account!r}", "account")
     if mode not in state_doc.MODES:
         return None, _bad("mode: must be test or live", "mode")

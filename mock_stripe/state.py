@@ -21,8 +21,9 @@ class StateError(ValueError):
         self.message = message
 
 
-def default_document(api_keys: list[str] | None = None) -> dict:
-    return {"accounts": [{"id": DEMO_ACCOUNT, "api_keys": list(api_keys or [DEMO_KEY]),
+def default_document(api_keys: list[str] | None = None, account: str | None = None) -> dict:
+    """One account (`account`, a launch setting, or acct_demo) with empty test and live modes."""
+    return {"accounts": [{"id": account or DEMO_ACCOUNT, "api_keys": list(api_keys or [DEMO_KEY]),
                           "test": {"customers": [], "portal_configuration": "active", "payment_methods": []},
                           "live": {"customers": [], "portal_configuration": "active", "payment_methods": []}}]}
 

@@ -39,6 +39,15 @@ class CustomerSynced:
 
 
 @dataclass(frozen=True)
+class StripeWritten:
+    """A customer's Stripe write is done; its PayPack fields wait for the next write-back batch to NetSuite
+    (`CustomerSynced` follows once the batch is written). Progress moves per customer with it: a batch of 200
+    can take many seconds to fill and write."""
+
+    internal_id: str
+
+
+@dataclass(frozen=True)
 class RunFinished:
     run_id: str | None
     counts: dict[str, int]
@@ -51,4 +60,4 @@ class RunFinished:
     stopped: bool = False  # stopped on request between customers; the rest stay pending for a resume
 
 
-Event = RunStarted | CustomersFound | PlanReady | CustomerSynced | RunFinished
+Event = RunStarted | CustomersFound | PlanReady | StripeWritten | CustomerSynced | RunFinished

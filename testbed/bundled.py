@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import shutil
 import tempfile
@@ -17,12 +18,40 @@ from sync_core.netsuite.m2m_keys import new_key_pair, write_private
 from .launcher import MockProcess, start_mock
 from .portal_wiring import new_signing_secret, wire_portal
 
+DEMO_ACCOUNTS = ("1234567_SB1", "acct_demo")  # what testbed's state documents name (benchmarks load them as is)
+
+
+def new_account_ids() -> tuple[str, str]:
+    """(NetSuite account, Stripe account) ids of their own for a mock set: a journal's run of one set is then
+    never resumed against another (their targets differ), and the header tells two sets apart."""
+    return f"{secrets.randbelow(9_000_000) + 1_000_000}_SB1", f"acct_{secrets.token_hex(4)}"
+
+
+def with_accounts(netsuite_state: dict[str, Any] | None, stripe_state: dict[str, Any] | None,
+                  netsuite_account: str | None, stripe_account: str | None
+                  ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Copies of testbed's state documents (written for 1234567_SB1 and acct_demo) for these mocks' own
+    accounts: the NetSuite account, and the Stripe state's first account."""
+    if netsuite_state is not None and netsuite_account:
+        netsuite_state = {**netsuite_state, "account": netsuite_account}
+    if stripe_state is not None and stripe_account and stripe_state.get("accounts"):
+        stripe_state = copy.copy(stripe_state)
+        first, *rest = stripe_state["accounts"]
+        stripe_state["accounts"] = [{**first, "id": stripe_account}, *rest]
+    return netsuite_state, stripe_state
+
 
 class BundledMocks:
-    """Both mocks as real servers; `configure(config)` points a config at them with their demo credentials."""
+    """Both mocks as real servers; `configure(config)` points a config at them with their demo credentials.
 
-    def __init__(self, netsuite_args: tuple[str, ...] = (), stripe_args: tuple[str, ...] = ()) -> None:
-        self._args = {"netsuite": netsuite_args, "stripe": stripe_args}
+    Each set answers as accounts of its own (`accounts`, else new ids): NetSuite's realm and Stripe's account id.
+    """
+
+    def __init__(self, netsuite_args: tuple[str, ...] = (), stripe_args: tuple[str, ...] = (), *,
+                 accounts: tuple[str, str] | None = None) -> None:
+        self.netsuite_account, self.stripe_account = accounts or new_account_ids()
+        self._args = {"netsuite": ("--account", self.netsuite_account, *netsuite_args),
+                      "stripe": ("--account", self.stripe_account, *stripe_args)}
         self.netsuite: MockProcess | None = None
         self.stripe: MockProcess | None = None
         self.portal_secret = new_signing_secret()  # the portal Suitelet's, for as long as these mocks run
@@ -74,6 +103,8 @@ class BundledMocks:
     def load(self, netsuite_state: dict[str, Any] | None = None, stripe_state: dict[str, Any] | None = None,
              *, portal_return_url: str = "https://example.com/account") -> None:
         assert self.netsuite and self.stripe
+        netsuite_state, stripe_state = with_accounts(netsuite_state, stripe_state, self.netsuite_account,
+                                                     self.stripe_account)
         if netsuite_state is not None:
             self.netsuite.control.load(netsuite_state)
             if "portal_suitelet" not in netsuite_state:

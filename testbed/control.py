@@ -75,24 +75,25 @@ class MockControl:
     def clear_requests(self) -> None:
         self._call("DELETE", "requests")
 
-    def set_portal(self, state: str, *, account: str = "acct_demo", mode: str = "test") -> None:
-        self._call("POST", "portal", json={"account": account, "mode": mode, "state": state})
+    def set_portal(self, state: str, *, account: str | None = None, mode: str = "test") -> None:
+        """Stripe mock: the portal configuration's state (`account`: the mock's own when not given)."""
+        self._call("POST", "portal", json=_target(account, mode, state=state))
 
-    def save_portal_settings(self, *, account: str = "acct_demo", mode: str = "test",
+    def save_portal_settings(self, *, account: str | None = None, mode: str = "test",
                              customer_update: dict[str, Any] | None = None) -> dict[str, Any]:
         """Stripe mock: the Dashboard step (Settings -> Customer Portal -> Save) that makes the default; with
         `customer_update` ({"enabled", "allowed_updates"}), what customers may change in the portal."""
-        body: dict[str, Any] = {"account": account, "mode": mode}
+        body: dict[str, Any] = _target(account, mode)
         if customer_update is not None:
             body["customer_update"] = customer_update
         return self._call("POST", "portal/save-settings", json=body)
 
-    def portal_edit(self, customer_id: str, changes: dict[str, Any], *, account: str = "acct_demo",
+    def portal_edit(self, customer_id: str, changes: dict[str, Any], *, account: str | None = None,
                     mode: str = "test") -> dict[str, Any]:
         """Stripe mock: the customer changes their own details in the customer portal (as the portal
         configuration's features.customer_update allows); Stripe records a customer.updated event."""
         return self._call("POST", f"customers/{customer_id}/portal-edit",
-                          json={"account": account, "mode": mode, "changes": changes})
+                          json=_target(account, mode, changes=changes))
 
     def configure_portal_suitelet(self, **changes: Any) -> dict[str, Any]:
         """NetSuite mock: change the portal Suitelet's parameters (Stripe URL and key, return URL, secret)."""
@@ -102,14 +103,14 @@ class MockControl:
         """NetSuite mock: the portal Suitelet's execution log (where the admin's remedies go)."""
         return self._call("GET", "portal-suitelet/log")
 
-    def edit_stripe_customer(self, customer_id: str, changes: dict[str, Any], *, account: str = "acct_demo",
+    def edit_stripe_customer(self, customer_id: str, changes: dict[str, Any], *, account: str | None = None,
                              mode: str = "test") -> dict[str, Any]:
         """Stripe mock: a Dashboard edit (metadata keys merge); Stripe records it as a customer.updated event."""
-        return self._call("PATCH", f"customers/{customer_id}", json={"account": account, "mode": mode, "changes": changes})
+        return self._call("PATCH", f"customers/{customer_id}", json=_target(account, mode, changes=changes))
 
-    def delete_stripe_customer(self, customer_id: str, *, account: str = "acct_demo", mode: str = "test") -> None:
+    def delete_stripe_customer(self, customer_id: str, *, account: str | None = None, mode: str = "test") -> None:
         """Stripe mock: a Dashboard delete; Stripe records it as a customer.deleted event."""
-        self._call("DELETE", f"customers/{customer_id}", params={"account": account, "mode": mode})
+        self._call("DELETE", f"customers/{customer_id}", params=_target(account, mode))
 
     def advance_clock(self, seconds: float) -> None:
         self._call("POST", "clock", json={"advance_seconds": seconds})
@@ -117,3 +118,8 @@ class MockControl:
     def login_audit(self) -> list[dict[str, Any]]:
         """NetSuite mock: the Login Audit Trail's Detail for every refused login (why NetSuite refused it)."""
         return self._call("GET", "login-audit")
+
+
+def _target(account: str | None, mode: str, **more: Any) -> dict[str, Any]:
+    """The Stripe mock's account and mode for a control call; without an account, the mock's own (its first)."""
+    return {**({"account": account} if account else {}), "mode": mode, **more}

@@ -16,6 +16,8 @@ from faker import Faker
 
 from sync_core.config import DEFAULT_PORTAL_URL_FIELD, DEFAULT_STRIPE_ID_FIELD
 
+DEMO_CUSTOMERS = 60  # the demo data the bundled mocks start with
+
 DEMO_SEARCH_COLUMNS = [
     {"name": "email", "label": "Email", "join": None, "summary": None},
     {"name": "companyname", "label": "Company Name", "join": None, "summary": None},
@@ -123,8 +125,13 @@ def generate(n: int = 60, *, seed: int = 7, mix: DemoMix = DemoMix(), first_id: 
             record[DEFAULT_STRIPE_ID_FIELD] = cus
             stripe_customers.append({"id": cus, "name": company, "created": created})
         elif roll < bounds[3]:
-            for k in range(2):  # R3 several candidates
-                stripe_customers.append({"id": f"cus_demo{iid}dup{k}", "email": email, "created": created + k})
+            # R3 several candidates, told apart as a person would: name, created (days apart, to the minute),
+            # and where each came from (metadata)
+            for k, (name, later, source) in enumerate(((company, 0, "checkout"),
+                                                       (f"{company} (Accounts Payable)", 3 * 86400 + 17 * 60,
+                                                        "support import"))):
+                stripe_customers.append({"id": f"cus_demo{iid}dup{k}", "email": email, "name": name,
+                                         "created": created + later, "metadata": {"created_by": source}})
         elif roll < bounds[4]:
             stripe_customers.append({"id": f"cus_demo{iid}", "email": email, "name": company, "created": created})
         ns_customers.append(record)

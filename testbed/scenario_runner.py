@@ -24,10 +24,12 @@ from sync_core.events import CustomerSynced, PlanReady, RunFinished
 from sync_core.masking import mask_url
 from sync_core.netsuite.portal_links import open_link_to
 from sync_core.outcome import Outcome
+from sync_core.plural import plural
 from sync_core.run.journal import Journal
 
+from . import demo
 from . import scenario_model as m
-from .bundled import BundledMocks
+from .bundled import BundledMocks, with_accounts
 from .control import MockControl, MockControlError
 from .launcher import profile_args
 from .portal_wiring import new_signing_secret, rotate_secret, wire_portal
@@ -35,8 +37,6 @@ from .scenario_checks import Check, check_doctor, check_mass, check_open_link, c
 from .scenario_load import LoadedScenario
 from .scenario_report import ScenarioReport, StepReport
 from .scenario_state import apply_overrides, record_fields, states
-
-STRIPE_ACCOUNT = "acct_demo"  # the account testbed's state documents create (testbed/demo.py)
 
 
 @dataclass
@@ -100,14 +100,44 @@ class MockPair:
 
     def load(self, given: m.Given, config: Config) -> None:
         key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
-        ns_state, stripe_state = states(given, config, api_key=key)
+        ns_state, stripe_state = with_accounts(*states(given, config, api_key=key), config.netsuite.account,
+                                               self.stripe_account())
         for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
             control.reset()
-            control.load(state)
+            if state is not None:
+                control.load(state)
         if given.stripe.portal_customer_update is not None:
-            self.stripe.save_portal_settings(account=STRIPE_ACCOUNT,
-                                             customer_update=given.stripe.portal_customer_update.model_dump())
+            self.stripe.save_portal_settings(customer_update=given.stripe.portal_customer_update.model_dump())
         self.wire_portal(config)
+
+    def describe_data(self) -> str:
+        """Whose data these mocks hold, in words: their accounts and how many customers each has."""
+        ns, st = self.netsuite.state(), self.stripe.state()
+        stripe_customers = sum(len(a.get(mode, {}).get("customers", [])) for a in st.get("accounts", [])
+                               for mode in ("test", "live"))
+        accounts = ", ".join(a["id"] for a in st.get("accounts", []))
+        return (f"NetSuite account {ns.get('account')} with {plural(len(ns.get('customers', [])), 'customer')}, "
+                f"Stripe account {accounts} with {plural(stripe_customers, 'customer')}")
+
+    def load_demo(self, config: Config, customers: int = demo.DEMO_CUSTOMERS) -> None:
+        """Both mocks back to the demo data (what the bundled mocks start with), wired together."""
+        key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
+        ns_state, stripe_state = with_accounts(*demo.generate(customers, stripe_api_key=key),
+                                               config.netsuite.account, self.stripe_account())
+        for control, state in ((self.netsuite, ns_state), (self.stripe, stripe_state)):
+            control.reset()
+            if state is not None:
+                control.load(state)
+        self.wire_portal(config)
+
+    def stripe_account(self) -> str | None:
+        """The Stripe mock's own account id (what a state document's account becomes when loaded here)."""
+        if self.owned is not None:
+            return self.owned.stripe_account
+        try:
+            return self.stripe.health().get("account")
+        except MockControlError:
+            return None
 
     def wire_portal(self, config: Config) -> None:
         """The NetSuite mock's portal Suitelet calls the Stripe mock with the key custsync uses."""
@@ -318,7 +348,7 @@ class ScenarioRunner:
         sent = {**changes, **({"metadata": {k: str(v) for k, v in changes["metadata"].items()}}
                               if changes.get("metadata") is not None else {})}
         try:
-            self.mocks.stripe.edit_stripe_customer(step.stripe_update.id, sent, account=STRIPE_ACCOUNT)
+            self.mocks.stripe.edit_stripe_customer(step.stripe_update.id, sent)
         except MockControlError as exc:
             raise StepError(f"cannot edit Stripe customer {step.stripe_update.id}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_update.id} edited in the Stripe Dashboard: {_fields_text(changes)}"
@@ -327,7 +357,7 @@ class ScenarioRunner:
                                      r: StepReport) -> None:
         changes = step.stripe_portal_edit.model_dump(exclude_unset=True, exclude={"id"})
         try:
-            self.mocks.stripe.portal_edit(step.stripe_portal_edit.id, changes, account=STRIPE_ACCOUNT)
+            self.mocks.stripe.portal_edit(step.stripe_portal_edit.id, changes)
         except MockControlError as exc:
             raise StepError(f"the portal refused the edit of {step.stripe_portal_edit.id}: {exc}") from None
         r.happened = (f"the customer of {step.stripe_portal_edit.id} changed their details in the Stripe customer "
@@ -340,13 +370,13 @@ class ScenarioRunner:
 
     async def _do_stripe_delete(self, engine: Engine, config: Config, step: m.StripeDeleteStep, r: StepReport) -> None:
         try:
-            self.mocks.stripe.delete_stripe_customer(step.stripe_delete, account=STRIPE_ACCOUNT)
+            self.mocks.stripe.delete_stripe_customer(step.stripe_delete)
         except MockControlError as exc:
             raise StepError(f"cannot delete Stripe customer {step.stripe_delete}: {exc}") from None
         r.happened = f"Stripe customer {step.stripe_delete} deleted in the Stripe Dashboard"
 
     async def _do_activate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
-        self.mocks.stripe.save_portal_settings(account=STRIPE_ACCOUNT)
+        self.mocks.stripe.save_portal_settings()
         r.happened = "Stripe customer portal activated (Settings -> Customer Portal -> Activate link: saves the default)"
 
     async def _do_open_portal_link(self, engine: Engine, config: Config, step: m.OpenPortalLinkStep,
@@ -388,7 +418,7 @@ class ScenarioRunner:
         r.happened = "the portal Suitelet's signing secret rotated: links written before are refused"
 
     async def _do_deactivate_portal(self, engine: Engine, config: Config, step: Any, r: StepReport) -> None:
-        self.mocks.stripe.set_portal("inactive", account=STRIPE_ACCOUNT)
+        self.mocks.stripe.set_portal("inactive")
         r.happened = "Stripe customer portal deactivated"
 
 

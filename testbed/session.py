@@ -18,7 +18,7 @@ async def open_engine(
     config: Config,
     *,
     confirm_live: bool = False,
-    demo_customers: int = 60,
+    demo_customers: int = demo.DEMO_CUSTOMERS,
     on_status: Callable[[str], None] | None = None,
 ) -> AsyncIterator[Engine]:
     """An engine for `config`; when the config names no targets, the bundled mocks loaded with demo data."""

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 from sync_core.config import Config, NetSuiteTarget, StripeTarget
 from sync_core.engine import Engine
 
+from .last_result import LastResult
 from .messages import EngineReady
 from .palette import ScreenCommands
 from .screens.customers import CustomersScreen
@@ -25,7 +26,7 @@ from .screens.mass_sync import MassSyncScreen
 from .screens.rules import RulesScreen
 from .screens.scenarios import ScenariosScreen
 from .widgets.confirm import ConfirmScreen
-from .widgets.targets import describe_targets
+from .widgets.targets import STARTING, Targets, describe_targets
 
 SCREENS = Binding.Group("screens", compact=False)  # F1-F5: one footer entry, so 80 columns fit
 HEALTH_SECONDS = 60.0  # the header's health is checked again this often
@@ -53,6 +54,8 @@ class CustSyncApp(App[None]):
     }
     DEFAULT_MODE = "customers"
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help", key_display="?",
+                tooltip="Keys and what each screen does"),
         Binding("f1", "switch_mode('customers')", "Customers", id="go-customers", priority=True, group=SCREENS,
                 tooltip="NetSuite customers: open one to see and run its sync"),
         Binding("f2", "switch_mode('mass')", "Mass sync", id="go-mass", priority=True, group=SCREENS,
@@ -63,26 +66,31 @@ class CustSyncApp(App[None]):
                 tooltip="The sync rules R1-R9, their lessons and the scenarios that show them"),
         Binding("f5", "switch_mode('scenarios')", "Scenarios", id="go-scenarios", priority=True, group=SCREENS,
                 tooltip="The trainer's screen: load a scenario into the mocks and step through it"),
-        Binding("question_mark", "help", "Help", id="help", show=False,
-                tooltip="Keys and what each screen does"),
     ]
 
     health: reactive[str] = reactive("starting: opening the engine...")
-    targets: reactive[tuple[str, str, bool]] = reactive(("?", "?", False))
+    targets: reactive[Targets] = reactive(STARTING)
     engine_ready: reactive[bool] = reactive(False)
     data_version: reactive[int] = reactive(0)  # bumped after any write, and when a scenario replaces the data
+    customer_changed: reactive[tuple[int, str]] = reactive((0, ""))  # (a counter, the customer) linked/synced/unlinked
+    doctor_failing: reactive[tuple[str, ...]] = reactive(())  # the doctor's failing checks until a run passes them
     dataset_version: reactive[int] = reactive(0)  # bumped only when a scenario replaces the mocks' data
 
-    def __init__(self, config: Config, engine_factory: EngineFactory | None = None) -> None:
+    def __init__(self, config: Config, engine_factory: EngineFactory | None = None, *,
+                 started_mocks: bool | None = None) -> None:
         super().__init__()
         self.config = config
         self.engine_factory = engine_factory or default_engine_factory
+        # Mocks this TUI starts (no targets configured) hold its demo data; any other mocks hold someone's.
+        self.started_mocks = config.uses_bundled_mocks and engine_factory is None if started_mocks is None \
+            else started_mocks
         self.engine: Engine | None = None
         self.completed_lessons: set[str] = set()  # scenarios stepped through to a pass this session
         self.health_checked: float | None = None  # when the header's health was last checked for real
         self.last_results: dict[str, str] = {}  # internal id -> "R1 update ok" (this session's syncs)
+        self.last_failures: dict[str, LastResult] = {}  # internal id -> its last failed (or left) result
         self._stack = AsyncExitStack()
-        self.targets = describe_targets(config)
+        self.targets = describe_targets(config, started_here=self.started_mocks)
 
     def on_mount(self) -> None:
         self.open_engine()
@@ -103,6 +111,10 @@ class CustSyncApp(App[None]):
         assert self.engine is not None
         problem = await self.engine.health()
         self.health_checked = time.time()
+        if problem is None and self.targets.stripe_account == "?":
+            account = await self.engine.stripe.account_id()  # asked once: the header names the account
+            self.targets = describe_targets(self.engine.config, stripe_account=account,
+                                            started_here=self.started_mocks)
         self.health = "connected" if problem is None else f"unreachable: {problem}"
 
     def data_changed(self) -> None:
@@ -118,7 +130,7 @@ class CustSyncApp(App[None]):
 
     def on_engine_ready(self, message: EngineReady) -> None:
         assert self.engine is not None
-        self.targets = describe_targets(self.engine.config)
+        self.targets = describe_targets(self.engine.config, started_here=self.started_mocks)
         self.health = "checking both services..."
         self.engine_ready = True
         self.check_health()
@@ -156,6 +168,11 @@ class CustSyncApp(App[None]):
                 mass.stop_run(quitting=True)
             self.exit()
 
+    def running_mass_run(self) -> str | None:
+        """The mass sync running now ("(starting)" before it has its id), or None."""
+        mass = self._running_mass_screen()
+        return (mass.run_id or "(starting)") if mass is not None else None
+
     def _running_mass_screen(self) -> MassSyncScreen | None:
         for stack in self._screen_stacks.values():  # the mass-sync mode's screen, wherever the operator is
             for screen in stack:
@@ -166,8 +183,20 @@ class CustSyncApp(App[None]):
     async def on_unmount(self) -> None:
         await self._stack.aclose()
 
-    def record_result(self, internal_id: str, result: str) -> None:
+    def record_result(self, internal_id: str, result: str, *, cause: str | None = None, remedy: str | None = None,
+                      source: str = "", state: str = "") -> None:
+        """This session's last result for the customer; one that did not end ok keeps its cause and remedy, so
+        that the customer's screen shows them."""
         self.last_results[internal_id] = result
+        if cause or remedy:
+            self.last_failures[internal_id] = LastResult(source, result, state, cause, remedy)
+        else:
+            self.last_failures.pop(internal_id, None)
+
+    def changed_customer(self, internal_id: str) -> None:
+        """The operator linked, synced or unlinked this customer: a plan that holds it plans it again."""
+        self.customer_changed = (self.customer_changed[0] + 1, internal_id)
+        self.data_changed()
 
     @property
     def ready_engine(self) -> Engine:
@@ -199,7 +228,7 @@ class CustSyncApp(App[None]):
             if yes:
                 then()
             else:
-                self.notify(f"Cancelled: {title}. Nothing was written.", severity="warning")
+                self.notify(f"Cancelled ({title.rstrip('?.')}): nothing was written.", severity="warning")
 
         self.push_screen(ConfirmScreen(title, body, live=self.live), answered)
 
@@ -217,6 +246,8 @@ class CustSyncApp(App[None]):
         self.push_screen(HelpScreen())
 
 
-def make_app(config: Config, engine_factory: EngineFactory | None = None) -> CustSyncApp:
-    """The one factory: used by `custsync` (no command) and by the tests."""
-    return CustSyncApp(config, engine_factory=engine_factory)
+def make_app(config: Config, engine_factory: EngineFactory | None = None, *,
+             started_mocks: bool | None = None) -> CustSyncApp:
+    """The one factory: used by `custsync` (no command) and by the tests. `started_mocks`: the mocks are this
+    TUI's own (by default: it starts them when the config names no targets)."""
+    return CustSyncApp(config, engine_factory=engine_factory, started_mocks=started_mocks)

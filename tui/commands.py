@@ -22,11 +22,13 @@ from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.events import CustomersFound, CustomerSynced, PlanReady, RunFinished, RunStarted
 from sync_core.outcome import Outcome, Status
+from sync_core.plural import plural
 from sync_core.rules.ids import InvalidInternalId, internal_id
 from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS
 from sync_core.rules.stripe_edits import Choice
 from sync_core.run.journal import Journal, JournalError, opened
 from sync_core.run.planner import describe as describe_plan
+from sync_core.run.resume_scope import retry_scope
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP
@@ -185,10 +187,22 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
             journal = Journal(journal_path, must_exist=True)
             try:
                 journal.run(args.resume)
+                scope = retry_scope(journal, args.resume) if args.retry_failed else None
             finally:
                 journal.close()
         except JournalError as exc:
             return refuse("mass-sync", str(exc))
+        if scope is not None:
+            if scope.journaled and not scope.total:
+                if args.json:
+                    print(json.dumps({"run_id": args.resume, "retried": 0, "counts": {}}, indent=2))
+                else:
+                    stdout().print(f"Run {args.resume}: nothing to retry (no failures, no customers decided since "
+                                   "it ran, none unfinished). Nothing was written.", markup=False)
+                return EXIT_OK
+            if scope.journaled and not args.json:
+                stderr().print(f"retrying run {args.resume}: {scope.describe()}; no other customer",
+                               markup=False)
 
     async def work(engine: Engine) -> int:
         since, base_run = await resolve_changed_since(engine, args.changed_since, Path(engine.config.sync.journal_path))
@@ -364,9 +378,9 @@ def _summary(console: Console, finished: RunFinished, dry_run: bool, actions: di
     if len(failures) < len(finished.failures):
         console.print(f"... and {len(finished.failures) - len(failures)} more failed: {list_all}")
     if needs_person.total:
-        console.print(f"[yellow]{needs_person.total} customer(s) need a person[/yellow] (R3: choose the Stripe "
-                      "customer; R4: give the customer an email or a Stripe id; R10: choose between NetSuite's "
-                      "and Stripe's value, custsync resolve-edit):")
+        console.print(f"[yellow]{plural(needs_person.total, 'customer needs', 'customers need')} a person[/yellow] "
+                      "(R3: choose the Stripe customer; R4: give the customer an email or a Stripe id; R10: choose "
+                      "between NetSuite's and Stripe's value, custsync resolve-edit):")
         for o in needs_person.shown:
             _print_customer(console, o.status.value, "yellow", o)
         if needs_person.total > len(needs_person.shown):
@@ -442,7 +456,7 @@ def _print_import(out: Console, plan: ImportPlan, args: argparse.Namespace, *, e
     out.print(f"requests: NetSuite {plan.netsuite_requests}, Stripe {plan.stripe_requests} ({plan.stripe_strategy})",
               style="dim")
     if not args.apply and plan.count("set"):
-        out.print(f"Nothing was written. Run again with --apply to write {plan.count('set')} id(s).")
+        out.print(f"Nothing was written. Run again with --apply to write {plural(plan.count('set'), 'id')}.")
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -478,7 +492,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan (and the rule and action per customer with -v or --json); write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
-    p.add_argument("--retry-failed", action="store_true", help="with --resume: also redo the customers that failed")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: redo the run's customers that failed, those decided since it ran (custsync "
+                   "link) and those it did not reach; never a customer the run did not take")
     p.add_argument("--list", dest="list_run", metavar="RUN",
                    help="list a journaled run's customers that failed or need a person (writes nothing)")
     p.add_argument("-v", "--verbose", action="store_true", help="a line per customer, also on a terminal")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from rich.console import Console
 from rich.text import Text
@@ -39,8 +38,7 @@ def candidates_lines(found: Candidates) -> list[Text]:
     """One block per candidate, literally (names and metadata are the customer's text, not markup)."""
     lines: list[Text] = []
     for c in found.candidates:
-        created = time.strftime("%Y-%m-%d", time.gmtime(c.created)) if c.created else "?"
-        line = Text(f"  {c.id}  created {created}  name {c.name or '-'!s}  email {c.email or '-'!s}")
+        line = Text(f"  {c.id}  created {c.created_text()}  name {c.name or '-'!s}  email {c.email or '-'!s}")
         others = c.others(found.internal_id)
         if others:
             line.append(f"  already linked from NetSuite customer {', '.join(others)}", style="yellow")

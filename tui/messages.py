@@ -17,11 +17,12 @@ class EngineReady(Message):
 
 
 class MassProgress(Message):
-    """One more customer done. High-rate: a newer one replaces a queued older one."""
+    """One more customer done (or written to Stripe, its write-back waiting for its batch); `rate` says the
+    writes' rate and ETA. High-rate: a newer one replaces a queued older one."""
 
-    def __init__(self, done: int, total: int, counts: dict[str, int]) -> None:
+    def __init__(self, done: int, total: int, counts: dict[str, int], rate: str) -> None:
         super().__init__()
-        self.done, self.total, self.counts = done, total, counts
+        self.done, self.total, self.counts, self.rate = done, total, counts, rate
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, MassProgress)

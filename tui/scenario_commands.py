@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from sync_core.config import Config, ConfigError, load_config
+from sync_core.plural import plural
 from testbed import demo
 from testbed.bundled import mock_environment_groups
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, customer_ids, output_path, request_counts_text
@@ -146,8 +147,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if junit is not None and not junit.parent.is_dir():
         print(f"custsync scenario run: --junit-xml {junit}: the folder {junit.parent} does not exist.", file=sys.stderr)
         return EXIT_USAGE
-    pair = MockPair.attach(running) if running else MockPair.start(
-        _bundled_config(args), profile="realistic" if args.realistic else "fast")
+    if running:
+        pair = MockPair.attach(running)
+        if not args.replace and not _may_replace(pair):
+            return EXIT_USAGE
+    else:
+        pair = MockPair.start(_bundled_config(args), profile="realistic" if args.realistic else "fast")
     reports = []
     out = _console()
     with pair:
@@ -165,8 +170,30 @@ def cmd_run(args: argparse.Namespace) -> int:
                           "scenarios": [r.as_dict() for r in reports]}, indent=2))
     else:
         style = "green" if passed == len(reports) else "red"
-        out.print(f"[{style}]{len(reports)} scenario(s): {passed} passed, {len(reports) - passed} failed[/{style}]")
+        out.print(f"[{style}]{plural(len(reports), 'scenario')}: {passed} passed, {len(reports) - passed} failed[/{style}]")
     return EXIT_OK if passed == len(reports) else EXIT_FAILURES
+
+
+def _may_replace(pair: MockPair) -> bool:
+    """Mocks this command did not start hold someone's data (`custsync mocks`, loaded by hand or by a tool):
+    a person at a terminal is asked, naming it; a script is refused (exit 2) unless it gave --replace."""
+    whose = pair.describe_data()
+    question = (f"The mocks at {pair.netsuite.url} (NetSuite) and {pair.stripe.url} (Stripe) were not started by "
+                f"this command: {whose}. Running scenarios replaces both mocks' whole state with each scenario's.")
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        print(f"custsync scenario run: {question} Nothing was changed. Give --replace to replace it, or leave out "
+              "--netsuite-url/--stripe-url (and unset the CUSTSYNC_* lines `custsync mocks` printed) to run "
+              "against mocks started for the run.", file=sys.stderr)
+        return False
+    print(question, file=sys.stderr)
+    try:
+        answer = input("Replace their data? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("custsync scenario run: nothing was changed.", file=sys.stderr)
+    return False
 
 
 # --- scenario new --from-mocks --------------------------------------------------------------
@@ -254,12 +281,13 @@ def _exports(values: dict[str, str]) -> list[str]:
     return [f"export {k}={shlex.quote(str(v))}" for k, v in values.items()]
 
 
-def connection_text(config: Config) -> str:
+def connection_text(config: Config, stripe_account: str | None = None) -> str:
     """The export lines and the TOML that point custsync at these mocks: NetSuite with OAuth 2.0 M2M (a key pair
     made for these mocks) and, beside it, the TBA credentials; CUSTSYNC_NETSUITE_AUTH says which is used."""
     ns, st = config.netsuite, config.stripe
     groups = mock_environment_groups(config)
-    lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})", f"Stripe mock:   {st.base_url}",
+    lines = [f"NetSuite mock: {ns.rest_url}  (account {ns.account})",
+             f"Stripe mock:   {st.base_url}" + (f"  (account {stripe_account})" if stripe_account else ""),
              "", "# point custsync (or any client) at them: the credentials are fake, for these mocks only"]
     lines += _exports(groups["common"])
     lines += ["# NetSuite OAuth 2.0 client credentials (M2M): a key pair made for these mocks, deleted when they stop"]
@@ -333,15 +361,12 @@ def cmd_mocks(args: argparse.Namespace) -> int:
             pair.load(scenario.scenario.given, config)
             what = f"scenario {scenario.name}"
         else:
-            key = config.stripe.api_key.get_secret_value() if config.stripe.api_key else None
-            pair.netsuite.load(demo.generate(60)[0])
-            pair.stripe.load(demo.generate(60, stripe_api_key=key)[1])
-            pair.wire_portal(config)
-            what = "demo data (60 customers)"
+            pair.load_demo(config)
+            what = f"demo data ({demo.DEMO_CUSTOMERS} customers)"
         limits = ("Stripe's rate limits (25/s test mode, 100/s live, 25/s per operation)" if args.realistic
                   else "no Stripe rate limit (--realistic adds Stripe's)")
         print(f"Serving both mocks with {what}, {limits}. Stop with Ctrl-C.\n")
-        print(connection_text(config), flush=True)
+        print(connection_text(config, pair.stripe_account()), flush=True)
         try:
             while all(p.process.poll() is None for p in (pair.owned.netsuite, pair.owned.stripe)):  # type: ignore[union-attr]
                 time.sleep(0.5)
@@ -385,6 +410,9 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
                    "25/s per operation), as "
                    "`custsync mocks --realistic` does (docs/mocks.md)")
     _running_mock_options(q)
+    q.add_argument("--replace", action="store_true",
+                   help="with running mocks (--netsuite-url/--stripe-url or the environment): replace their data "
+                   "without asking (a terminal is asked first; a script without --replace is refused)")
     q.set_defaults(func=cmd_run)
 
     q = ssub.add_parser("new", help="save the running mocks' state as a new scenario file",

@@ -9,6 +9,7 @@ journal's file). The Engine's `candidates`, `check_link`, `link` and `unlink` ca
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ class Candidate:
     metadata: dict[str, str]
     pointed_by: tuple[str, ...] = ()  # other NetSuite customers whose STRIPE CUSTOMER ID names it
     tagged_for: str | None = None  # metadata.<prefix>internal_id: the NetSuite customer it was made for
+
+    def created_text(self) -> str:
+        """When Stripe created it, to the minute (UTC): two customers made the same day are told apart."""
+        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.created)) if self.created else "unknown"
 
     def others(self, internal_id: str) -> tuple[str, ...]:
         """NetSuite customers other than `internal_id` that already claim this Stripe customer."""

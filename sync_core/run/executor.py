@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sync_core.errors import NetSuiteError, StripeServiceError, SyncError
+from sync_core.events import StripeWritten
 from sync_core.netsuite.portal_links import holds_link, source_for
 from sync_core.outcome import Change, Outcome, Status
 from sync_core.rules.catalogue import Action
@@ -297,11 +298,12 @@ QUIET_CHUNK = 1_000  # rows that write nothing, journaled in one transaction
 
 async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *,
                        limit: InFlightLimit | FixedLimit, stop: asyncio.Event | None,
-                       batch_size: int, status: StatusFields | None = None) -> AsyncIterator[Outcome]:
-    """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish.
-    Rows that write nothing finish at once; `stop` ends the run between rows (the rest stay pending).
-    `status`: custsync's status fields, written with the PayPack fields, or alone where only they changed (a
-    customer's outcome does not wait for those: a failed one is written again by the next run)."""
+                       batch_size: int, status: StatusFields | None = None) -> AsyncIterator[Outcome | StripeWritten]:
+    """Carry out a plan's rows, in plan order where they share a Stripe customer; outcomes as they finish, and
+    `StripeWritten` as a row's Stripe write is done and its write-back waits for its batch. Rows that write
+    nothing finish at once; `stop` ends the run between rows (the rest stay pending). `status`: custsync's status
+    fields, written with the PayPack fields, or alone where only they changed (a customer's outcome does not wait
+    for those: a failed one is written again by the next run)."""
     finished = run.finished
     todo = [r for r in rows if r.needs_requests()]
     quiet = [r for r in rows if not r.needs_requests()]
@@ -331,7 +333,7 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
                 await batches.close()
         return
     assert batches is not None
-    done: asyncio.Queue[Outcome] = asyncio.Queue()
+    done: asyncio.Queue[Outcome | StripeWritten] = asyncio.Queue()
     made: dict[str, asyncio.Future[str | None]] = {}  # "(new for 101)" -> the id Stripe gave (None: not created)
     previous: dict[str, asyncio.Future[bool]] = {}  # Stripe id -> whether the last row naming it wrote Stripe
     after: dict[int, asyncio.Future[bool] | None] = {}
@@ -402,8 +404,8 @@ async def execute_plan(services: Services, rows: list[PlanRow], run: Finisher, *
                     yield outcome
         finally:
             quiet_settled.set()
-        while (outcome := await done.get()) is not None:
-            yield outcome
+        while (ended_row := await done.get()) is not None:
+            yield ended_row
         await runner
     finally:
         if not runner.done():
@@ -446,7 +448,7 @@ def _write_status(batches: WriteBackBatches | None, status: StatusFields | None,
 
 
 async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio.Future[str | None]],
-                       batches: WriteBackBatches, done: asyncio.Queue[Outcome],
+                       batches: WriteBackBatches, done: asyncio.Queue[Outcome | StripeWritten],
                        finished: Callable[[Job], Outcome], ended: Callable[[Job], Outcome],
                        status: StatusFields | None = None) -> bool:
     """Returns whether the Stripe side was done (the rows after it may go on). `finished` journals the row's end;
@@ -491,6 +493,7 @@ async def _execute_row(services: Services, row: PlanRow, made: dict[str, asyncio
     if status is not None:
         patch.update(status.patch_to(job.status_now, (SYNCED, ""), wrote=True))
     result = batches.add(job.mapped.internal_id, patch)
+    done.put_nowait(StripeWritten(job.mapped.internal_id))
 
     def settle(future: asyncio.Future[SyncError | None]) -> None:
         error = future.result()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 
 from sync_core.errors import NetSuiteError, SyncError
 from sync_core.events import CustomersFound, Event, PlanReady, RunStarted
+from sync_core.outcome import Outcome
 from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.run import executor, reads
@@ -27,6 +28,7 @@ from sync_core.run.journal.listings import ListingStore
 from sync_core.run.journal.owed import WAITING
 from sync_core.run.per_customer import per_customer_path
 from sync_core.run.planner import Plan, plan_run
+from sync_core.run.resume_scope import resumed_scope
 from sync_core.run.run_lock import TargetLock
 from sync_core.run.run_scope import CHANGED, SEARCH, STALE_LINKS, Scope, take_pages
 from sync_core.run.run_state import RunOptions, RunState, in_flight_limit
@@ -71,9 +73,9 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
                        reads_journal=journal, target=target)
         if journal is not None and target is not None and not options.resumed and options.only is None:
             run.owed = [o for o in journal.owed(target) if o.source != WAITING]
-        skip: set[str] = set()
+        skip: Collection[str] = set()
         if run.journal is not None and options.resumed:
-            skip = run.journal.finished_ids(run_id, include_failed=not options.retry_failed)  # type: ignore[arg-type]
+            skip = resumed_scope(run.journal, run_id, retry_failed=options.retry_failed)  # type: ignore[arg-type]
         steps = (PlannedRun(run, ctx, skip).events() if options.path == "plan" else
                  per_customer_path(run, ctx, skip))
         async for event in steps:
@@ -120,7 +122,7 @@ class Listings:
 class PlannedRun:
     """The plan path of one run: read, index, plan, execute."""
 
-    def __init__(self, run: RunState, ctx: SyncContext, skip: set[str]) -> None:
+    def __init__(self, run: RunState, ctx: SyncContext, skip: Collection[str]) -> None:
         self.run, self.services, self.options = run, run.services, run.options
         self.ctx, self.skip = ctx, skip
         self.scope = Scope({o.internal_id: o for o in run.owed})
@@ -169,10 +171,10 @@ class PlannedRun:
         limit = in_flight_limit(services, sum(r.needs_requests() for r in plan.rows))
         run.limit = limit
         rows, plan.rows = plan.rows, []  # its summary is kept; the executor lets each row go once done
-        async for outcome in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
-                                                   batch_size=services.config.netsuite.write_back_batch,
-                                                   status=self.status):
-            yield run.progress(outcome)
+        async for step in executor.execute_plan(services, rows, run, limit=limit, stop=options.stop,
+                                                batch_size=services.config.netsuite.write_back_batch,
+                                                status=self.status):
+            yield run.progress(step) if isinstance(step, Outcome) else step
         self._record_signing_key()
         if listings is not None and listings.keep and listings.store.needs_anchor(listings.account, listings.mode):
             # Listed while the account had no customer event: this run's own writes anchor it (or nothing does).

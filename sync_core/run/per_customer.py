@@ -4,7 +4,7 @@ tests' oracle for the plan path."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 from sync_core.events import CustomersFound, Event
 from sync_core.netsuite.portal_links import source_for
@@ -18,7 +18,7 @@ from sync_core.run.turns import Turns
 from sync_core.run.view import RunView
 
 
-async def per_customer_path(run: RunState, ctx: SyncContext, skip: set[str]) -> AsyncIterator[Event]:
+async def per_customer_path(run: RunState, ctx: SyncContext, skip: Collection[str]) -> AsyncIterator[Event]:
     services, options = run.services, run.options
     config = services.config
     ids: list[str] = []

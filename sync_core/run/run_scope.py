@@ -12,7 +12,7 @@ search.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +57,7 @@ class Scope:
 
 
 async def take_pages(scope: Scope, pages: AsyncIterator[list[tuple[str, dict[str, Any]]]], source: str,
-                     add: Callable[[str, dict[str, Any]], None], skip: set[str]) -> None:
+                     add: Callable[[str, dict[str, Any]], None], skip: Collection[str]) -> None:
     """Every row of `pages` the run does not have yet, counted under `source` and handed to `add`."""
     async for page in pages:
         for internal_id, record in page:

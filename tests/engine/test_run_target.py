@@ -60,8 +60,9 @@ async def test_resume_against_another_target_is_refused_naming_both_and_writes_n
             await mass_run(engine, journal, run_id=run_id, portal=False)
     text = str(err.value)
     assert world_target(world).describe() in text
-    other = {"netsuite account": "NetSuite 7654321, Stripe acct_demo (test mode)",
-             "stripe account": "Stripe acct_other (test mode)", "stripe mode": "Stripe acct_demo (live mode)"}[change]
+    own = world.mocks.stripe_account  # each mock set answers as accounts of its own
+    other = {"netsuite account": f"NetSuite 7654321, Stripe {own} (test mode)",
+             "stripe account": "Stripe acct_other (test mode)", "stripe mode": f"Stripe {own} (live mode)"}[change]
     assert other in text and "start a new run" in text
     assert [r.id for r in journal.runs()] == [run_id] and journal.run(run_id).counts == {}
     assert world.stripe_customers() == {}
@@ -81,7 +82,7 @@ def test_resume_with_another_stripe_account_s_key_is_exit_2_and_names_both(world
     journal.close()
     r = cli(config, {**env, "CUSTSYNC_STRIPE_API_KEY": OTHER_ACCOUNT_KEY}, "--resume", run_id)
     assert r.returncode == 2, (r.stdout, r.stderr)
-    assert "Stripe acct_demo (test mode)" in r.stderr and "Stripe acct_other (test mode)" in r.stderr
+    assert f"Stripe {world.mocks.stripe_account} (test mode)" in r.stderr and "Stripe acct_other (test mode)" in r.stderr
     assert OTHER_ACCOUNT_KEY not in r.stderr + r.stdout
     assert len(Journal(tmp_path / "journal.sqlite").runs()) == 1
 

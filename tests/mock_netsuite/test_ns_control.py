@@ -15,7 +15,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_health(control):
-    assert control.get("/_mock/health").json() == {"ok": True, "service": "netsuite"}
+    assert control.get("/_mock/health").json() == {"ok": True, "service": "netsuite", "account": "1234567_SB1"}
+
+
+def test_an_account_given_at_launch_survives_a_reset_and_a_document_without_one():
+    """`--account`: each started mock set answers as its own account (a run journaled against one set is then
+    never resumed against another). NetSuite's account id is the OAuth realm every request is signed for."""
+    from mock_netsuite.app import create_app
+
+    client = create_app(account="7654321_SB1").test_client()
+    assert client.get("/_mock/health").json["account"] == "7654321_SB1"
+    assert client.put("/_mock/state", json={"customers": []}).status_code < 300
+    assert client.get("/_mock/state").json["account"] == "7654321_SB1"
+    client.post("/_mock/reset")
+    assert client.get("/_mock/state").json["account"] == "7654321_SB1"
+    with pytest.raises(ValueError):
+        create_app(account="not an account")
 
 
 def test_default_state(control):

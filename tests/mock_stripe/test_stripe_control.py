@@ -15,7 +15,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_health(ctl):
-    assert ctl.get("/_mock/health").json() == {"ok": True, "service": "stripe"}
+    assert ctl.get("/_mock/health").json() == {"ok": True, "service": "stripe", "account": "acct_demo"}
+
+
+def test_an_account_given_at_launch_survives_a_reset_and_is_the_control_default():
+    """`--account`: each started mock set's Stripe account has its own id (GET /v1/account answers it)."""
+    from mock_stripe.app import create_app
+
+    client = create_app(account="acct_0123abcd").test_client()
+    client.post("/_mock/reset")
+    assert client.get("/_mock/health").json["account"] == "acct_0123abcd"
+    assert [a["id"] for a in client.get("/_mock/state").json["accounts"]] == ["acct_0123abcd"]
+    assert client.post("/_mock/portal", json={"state": "inactive"}).json["account"] == "acct_0123abcd"
+    with pytest.raises(ValueError):
+        create_app(account="acct-with-dash")
 
 
 def test_default_state(ctl):

@@ -100,3 +100,29 @@ def test_new_refuses_a_missing_folder_and_a_folder_target_before_reading_the_moc
         assert r.returncode == 2, (r.returncode, r.stderr)
         assert words in r.stderr and "Traceback" not in r.stderr + r.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.yaml"]
+
+
+def _running_mocks_env(pair) -> dict[str, str]:
+    """What `custsync mocks` prints to export: the running mocks' URLs, account and fake credentials."""
+    from testbed.bundled import mock_environment
+
+    return mock_environment(pair.config)
+
+
+def test_run_against_mocks_it_did_not_start_refuses_naming_whose_data_unless_replace(mock_pair):
+    """Issue 24: `custsync scenario run` with the environment `custsync mocks` printed does not replace that
+    data without a word. A script (no terminal) is refused, exit 2, naming the accounts and how much they hold."""
+    mock_pair.load_demo(mock_pair.config, customers=12)
+    before = mock_pair.netsuite.state()["customers"]
+    env = _running_mocks_env(mock_pair)
+    refused = run("scenario", "run", "rematch", **env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert f"NetSuite account {mock_pair.config.netsuite.account} with 12 customers" in said
+    assert f"Stripe account {mock_pair.stripe_account()}" in said
+    assert "were not started by this command" in said and "Give --replace" in said
+    assert mock_pair.netsuite.state()["customers"] == before  # nothing replaced
+
+    replaced = run("scenario", "run", "rematch", "--replace", **env)
+    assert replaced.returncode == 0, replaced.stdout + replaced.stderr
+    assert [c["id"] for c in mock_pair.netsuite.state()["customers"]] == ["301"]

@@ -71,7 +71,7 @@ def assert_exactly_once(world: World, outcomes=None) -> dict[str, int]:
 
 def world_target(world: World) -> RunTarget:
     """The target (NetSuite account, Stripe account, mode) a run against the world's mocks records."""
-    return RunTarget(netsuite_account_id(world.mocks.netsuite.info["account"]), "acct_demo", "test")
+    return RunTarget(netsuite_account_id(world.mocks.netsuite.info["account"]), world.mocks.stripe_account, "test")
 
 
 def config_file(world: World, tmp_path) -> tuple:

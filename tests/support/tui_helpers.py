@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.widgets import DataTable, Static
 from textual.worker import WorkerFailed
 
@@ -49,7 +51,34 @@ async def quiet(pilot) -> None:
     right after a worker filled it can catch the header still at its old widths.
     """
     pilot.app.clear_notifications()
+    # Each mock set has accounts and ports of its own: the header shows steady ones.
+    pilot.app.targets = replace(pilot.app.targets, netsuite_account="1234567_SB1", stripe_account="acct_5napshot",
+                                netsuite_url="http://127.0.0.1:40001", stripe_url="http://127.0.0.1:40002")
     for table in pilot.app.screen.query(DataTable):
         table.refresh(layout=True)
     for _ in range(3):
         await pilot.pause(0.05)
+
+
+async def confirm(app, pilot, key: str = "y") -> None:
+    """Answer the yes/no question on screen (loading a scenario asks first: it replaces the mocks' data)."""
+    from tui.widgets.confirm import ConfirmScreen
+
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press(key)
+    await settle(app, pilot)
+
+
+async def type_path(app, pilot, key: str, path) -> None:
+    """F5, then `key` (o opens a file, w saves the mocks) and the path typed into its prompt, Enter."""
+    from textual.widgets import Input
+
+    from tui.widgets.path_prompt import PathPrompt
+
+    await settle(app, pilot)
+    await pilot.press("f5")
+    await settle(app, pilot)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
+    app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")

@@ -27,7 +27,8 @@ def config(mocks, tmp_path):
 
 @pytest.fixture
 def app_for(config):
-    """make_app over the running mocks (the engine opened by the app, closed on exit)."""
-    def build(cfg=None):
-        return make_app(cfg or config, engine_factory=Engine.from_config)
+    """make_app over the running mocks (the engine opened by the app, closed on exit). `started_mocks`: the
+    app takes them for its own (as the mocks it starts without a config), else for someone's running mocks."""
+    def build(cfg=None, *, started_mocks=True):
+        return make_app(cfg or config, engine_factory=Engine.from_config, started_mocks=started_mocks)
     return build

@@ -46,15 +46,15 @@ async def test_detail_shows_both_sides_and_differences(app_for):
         assert "Stripe customer id: cus_demo1004" in text_of(app, "#links")
         table = app.screen.query_one("#compare", DataTable)
         rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
-        assert rows["email"][3] == "same"
-        assert rows["phone"][3] == "differs" and rows["phone"][2] == ""
-        assert rows["phone"][1].startswith("+1 555")
-        assert "field(s) differ: a sync pushes them (R1)" in text_of(app, "#links")
+        assert rows["email"][1] == "same"  # same/differs second: 80 columns show it (issue 24)
+        assert rows["phone"][1] == "differs" and rows["phone"][3] == ""
+        assert rows["phone"][2].startswith("+1 555")
+        assert "fields differ: a sync pushes them (R1)" in text_of(app, "#links")
 
         await pilot.press("s")
         await settle(app, pilot)
         table = app.screen.query_one("#compare", DataTable)
-        assert all(str(table.get_row_at(i)[3]) == "same" for i in range(table.row_count))
+        assert all(str(table.get_row_at(i)[1]) == "same" for i in range(table.row_count))
         assert "Stripe is up to date." in text_of(app, "#links")
 
 
@@ -152,11 +152,12 @@ async def test_check_key_opens_the_link_and_shows_the_last_check_masked(app_for,
         assert url not in shown and "sig=" not in shown and "/p/session/" not in shown
 
 
-async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config):
+async def test_mass_sync_resume_finishes_only_what_the_run_did_not(app_for, config, mocks):
     journal = Journal(config.sync.journal_path)
-    target = RunTarget(netsuite_account_id(config.netsuite.account), "acct_demo", "test")  # the bundled mocks'
+    target = RunTarget(netsuite_account_id(config.netsuite.account), mocks.stripe_account, "test")  # these mocks'
     run_id = journal.start_run(config.netsuite.mass_customer_sync_search, target)
-    for i in range(1001, 1031):  # a run killed after 30 customers
+    journal.add_pending(run_id, [str(i) for i in range(1001, 1041)])  # the run took 40 customers
+    for i in range(1001, 1031):  # and was killed after 30 of them
         journal.mark(run_id, str(i), "ok")
     journal.close()
     app = app_for()
@@ -191,16 +192,17 @@ async def test_mass_sync_retry_failed_after_mending(app_for, mocks):
         next(c for c in state["customers"] if c["id"] == stale)[STRIPE_ID_FIELD] = None
         mocks.netsuite.control.load(state)
 
-        await pilot.press("f")
-        await pilot.pause()
-        await pilot.press("enter")  # the latest run
+        await pilot.press("f")  # the run on screen
         await settle(app, pilot)
         counts = text_of(app, "#counts")
-        assert "finished: 1 customers" in counts and "ok 1" in counts
+        assert "finished: 1 customer in" in counts and "ok 1" in counts
         assert ns_customer(mocks, stale)[STRIPE_ID_FIELD].startswith("cus_")
         # no failure is left, but the run still has customers for a person: said, not "no failures" (issue 16)
         summary = text_of(app, "#summary")
         assert "failed" not in summary and "need a decision 1" in summary and "skipped 2" in summary
+        # the mended failure's lines leave the failures log (issue 24)
+        log = app.screen.query_one("#failures")
+        assert not log.display and not [line for line in log.lines if stale in line.text]
 
 
 def live_config(config, mocks):

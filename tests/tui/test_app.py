@@ -12,11 +12,14 @@ from tui.screens.detail import DetailScreen
 
 async def test_header_shows_targets_and_health(app_for):
     app = app_for()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         header = text_of(app, "#targets")
-        assert "NetSuite: bundled mock" in header
-        assert "Stripe: bundled mock, test mode" in header
+        targets = app.targets  # each mock set answers as accounts of its own (issue 24)
+        assert f"NetSuite: mock {targets.netsuite_account} at 127.0.0.1:" in header
+        assert f"Stripe: mock {targets.stripe_account} at 127.0.0.1:" in header and "test mode" in header
+        assert "(mocks started here)" in header
+        assert targets.stripe_account.startswith("acct_") and targets.stripe_account != "acct_demo"
         assert "health: connected" in header
         assert "LIVE" not in header
 
@@ -119,7 +122,7 @@ async def test_mass_sync_plan_then_run_to_the_end(app_for):
         # the R3-duplicates need a decision: the summary names that group and its next step, and never
         # says "no failures" while customers are left for a person (issue 16)
         summary = text_of(app, "#summary")
-        assert "need a decision" in summary and "l chooses its Stripe customer" in summary
+        assert "need a decision" in summary and "l links it" in summary
         assert "no failures" not in summary and "need you" in text_of(app, "#mass-status")
 
 
@@ -154,7 +157,7 @@ async def test_live_key_is_unmistakable_and_open_failure_is_reported(config):
         await settle(app, pilot)
         bar = app.screen.query_one("#targets")
         header = text_of(app, "#targets")
-        assert "LIVE STRIPE" in header and "LIVE mode" in header
+        assert "LIVE STRIPE" in header and "LIVE" in header.split("Stripe:")[1]
         assert bar.has_class("-live")
         assert "engine not open: no network in this test" in header
         assert not app.engine_ready

@@ -57,7 +57,7 @@ async def test_markup_names_are_shown_literally_in_lists_and_candidates(app_for,
         table = app.screen.query_one("#candidates", DataTable)
         old = table.get_row("cus_markup_old")
         assert literal(old[1], LINK_NAME) and literal(old[5], "note=[blink]x[/blink]")
-        assert str(old[3]) == "2020-09-13"  # created, what a person chooses by
+        assert str(old[3]) == "2020-09-13 12:26 UTC"  # created to the minute, what a person chooses by
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
 

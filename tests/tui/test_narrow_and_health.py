@@ -22,7 +22,8 @@ async def test_80x24_header_footer_help_and_mass_table_fit(app_for):
     async with app.run_test(size=NARROW) as pilot:
         await settle(app, pilot)
         header = text_of(app, "#targets")
-        assert len(header) <= 80 and "connected" in header and "Stripe: mock, test" in header
+        assert len(header) <= 80 and "connected" in header
+        assert f"NS: mock {app.targets.netsuite_account}  Stripe: mock {app.targets.stripe_account} test" in header
         assert footer_fits(app)
 
         await pilot.press("f2", "p")

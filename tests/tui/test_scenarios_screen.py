@@ -8,7 +8,7 @@ from sync_core.config import NetSuiteTarget, StripeTarget
 from sync_core.engine import Engine
 from testbed.scenario_load import load_scenario, resolve
 from testbed.scenario_runner import MockPair, ScenarioRunner, ScenarioSession
-from tests.support.tui_helpers import settle, text_of
+from tests.support.tui_helpers import confirm, settle, text_of
 from tui.app import make_app
 from tui.screens.customers import CustomersScreen
 from tui.screens.scenarios import ScenariosScreen
@@ -30,7 +30,7 @@ async def test_step_through_a_scenario(app_for, mocks):
         await pick_scenario(app, pilot, "rematch")
         assert "Relink a customer" in text_of(app, "#scenario-lesson")
         await pilot.press("l")
-        await settle(app, pilot)
+        await confirm(app, pilot)  # it replaces the mocks' data: asked first (issue 24)
         assert [c["id"] for c in mocks.netsuite.control.state()["customers"]] == ["301"]
         assert "Loaded rematch into both mocks: 3 steps" in text_of(app, "#step-detail")
 
@@ -67,7 +67,7 @@ async def test_run_all_reports_expected_vs_actual(app_for):
     async with app.run_test(size=(120, 40)) as pilot:
         await pick_scenario(app, pilot, "stale-link")
         await pilot.press("enter")
-        await settle(app, pilot)
+        await confirm(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)
         detail = text_of(app, "#step-detail")
@@ -88,7 +88,7 @@ async def test_real_targets_offer_no_scenarios(config, mocks):
     app = make_app(real, engine_factory=factory)
     async with app.run_test(size=(120, 40)) as pilot:
         await pick_scenario(app, pilot, "rematch")
-        assert "Scenarios need the bundled mocks" in text_of(app, "#scenarios-status")
+        assert "Scenarios need the mocks" in text_of(app, "#scenarios-status")
         await pilot.press("l", "enter", "n", "a")
         await settle(app, pilot)
         assert len(mocks.netsuite.control.state()["customers"]) == 40  # nothing was loaded

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from textual.widgets import Static
 
-from tests.support.tui_helpers import quiet, settled
+from tests.support.tui_helpers import confirm, quiet, settled
 from tui.screens.detail import DetailScreen
 
 SIZE = (120, 40)
@@ -54,7 +54,8 @@ def test_doctor_snapshot(snap_compare, app_for):
         ns = pilot.app.config.netsuite
         # Made afresh by every start of the mocks: the M2M ids, the certificate's dates; and the ports.
         varying = [(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"), (re.escape(ns.certificate_id or "-"), "CERTIFICATE-ID"),
-                   (re.escape((ns.client_id or "-")[:8]), "CLIENTID"), (r"\d{4}-\d\d-\d\d \(\d+ days\)", "DATE (N days)")]
+                   (re.escape((ns.client_id or "-")[:8]), "CLIENTID"), (r"\d{4}-\d\d-\d\d \(\d+ days\)", "DATE (N days)"),
+                   (r"\d{7}_SB1", "1234567_SB1")]
 
         def steady(text: str) -> str:
             for pattern, fixed in varying:
@@ -75,7 +76,7 @@ def test_scenarios_snapshot(snap_compare, app_for):
         table = pilot.app.screen.query_one("#scenario-list")
         table.move_cursor(row=table.get_row_index("rematch"))
         await pilot.press("l")
-        await settled(pilot)
+        await confirm(pilot.app, pilot)  # loading replaces the mocks' data: asked first
         await pilot.press("n")  # a dry run: no ids the mock makes up
         await settled(pilot)
         await quiet(pilot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.tui_helpers import quiet
 from tui import cli
 
 
@@ -12,6 +13,7 @@ def test_rules_screen_snapshot(snap_compare, app_for):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()  # the scenarios that show each rule
         await pilot.pause()
+        await quiet(pilot)  # the header's accounts and ports, steady
 
     assert snap_compare(app_for(), terminal_size=(120, 40), run_before=show_rules)
 
@@ -23,7 +25,7 @@ def test_no_command_opens_the_tui(monkeypatch):
         def run(self):
             opened.append(True)
 
-    monkeypatch.setattr("tui.app.make_app", lambda config, engine_factory=None: FakeApp())
+    monkeypatch.setattr("tui.app.make_app", lambda config, engine_factory=None, **_: FakeApp())
     monkeypatch.setattr(cli, "interactive", lambda: True)  # a person at a terminal
     assert cli.main([]) == cli.EXIT_OK
     assert opened == [True]

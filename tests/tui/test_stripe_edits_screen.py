@@ -41,7 +41,7 @@ async def test_the_customer_screen_shows_both_values_and_e_keeps_stripes(app_for
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
         await settle(app, pilot)
-        assert "1 field(s) chosen" in text_of(app, "#outcome")
+        assert "1 field chosen" in text_of(app, "#outcome")
         assert "R10" not in text_of(app, "#decision").split("\n")[0]  # nothing asks any more
         assert "kept earlier" in text_of(app, "#decision")
     stripe = mocks.stripe.control.state()["accounts"][0]["test"]["customers"]

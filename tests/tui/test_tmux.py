@@ -82,3 +82,114 @@ def test_decision_from_ask_to_linked_in_tmux(tmp_path):
         wait_for(session, "Stripe customer id: cus_demo1016dup0")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+# --- issue 24, "must not surprise", as an operator meets it at 80x24 ----------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def running_mocks_env(config) -> str:
+    """The environment `custsync mocks` prints: this test's mocks, someone's running mocks to the TUI."""
+    from sync_core.config import SECRET_ENV
+
+    env = {"CUSTSYNC_NETSUITE_TARGET": "mock", "CUSTSYNC_NETSUITE_ACCOUNT": config.netsuite.account,
+           "CUSTSYNC_NETSUITE_REST_URL": config.netsuite.rest_url,
+           "CUSTSYNC_NETSUITE_RESTLET_URL": config.netsuite.rest_url,
+           "CUSTSYNC_STRIPE_TARGET": "mock", "CUSTSYNC_STRIPE_BASE_URL": config.stripe.base_url}
+    for (section, key), var in SECRET_ENV.items():
+        value = getattr(getattr(config, section), key)
+        if value is not None:
+            env[var] = value.get_secret_value()
+    return " ".join(f"{k}={v}" for k, v in env.items())
+
+
+def start(session: str, cwd: Path, env: str = "") -> None:
+    # This checkout's code (PYTHONPATH), whatever the venv's install points at; COLUMNS/LINES (set under pytest)
+    # would override the terminal's size. Textual draws on stderr: it is not redirected.
+    command = (f"cd {cwd} && env -u CUSTSYNC_CONFIG -u COLUMNS -u LINES PYTHONPATH={ROOT} {env} {CUSTSYNC}")
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+
+
+def stop(session: str) -> None:
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def press_until(session: str, key: str, text: str, *, tries: int = 3, timeout: float = 20.0) -> str:
+    """Press `key` until `text` appears: a key sent while a screen is still switching in goes to the one before
+    (F2 then s, typed at once), as it would for an operator."""
+    for attempt in range(tries):
+        tmux("send-keys", "-t", session, key)
+        try:
+            return wait_for(session, text, timeout=timeout)
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def start_run(session: str, until: str) -> str:
+    """F2 once the customers are read, then s until `until` shows."""
+    wait_for(session, "chosen by the mass sync search")
+    tmux("send-keys", "-t", session, "F2")
+    wait_for(session, "p plans (dry run)")
+    return press_until(session, "s", until)
+
+
+def test_loading_a_scenario_during_a_mass_sync_is_refused_in_tmux(tmp_path, config, mocks):
+    mocks.netsuite.control.faults(latency_ms=400)  # a run that lasts while the operator goes to F5
+    session = f"custsync-test-{uuid.uuid4().hex[:8]}"
+    start(session, tmp_path, running_mocks_env(config))
+    try:
+        start_run(session, "x stops it")
+        tmux("send-keys", "-t", session, "F5")
+        wait_for(session, "The course:")
+        tmux("send-keys", "-t", session, "l")
+        screen = wait_for(session, "Not loaded: a mass sync is running")
+        assert "Type the account name" not in screen  # not even asked
+        assert len(mocks.netsuite.control.state()["customers"]) == 40  # the run's customers are still there
+        mocks.netsuite.control.faults(latency_ms=0)
+        tmux("send-keys", "-t", session, "F2")
+        tmux("send-keys", "-t", session, "x")
+        wait_for(session, "stopped: r resumes it")
+    finally:
+        mocks.netsuite.control.faults(latency_ms=0)
+        stop(session)
+
+
+def test_retry_of_a_finished_run_changes_nothing_in_tmux(tmp_path, config, mocks):
+    session = f"custsync-test-{uuid.uuid4().hex[:8]}"
+    start(session, tmp_path, running_mocks_env(config))
+    try:
+        start_run(session, "need you (below)")
+        before = (mocks.netsuite.control.state(), mocks.stripe.control.state())
+        tmux("send-keys", "-t", session, "f")
+        screen = wait_for(session, "nothing to retry")
+        assert "Nothing was written" in screen.replace("\n", " ")
+        assert (mocks.netsuite.control.state(), mocks.stripe.control.state()) == before
+    finally:
+        stop(session)
+
+
+def test_a_run_of_another_mock_set_is_not_resumed_in_tmux(tmp_path):
+    """Two custsync sessions in one folder (one journal), each with the bundled mocks it starts: each set has
+    accounts of its own, so the second refuses to resume the first's run, naming both targets."""
+    first, second = (f"custsync-test-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    start(first, tmp_path)
+    try:
+        start_run(first, "need you (below)")
+    finally:
+        stop(first)
+    start(second, tmp_path)
+    try:
+        wait_for(second, "chosen by the mass sync search")
+        tmux("send-keys", "-t", second, "F2")
+        wait_for(second, "p plans (dry run)")
+        press_until(second, "v", "it is not resumed here")  # the picker says so of the highlighted run
+        tmux("send-keys", "-t", second, "Enter")
+        wait_for(second, "Journaled counts")
+        tmux("send-keys", "-t", second, "r")
+        screen = " ".join(wait_for(second, "not resumed here").split())
+        assert "ran against NetSuite" in screen
+    finally:
+        stop(second)

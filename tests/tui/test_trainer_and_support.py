@@ -8,9 +8,8 @@ import shutil
 import yaml
 from textual.widgets import Checkbox, DataTable, Input
 
-from sync_core.rules.catalogue import RULES
 from testbed.scenario_load import load_scenario, resolve
-from tests.support.tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import confirm, settle, text_of, type_path, wait_for
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.path_prompt import PathPrompt
 
@@ -26,22 +25,27 @@ async def test_course_order_and_lessons_completed(app_for):
         await settle(app, pilot)
         await pilot.press("f5")
         await settle(app, pilot)
-        rows = listed(app)
-        order = list(RULES)
-        single = [order.index(rules) for _, rules in rows if "," not in rules]
-        combined_from = next(i for i, (_, rules) in enumerate(rows) if "," in rules)
-        assert single == sorted(single) and single[0] == 0  # R1 first, up to R9
-        assert all("," in rules for _, rules in rows[combined_from:])  # then the combined cases
-        assert "0 lesson(s) completed this session" in text_of(app, "#scenarios-status")
+        names = [name for name, _ in listed(app)]
+        # Issue 24: plain R1, plain R3, R4, R2, the R3 decision, the email change and rematch, then the portal
+        # with the inactive configuration first, then the edges.
+        assert names[:5] == ["lookup-priority", "first-sync", "missing-email", "stale-link", "shared-email"]
+        assert names.index("email-change") < names.index("rematch") < names.index("inactive-portal")
+        portal = [n for n in names if n in ("inactive-portal", "deployment-not-released", "tampered-portal-link")]
+        assert portal[0] == "inactive-portal"
+        assert names.index("tampered-portal-link") < names.index("email-case-one-mailbox")
+        assert "0 completed this session" in text_of(app, "#scenarios-status")
 
         table = app.screen.query_one("#scenario-list", DataTable)
         table.move_cursor(row=table.get_row_index("shared-email"))
         await pilot.press("l")
-        await settle(app, pilot)
+        await confirm(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)
-        assert "1 lesson(s) completed this session" in text_of(app, "#scenarios-status")
+        assert "1 completed this session" in text_of(app, "#scenarios-status")
         assert str(app.screen.query_one("#scenario-list", DataTable).get_row("shared-email")[0]) == "done"
+        # the lesson just run stays on screen, with its results
+        assert "shared-email" in text_of(app, "#scenario-lesson")
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "shared-email"
 
 
 async def test_f4_jumps_from_a_rule_to_its_scenarios(app_for):
@@ -67,17 +71,11 @@ async def test_open_a_scenario_from_any_path(app_for, tmp_path):
     shutil.copy(resolve("shared-email"), elsewhere)
     app = app_for()
     async with app.run_test(size=(160, 45)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("f5")
-        await settle(app, pilot)
-        await pilot.press("o")
-        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
-        app.screen.query_one("#path", Input).value = str(elsewhere)
-        await pilot.press("enter")
+        await type_path(app, pilot, "o", elsewhere)
         await wait_for(pilot, lambda: isinstance(app.screen, ScenariosScreen)
                        and "from-a-customer" in [n for n, _ in listed(app)])
         await pilot.press("l")
-        await settle(app, pilot)
+        await confirm(app, pilot)
         assert "Loaded from-a-customer into both mocks" in text_of(app, "#step-detail")
 
 

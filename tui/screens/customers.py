@@ -21,6 +21,8 @@ from ..widgets.targets import TargetsBar
 
 COLUMNS = ("id", "name", "email", "Stripe customer id", "search", "last sync")
 COLUMN_KEYS = {"search": "search"}
+NARROW = 120  # below this many columns, names and emails are cut (…) so that the Stripe id shows
+NARROW_WIDTHS = {"name": 18, "email": 24}
 CHUNK = 250
 CHUNK_PAUSE = 0.01
 FILTER_DEBOUNCE = 0.2
@@ -31,8 +33,13 @@ def matches(values: tuple[str, ...], needle: str) -> bool:
 
 
 def add_rows(table: DataTable, rows: list[tuple[str, ...]]) -> None:
-    for values in rows:
-        table.add_row(*(Text(v) for v in values), key=values[0])  # keyed by the internal id; text is text
+    for values in rows:  # keyed by the internal id; text is text; a cut value ends in …
+        table.add_row(*(Text(v, no_wrap=True, overflow="ellipsis") for v in values), key=values[0])
+
+
+def add_columns(table: DataTable, narrow: bool) -> None:
+    for label in COLUMNS:
+        table.add_column(label, key=COLUMN_KEYS.get(label, label), width=NARROW_WIDTHS.get(label) if narrow else None)
 
 
 class CustomersScreen(CustSyncAppAccess, Screen[None]):
@@ -50,16 +57,26 @@ class CustomersScreen(CustSyncAppAccess, Screen[None]):
         self._debounce: Timer | None = None
         self._loading = False
         self._applied = ""  # the filter the table shows
+        self._narrow = False  # the table's columns are cut to fit (below NARROW columns)
 
     def compose(self) -> ComposeResult:
         yield TargetsBar(id="targets")
         yield Input(placeholder="filter: id, name, email, Stripe id  (/)", id="filter")
         yield Plain("waiting for the engine...", id="customers-status", classes="status")
         table: DataTable[str] = DataTable(id="customers", cursor_type="row", zebra_stripes=True)
-        for label in COLUMNS:
-            table.add_column(label, key=COLUMN_KEYS.get(label, label))
+        add_columns(table, narrow=False)
         yield table
         yield Keys()
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            table = self.query_one("#customers", DataTable)
+            table.clear(columns=True)
+            add_columns(table, narrow)
+            if not self._loading:
+                self._fill()
 
     def on_mount(self) -> None:
         self.watch(self.app, "engine_ready", self._engine_ready)

@@ -25,10 +25,12 @@ from sync_core.engine import Engine
 from sync_core.errors import SyncError
 from sync_core.masking import mask_url
 from sync_core.outcome import Outcome, Status
+from sync_core.plural import plural
 from sync_core.rules.catalogue import Action
 from sync_core.run.journal import opened
 from testbed.capture_real import KEEP_REAL_WARNING, CaptureError, capture_to_file, request_counts_text
 
+from ..last_result import LastResult
 from ..render import edit_lines
 from ..typed_app import CustSyncAppAccess
 from ..widgets.compare import cells, compare_rows
@@ -39,6 +41,17 @@ from ..widgets.plain import Plain
 from ..widgets.targets import TargetsBar
 from .edits import EditsScreen
 from .link import LinkScreen
+
+
+def browser_available() -> bool:
+    """A browser Python can start from this terminal (Textual opens URLs with `webbrowser`)."""
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def needs_a_person(o: Outcome) -> bool:
@@ -71,7 +84,7 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
                 tooltip="The candidates (name, email, created, who else points at each): link one or type an id"),
         Binding("e", "edits", "Edits", id="detail-edits", show=False,  # the decision panel names it when it applies
                 tooltip="Fields edited in Stripe outside custsync (R10): push NetSuite's value, or keep Stripe's"),
-        Binding("c", "clear_id", "Clear id", id="detail-clear-id",
+        Binding("c", "clear_id", "Unlink", id="detail-clear-id",
                 tooltip="Empty STRIPE CUSTOMER ID (PAYPACK) so the next sync rematches by email (asks first)"),
         Binding("y", "copy_portal", "Copy portal URL", id="detail-copy-portal", show=False,
                 tooltip="Copy the full portal URL to the clipboard (it is never shown)"),
@@ -84,9 +97,10 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="detail-back", tooltip="Back to the customers"),
     ]
 
-    def __init__(self, internal_id: str) -> None:
+    def __init__(self, internal_id: str, last: LastResult | None = None) -> None:
         super().__init__()
         self.internal_id = internal_id
+        self.last = last  # what the screen it was opened from knows of its last result
         self.stripe_id: str | None = None
         self.portal_url: str | None = None  # a bearer link: only ever shown through mask_url
         self.last_check: str | None = None  # what opening the link gave last, and when
@@ -97,16 +111,23 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         yield Plain(f"Customer {self.internal_id}", id="customer-title", classes="title")
         yield Plain("reading NetSuite and Stripe...", id="links", classes="status")
         table: DataTable[Text] = DataTable(id="compare", cursor_type="none", zebra_stripes=True)
-        table.add_columns("Stripe field", "NetSuite (synced columns)", "Stripe customer", "")
+        table.add_columns("Stripe field", "", "NetSuite (synced columns)", "Stripe customer")
         yield table
         with VerticalScroll(id="detail-scroll"):
             yield Plain("Decision the rules would take now:", classes="section")
             yield Plain("asking the rules (dry run)...", id="decision", classes="panel")
             yield Plain("Result:", classes="section")
-            yield Plain("Nothing run yet: s syncs to Stripe, p writes the portal link, k checks it, l chooses the "
-                        "Stripe customer, e chooses for fields edited in Stripe, c clears the Stripe id.",
-                         id="outcome", classes="panel")
+            yield Plain(self._first_result(), id="outcome", classes="panel")
         yield Keys()
+
+    def _first_result(self) -> Text:
+        """Its last failure (cause and remedy) when it has one this session, else what the keys do."""
+        last = self.last if self.last is not None and self.last.state != "ok" else \
+            self.custsync_app.last_failures.get(self.internal_id)
+        t = last.text() if last is not None else Text("Nothing run yet on this screen.\n")
+        t.append("s syncs to Stripe, p writes the portal link, k checks it, l chooses the Stripe customer, e chooses "
+                 "for fields edited in Stripe, c clears the Stripe id.", style="dim")
+        return t
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -152,7 +173,8 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         t.append(self.last_check or "not checked yet")
         t.append(f"\nSynced columns (R9): {', '.join(columns) or 'none'}.  ", style="dim")
         if linked:
-            t.append(f"{differ} field(s) differ: a sync pushes them (R1)." if differ else "Stripe is up to date.",
+            t.append(f"{plural(differ, 'field differs', 'fields differ')}: a sync pushes them (R1)." if differ
+                     else "Stripe is up to date.",
                      style="bold yellow" if differ else "green")
         self.query_one("#links", Static).update(t)
 
@@ -195,8 +217,9 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
                  f"{result.stripe_customer_id!r}\n")
         t.append("The decision is journaled. Next: s syncs; the stored id wins (R1).", style="dim")
         self._result(t)
-        self.custsync_app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")
-        self.custsync_app.data_changed()
+        app = self.custsync_app
+        app.record_result(self.internal_id, f"linked {result.stripe_customer_id}")
+        app.changed_customer(self.internal_id)
         self.notify(f"Customer {self.internal_id} linked to {result.stripe_customer_id}.")
         self.action_refresh()
 
@@ -213,8 +236,9 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
     async def edits_flow(self, edits: Any) -> None:
         chosen = await self.app.push_screen_wait(EditsScreen(self.internal_id, edits))
         if chosen:
-            self._result(Text(f"Edits: {chosen} field(s) chosen and recorded in the journal (R10).", style="green"))
-            self.custsync_app.data_changed()
+            self._result(Text(f"Edits: {plural(chosen, 'field')} chosen and recorded in the journal (R10).",
+                              style="green"))
+            self.custsync_app.changed_customer(self.internal_id)
             self.action_refresh()
 
     # --- writes (each asks first when the Stripe key is live) -------------------------
@@ -239,8 +263,11 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         if outcome.portal_url:
             self.portal_url = outcome.portal_url
         self._result(outcome_text(outcome, "Sync to Stripe"))
-        self.custsync_app.record_result(self.internal_id, short_result(outcome))
-        self.custsync_app.data_changed()
+        app = self.custsync_app
+        ok = outcome.status is Status.OK
+        app.record_result(self.internal_id, short_result(outcome), cause=None if ok else outcome.cause,
+                          remedy=None if ok else outcome.remedy, source="sync", state=outcome.status.value)
+        app.changed_customer(self.internal_id)
         severity: SeverityLevel = "information" if outcome.status is Status.OK else (
             "error" if outcome.status is Status.FAILED else "warning")
         self.notify(f"Customer {self.internal_id}: {short_result(outcome)}"
@@ -314,8 +341,9 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         t.append(f"  change netsuite customer {self.internal_id} {field}: {previous!r} -> None\n")
         t.append("Next: s syncs; the rules match by email (R3).", style="dim")
         self._result(t)
-        self.custsync_app.record_result(self.internal_id, "id cleared")
-        self.custsync_app.data_changed()
+        app = self.custsync_app
+        app.record_result(self.internal_id, "id cleared")
+        app.changed_customer(self.internal_id)
         self.notify(f"Customer {self.internal_id}: Stripe customer id cleared (was {previous}).")
         self.action_refresh()
 
@@ -371,8 +399,12 @@ class DetailScreen(CustSyncAppAccess, Screen[None]):
         if not self.portal_url:
             self.notify("No portal link stored: p writes one.", severity="warning")
             return
+        if not browser_available():
+            self.notify("No browser can be opened from here (no graphical session, and BROWSER names none): y "
+                        "copies the link instead.", severity="warning", timeout=10)
+            return
         self.app.open_url(self.portal_url)
-        self.notify(f"Opening {mask_url(self.portal_url)}")
+        self.notify(f"Opening {mask_url(self.portal_url)} in the browser")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR or event.worker.error is None:

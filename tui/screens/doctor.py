@@ -70,7 +70,8 @@ class DoctorScreen(CustSyncAppAccess, Screen[None]):
         if warnings:
             summary += f" ({warnings} with a warning)"
         self.query_one("#doctor-summary", Static).update(summary)
-        self.custsync_app.health = "connected" if not failing else f"doctor: {len(failing)} failing"
+        # The header keeps saying so until a run of the checks passes them (the health check does not clear it).
+        self.custsync_app.doctor_failing = tuple(c.title for c in failing)
         self.notify(summary, severity="warning" if failing else "information")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

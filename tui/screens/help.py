@@ -11,17 +11,21 @@ from textual.screen import ModalScreen
 from ..widgets.plain import Plain
 
 INTRO = "custsync: NetSuite customers to Stripe customers by the rules R1-R9."
-OUTRO = ("The header shows where custsync points (the bundled mocks or real systems), whether the Stripe key is "
-         "test or LIVE, and the health of both services (checked at start, every minute and after a failure). "
-         "With a live key every write asks first, and a mass sync starts only from a plan just seen, confirmed "
-         "by typing the NetSuite account name. Ctrl+P: command palette. Ctrl+Q: quit (asks during a mass sync). "
-         "Esc closes this help.")
+OUTRO = ("F1-F5 switch screens, ? shows this help, Enter opens the highlighted row; the table that takes the "
+         "keys has the accent bar. The header shows where custsync points: the NetSuite account, the Stripe account "
+         "and mode (test or LIVE) and, as the width allows, their URLs and whether the mocks were started here or are "
+         "someone's running mocks; then the health of both services (checked at start, every minute and after a "
+         "failure) and the doctor's failing checks until a run of the checks passes them. With a live key every write "
+         "asks first, and a mass sync starts only from a plan just seen, confirmed by typing the NetSuite account "
+         "name. Ctrl+P: command palette. Ctrl+Q: quit (asks during a mass sync). Esc closes this help.")
 
 
-KEY_NAMES = {"slash": "/", "escape": "Esc", "ctrl+r": "Ctrl+R", "enter": "Enter"}
+KEY_NAMES = {"slash": "/", "escape": "Esc", "ctrl+r": "Ctrl+R", "enter": "Enter", "question_mark": "?"}
 
 
 def screens() -> list[tuple[str, str, list[BindingType]]]:
+    from ..widgets.confirm import ConfirmScreen
+    from ..widgets.runs import RunPickerScreen
     from .customers import CustomersScreen
     from .detail import DetailScreen
     from .doctor import DoctorScreen
@@ -39,9 +43,12 @@ def screens() -> list[tuple[str, str, list[BindingType]]]:
         ("  A customer (Enter)", first_line(DetailScreen), list(DetailScreen.BINDINGS)),
         ("  Choosing a Stripe customer (l)", first_line(LinkScreen), list(LinkScreen.BINDINGS)),
         ("F2 Mass sync", first_line(MassSyncScreen), list(MassSyncScreen.BINDINGS)),
+        ("  Picking a run (v, or r and f with no run on screen)", first_line(RunPickerScreen),
+         list(RunPickerScreen.BINDINGS)),
         ("F3 Doctor", first_line(DoctorScreen), list(DoctorScreen.BINDINGS)),
         ("F4 Rules", first_line(RulesScreen), list(RulesScreen.BINDINGS)),
         ("F5 Scenarios", first_line(ScenariosScreen), list(ScenariosScreen.BINDINGS)),
+        ("A question before a write", first_line(ConfirmScreen), list(ConfirmScreen.BINDINGS)),
     ]
 
 

@@ -7,8 +7,6 @@ Dismisses with the engine's LinkResult once written, None when cancelled.
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from sync_core.admin.decisions import Candidate, Candidates, LinkResult
 from sync_core.errors import SyncError
+from sync_core.plural import plural
 
 from ..typed_app import CustSyncAppAccess
 from ..widgets.confirm import ConfirmScreen
@@ -27,21 +26,17 @@ from ..widgets.keys import Keys
 from ..widgets.plain import Plain
 
 
-def created_text(c: Candidate) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(c.created)) if c.created else "?"
-
-
 def candidate_row(c: Candidate, internal_id: str) -> tuple[Text, ...]:
     others = c.others(internal_id)
     linked = Text(", ".join(others), style="bold yellow") if others else Text("nobody", style="green")
     metadata = ", ".join(f"{k}={v}" for k, v in sorted(c.metadata.items()))
-    return (Text(c.id), Text(c.name or ""), Text(c.email or ""), Text(created_text(c)), linked, Text(metadata))
+    return (Text(c.id), Text(c.name or ""), Text(c.email or ""), Text(c.created_text()), linked, Text(metadata))
 
 
 def confirm_body(preview: LinkResult) -> str:
     c = preview.candidate
     body = (f"Stripe customer {c.id} exists: name {c.name or '-'}, email {c.email or '-'}, "
-            f"created {created_text(c)}.\n\nWrites: {preview.write_sentence()}\n\nThe decision is journaled; "
+            f"created {c.created_text()}.\n\nWrites: {preview.write_sentence()}\n\nThe decision is journaled; "
             "the next sync uses this Stripe customer (R1) and pushes the mapped fields to it.")
     if preview.others:
         body = (f"WARNING: NetSuite customer {', '.join(preview.others)} already points at {c.id}; after this, "
@@ -90,7 +85,7 @@ class LinkScreen(CustSyncAppAccess, ModalScreen[LinkResult | None]):
             t.append("  names no Stripe customer (R2)", style="red")
         if not self.reason:
             self.query_one("#link-why", Plain).update(t)
-        status = (f"{len(found.candidates)} Stripe customer(s) with this email, oldest first. Enter links the "
+        status = (f"{plural(len(found.candidates), 'Stripe customer')} with this email, oldest first. Enter links the "
                   "highlighted one; i types an id; Esc cancels." if found.candidates else
                   "No Stripe customer has this email: type the Stripe customer id (i), or Esc.")
         self.query_one("#link-status", Plain).update(status)

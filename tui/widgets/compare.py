@@ -39,4 +39,5 @@ def cells(row: FieldRow, linked: bool) -> tuple[Text, Text, Text, Text]:
         return Text("" if v in (None, "") else str(v), style=style)
 
     mark = Text("differs", style="bold yellow") if row.differs else Text("same" if linked else "", style="green")
-    return Text(row.field, style=style), shown(row.netsuite), shown(row.stripe) if linked else Text("-", "dim"), mark
+    # same/differs second: 80 columns show it whatever the values' widths
+    return Text(row.field, style=style), mark, shown(row.netsuite), shown(row.stripe) if linked else Text("-", "dim")

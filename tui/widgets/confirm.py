@@ -1,4 +1,5 @@
-"""A yes/no modal for writes: always for clearing a link, for every write when the Stripe key is live."""
+"""A yes/no modal before a write: always for clearing a link and for replacing the mocks' data (a scenario, the
+demo data), for every write when the Stripe key is live."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Pick a journaled mass-sync run (to resume it, or to retry its failures)."""
+"""Pick a journaled mass-sync run (to show it, resume it, or retry its failures): each with its target
+(NetSuite account, Stripe account and mode, and where they answered), and whether that is this custsync's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from sync_core.plural import plural
 from sync_core.run.journal import Journal, JournalError, RunInfo
+from sync_core.run.target import RunTarget
 
 from .plain import Plain
 
@@ -31,20 +34,28 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
 
 
+def target_text(run: RunInfo) -> str:
+    t = run.target
+    return f"NetSuite {t.netsuite_account} · Stripe {t.stripe_account} {t.stripe_mode}" if t else "not recorded"
+
+
 class RunPickerScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="runs-cancel", tooltip="Close: nothing is run")]
 
-    def __init__(self, journal_path: Path, purpose: str) -> None:
+    def __init__(self, journal_path: Path, purpose: str, here: RunTarget | None = None) -> None:
         super().__init__()
-        self.journal_path, self.purpose = journal_path, purpose
+        self.journal_path, self.purpose, self.here = journal_path, purpose, here
+        self.runs: dict[str, RunInfo] = {}
+        self.claimed: dict[str, str | None] = {}  # where each run ran, as its claim names it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="runs-box"):
             yield Plain(Text(f"{self.purpose}: pick a journaled run (Enter), Esc cancels", style="bold"),
                          id="runs-title")
             table: DataTable[str] = DataTable(id="runs", cursor_type="row")
-            table.add_columns("run", "target", "started", "status", "customers by state")
+            table.add_columns("run", "status", "started", "customers by state", "target")
             yield table
+            yield Plain("", id="runs-target", classes="status")
             yield Plain("", id="runs-status", classes="status")
 
     def on_mount(self) -> None:
@@ -55,14 +66,38 @@ class RunPickerScreen(ModalScreen[str | None]):
             self.query_one("#runs-status", Static).update(str(exc))
             return
         for run, status, claimed in runs:
-            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.started))
+            self.runs[run.id] = run
+            self.claimed[run.id] = claimed
+            started = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.started))
             style = {"interrupted": "bold red", "running": "bold cyan", "stopped": "yellow"}.get(status, "")
-            target = claimed or run.search_id
-            table.add_row(Text(run.id), Text(target), Text(started), Text(status, style=style),
-                          Text(counts_text(run.counts)), key=run.id)
+            other = self.here is not None and run.target != self.here
+            table.add_row(Text(run.id, style="dim" if other else ""), Text(status, style=style), Text(started),
+                          Text(counts_text(run.counts)),
+                          Text(target_text(run) + (" (another target)" if other else ""),
+                               style="dim" if other else ""), key=run.id)
         self.query_one("#runs-status", Static).update(
-            f"{len(runs)} run(s) in {self.journal_path}" if runs else f"No journaled runs in {self.journal_path} yet.")
+            f"{plural(len(runs), 'run')} in {self.journal_path}" if runs
+            else f"No journaled runs in {self.journal_path} yet.")
         table.focus()
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        run = self.runs.get(str(event.row_key.value))
+        if run is None:
+            return
+        t = Text()
+        t.append("Target: ", style="bold")
+        t.append(run.target.describe() if run.target else "not recorded (journaled by an older custsync)")
+        where = self.claimed.get(run.id)
+        if where:
+            t.append(f"\nWhere it ran: {where}", style="dim")
+        if self.here is not None:
+            if run.target == self.here:
+                t.append("\nThis custsync's target: it can be resumed here.", style="green")
+            else:
+                t.append(f"\nNot this custsync's target ({self.here.describe()}): it is not resumed here.",
+                         style="bold yellow")
+        self.query_one("#runs-target", Static).update(t)
 
     @on(DataTable.RowSelected, "#runs")
     def _picked(self, event: DataTable.RowSelected) -> None:

@@ -28,9 +28,9 @@ class TypeToConfirmScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="type-cancel", tooltip="Nothing is run")]
 
-    def __init__(self, title: str, body: str, word: str) -> None:
+    def __init__(self, title: str, body: str, word: str, *, yes_label: str = "Run it") -> None:
         super().__init__()
-        self.title_text, self.body, self.word = title, body, word
+        self.title_text, self.body, self.word, self.yes_label = title, body, word, yes_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="type-box"):
@@ -38,7 +38,7 @@ class TypeToConfirmScreen(ModalScreen[bool]):
             yield Plain(f"{self.body}\n\nType the account name {self.word} to confirm.", id="type-body")
             yield Input(placeholder=self.word, id="type-word")
             with Horizontal(id="type-buttons"):
-                yield Button("Run it", id="type-yes", variant="error", disabled=True)
+                yield Button(self.yes_label, id="type-yes", variant="error", disabled=True)
                 yield Button("Cancel (Esc)", id="type-no", variant="primary")
 
     def on_mount(self) -> None:

@@ -300,14 +300,24 @@ class Journal:
                                 f"state IN ({marks}) ORDER BY CAST(internal_id AS INTEGER)", (run_id, *states))
         return [dict(zip(("internal_id", "state", "rule", "error", "remedy"), r)) for r in rows]
 
-    def reopen_decided(self, run_id: str) -> list[str]:
+    def decided_since(self, run_id: str) -> list[str]:
         """Customers this run left for a person (needs-decision, or R2 stale link) who have a link decision
-        journaled since: set back to pending, so that resuming the run (retry) syncs them."""
+        journaled since, by internal id."""
         rows = self._db.execute(
             "SELECT s.internal_id FROM steps s WHERE s.run_id = ? AND (s.state = 'needs-decision' OR "
             "(s.state = 'failed' AND s.rule = 'R2')) AND EXISTS (SELECT 1 FROM decisions d WHERE "
-            "d.internal_id = s.internal_id AND d.at >= s.updated)", (run_id,)).fetchall()
-        ids = [r[0] for r in rows]
+            "d.internal_id = s.internal_id AND d.at >= s.updated) ORDER BY CAST(s.internal_id AS INTEGER)",
+            (run_id,)).fetchall()
+        return [r[0] for r in rows]
+
+    def journaled_ids(self, run_id: str) -> set[str]:
+        """Every customer the run took (journaled pending before any was synced)."""
+        return {r[0] for r in self._db.execute("SELECT internal_id FROM steps WHERE run_id = ?", (run_id,))}
+
+    def reopen_decided(self, run_id: str) -> list[str]:
+        """Customers this run left for a person who have a link decision journaled since (`decided_since`): set
+        back to pending, so that resuming the run (retry) syncs them."""
+        ids = self.decided_since(run_id)
         with transaction(self._db):
             self._db.executemany("UPDATE steps SET state = 'pending', updated = ? WHERE run_id = ? AND internal_id = ?",
                                  [(time.time(), run_id, i) for i in ids])
