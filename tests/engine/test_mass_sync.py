@@ -230,7 +230,6 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
     # NetSuite: the kill aims inside that wait; where this machine's timing misses it, try again a bit off.
     for attempt, delay in enumerate((2.2, 1.7, 2.8)):
         ns_state = _load_slow_world(world, 60)
-        world.mocks.netsuite.control.faults(latency_ms=2500)  # every NetSuite call waits, then is handled
         world.mocks.netsuite.control.clear_requests()
         taken_before = world.mocks.netsuite.control.stats()["requests"]
         run_dir = tmp_path / f"attempt-{attempt}"
@@ -242,6 +241,8 @@ def test_killed_inside_a_write_back_batch_resumes_without_duplicates(world, tmp_
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and _journal_counts(journal_path).get("create-attempted", 0) == 0:
             time.sleep(0.01)
+        # From the first create on (the reads are done), every NetSuite call waits 2.5 s, then is handled.
+        world.mocks.netsuite.control.faults(latency_ms=2500)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
