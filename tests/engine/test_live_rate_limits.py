@@ -65,7 +65,7 @@ async def test_a_live_run_meets_no_429_and_runs_creates_beside_updates(live_mock
                 yield
 
         engine.stripe.limits.slot = recorded  # type: ignore[method-assign]
-        finished = next(e async for e in engine.mass_sync(journal) if isinstance(e, RunFinished))
+        [finished] = [e async for e in engine.mass_sync(journal) if isinstance(e, RunFinished)]
     journal.close()
 
     assert finished.counts == {"ok": CUSTOMERS}, [o.cause for o in finished.failures]
