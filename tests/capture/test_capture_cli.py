@@ -26,7 +26,7 @@ def account(source, tmp_path, monkeypatch):
     return config
 
 
-def test_capture_prints_the_decision_and_its_cost(account, source, tmp_path, capsys):
+def test_capture_prints_the_decision_and_its_cost(account, source, tmp_path, capsys, monkeypatch):
     out = tmp_path / "ticket.yaml"
     assert main(["scenario", "capture", "101", "--out", str(out)]) == EXIT_OK
     printed = capsys.readouterr().out
@@ -35,7 +35,10 @@ def test_capture_prints_the_decision_and_its_cost(account, source, tmp_path, cap
     assert "NetSuite and" in printed and "Stripe requests (reads only)" in printed
     assert f"custsync scenario run {out}" in printed
 
-    # and the file replays: the same command a ticket's fix check uses
+    # and the file replays: the same command a ticket's fix check uses, on mocks started for the run (support's
+    # environment names the real account, not mocks to replace)
+    for name in mock_environment(account):
+        monkeypatch.delenv(name, raising=False)
     assert main(["scenario", "run", str(out)]) == EXIT_OK
 
 

@@ -50,7 +50,8 @@ def test_junit_xml_has_a_case_per_step_and_failures_with_expected_actual_and_tra
     good.write_text(PASSING, encoding="utf-8")
     bad.write_text(FAILING, encoding="utf-8")
     out = tmp_path / "junit.xml"
-    assert main(["scenario", "run", str(good), str(bad), "--junit-xml", str(out)]) == EXIT_FAILURES
+    # --replace: these mocks are the test's own (scenario run refuses others' mocks without it)
+    assert main(["scenario", "run", str(good), str(bad), "--replace", "--junit-xml", str(out)]) == EXIT_FAILURES
     capsys.readouterr()
 
     root = ET.parse(out).getroot()
