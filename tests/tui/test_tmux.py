@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -52,22 +53,37 @@ def test_open_customer_and_sync_in_tmux(tmp_path):
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
-def type_filter(session: str, text: str, *, tries: int = 4) -> None:
-    """Type `text` into the customers filter and see it there. The filter may have the focus already (then `/`
-    would be typed into it) or not (then `/` focuses it on a later tick, which nothing on screen shows): so the
-    field is emptied (ctrl+u) until its placeholder shows, the text is typed, and the filter's own line is read
-    until it holds the text; when the keys reached the table instead, `/` focuses the filter and it goes again."""
-    for attempt in range(tries):
-        tmux("send-keys", "-t", session, "C-u")
-        try:
-            wait_for(session, "▊  filter: id", timeout=10)
-            tmux("send-keys", "-t", session, "-l", text)
-            wait_for(session, f"▊  {text} ", timeout=10)
-            return
-        except AssertionError:
-            if attempt == tries - 1:
-                raise
-            tmux("send-keys", "-t", session, "/")
+FOREGROUND = re.compile(r"\x1b\[(?:[0-9;]*;)?38;5;(\d+)m")
+BACKGROUND = re.compile(r"\x1b\[(?:[0-9;]*;)?48;5;(\d+)m")
+
+
+def filter_focused(session: str) -> bool:
+    """Whether the customers filter has the focus, as a person sees it: its border lights up (drawn in the
+    screen's background colour while another widget has the focus, in the accent colour once it has it)."""
+    lines = tmux("capture-pane", "-e", "-p", "-t", session).splitlines()
+    border = next((line for line in lines[:6] if "\u2594" in line), None)  # the filter's top border (▔)
+    if border is None or not (bg := BACKGROUND.search(border)) or not (fg := FOREGROUND.search(border)):
+        return False
+    return fg.group(1) != bg.group(1)
+
+
+def type_filter(session: str, text: str, *, timeout: float = 30.0) -> None:
+    """Type `text` into the customers filter and see it there: `/` until the filter shows the focus (a key
+    typed before the focus moved would reach the table), the field emptied, the text typed and read back."""
+    deadline = time.monotonic() + timeout
+    while not filter_focused(session):
+        if time.monotonic() > deadline:
+            raise AssertionError("the customers filter never took the focus after /")
+        tmux("send-keys", "-t", session, "/")
+        for _ in range(25):
+            if filter_focused(session):
+                break
+            time.sleep(0.2)
+    tmux("send-keys", "-t", session, "C-u")
+    wait_for(session, "\u258a  filter: id", timeout=10)
+    tmux("send-keys", "-t", session, "-l", text)
+    wait_for(session, f"\u258a  {text} ", timeout=10)
+
 
 def test_decision_from_ask_to_linked_in_tmux(tmp_path):
     """An operator at 80x24: customer 1016 shares its email with two Stripe customers (R3 ask); l lists

@@ -75,7 +75,7 @@ class CustomersScreen(CustSyncAppAccess, Screen[None]):
             table = self.query_one("#customers", DataTable)
             table.clear(columns=True)
             add_columns(table, narrow)
-            if not self._loading:
+            if self.rows and not self._loading:  # nothing read yet: the status keeps saying so
                 self._fill()
 
     def on_mount(self) -> None:
