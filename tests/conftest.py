@@ -22,6 +22,18 @@ def mocks() -> Iterator[SessionMocks]:
         yield running
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist each worker hands its reliability lines to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["custsync_reliability"] = list(RELIABILITY_REPORT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    RELIABILITY_REPORT.extend(getattr(node, "workeroutput", {}).get("custsync_reliability", []))
+
+
 def pytest_terminal_summary(terminalreporter):
     """What the reliability tests injected and saw, for the person reading the CI log."""
     if RELIABILITY_REPORT:
