@@ -36,6 +36,7 @@ from .changed_since_option import changed_since_value
 from .changed_since_option import resolve as resolve_changed_since
 from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
 from .render import edit_lines, print_checks, print_outcome
+from .yes_no import said_yes
 
 NEEDS_PERSON = (Status.NEEDS_DECISION, Status.SKIPPED)
 SHOWN = 10  # customers named in a terminal summary before pointing at the command that lists them all
@@ -256,11 +257,7 @@ async def _ask_before_retry(engine: Engine, journal: Journal, args: argparse.Nam
               f"or finish the run first (custsync mass-sync --resume {args.resume}), then retry only its failures.",
               file=sys.stderr)
         return EXIT_USAGE
-    try:
-        answer = input(f"Retry run {args.resume}, {beyond} included? [y/N] ")
-    except EOFError:
-        answer = ""
-    if answer.strip().lower() in ("y", "yes"):
+    if said_yes(f"Retry run {args.resume}, {beyond} included?"):
         return None
     print("custsync mass-sync: nothing was written.", file=sys.stderr)
     return EXIT_USAGE
