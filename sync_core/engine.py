@@ -171,7 +171,8 @@ class Engine:
         It reads them in pages, indexes Stripe, plans every customer locally (`PlanReady` carries the plan)
         and executes only the writes the plan needs. A dry run stops at the plan and writes nothing (not even
         the journal; it reads one it is given, to plan as the run would). A real run needs a journal;
-        `run_id` resumes that run, redoing only what it did not finish. `changed_since` takes only the
+        `run_id` resumes that run, redoing only what it did not finish (with `dry_run`: the plan of resuming or
+        retrying it, the journal left as it is). `changed_since` takes only the
         customers modified after that time. Setting `stop` ends the run between customers: those in flight
         finish, the rest stay pending and the run is journaled as stopped, for a resume.
 

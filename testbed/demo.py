@@ -4,6 +4,11 @@ Also used by the benchmarks (larger N) so the mix of cases is realistic:
 most customers have an email and no link yet, some are linked already, some
 have no email (some of those carry a Stripe id from a CSV import), a few share
 an email with several Stripe customers, one link is stale.
+
+The first customer whose email several Stripe customers share (1016 in the demo: R3 asks) has a sister
+record right after it: the same company's accounts payable, same mailbox, already linked (R1) to the newer
+of those Stripe customers, which a support import made for it (tagged with its internal id). Choosing for
+1016, a person sees that one "already linked from NetSuite customer 1017".
 """
 
 from __future__ import annotations
@@ -90,6 +95,8 @@ def generate(n: int = 60, *, seed: int = 7, mix: DemoMix = DemoMix(), first_id: 
     stripe_customers: list[dict[str, Any]] = []
     created = 1_700_000_000
     stale_done = not stale_link
+    sister: tuple[dict[str, Any], dict[str, Any]] | None = None  # (the R3 ask's record, the duplicate to link)
+    sister_done = False
 
     for i in range(n):
         iid = str(first_id + i)
@@ -107,7 +114,17 @@ def generate(n: int = 60, *, seed: int = 7, mix: DemoMix = DemoMix(), first_id: 
         edges = [mix.linked, mix.no_email, mix.no_email_with_id, mix.shared_email, mix.existing_match]
         bounds = [sum(edges[: k + 1]) for k in range(len(edges))]
         created += 60
-        if roll < bounds[0]:
+        if sister is not None:
+            # The accounts payable record of the company just before: its mailbox, its address, linked to the
+            # duplicate a support import made for it (what it draws is drawn all the same: the rest stays put).
+            ask, duplicate = sister
+            record.update(companyName=duplicate["name"], email=ask["email"],
+                          addressBook=[dict(a, addressBookAddress=dict(a["addressBookAddress"]))
+                                       for a in ask["addressBook"]])
+            record[DEFAULT_STRIPE_ID_FIELD] = duplicate["id"]
+            duplicate["metadata"]["netsuite_internal_id"] = iid
+            sister, sister_done = None, True
+        elif roll < bounds[0]:
             cus = f"cus_demo{iid}"
             if not stale_done:
                 record[DEFAULT_STRIPE_ID_FIELD] = "cus_demoDELETED"  # R2: a stale link
@@ -132,6 +149,8 @@ def generate(n: int = 60, *, seed: int = 7, mix: DemoMix = DemoMix(), first_id: 
                                                         "support import"))):
                 stripe_customers.append({"id": f"cus_demo{iid}dup{k}", "email": email, "name": name,
                                          "created": created + later, "metadata": {"created_by": source}})
+            if not sister_done:
+                sister = (record, stripe_customers[-1])
         elif roll < bounds[4]:
             stripe_customers.append({"id": f"cus_demo{iid}", "email": email, "name": company, "created": created})
         ns_customers.append(record)

@@ -35,7 +35,7 @@ values = st.one_of(st.sampled_from(GOOD), st.sampled_from(TRICKY),
 FLAGS = {
     "rules": ["--json"],
     "sync": ["--dry-run", "--no-portal", "--json", "--yes-live"],
-    "mass-sync": ["--dry-run", "--retry-failed", "-v", "--no-portal", "--json", "--yes-live"],
+    "mass-sync": ["--dry-run", "--retry-failed", "--yes", "-v", "--no-portal", "--json", "--yes-live"],
     "portal-link": ["--all", "--check", "--json"],
     "doctor": ["--json"],
     "import-stripe-ids": ["--apply", "--allow-shared", "-v", "--json"],

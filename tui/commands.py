@@ -28,7 +28,7 @@ from sync_core.rules.stripe_edits import FIELDS as GUARDED_FIELDS
 from sync_core.rules.stripe_edits import Choice
 from sync_core.run.journal import Journal, JournalError, opened
 from sync_core.run.planner import describe as describe_plan
-from sync_core.run.resume_scope import retry_scope
+from sync_core.run.resume_scope import RetryScope, retry_scope
 from testbed.session import open_engine
 
 from .changed_since_option import HELP as CHANGED_SINCE_HELP
@@ -36,6 +36,7 @@ from .changed_since_option import changed_since_value
 from .changed_since_option import resolve as resolve_changed_since
 from .exit_codes import EXIT_FAILURES, EXIT_NEEDS_PERSON, EXIT_OK, EXIT_USAGE, exit_for, exit_for_counts
 from .render import edit_lines, print_checks, print_outcome
+from .yes_no import said_yes
 
 NEEDS_PERSON = (Status.NEEDS_DECISION, Status.SKIPPED)
 SHOWN = 10  # customers named in a terminal summary before pointing at the command that lists them all
@@ -178,9 +179,13 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
         return refuse("mass-sync", "--changed-since starts a new run over the customers changed since then; a "
                       "resumed run keeps the customers it took, and --list only shows a run: give "
                       f"{'--resume' if args.resume else '--list'} or --changed-since, not both.")
+    if args.yes and not args.retry_failed:
+        return refuse("mass-sync", "--yes answers the question a retry asks before it takes more than the run's "
+                      "failed and decided customers: it goes with --resume RUN --retry-failed only.")
     journal_path = Path(args.journal or load_config(args.config).sync.journal_path)
     if args.list_run:
         return _list_run(journal_path, args.list_run, args.json)
+    scope: RetryScope | None = None
     if args.resume:
         # Before any mock starts or any file is made: an unknown run (or journal) is a usage error.
         try:
@@ -200,9 +205,8 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                     stdout().print(f"Run {args.resume}: nothing to retry (no failures, no customers decided since "
                                    "it ran, none unfinished). Nothing was written.", markup=False)
                 return EXIT_OK
-            if scope.journaled and not args.json:
-                stderr().print(f"retrying run {args.resume}: {scope.describe()}; no other customer",
-                               markup=False)
+            if scope.journaled and not args.json and not scope.asks_first(retry=True):
+                stderr().print(scope.plan_text(args.resume, retry=True), markup=False)
 
     async def work(engine: Engine) -> int:
         since, base_run = await resolve_changed_since(engine, args.changed_since, Path(engine.config.sync.journal_path))
@@ -212,12 +216,51 @@ def cmd_mass_sync(args: argparse.Namespace) -> int:
                               if base_run else ""), markup=False)
         # A dry run writes no journal, but reads one that exists, to plan as the run would (R10's records).
         with opened(engine.config.sync.journal_path, read_only=args.dry_run) as journal:
-            return await _mass_sync(engine, journal, args, since)
+            if scope is not None and scope.journaled and scope.asks_first(retry=True) and not args.yes:
+                assert journal is not None
+                refused = await _ask_before_retry(engine, journal, args, scope)
+                if refused is not None:
+                    return refused
+            return await _mass_sync(engine, journal, args, since, retry=scope)
 
     try:
         return with_engine(args, work)
     except JournalError as exc:
         return refuse("mass-sync", str(exc))
+
+
+async def _ask_before_retry(engine: Engine, journal: Journal, args: argparse.Namespace, scope: RetryScope) -> int | None:
+    """A retry that would take more than the run's failed and decided customers (those a stopped or interrupted
+    run never reached): its plan (a dry run of the retry: nothing written) and the question; None to go on, else
+    the exit code. Nobody to ask (no terminal, or --json) and no --yes: refused, nothing written."""
+    plan = None
+    async for event in engine.mass_sync(journal, run_id=args.resume, dry_run=True, portal=not args.no_portal,
+                                        retry_failed=True):
+        if isinstance(event, PlanReady):
+            plan = event.plan.summary()
+    assert plan is not None
+    beyond = (f"{plural(len(scope.unfinished), 'customer')} beyond the run's failed and decided ones (not reached "
+              "before it stopped)")
+    can_ask = sys.stdin.isatty() and not args.json
+    if args.json:
+        print(json.dumps({"run_id": args.resume, "written": False, "asked": f"the retry takes {beyond}: give --yes",
+                          "retry": scope.as_dict(), "plan": plan}, indent=2))
+    else:
+        out = stdout()
+        out.print(f"[bold]Retry plan[/bold] (nothing written yet): {scope.plan_text(args.resume, retry=True)}",
+                  highlight=False)
+        for line in describe_plan(plan):
+            out.print("  " + line, markup=False, highlight=False)
+    if not can_ask:
+        print(f"custsync mass-sync: retrying run {args.resume} takes {beyond}, so it asks first, and nobody can "
+              "answer here (no terminal, or --json). Nothing was written. Give --yes to retry them all as planned, "
+              f"or finish the run first (custsync mass-sync --resume {args.resume}), then retry only its failures.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if said_yes(f"Retry run {args.resume}, {beyond} included?"):
+        return None
+    print("custsync mass-sync: nothing was written.", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _list_run(journal_path: Path, run_id: str, as_json: bool) -> int:
@@ -266,7 +309,7 @@ class _NeedsPerson:
 
 
 async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Namespace,
-                     changed_since: datetime | None = None) -> int:
+                     changed_since: datetime | None = None, *, retry: RetryScope | None = None) -> int:
     err = stderr()
     on_terminal = err.is_terminal
     show_progress = not args.json and on_terminal
@@ -327,7 +370,8 @@ async def _mass_sync(engine: Engine, journal: Journal | None, args: argparse.Nam
                           "changed_since": changed_since.strftime("%Y-%m-%dT%H:%M:%SZ") if changed_since else None,
                           "elapsed_s": round(finished.elapsed, 3), "netsuite_requests": finished.netsuite_requests,
                           "stripe_requests": finished.stripe_requests, "retries": finished.retries,
-                          "in_flight_peak": finished.in_flight_peak, "plan": plan, "customers": rows}, indent=2))
+                          "in_flight_peak": finished.in_flight_peak, "plan": plan,
+                          "retry": retry.as_dict() if retry is not None else None, "customers": rows}, indent=2))
     else:
         _summary(stdout(), finished, args.dry_run, actions, needs_person, cap=not args.verbose)
     return exit_for_counts(finished.counts)
@@ -493,8 +537,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="print the plan (and the rule and action per customer with -v or --json); write nothing")
     p.add_argument("--resume", metavar="RUN", help="resume this run from the journal (finished customers are not redone)")
     p.add_argument("--retry-failed", action="store_true",
-                   help="with --resume: redo the run's customers that failed, those decided since it ran (custsync "
-                   "link) and those it did not reach; never a customer the run did not take")
+                   help="with --resume: redo the run's customers that failed and those decided since it ran "
+                   "(custsync link); customers it did not reach are taken too, after its plan is shown and you say "
+                   "yes (--yes); never a customer the run did not take")
+    p.add_argument("--yes", action="store_true",
+                   help="with --resume RUN --retry-failed: go on when the retry takes more than the run's failed and "
+                   "decided customers (those a stopped or interrupted run did not reach). Without it the retry "
+                   "prints its plan and asks on a terminal, and is refused (exit 2, nothing written) elsewhere")
     p.add_argument("--list", dest="list_run", metavar="RUN",
                    help="list a journaled run's customers that failed or need a person (writes nothing)")
     p.add_argument("-v", "--verbose", action="store_true", help="a line per customer, also on a terminal")

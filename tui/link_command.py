@@ -18,6 +18,7 @@ from sync_core.errors import SyncError
 from sync_core.rules.ids import is_stripe_customer_id
 
 from .commands import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, common_options, customer_id, with_engine
+from .yes_no import said_yes
 
 
 def stripe_customer_id(value: str) -> str:
@@ -87,11 +88,9 @@ def cmd_link(args: argparse.Namespace) -> int:
             return EXIT_OK
         if not args.json:
             print_preview(out, preview)
-        if not args.yes:
-            answer = input("Write it? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                out.print("Nothing written.")
-                return EXIT_FAILURES
+        if not args.yes and not said_yes("Write it?"):
+            out.print("Nothing written.")
+            return EXIT_FAILURES
         result = await engine.link(args.id, preview.stripe_customer_id)
         if args.json:
             print(json.dumps(result.as_dict(), indent=2))

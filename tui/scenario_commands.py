@@ -30,6 +30,7 @@ from testbed.scenario_runner import MockPair, ScenarioRunner
 from testbed.scenario_state import apply_overrides
 
 from .exit_codes import EXIT_FAILURES, EXIT_OK, EXIT_USAGE
+from .yes_no import said_yes
 
 
 def _console(stderr: bool = False) -> Console:
@@ -186,11 +187,7 @@ def _may_replace(pair: MockPair) -> bool:
               "against mocks started for the run.", file=sys.stderr)
         return False
     print(question, file=sys.stderr)
-    try:
-        answer = input("Replace their data? [y/N] ")
-    except EOFError:
-        answer = ""
-    if answer.strip().lower() in ("y", "yes"):
+    if said_yes("Replace their data?"):
         return True
     print("custsync scenario run: nothing was changed.", file=sys.stderr)
     return False

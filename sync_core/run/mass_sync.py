@@ -62,6 +62,9 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
     if journal is not None and target is not None and not options.dry_run:
         lock = await _hold_target(journal, target, options, search_id)
         run_id = lock.run_id
+    elif journal is not None and target is not None and options.run_id is not None:
+        # the plan of resuming a run (a dry run of it): only against the run's own target, as the run itself
+        journal.check_target(options.run_id, target)
     try:
         if lock is not None and journal is not None:
             lock.start_beating()
@@ -74,8 +77,9 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
         if journal is not None and target is not None and not options.resumed and options.only is None:
             run.owed = [o for o in journal.owed(target) if o.source != WAITING]
         skip: Collection[str] = set()
-        if run.journal is not None and options.resumed:
-            skip = resumed_scope(run.journal, run_id, retry_failed=options.retry_failed)  # type: ignore[arg-type]
+        if journal is not None and options.run_id is not None:
+            # a dry run of a resume (or retry) plans what it would take, the journal left as it is
+            skip = resumed_scope(journal, options.run_id, retry_failed=options.retry_failed, preview=not writes)
         steps = (PlannedRun(run, ctx, skip).events() if options.path == "plan" else
                  per_customer_path(run, ctx, skip))
         async for event in steps:

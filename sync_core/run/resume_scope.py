@@ -31,19 +31,21 @@ class LeftAlone(Collection[str]):
         return iter(self.finished)
 
 
-def resumed_scope(journal: Journal, run_id: str, *, retry_failed: bool) -> LeftAlone:
+def resumed_scope(journal: Journal, run_id: str, *, retry_failed: bool, preview: bool = False) -> LeftAlone:
     """What resuming `run_id` leaves alone. A retry (`retry_failed`) first sets the customers decided since the
     run back to pending (`Journal.reopen_decided`), so it redoes exactly the run's failed, decided and
-    unfinished customers."""
+    unfinished customers. `preview`: the same scope for a dry run of the resume, the journal left as it is."""
     taken = journal.journaled_ids(run_id)
+    reopened: list[str] = []
     if retry_failed:
         if not taken:
             raise JournalError(
                 f"run {run_id} journaled no customers (it stopped while reading the saved search), so it has no "
                 f"failures to retry. Resume it (custsync mass-sync --resume {run_id}) to take the search as it is "
                 "now, or start a new run (custsync mass-sync --dry-run shows its plan first).")
-        journal.reopen_decided(run_id)
-    return LeftAlone(journal.finished_ids(run_id, include_failed=not retry_failed), taken)
+        reopened = journal.decided_since(run_id) if preview else journal.reopen_decided(run_id)
+    finished = journal.finished_ids(run_id, include_failed=not retry_failed) - set(reopened)
+    return LeftAlone(finished, taken)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,31 @@ class RetryScope:
                 shown = ", ".join(ids[:5]) + (f", and {len(ids) - 5} more" if len(ids) > 5 else "")
                 parts.append(f"{len(ids)} {what} ({shown})")
         return "; ".join(parts) or "nothing"
+
+    @property
+    def reads_the_search(self) -> bool:
+        """The run journaled no customers (it stopped while reading the search): resuming it takes the search as
+        it is now, as a new run would."""
+        return self.journaled == 0
+
+    def asks_first(self, *, retry: bool) -> bool:
+        """Whether continuing the run takes more than a person asked for, so its plan is shown and a yes awaited
+        (the TUI's r and f, `custsync mass-sync --resume RUN [--retry-failed]`). A retry redoes the run's failed
+        and decided customers without asking; customers it never reached (a stopped or interrupted run) are
+        more. A resume finishes the run's unfinished customers without asking, unless it reads the search."""
+        return self.reads_the_search or (retry and bool(self.unfinished))
+
+    def plan_text(self, run_id: str, *, retry: bool) -> str:
+        """What continuing the run would do, by why, before it is done (the plan a person says yes to)."""
+        if self.reads_the_search:
+            return (f"Run {run_id} journaled no customers: it stopped while reading the saved search. Resuming it "
+                    "takes every customer the search chooses now, as a new run would.")
+        what = self.describe() if retry else RetryScope([], [], self.unfinished, self.journaled).describe()
+        return f"Run {run_id} {'retries' if retry else 'resumes'}: {what}. No other customer is taken."
+
+    def as_dict(self) -> dict[str, object]:
+        return {"failed": self.failed, "decided_since": self.decided, "not_reached": self.unfinished,
+                "journaled": self.journaled}
 
 
 def retry_scope(journal: Journal, run_id: str) -> RetryScope:

@@ -9,9 +9,11 @@ import pytest
 from sync_core.config import DEFAULT_STRIPE_ID_FIELD as ID_FIELD
 from sync_core.run.journal import Journal, JournalError
 from sync_core.run.resume_scope import retry_scope
+from sync_core.run.target import RunTarget
 from tests.support.cli import custsync
 from tests.support.engine_world import config_file as _config_file
 from tests.support.engine_world import mass_run as run
+from tests.support.engine_world import planned_run
 
 SEARCH = "customsearch_paypack_mass_customer_sync"
 
@@ -90,3 +92,32 @@ def test_cli_retry_of_a_finished_run_says_nothing_to_retry_and_writes_nothing(wo
     assert f"Run {run_id}: nothing to retry" in r.stdout and "Nothing was written" in r.stdout
     assert world.mocks.netsuite.control.requests() == []  # not even read
     assert len(world.stripe_customers()) == 3
+
+
+async def test_the_plan_of_a_retry_takes_the_decided_customer_and_leaves_the_journal_as_it_is(world, tmp_path):
+    shared = "ap@shared.test"
+    world.load([{"id": "101", "companyName": "Company 101", "email": shared}, *customers(102, 103)],
+               [{"id": "cus_A", "email": shared, "created": 1_700_000_000},
+                {"id": "cus_B", "email": shared, "created": 1_700_100_000}])
+    journal = Journal(tmp_path / "j.sqlite")
+    async with world.engine() as engine:
+        _, first = await run(engine, journal, portal=False)
+        assert first.counts == {"ok": 2, "needs-decision": 1}
+        await engine.link("101", "cus_B", journal_path=str(tmp_path / "j.sqlite"))
+        plan, outcomes = await planned_run(engine, journal, run_id=first.run_id, retry_failed=True, dry_run=True,
+                                           portal=False)
+    assert list(outcomes) == ["101"] and outcomes["101"].rule == "R1"  # the decision is taken: the stored id
+    assert plan.summary()["customers"] == 1
+    assert journal.run(first.run_id).counts == {"ok": 2, "needs-decision": 1}  # a plan: nothing reopened
+    assert retry_scope(journal, first.run_id).decided == ["101"]
+
+
+async def test_the_plan_of_resuming_a_run_of_another_target_is_refused(world, tmp_path):
+    world.load(customers(101, 103))
+    journal = Journal(tmp_path / "j.sqlite")
+    run_id = journal.start_run(SEARCH, RunTarget("7654321_SB1", "acct_0other00", "test"))
+    journal.add_pending(run_id, ["101", "102", "103"])
+    async with world.engine() as engine:
+        with pytest.raises(JournalError, match="ran against NetSuite 7654321_SB1"):
+            await run(engine, journal, run_id=run_id, dry_run=True, portal=False)
+    assert journal.run(run_id).counts == {"pending": 3}

@@ -9,6 +9,7 @@ import webbrowser
 
 from textual.widgets import DataTable, Footer, Input
 
+from sync_core.config import DEFAULT_STRIPE_ID_FIELD as STRIPE_ID_FIELD
 from testbed import demo
 from tests.support.tui_helpers import settle, text_of, type_path, wait_for
 from tui.screens.detail import DetailScreen
@@ -133,6 +134,9 @@ def test_the_demo_s_duplicate_stripe_customers_can_be_told_apart():
         assert first["name"] and second["name"] and first["name"] != second["name"]
         assert second["created"] - first["created"] >= 86400 and (second["created"] - first["created"]) % 3600
         assert first["metadata"] != second["metadata"]
+    ns_state, _ = demo.generate(demo.DEMO_CUSTOMERS)
+    pointed = {c[STRIPE_ID_FIELD]: c["id"] for c in ns_state["customers"] if "dup" in (c.get(STRIPE_ID_FIELD) or "")}
+    assert pointed == {"cus_demo1016dup1": "1017"}  # another NetSuite customer already points at one of them
 
 
 async def test_the_candidates_show_when_each_was_created_to_the_minute(app_for):
@@ -149,6 +153,7 @@ async def test_the_candidates_show_when_each_was_created_to_the_minute(app_for):
         assert rows[0][1] != rows[1][1]  # names
         assert all(r[3].endswith("UTC") and ":" in r[3] for r in rows) and rows[0][3] != rows[1][3]
         assert "created_by=checkout" in rows[0][5] and "created_by=support import" in rows[1][5]
+        assert rows[0][4] == "nobody" and rows[1][4] == "1017"  # already linked from the sister record
         await pilot.press("escape")
         await settle(app, pilot)
 

@@ -35,7 +35,7 @@ from sync_core.plural import plural
 from sync_core.rules.stripe_edits import shown
 from sync_core.run.journal import Journal, JournalError, RunInfo, Step, opened
 from sync_core.run.planner import describe as describe_plan
-from sync_core.run.resume_scope import RetryScope, retry_scope
+from sync_core.run.resume_scope import retry_scope
 from sync_core.run.target import current_target
 
 from ..last_result import LastResult
@@ -152,15 +152,6 @@ def summary_text(title: str, counts: dict[str, int], *, dry_run: bool, run_id: s
     if not dry_run and run_id and total and shown.get("ok", 0) == total:
         t.append("  Every customer synced: no failures, nothing left.\n", style="green")
     return t
-
-
-def retry_plan_text(run_id: str, scope: RetryScope, *, retry: bool) -> str:
-    """What continuing the run would do, by why, before it is done (the plan a person says yes to)."""
-    if scope.journaled == 0:
-        return (f"Run {run_id} journaled no customers: it stopped while reading the saved search. Resuming it "
-                "takes every customer the search chooses now, as a new run would (p shows that plan first).")
-    what = scope.describe() if retry else RetryScope([], [], scope.unfinished, scope.journaled).describe()
-    return f"Run {run_id} {'retries' if retry else 'resumes'}: {what}. No other customer is taken."
 
 
 class MassSyncScreen(Screen[None]):
@@ -348,8 +339,7 @@ class MassSyncScreen(Screen[None]):
             return
         with Journal(self._journal_path()) as journal:
             scope = retry_scope(journal, run_id)
-        reads_the_search = scope.journaled == 0  # it stopped while reading: it takes the search as it is now
-        if not (scope.total if retry else scope.unfinished or reads_the_search):
+        if not (scope.total if retry else scope.unfinished or scope.reads_the_search):
             nothing = (f"Run {run_id}: nothing to retry (no failures, no customers decided since it ran, none "
                        "unfinished). Nothing was written." if retry else
                        f"Run {run_id}: nothing left to resume, every customer it took is done"
@@ -358,9 +348,8 @@ class MassSyncScreen(Screen[None]):
             self._say(Text(nothing, style="bold"))
             self.notify(nothing)
             return
-        plan = retry_plan_text(run_id, scope, retry=retry)
-        more = reads_the_search or (retry and scope.unfinished)
-        if more and not app.live:
+        plan = scope.plan_text(run_id, retry=retry) + (" p shows that plan first." if scope.reads_the_search else "")
+        if scope.asks_first(retry=retry) and not app.live:
             ok = await app.push_screen_wait(ConfirmScreen(
                 f"{'Retry' if retry else 'Resume'} run {run_id}?", plan,
                 yes_label="Yes, retry" if retry else "Yes, resume"))
