@@ -15,7 +15,7 @@ SYNC_CORE = Path(__file__).resolve().parent.parent / "sync_core"
 # it, never above, and never a sibling room of the same rank (netsuite and stripe know nothing of each
 # other). The same table is in docs/architecture.md.
 RANKS = {
-    "base": 0,      # errors, masking, retry, text_files, sqlite_transaction, read_only: nothing of ours
+    "base": 0,      # errors, masking, retry, text_files, sqlite_transaction, read_only, tls: nothing of ours
     "rules": 1,     # rules/: the catalogue R1-R9, decide, mapping, match keys, ids
     "terms": 2,     # config, outcome, events: the configuration and what a sync reports, in the rules' terms
     "netsuite": 3,  # netsuite/: the NetSuite client, portal links
@@ -25,7 +25,7 @@ RANKS = {
     "engine": 6,    # engine.py: the façade the faces call
 }
 TOP_LEVEL_ROOMS = {"errors": "base", "masking": "base", "retry": "base", "text_files": "base",
-                   "sqlite_transaction": "base", "read_only": "base", "plural": "base", "config": "terms", "outcome": "terms",
+                   "sqlite_transaction": "base", "read_only": "base", "plural": "base", "tls": "base", "config": "terms", "outcome": "terms",
                    "events": "terms", "engine": "engine"}
 
 

@@ -21,6 +21,7 @@ from sync_core.read_only import make_read_only
 from sync_core.retry import RetryPolicy, with_retries
 from sync_core.rules.ids import internal_id as checked_internal_id
 from sync_core.rules.mapping import SearchColumn
+from sync_core.tls import shared_ssl_context
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 PORTAL_LINKS_BATCH = 1000  # the RESTlet's limit per portalLinks call
@@ -88,6 +89,7 @@ class NetSuiteClient:
         self.auth = auth
         self._http = httpx.AsyncClient(
             auth=auth,
+            verify=shared_ssl_context(),
             timeout=timeout,
             follow_redirects=False,
             transport=transport,

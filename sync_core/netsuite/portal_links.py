@@ -19,6 +19,7 @@ from sync_core.errors import SyncError
 from sync_core.outcome import Outcome, Status
 from sync_core.rules.decide import LINK_CHECKS, PortalDecision, for_deployment, normalize_stripe_id
 from sync_core.rules.ids import internal_id as parse_internal_id
+from sync_core.tls import shared_ssl_context
 
 if TYPE_CHECKING:
     from sync_core.config import NetSuiteConfig
@@ -127,7 +128,7 @@ async def open_link_to(url: str, *, timeout: float = CHECK_TIMEOUT_S,
         if client is not None:
             response = await get(client)
         else:
-            async with httpx.AsyncClient() as own:
+            async with httpx.AsyncClient(verify=shared_ssl_context()) as own:
                 response = await get(own)
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return PortalDecision("R6", LINK_CHECKS["stripe-unreachable"].outcome,
