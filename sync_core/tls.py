@@ -1,4 +1,4 @@
-"""One TLS context for the process's NetSuite connections.
+"""One TLS context for the process's NetSuite connections (and the testbed's mock-control clients).
 
 httpx builds a context for every client it creates, loading certifi's bundle anew (about 20 ms of CPU): an
 engine opened for each single sync, each replayed scenario and each TUI check paid it again. A context may be

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from sync_core.tls import shared_ssl_context
+
 
 class MockControlError(RuntimeError):
     pass
@@ -25,7 +27,8 @@ class MockControl:
     def _http(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(base_url=f"{self.url}/_mock/", timeout=self._timeout)
+                self._client = httpx.Client(base_url=f"{self.url}/_mock/", timeout=self._timeout,
+                                            verify=shared_ssl_context())
             return self._client
 
     def close(self) -> None:
