@@ -25,7 +25,8 @@ RANKS = {
     "engine": 6,    # engine.py: the façade the faces call
 }
 TOP_LEVEL_ROOMS = {"errors": "base", "masking": "base", "retry": "base", "text_files": "base",
-                   "sqlite_transaction": "base", "read_only": "base", "plural": "base", "tls": "base", "config": "terms", "outcome": "terms",
+                   "sqlite_transaction": "base", "read_only": "base", "plural": "base", "tls": "base",
+                   "config": "terms", "outcome": "terms",
                    "events": "terms", "engine": "engine"}
 
 
