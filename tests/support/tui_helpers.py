@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from textual.widgets import DataTable, Static
-from textual.worker import WorkerFailed
+from textual.worker import WorkerFailed, WorkerState
+
+
+SETTLE_TIMEOUT_S = 60.0
 
 
 def text_of(app, selector: str) -> str:
@@ -19,20 +23,27 @@ async def settle(app, pilot) -> None:
     A worker that fails is part of what the tests drive (an injected 503, say): the app reports
     it on screen, and the test checks the screen. wait_for_complete re-raises the failure only
     when the worker is still registered, so without this the same test passes or fails by timing.
+    A worker may start another as it ends (a check that rereads the records when done): the wait goes on
+    until no worker is left running, not only those running when it began.
     """
     await pilot.pause()
-    try:
-        await app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass
-    await pilot.pause()
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
+        await pilot.pause()
+        running = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not running:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running after {SETTLE_TIMEOUT_S} s: {running}")
 
 
 async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
     """Pause until `condition()` holds. (A worker waiting on a modal never completes until it is
     answered, so `settle` cannot be used while a question is on screen.)"""
-    import time
-
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
