@@ -8,7 +8,6 @@ from dataclasses import replace
 from textual.widgets import DataTable, Static
 from textual.worker import WorkerFailed, WorkerState
 
-
 SETTLE_TIMEOUT_S = 60.0
 
 
