@@ -2,9 +2,10 @@
 mode 100 requests/s for the account, 25/s for each named operation): creates and updates go side by side, each
 within its operation's limit as the client sends them, and the mock refuses none for the account's limit.
 
-The client keeps one request of each second spare (24 of 25), so a request reaching the server up to 40 ms
-late still falls in a second with room; on a machine so busy that the mock itself runs late by more, it may
-count one too many now and then (a handful in a run, retried): the assertions say which is which."""
+The client sends each limit's 25 requests over at least 1.03 s (97% of the rate), so a request reaching the
+server up to 31 ms later than the one 25 before it still falls in a second with room; on a machine so busy
+that the client or the mock itself runs late by more, the mock may count one too many now and then (a
+handful in a run, retried): the assertions say which is which."""
 
 from __future__ import annotations
 
@@ -20,18 +21,10 @@ from sync_core.events import RunFinished
 from sync_core.run.journal import Journal
 from testbed import demo
 from testbed.bundled import BundledMocks
+from tests.support.windows import most_within
 
 LIVE_KEY = "sk_live_custsync_FAKE_live_key_4321"
 CUSTOMERS = 300
-
-
-def most_in_a_second(times: list[float]) -> int:
-    times, best, start = sorted(times), 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +62,10 @@ async def test_a_live_run_meets_no_429_and_runs_creates_beside_updates(live_mock
     journal.close()
 
     assert finished.counts == {"ok": CUSTOMERS}, [o.cause for o in finished.failures]
-    assert all(most_in_a_second(times) <= 24 for times in sent.values()), {k: most_in_a_second(v) for k, v in sent.items()}
-    assert most_in_a_second([t for times in sent.values() for t in times]) <= 96
+    # Within each limit in every second as they leave (the client's own window, 1.03 s, is measured here a
+    # few microseconds after each request leaves: tests/test_stripe_limits.py checks it exactly).
+    assert all(most_within(times) <= 25 for times in sent.values()), {k: most_within(v) for k, v in sent.items()}
+    assert most_within([t for times in sent.values() for t in times]) <= 100
     stats = live_mocks.stripe.control.stats()
     assert stats["rate_limited"]["account"] == 0 and stats["rate_limited"]["search"] == 0
     refused = stats["rate_limited"]["operation"]
