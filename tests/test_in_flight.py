@@ -1,6 +1,10 @@
 """The mass sync's in-flight limit: grows while the process has CPU to spare, shrinks when it is saturated."""
 
-from sync_core.run.in_flight import FixedLimit, InFlightLimit
+from types import SimpleNamespace
+
+from sync_core.run.in_flight import MINIMUM, FixedLimit, InFlightLimit
+from sync_core.run.run_state import in_flight_limit
+from sync_core.stripe.limits import LimitSettings, StripeLimits
 
 
 class Clocks:
@@ -73,3 +77,25 @@ def test_small_runs_never_exceed_their_customers():
 def test_a_limit_the_operator_set_is_kept():
     limit = FixedLimit(16)
     assert (limit.limit, limit.observe(), limit.peak) == (16, 16, 16)
+
+
+def services_limited(settings: LimitSettings, workers: int | None = None) -> SimpleNamespace:
+    """What `in_flight_limit` reads of a run's services: the workers setting, NetSuite's concurrency, Stripe's limits."""
+    config = SimpleNamespace(sync=SimpleNamespace(workers=workers), netsuite=SimpleNamespace(concurrency=5))
+    return SimpleNamespace(config=config, stripe=SimpleNamespace(limits=StripeLimits(settings)))
+
+
+def test_a_run_held_by_stripes_limits_keeps_what_they_need_in_flight_however_busy():
+    """Live mode's creates and updates at 25/s each need about 25 in flight (half a second each): a run starts
+    there and a busy process (journaling its quiet rows as the writes begin) does not take it below."""
+    live = in_flight_limit(services_limited(LimitSettings.for_mode(True)), 10_000)
+    test = in_flight_limit(services_limited(LimitSettings.for_mode(False)), 10_000)
+    assert isinstance(live, InFlightLimit) and isinstance(test, InFlightLimit)
+    # its minimum: a saturated process halves down to it, no further (as the tests above show)
+    assert (live.limit, live.minimum, test.limit, test.minimum) == (25, 25, 13, 13)
+
+
+def test_limits_above_what_the_process_can_send_leave_it_to_the_cpu():
+    unthrottled = in_flight_limit(services_limited(LimitSettings(1_000_000, 1_000_000)), 10_000)
+    assert unthrottled.limit == MINIMUM and unthrottled.maximum == 64
+    assert in_flight_limit(services_limited(LimitSettings.for_mode(True), workers=6), 10_000).limit == 6

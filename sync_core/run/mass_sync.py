@@ -22,6 +22,7 @@ from sync_core.rules.decide import LookupKind, normalize_stripe_id
 from sync_core.rules.ids import is_stripe_customer_id
 from sync_core.run import executor, reads
 from sync_core.run.changed_since import query_moment
+from sync_core.run.early_reads import EarlyReads, match_value
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.journal import Journal, new_run_id
 from sync_core.run.journal.listings import ListingStore
@@ -53,18 +54,31 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
         raise ValueError("a mass sync that writes needs a journal")
     if not options.dry_run:
         services.stripe.guard_write("run a mass sync")
-    # The search's columns, the portal deployment, the configured fields: a configuration naming what the
-    # account lacks fails here (AccountLacks), before the run is journaled.
-    ctx = await reads.read_context(services, search_id)
+    # What depends on nothing the run learns is asked beside the context: the target (Stripe's account id) and
+    # the plan path's NetSuite reads besides the pages (early_reads). A run refused before it starts cancels them.
+    asked_target = asyncio.ensure_future(current_target(services.config, services.netsuite, services.stripe)) \
+        if journal else None
+    early_reads = EarlyReads(services, portal=options.portal) if options.path == "plan" else None
     run_id = options.run_id
-    target = await current_target(services.config, services.netsuite, services.stripe) if journal else None
     lock = None
-    if journal is not None and target is not None and not options.dry_run:
-        lock = await _hold_target(journal, target, options, search_id)
-        run_id = lock.run_id
-    elif journal is not None and target is not None and options.run_id is not None:
-        # the plan of resuming a run (a dry run of it): only against the run's own target, as the run itself
-        journal.check_target(options.run_id, target)
+    try:
+        # The search's columns, the portal deployment, the configured fields: a configuration naming what the
+        # account lacks fails here (AccountLacks), before the run is journaled, whatever the other reads meet.
+        ctx = await reads.read_context(services, search_id)
+        target = await asked_target if asked_target is not None else None
+        if journal is not None and target is not None and not options.dry_run:
+            lock = await _hold_target(journal, target, options, search_id)
+            run_id = lock.run_id
+        elif journal is not None and target is not None and options.run_id is not None:
+            # the plan of resuming a run (a dry run of it): only against the run's own target, as the run itself
+            journal.check_target(options.run_id, target)
+    except BaseException:
+        if asked_target is not None:
+            asked_target.cancel()
+            await asyncio.gather(asked_target, return_exceptions=True)
+        if early_reads is not None:
+            await early_reads.cancel()
+        raise
     try:
         if lock is not None and journal is not None:
             lock.start_beating()
@@ -80,12 +94,14 @@ async def mass_sync(services: Services, journal: Journal | None, options: RunOpt
         if journal is not None and options.run_id is not None:
             # a dry run of a resume (or retry) plans what it would take, the journal left as it is
             skip = resumed_scope(journal, options.run_id, retry_failed=options.retry_failed, preview=not writes)
-        steps = (PlannedRun(run, ctx, skip).events() if options.path == "plan" else
+        steps = (PlannedRun(run, ctx, skip, early_reads).events() if early_reads is not None else
                  per_customer_path(run, ctx, skip))
         async for event in steps:
             yield event
         yield run.finish()
     finally:
+        if early_reads is not None:
+            await early_reads.cancel()  # the plan took them (or the run ended before)
         if lock is not None:
             await lock.release()
 
@@ -126,9 +142,10 @@ class Listings:
 class PlannedRun:
     """The plan path of one run: read, index, plan, execute."""
 
-    def __init__(self, run: RunState, ctx: SyncContext, skip: Collection[str]) -> None:
+    def __init__(self, run: RunState, ctx: SyncContext, skip: Collection[str], early_reads: EarlyReads) -> None:
+        """`early_reads`: NetSuite's reads besides the pages, begun with the run."""
         self.run, self.services, self.options = run, run.services, run.options
-        self.ctx, self.skip = ctx, skip
+        self.ctx, self.skip, self.early_reads = ctx, skip, early_reads
         self.scope = Scope({o.internal_id: o for o in run.owed})
         # custsync's status fields on the record, when configured, for the customers read in pages (a dry run
         # reads them too, to plan their writes)
@@ -137,9 +154,9 @@ class PlannedRun:
 
     async def events(self) -> AsyncIterator[Event]:
         run, services, options = self.run, self.services, self.options
-        counted_from = services.requests()
-        # The Stripe account's size estimate does not depend on the pages: asked while they are read.
-        linked_count = asyncio.create_task(reads.linked_count(services))
+        early_reads = self.early_reads
+        counted_from = early_reads.counted_from
+        linked_count = early_reads.linked_count
         refreshing = early = None
         try:
             listings = await self._listings()
@@ -149,23 +166,16 @@ class PlannedRun:
                 # the whole search and no stored listing: the account's listing may begin beside the pages
                 early = EarlyListing(services.stripe, asyncio.shield(linked_count))
             ctx = self.ctx
-            jobs = await self._read_run(ctx, early)
-        except BaseException:
-            linked_count.cancel()
-            await asyncio.gather(linked_count, return_exceptions=True)
-            for reading in (refreshing, early):
+            jobs = await self._read_run(ctx, early_reads, early)
+            run.add_pending([j.internal_id for j in jobs])
+            yield CustomersFound(total=len(jobs), already_done=len(self.skip))
+            run.total = len(jobs)
+            plan = await self._plan(jobs, ctx, counted_from, linked_count, listings, early_reads, refreshing, early)
+        finally:
+            # Read by the plan; cancelled if the run failed (or was closed) before it took them.
+            for reading in (refreshing, early, early_reads):
                 if reading is not None:
                     await reading.cancel()
-            raise
-        run.add_pending([j.internal_id for j in jobs])
-        yield CustomersFound(total=len(jobs), already_done=len(self.skip))
-        run.total = len(jobs)
-        try:
-            plan = await self._plan(jobs, ctx, counted_from, linked_count, listings, refreshing, early)
-        finally:
-            for reading in (refreshing, early):
-                if reading is not None:
-                    await reading.cancel()  # read by the index; cancelled if planning failed before it
         jobs.clear()  # the plan's rows hold them now, and the executor lets each go once done
         yield PlanReady(plan)
         if options.dry_run:
@@ -197,8 +207,9 @@ class PlannedRun:
                 and scope.signing_key_id and self.options.only is None and not self.options.stopped()):
             run.journal.link_signing.record(run.target.netsuite_account, scope.signing_key_id, run.run_id)
 
-    async def _read_run(self, ctx: SyncContext, early: EarlyListing | None = None) -> list[Job]:
-        """The run's customers in the search's order: its pages (or, for `only`, each record)."""
+    async def _read_run(self, ctx: SyncContext, early_reads: EarlyReads, early: EarlyListing | None = None) -> list[Job]:
+        """The run's customers in the search's order: its pages (or, for `only`, each record). Each one taken
+        goes to `early_reads` as it is read."""
         run, services, options, skip = self.run, self.services, self.options, self.skip
         jobs: list[Job] = []
         if options.only is not None:
@@ -206,7 +217,11 @@ class PlannedRun:
                 job = run.job(internal_id, ctx)
                 await stage(job, reads.read_record(services, job))
                 jobs.append(job)
-            return [j for j in jobs if j.internal_id not in skip]
+            jobs = [j for j in jobs if j.internal_id not in skip]
+            for job in jobs:
+                early_reads.add(job)
+            early_reads.read_all()
+            return jobs
 
         status = self.status
 
@@ -216,6 +231,7 @@ class PlannedRun:
             if status is not None and status.on:
                 job.status_now = status.now(record)
             jobs.append(job)
+            early_reads.add(job)
 
         scope, since = self.scope, options.changed_since
         modified_after = query_moment(since) if since is not None else None
@@ -253,6 +269,7 @@ class PlannedRun:
         # take their turns in it.
         if any(int(a.internal_id) > int(b.internal_id) for a, b in itertools.pairwise(jobs)):
             jobs.sort(key=lambda j: int(j.internal_id))
+        early_reads.read_all()
         return jobs
 
     async def _listings(self) -> Listings | None:
@@ -265,18 +282,17 @@ class PlannedRun:
         return Listings(journal.listings, account, services.stripe.mode, not self.options.dry_run, hours * 3600)
 
     async def _plan(self, jobs: list[Job], ctx: SyncContext, counted_from: tuple[int, int],
-                    linked_count: asyncio.Task[int], listings: Listings | None,
+                    linked_count: asyncio.Task[int], listings: Listings | None, early_reads: EarlyReads,
                     refreshing: Refreshing | None, early: EarlyListing | None = None) -> Plan:
         """Index Stripe and NetSuite's links for these customers, then decide each one locally."""
         services, options = self.services, self.options
         ns_before, stripe_before = counted_from
         read = [j for j in jobs if j.mapped is not None]
         stored = {normalize_stripe_id(j.facts.stripe_customer_id) or "" for j in read if j.kind is LookupKind.BY_ID}
-        key = services.config.sync.match_key()
-        emails = {v for j in read if j.kind is LookupKind.BY_EMAIL and (v := j.facts.match_value())}
-        boxes = {key.of_value(e) or "" for e in emails}
-        # Stripe, NetSuite's links and the portal links are independent reads: all at once.
-        wanted_links = [j for j in read if j.kind is not LookupKind.NONE]
+        emails = {v for j in read if (v := match_value(j))}
+        boxes = early_reads.boxes
+        # Stripe, NetSuite's links and the portal links are independent reads: all at once (NetSuite's asked
+        # while the pages were read, early_reads).
         held: dict[str, tuple[str, ...]] = {}  # Stripe id -> the run's customers holding it
         for j in read:
             sid = normalize_stripe_id(j.facts.stripe_customer_id) or "" if j.kind is LookupKind.BY_ID else ""
@@ -284,9 +300,9 @@ class PlannedRun:
                 reads.add_holder(held, sid, j.internal_id)
         index, links_held, (box_held, box_links), links = await asyncio.gather(
             self._index(stored, emails, linked_count, listings, refreshing, early),
-            reads.shared_links(services, held),
-            reads.netsuite_links(services, set(), boxes),  # no query when no customer is matched by email
-            self._portal_links(wanted_links) if options.portal else _none(),  # a dry run reads them too (a read)
+            early_reads.shared_links(held),
+            early_reads.box_links(),  # no query when no customer is matched by email
+            early_reads.portal_links(),  # a dry run reads them too (a read)
         )
         candidates = {c["id"] for box in boxes for c in index.by_mailbox.get(box, ())} - stored
         more, _ = await reads.netsuite_links(services, candidates, set())
@@ -299,7 +315,7 @@ class PlannedRun:
         attempts = {j.internal_id: j.attempted_at for j in read if j.attempted_at is not None
                     and j.kind is LookupKind.BY_EMAIL}
         await find_attempted(index, services.stripe, services.config.sync.metadata_prefix, attempts)
-        del read, stored, emails, boxes, candidates, wanted_links  # sets as large as the run: not kept while planning
+        del read, stored, emails, boxes, candidates  # sets as large as the run: not kept while planning
         self.links_read = links is not None and options.portal and not options.dry_run
         self.run.load_synced(jobs)
         rows = await plan_run(jobs, index, services.config, links=links, deployment_released=ctx.deployment_released)
@@ -337,18 +353,3 @@ class PlannedRun:
         if listings is not None and listings.keep:
             store_index(listings.store, listings.account, listings.mode, index)
         return index
-
-    async def _portal_links(self, jobs: list[Job]) -> dict[str, str] | None:
-        """The current signed links of these customers, a RESTlet call per 1,000; None when NetSuite cannot give
-        them (each customer's portal decision then says so; the Stripe side still syncs)."""
-        if not jobs:
-            return {}
-        held = {j.internal_id: j.mapped.portal_url for j in jobs if j.mapped.portal_url}
-        try:
-            return await self.services.netsuite.portal_links([j.internal_id for j in jobs], held=held)
-        except SyncError:
-            return None
-
-
-async def _none() -> None:
-    return None

@@ -151,20 +151,31 @@ def add_holder(holders: dict[str, tuple[str, ...]], key: str, value: str) -> Non
         holders[key] = (*held, value)
 
 
-async def shared_links(services: Services, held: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """Who holds each Stripe id a run's customers hold (`held`: Stripe id -> those customers), as
-    `netsuite_links` would say, in one query (and its pages) where asking by id takes one per 500: the run's
-    own holdings plus every Stripe id two or more NetSuite customers hold, with its holders (an id one
-    customer holds is held by that customer alone, and a customer of the run holds it)."""
+async def shared_holders(services: Services) -> dict[str, tuple[str, ...]]:
+    """Every Stripe id two or more NetSuite customers hold, with its holders: one query (and its pages) where
+    asking by id takes one per 500. It does not depend on the run's customers, so a mass sync asks it while
+    it reads them (`early_reads`); `with_shared` adds the run's own holdings."""
     field = services.config.netsuite.stripe_id_field.lower()
     rows = await services.netsuite.suiteql_all(
         f"SELECT id, {field} FROM customer WHERE TRIM({field}) IN (SELECT TRIM({field}) FROM customer WHERE "
         f"{field} IS NOT NULL GROUP BY TRIM({field}) HAVING COUNT(*) > 1)")
-    links = dict(held)
+    shared: dict[str, tuple[str, ...]] = {}
     for row in rows:
         sid = normalize_stripe_id(str(row.get(field) or ""))
+        if sid:
+            add_holder(shared, sid, str(row.get("id")))
+    return shared
+
+
+def with_shared(held: dict[str, tuple[str, ...]], shared: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Who holds each Stripe id a run's customers hold (`held`: Stripe id -> those customers), as
+    `netsuite_links` would say: an id one customer holds is held by that customer alone (and a customer of the
+    run holds it); the others' holders are in `shared` (`shared_holders`)."""
+    links = dict(held)
+    for sid, holders in shared.items():
         if sid in links:
-            add_holder(links, sid, str(row.get("id")))
+            for holder in holders:
+                add_holder(links, sid, holder)
     return links
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sync_core.events import CustomerSynced, RunFinished
 from sync_core.outcome import Outcome, Status
-from sync_core.run.in_flight import FixedLimit, InFlightLimit
+from sync_core.run.in_flight import MINIMUM, FixedLimit, InFlightLimit
 from sync_core.run.job import Job, SyncContext
 from sync_core.run.journal import Journal, OwedStep
 from sync_core.run.last_synced import records_scope, records_to_store
@@ -62,8 +62,16 @@ def workers(services: Services) -> int:
 
 
 def in_flight_limit(services: Services, customers: int) -> InFlightLimit | FixedLimit:
+    """`[sync] workers`, or a limit that adapts to this process's CPU. When Stripe's limits bound the run (they
+    keep fewer writes busy than the maximum: `StripeLimits.writes_at_once`), never fewer than they keep busy: a
+    write waiting for its turn at the limit costs no CPU, and a run that began with 4 in flight while it
+    journaled its quiet rows sent 14 creates in its first second instead of 24. Limits far above what this
+    process can send (an unthrottled mock) leave the CPU to decide."""
     maximum = min(workers(services), max(1, customers))
-    return FixedLimit(maximum) if services.config.sync.workers else InFlightLimit(maximum)
+    if services.config.sync.workers:
+        return FixedLimit(maximum)
+    busy = services.stripe.limits.writes_at_once()
+    return InFlightLimit(maximum, minimum=busy if MINIMUM < busy <= maximum else MINIMUM)
 
 
 class RunState:

