@@ -50,6 +50,20 @@ async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
         await pilot.pause(0.05)
 
 
+async def start_mass_sync(app, pilot):
+    """F2 then s, once the app has settled: a mass sync starts. The mass sync screen, its run going on."""
+    await settle(app, pilot)
+    await pilot.press("f2", "s")
+    return app.screen
+
+
+async def run_started(app, pilot):
+    """start_mass_sync, then until the run is journaled (it has a run id) and still running."""
+    mass = await start_mass_sync(app, pilot)
+    await wait_for(pilot, lambda: mass.running and mass.run_id is not None)
+    return mass
+
+
 async def settled(pilot) -> None:
     await settle(pilot.app, pilot)
 

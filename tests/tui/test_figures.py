@@ -10,7 +10,7 @@ from textual.widgets import DataTable, ProgressBar
 
 from sync_core.events import CustomerSynced, StripeWritten
 from testbed import demo
-from tests.support.tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import settle, start_mass_sync, text_of, wait_for
 from tui.screens.detail import DetailScreen
 from tui.screens.link import LinkScreen
 from tui.screens.mass_sync import MassSyncScreen, rate_line
@@ -49,9 +49,7 @@ async def test_progress_moves_per_customer_while_a_write_back_batch_fills(app_fo
     app = app_for()
     try:
         async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "s")
-            screen = app.screen
+            screen = await start_mass_sync(app, pilot)
             bar = screen.query_one("#progress", ProgressBar)
             # the bar counts customers written to Stripe whose write-back is still on its way
             await wait_for(pilot, lambda: screen.running and screen._awaiting > 0 and bar.progress > screen._done)

@@ -8,7 +8,7 @@ import time
 from textual.widgets import DataTable
 
 from sync_core.run.journal import Journal
-from tests.support.tui_helpers import settle, text_of, wait_for
+from tests.support.tui_helpers import run_started, settle, start_mass_sync, text_of, wait_for
 from tui.screens.detail import DetailScreen
 from tui.screens.mass_sync import MassSyncScreen
 from tui.widgets.confirm import ConfirmScreen
@@ -24,9 +24,7 @@ async def test_stop_marks_the_run_stopped_and_resume_finishes_it(app_for, config
     app = app_for()
     try:
         async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "s")
-            screen = app.screen
+            screen = await start_mass_sync(app, pilot)
             bar = screen.query_one("#progress")
             await wait_for(pilot, lambda: screen.running and bar.progress >= 3)
             assert text_of(app, "#counts").count("ETA") <= 1  # one ETA: the bar's own is off (issue 24)
@@ -63,9 +61,7 @@ async def test_quit_during_a_run_asks_first(app_for, config, mocks):
     app = app_for()
     try:
         async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "s")
-            mass = app.screen
+            mass = await start_mass_sync(app, pilot)
             await wait_for(pilot, lambda: mass.running)
             await pilot.press("ctrl+q")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -154,10 +150,7 @@ async def test_quit_yes_during_a_run_marks_it_stopped(app_for, config, mocks):
     app = app_for()
     try:
         async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "s")
-            mass = app.screen
-            await wait_for(pilot, lambda: mass.running and mass.run_id is not None)
+            await run_started(app, pilot)
             await pilot.press("ctrl+q")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")

@@ -11,7 +11,7 @@ from sync_core.config import DEFAULT_STRIPE_ID_FIELD as STRIPE_ID_FIELD
 from sync_core.run.journal import Journal
 from sync_core.run.target import RunTarget
 from testbed import demo
-from tests.support.tui_helpers import confirm, settle, text_of, wait_for
+from tests.support.tui_helpers import confirm, run_started, settle, text_of, wait_for
 from tui.screens.mass_sync import MassSyncScreen
 from tui.screens.scenarios import ScenariosScreen
 from tui.widgets.confirm import ConfirmScreen
@@ -41,10 +41,7 @@ async def test_loading_a_scenario_is_refused_while_a_mass_sync_runs(app_for, moc
     app = app_for()
     try:
         async with app.run_test(size=(160, 45)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f2", "s")
-            mass = app.screen
-            await wait_for(pilot, lambda: mass.running and mass.run_id is not None)
+            mass = await run_started(app, pilot)
             await to_scenario(app, pilot, "rematch")
             await pilot.press("l")
             await wait_for(pilot, lambda: "Not loaded: a mass sync is running" in text_of(app, "#step-detail"))
